@@ -1,0 +1,147 @@
+import type { Precision, StrategyName, EngineName, GateSpec } from "../scenarios/types.js";
+import type { LeakAnalysis, ThroughputComparison, GateOutcome } from "../analysis/types.js";
+
+/** Version of the results JSON; bump on incompatible change. */
+export const RESULTS_SCHEMA = "vramgate.results/1" as const;
+
+export interface GpuInfo {
+  index: number;
+  name: string;
+  uuid?: string;
+  totalBytes: number;
+  driverVersion?: string;
+}
+
+export interface Environment {
+  hostname: string;
+  os: string;
+  kernel: string;
+  cpu: string;
+  cpuCount: number;
+  totalMemoryBytes: number;
+  node: string;
+  vramgate: string;
+  gitCommit?: string;
+  addon: { loaded: boolean; reason?: string; nvml: boolean; cudaRuntime: boolean };
+  gpus: GpuInfo[];
+  driverVersion?: string;
+  cudaVersion?: string;
+  /** Engine library versions, e.g. { onnxruntime: "1.30.0", libtorch: "2.11.0" }. */
+  engines: Record<string, string>;
+}
+
+/** How a strategy's run ended. Anything but `completed` keeps the data gathered up to the fault. */
+export type StrategyState = "completed" | "crashed" | "oom" | "errored" | "timeout" | "aborted" | "skipped";
+
+/**
+ * A memory/latency series reduced to at most a fixed number of blocks of equal
+ * iteration count (bounded memory on any run length). Columnar: index k of every array
+ * describes block k.
+ */
+export interface BlockSeries {
+  /** Iterations per block (the last block may hold fewer). */
+  blockSize: number;
+  /** First measured iteration index in each block (0-based, after warm-up). */
+  firstIteration: number[];
+  /** Last iteration index in each block. */
+  lastIteration: number[];
+  /** Milliseconds since the strategy's first measured iteration, at the block's end. */
+  timeMs: number[];
+  /** Mean latency of the block's calls, milliseconds. */
+  latencyMeanMs: number[];
+  /** Per memory signal (bytes): min, max and mean over the block's iterations. */
+  signals: Record<string, { min: number[]; max: number[]; mean: number[] }>;
+}
+
+export interface LatencySummary {
+  /** Calls measured. */
+  count: number;
+  meanMs: number;
+  minMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface RoundResult {
+  round: number;
+  iterations: number;
+  /** Wall time of the round's calls (sum of per-call host latency), ms. */
+  busyMs: number;
+  /** iterations / busy seconds. */
+  itemsPerSecond: number;
+}
+
+export interface StrategyResult {
+  strategy: StrategyName;
+  state: StrategyState;
+  error?: {
+    message: string;
+    /** Iteration (0-based, measured) at which the fault happened, when known. */
+    iteration?: number;
+    signal?: string;
+    exitCode?: number;
+    /** The process engine's last protocol exchange, or the child's last words on stderr. */
+    lastExchange?: string;
+  };
+  /** For state `oom`: where it happened. */
+  oom?: { iteration: number; usedBytes: number };
+  pid?: number;
+  warmupIterations: number;
+  /** Measured iterations completed. */
+  iterations: number;
+  durationMs: number;
+  rounds: RoundResult[];
+  latency?: LatencySummary;
+  /** Distinct shapes fed, in first-seen order, as "input:1x3x224x224;…". */
+  shapes: string[];
+  /** Name of the signal the verdict is based on (e.g. "gpuProcessBytes" or "rssBytes"). */
+  primarySignal: string;
+  /** Peak value of each memory signal over the whole run, bytes. */
+  peakBytes: Record<string, number>;
+  /** Value of each signal before activation (the process baseline), bytes. */
+  startBytes: Record<string, number>;
+  series: BlockSeries;
+  /** Per-iteration CSV (the `analyze` format), relative to the results JSON. */
+  traceFile?: string;
+  residual?: {
+    /** Process memory after deactivate minus before activate (what release did not return), bytes. */
+    afterReleaseBytes?: number;
+    /** Device-wide used after the child exited minus before it started, bytes (driver-level). */
+    afterExitDeviceBytes?: number;
+  };
+  /** Engine memory figures (e.g. TensorRT engine/context device memory), bytes. */
+  engineMemory?: Record<string, number>;
+  analysis?: { leak: Record<string, LeakAnalysis> };
+}
+
+export interface ScenarioRunResult {
+  /** "<scenario>/<sequence>/<precision>" */
+  key: string;
+  scenario: string;
+  file: string;
+  engine: EngineName;
+  model: { path: string; sha256: string; generated?: string };
+  precision: Precision;
+  sequence: string;
+  baseline: StrategyName;
+  gate: GateSpec;
+  /** The validated scenario as run (for reproduction). */
+  config: unknown;
+  strategies: StrategyResult[];
+  throughput?: ThroughputComparison[];
+}
+
+export interface ResultsFile {
+  schema: typeof RESULTS_SCHEMA;
+  runId: string;
+  createdAt: string;
+  finishedAt?: string;
+  /** completed, or aborted by Ctrl-C / SIGTERM (what was gathered is kept). */
+  state: "completed" | "aborted";
+  argv: string[];
+  environment: Environment;
+  runs: ScenarioRunResult[];
+  gates?: GateOutcome[];
+}
