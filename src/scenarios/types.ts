@@ -120,6 +120,8 @@ export interface ProcessOptions {
   command: string[];
   cwd?: string;
   env: Record<string, string>;
+  /** Seconds to wait for each reply before the worker counts as hung. Default: run.watchdogS. */
+  replyTimeoutS?: number;
 }
 
 /** A scenario after parsing and validation: defaults filled, paths resolved. */

@@ -1,0 +1,291 @@
+"""vramgate worker helper: serve your own inference code to vramgate's `process` engine.
+
+Standard library only, Python >= 3.8. The protocol is described in docs/protocol.md.
+
+    from vramgate_worker import serve
+
+    serve(
+        activate=lambda: ...,          # create what a context strategy keeps alive
+        infer=lambda shape: ...,       # one inference; shape = {"input": [4, 3, 224, 224]}
+        deactivate=lambda: ...,        # release what activate() created
+        stats=lambda: {"torchAllocatedBytes": torch.cuda.memory_allocated()},  # optional
+        name="my-model",
+        versions={"torch": torch.__version__},
+    )
+
+or subclass Worker and call `MyWorker().serve()`.
+
+The helper answers the protocol on the process's real stdout and points sys.stdout (and
+file descriptor 1, so native libraries' printf output too) at stderr: print() in your
+code cannot corrupt the protocol channel. When vramgate starts the worker it sets
+VRAMGATE_PROTOCOL, and importing this module claims stdout right away, so prints made
+while your model loads are safe as well.
+"""
+
+import json
+import os
+import sys
+import threading
+import time
+
+PROTOCOL_VERSION = 1
+
+__all__ = ["PROTOCOL_VERSION", "Worker", "serve", "claim_stdout", "is_out_of_memory"]
+
+_protocol_out = None  # binary stream of the real stdout, once claimed
+
+
+def claim_stdout():
+    """Keeps the real stdout for protocol replies and sends everything else to stderr.
+
+    Returns the binary stream replies are written to. Safe to call more than once.
+    """
+    global _protocol_out
+    if _protocol_out is not None:
+        return _protocol_out
+    try:
+        sys.stdout.flush()
+    except Exception:
+        pass
+    proto_fd = os.dup(1)
+    # fd 1 now writes to stderr: C/C++ libraries that printf (TensorRT loggers, CUDA
+    # tools) land on stderr instead of the protocol channel.
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    _protocol_out = os.fdopen(proto_fd, "wb", buffering=0)
+    return _protocol_out
+
+
+def is_out_of_memory(exc):
+    """True for out-of-memory errors: torch.cuda.OutOfMemoryError, MemoryError, CUDA/cuDNN OOM messages."""
+    if isinstance(exc, MemoryError):
+        return True
+    for cls in type(exc).__mro__:
+        if "OutOfMemory" in cls.__name__ or "OOM" in cls.__name__:
+            return True
+    text = str(exc).lower()
+    return "out of memory" in text or "cudaerrormemoryallocation" in text or "cuda_error_out_of_memory" in text
+
+
+def _watch_parent(interval_s=0.5):
+    """Exits when the process that started us dies, so a worker never outlives vramgate."""
+    parent = os.getppid()
+
+    def run():
+        while True:
+            time.sleep(interval_s)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    thread = threading.Thread(target=run, name="vramgate-parent-watch", daemon=True)
+    thread.start()
+
+
+class Worker:
+    """Base class: override activate/infer/deactivate (and stats, load) as needed.
+
+    Lifecycle guards mirror a runner's: infer() only while active, activate() only while
+    inactive. A failing activate() leaves the worker inactive.
+    """
+
+    name = "worker"
+
+    def versions(self):
+        """Library versions to record, e.g. {"torch": torch.__version__}."""
+        return {}
+
+    def load(self, config):
+        """Called once with hello's config (scenario, strategy, precision, modelPath, device, profile)."""
+
+    def activate(self):
+        """Create what the strategy keeps alive (context, buffers)."""
+
+    def infer(self, shape):
+        """One inference. shape: {input name: [dims]}. Return when outputs are ready."""
+        raise NotImplementedError("infer() is not implemented")
+
+    def deactivate(self):
+        """Release what activate() created."""
+
+    # Set to a callable returning {signal name: bytes} to report engine memory figures.
+    stats = None
+
+    def serve(self, stdin=None, stdout=None):
+        """Runs the protocol loop until shutdown or end of input. Returns the exit status."""
+        return _Loop(self, stdin, stdout).run()
+
+
+class _FunctionWorker(Worker):
+    def __init__(self, activate, infer, deactivate, stats, name, versions, load):
+        self.name = name
+        self._activate = activate
+        self._infer = infer
+        self._deactivate = deactivate
+        self._versions = dict(versions or {})
+        self._load = load
+        self.stats = stats
+
+    def versions(self):
+        return self._versions
+
+    def load(self, config):
+        if self._load is not None:
+            self._load(config)
+
+    def activate(self):
+        if self._activate is not None:
+            self._activate()
+
+    def infer(self, shape):
+        if self._infer is None:
+            raise NotImplementedError("serve() was given no infer function")
+        self._infer(shape)
+
+    def deactivate(self):
+        if self._deactivate is not None:
+            self._deactivate()
+
+
+class _Loop:
+    def __init__(self, worker, stdin, stdout):
+        self.worker = worker
+        self.stdin = stdin if stdin is not None else sys.stdin.buffer
+        self.stdout = stdout if stdout is not None else claim_stdout()
+        self.active = False
+
+    def send(self, reply):
+        data = json.dumps(reply, separators=(",", ":"), allow_nan=False).encode("utf-8") + b"\n"
+        self.stdout.write(data)
+        self.stdout.flush()
+
+    def stats(self):
+        fn = self.worker.stats
+        if fn is None:
+            return None
+        figures = fn()
+        out = {}
+        for key, value in dict(figures).items():
+            out[str(key)] = int(value) if float(value).is_integer() else float(value)
+        return out
+
+    def run(self):
+        while True:
+            line = self.stdin.readline()
+            if not line:
+                return 0  # end of input: vramgate is gone or closed the channel
+            if not line.strip():
+                continue
+            request_id = None
+            try:
+                try:
+                    request = json.loads(line)
+                except ValueError as exc:
+                    raise _BadRequest("expected a JSON object per line, got %r (%s)" % (line[:80], exc))
+                if not isinstance(request, dict):
+                    raise _BadRequest("expected a JSON object per line, got %r" % (line[:80],))
+                request_id = request.get("id")
+                if not isinstance(request_id, int) or isinstance(request_id, bool):
+                    request_id = None
+                    raise _BadRequest("request has no integer id: %r" % (line[:80],))
+                reply = self.handle(request)
+            except _BadRequest as exc:
+                reply = {"id": request_id, "ok": False, "error": "bad request: %s" % exc, "kind": "error"}
+            except _Shutdown as done:
+                self.send(done.reply)
+                return 0
+            except BaseException as exc:  # the user's code failed: report, stay alive
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                reply = {
+                    "id": request_id,
+                    "ok": False,
+                    "error": "%s: %s" % (type(exc).__name__, exc),
+                    "kind": "oom" if is_out_of_memory(exc) else "error",
+                }
+            self.send(reply)
+
+    def timed(self, fn, *args):
+        start = time.perf_counter_ns()
+        fn(*args)
+        return (time.perf_counter_ns() - start) / 1e6
+
+    def handle(self, request):
+        op = request.get("op")
+        rid = request["id"]
+        if op == "hello":
+            start = time.perf_counter_ns()
+            self.worker.load(request.get("config") or {})
+            versions = {"python": "%d.%d.%d" % sys.version_info[:3]}
+            versions.update({str(k): str(v) for k, v in dict(self.worker.versions()).items()})
+            return {
+                "id": rid,
+                "ok": True,
+                "ms": (time.perf_counter_ns() - start) / 1e6,
+                "protocol": PROTOCOL_VERSION,
+                "worker": str(self.worker.name),
+                "versions": versions,
+                "pid": os.getpid(),
+                "stats": self.worker.stats is not None,
+            }
+        if op == "activate":
+            if self.active:
+                raise _BadRequest("activate while already active (deactivate first)")
+            ms = self.timed(self.worker.activate)
+            self.active = True
+        elif op == "infer":
+            shape = request.get("shape")
+            if not isinstance(shape, dict):
+                raise _BadRequest('infer needs "shape": {input name: [dims]}')
+            if not self.active:
+                raise _BadRequest("infer while not active (activate first)")
+            ms = self.timed(self.worker.infer, shape)
+        elif op == "deactivate":
+            if not self.active:
+                raise _BadRequest("deactivate while not active")
+            # Inactive from here even if the user's deactivate fails: what it held is undefined.
+            self.active = False
+            ms = self.timed(self.worker.deactivate)
+        elif op == "stats":
+            if self.worker.stats is None:
+                raise _BadRequest("this worker reports no stats")
+            start = time.perf_counter_ns()
+            figures = self.stats()
+            return {"id": rid, "ok": True, "ms": (time.perf_counter_ns() - start) / 1e6, "stats": figures}
+        elif op == "shutdown":
+            raise _Shutdown({"id": rid, "ok": True, "ms": 0.0})
+        else:
+            raise _BadRequest("unknown op %r" % (op,))
+        reply = {"id": rid, "ok": True, "ms": ms}
+        # Figures are read after the timed call, so they never count in its time.
+        figures = self.stats()
+        if figures is not None:
+            reply["stats"] = figures
+        return reply
+
+
+class _BadRequest(Exception):
+    pass
+
+
+class _Shutdown(Exception):
+    def __init__(self, reply):
+        Exception.__init__(self, "shutdown")
+        self.reply = reply
+
+
+def serve(worker=None, activate=None, infer=None, deactivate=None, stats=None, name="worker", versions=None, load=None):
+    """Serves a Worker instance, or the given functions, until vramgate shuts the worker down.
+
+    Exits the process when done (status 0), so code after serve() does not run.
+    """
+    if worker is None:
+        worker = _FunctionWorker(activate, infer, deactivate, stats, name, versions, load)
+    out = claim_stdout()
+    _watch_parent()
+    status = worker.serve(stdout=out)
+    sys.stderr.flush()
+    sys.exit(status)
+
+
+if os.environ.get("VRAMGATE_PROTOCOL"):
+    claim_stdout()
