@@ -1,0 +1,348 @@
+/**
+ * Leak verdict for one memory series: leak / plateau / flat / inconclusive.
+ *
+ * Method (all steps after the first run on ≤ maxBlocks points, so cost is O(n) + constant):
+ * 1. Drop warm-up, block-reduce to ≤ maxBlocks blocks; judge the block maxima (high-water
+ *    mark, H) — allocators grow in steps and what matters for out-of-memory is the peak.
+ * 2. Late segment = the last half of the window, or from a late onset (hinge fit) on.
+ *    On it: Mann–Kendall with tie + Hamed–Rao autocorrelation correction, and the
+ *    Theil–Sen slope with Sen's CI built from the corrected variance.
+ * 3. `leak` needs all of: CI lower bound > 0 and p < alpha; material growth (slope × window
+ *    ≥ max(minGrowthBytes, minGrowthFraction × level)); the high-water mark still rising in
+ *    the final tail (its rise there ≥ 30 % of what the slope predicts — a plateau or a
+ *    sawtooth's repeated peaks fail this); the block minima rising too (a sawtooth's floor
+ *    does not). Mann–Kendall alone is never enough.
+ * 4. Otherwise: material rise between the first and last fifth of the window → `plateau`
+ *    (hinge fit gives where it stopped); a material but unproven slope → `inconclusive`
+ *    (with an estimate of iterations needed); else `flat`.
+ */
+import { blockReduce } from "./stats/block-reduce.js";
+import { hingeFit } from "./stats/changepoint.js";
+import { mannKendall } from "./stats/mann-kendall.js";
+import { medianOf } from "./stats/select.js";
+import { theilSen } from "./stats/theil-sen.js";
+import { formatBytes, formatBytesRange, formatCount, formatDuration } from "./format.js";
+import type { LeakAnalysis, LeakOptions, LeakVerdict, MemorySeries } from "./types.js";
+
+/** Tuning beyond the contract's LeakOptions; defaults in LEAK_DEFAULTS. */
+export interface LeakAnalysisOptions extends LeakOptions {
+  /** Blocks the window is reduced to (default 1000). */
+  maxBlocks?: number;
+  /** Growth over the window below this is never a leak, bytes (default 1 MiB). */
+  minGrowthBytes?: number;
+  /** …nor below this fraction of the median level (default 0.001 = 0.1 %). */
+  minGrowthFraction?: number;
+  /** Test level (default 0.05; the slope CI is 1 − alpha). */
+  alpha?: number;
+  /** Fewest points in the judged window for any verdict but inconclusive (default 12). */
+  minPoints?: number;
+}
+
+export const LEAK_DEFAULTS = {
+  maxBlocks: 1000,
+  minGrowthBytes: 1024 * 1024,
+  minGrowthFraction: 0.001,
+  alpha: 0.05,
+  minPoints: 12,
+  /** Share of the window (by blocks) the leak test looks at. */
+  lateFraction: 0.5,
+  /** Share of the window (by blocks) in which the high-water mark must still rise. */
+  tailFraction: 0.2,
+  /** Tail rise must be at least this share of slope × tail length. */
+  tailRiseShare: 0.3,
+  /** Block minima's slope must be at least this share of the maxima's. */
+  floorSlopeShare: 0.25,
+} as const;
+
+/** A block-reduced view at one scale. */
+interface Blocks {
+  iteration: Float64Array;
+  firstIteration: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+}
+
+/** Groups of g consecutive blocks: max of maxima, min of minima. */
+function regroup(b: Blocks, g: number): Blocks {
+  const m = Math.ceil(b.max.length / g);
+  const out: Blocks = { iteration: new Float64Array(m), firstIteration: new Float64Array(m), min: new Float64Array(m), max: new Float64Array(m) };
+  for (let k = 0; k < m; k++) {
+    const a = k * g;
+    const e = Math.min(b.max.length, a + g);
+    let lo = Infinity, hi = -Infinity, xs = 0;
+    for (let i = a; i < e; i++) {
+      lo = Math.min(lo, b.min[i] as number);
+      hi = Math.max(hi, b.max[i] as number);
+      xs += b.iteration[i] as number;
+    }
+    out.iteration[k] = xs / (e - a);
+    out.firstIteration[k] = b.firstIteration[a] as number;
+    out.min[k] = lo;
+    out.max[k] = hi;
+  }
+  return out;
+}
+
+interface ScaleEvidence {
+  x: Float64Array;
+  firstIteration: Float64Array;
+  hwm: Float64Array;
+  /** Rolling median of the block maxima (lone spikes removed). */
+  smooth: Float64Array;
+  /** Running max of `smooth`: the robust high-water mark so far. */
+  running: Float64Array;
+  late: ReturnType<typeof segmentTrend>;
+  slope: number;
+  onsetFit: ReturnType<typeof hingeFit>;
+  onsetHelps: boolean;
+  lateStart: number;
+  minLate: number;
+  significant: boolean;
+  material: boolean;
+  stillRising: boolean;
+  floorRising: boolean;
+}
+
+/** The leak criteria evaluated on one scale. */
+function scaleEvidence(b: Blocks, windowIters: number, floorBytes: number, alpha: number, minPoints: number): ScaleEvidence {
+  const m = b.max.length;
+  const x = b.iteration;
+  const hwm = b.max;
+  const smooth = rollingMedian(hwm, m >= 25 ? 5 : m >= 9 ? 3 : 1);
+  const running = new Float64Array(m);
+  let peak = -Infinity;
+  for (let k = 0; k < m; k++) running[k] = peak = Math.max(peak, smooth[k] as number);
+
+  // Late segment: last half, or from a late onset.
+  const onsetFit = hingeFit(x, hwm, "onset");
+  let lateStart = Math.floor(m * (1 - LEAK_DEFAULTS.lateFraction));
+  const minLate = Math.max(minPoints, Math.ceil(0.1 * m));
+  const onsetHelps = onsetFit.sse < 0.8 * onsetFit.lineSse;
+  if (onsetHelps && onsetFit.index > lateStart && m - onsetFit.index >= minLate) lateStart = onsetFit.index;
+  const lateX = x.subarray(lateStart);
+  const late = segmentTrend(lateX, hwm.subarray(lateStart), alpha);
+  const slope = late.ts.slope;
+
+  // Still rising at the very end?
+  const tailStart = Math.max(1, Math.min(m - 2, Math.floor(m * (1 - LEAK_DEFAULTS.tailFraction))));
+  const tailRise = (running[m - 1] as number) - (running[tailStart - 1] as number);
+  const tailIters = (x[m - 1] as number) - (x[tailStart - 1] as number);
+  const stillRising = slope > 0 && tailRise >= LEAK_DEFAULTS.tailRiseShare * slope * tailIters;
+  // A sawtooth's floor stays put; a leak lifts the floor as well as the peaks.
+  const floorSlope = theilSen(lateX, b.min.subarray(lateStart), { alpha }).slope;
+  const floorRising = floorSlope >= LEAK_DEFAULTS.floorSlopeShare * slope;
+  return {
+    x, firstIteration: b.firstIteration, hwm, smooth, running, late, slope, onsetFit, onsetHelps, lateStart, minLate,
+    significant: late.ts.ci[0] > 0 && late.mk.pValue < alpha && late.mk.s > 0,
+    material: slope * windowIters >= floorBytes,
+    stillRising,
+    floorRising,
+  };
+}
+
+/** Index of the first element ≥ v in an ascending array-like. */
+function firstAtLeast(a: ArrayLike<number>, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Running median of width w (odd), shrinking at the ends; damps single-block spikes. */
+function rollingMedian(y: Float64Array, w: number): Float64Array {
+  if (w <= 1) return y.slice();
+  const h = w >> 1;
+  const out = new Float64Array(y.length);
+  const buf: number[] = [];
+  for (let i = 0; i < y.length; i++) {
+    buf.length = 0;
+    for (let j = Math.max(0, i - h); j <= Math.min(y.length - 1, i + h); j++) buf.push(y[j] as number);
+    buf.sort((a, b) => a - b);
+    out[i] = buf[buf.length >> 1] as number;
+  }
+  return out;
+}
+
+function olsSlope(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  const n = x.length;
+  let mx = 0, my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i] as number;
+    my += y[i] as number;
+  }
+  mx /= n;
+  my /= n;
+  let sxx = 0, sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = (x[i] as number) - mx;
+    sxx += dx * dx;
+    sxy += dx * ((y[i] as number) - my);
+  }
+  return sxx > 0 ? sxy / sxx : 0;
+}
+
+/** Trend of y on x over a segment: Theil–Sen with a CI widened for autocorrelation, and its MK p-value. */
+function segmentTrend(x: Float64Array, y: Float64Array, alpha: number) {
+  const mk = mannKendall(y, { x, detrendSlope: olsSlope(x, y) });
+  const ts = theilSen(x, y, { alpha, varS: mk.varSCorrected });
+  return { mk, ts };
+}
+
+function inconclusive(points: number, needed: number, why: string): LeakAnalysis {
+  return {
+    verdict: "inconclusive",
+    slopeBytesPerIteration: 0,
+    slopeCi: [-Infinity, Infinity],
+    pValue: 1,
+    growthBytes: 0,
+    points,
+    moreIterationsNeeded: Math.max(1, Math.ceil(needed)),
+    explanation: why,
+  };
+}
+
+/** Judge one memory series. Points must be in iteration order. */
+export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}): LeakAnalysis {
+  const maxBlocks = opts.maxBlocks ?? LEAK_DEFAULTS.maxBlocks;
+  const minGrowthBytes = opts.minGrowthBytes ?? LEAK_DEFAULTS.minGrowthBytes;
+  const minGrowthFraction = opts.minGrowthFraction ?? LEAK_DEFAULTS.minGrowthFraction;
+  const alpha = opts.alpha ?? LEAK_DEFAULTS.alpha;
+  const minPoints = opts.minPoints ?? LEAK_DEFAULTS.minPoints;
+  const { iteration, value, timeMs } = series;
+  const n = Math.min(iteration.length, value.length);
+  if (n === 0) return inconclusive(0, minPoints, `no points to judge; record at least ${minPoints} iterations`);
+
+  const first = iteration[0] as number;
+  const last = iteration[n - 1] as number;
+  const warmup = opts.warmupIterations ?? first + 0.1 * (last - first);
+  const start = Math.min(n, firstAtLeast(iteration, warmup));
+  const windowPoints = n - start;
+  if (windowPoints < minPoints) {
+    const perPoint = n > 1 ? (last - first) / (n - 1) : 1;
+    return inconclusive(windowPoints, (minPoints - windowPoints) * perPoint,
+      `only ${windowPoints} points after warm-up (iteration ${formatCount(warmup)}); need at least ${minPoints}`);
+  }
+
+  const red = blockReduce(iteration, value, maxBlocks, timeMs, start, n);
+  const m = red.max.length;
+  const windowStart = red.firstIteration[0] as number;
+  const windowEnd = red.lastIteration[m - 1] as number;
+  const windowIters = Math.max(1, windowEnd - windowStart);
+  const level = medianOf(red.mean);
+  const floorBytes = Math.max(minGrowthBytes, minGrowthFraction * Math.abs(level));
+
+  // Judge at the block scale and at coarser ones (maxima of 4, 16 blocks): a sawtooth or
+  // slow staircase that hides a trend at one scale shows it at a coarser one.
+  const scales: ScaleEvidence[] = [];
+  for (const g of [1, 4, 16]) {
+    if (g > 1 && m / g < 4 * minPoints) break;
+    scales.push(scaleEvidence(g === 1 ? red : regroup(red, g), windowIters, floorBytes, alpha, minPoints));
+  }
+  const fine = scales[0] as ScaleEvidence;
+  const leakScale = scales.find((e) => e.significant && e.material && e.stillRising && e.floorRising);
+  const growing = scales.every((e) => e.material && e.slope > 0 && e.floorRising && e.stillRising);
+  const { x, hwm, smooth, running, late, slope, onsetFit, onsetHelps, lateStart, minLate } = leakScale ?? fine;
+  const mm = x.length;
+
+  const edge = Math.max(1, Math.round(0.05 * mm));
+  const growthBytes = medianOf(smooth.subarray(mm - edge)) - medianOf(smooth.subarray(0, edge));
+  const fifth = Math.max(1, Math.round(0.2 * mm));
+  const rise = medianOf(smooth.subarray(mm - fifth)) - medianOf(smooth.subarray(0, fifth));
+
+  const secPerIter =
+    timeMs && n - start > 1 && last > (iteration[start] as number)
+      ? ((timeMs[n - 1] as number) - (timeMs[start] as number)) / 1000 / (last - (iteration[start] as number))
+      : undefined;
+  const perSecond = (bytesPerIter: number) => (secPerIter && secPerIter > 0 ? bytesPerIter / secPerIter : undefined);
+
+  let verdict: LeakVerdict;
+  if (leakScale) verdict = "leak";
+  else if (growing) verdict = "inconclusive";
+  else if (rise >= floorBytes) verdict = "plateau";
+  else verdict = "flat";
+
+  const ciText = (lo: number, hi: number) => `95 % CI ${formatBytesRange(lo, hi)}/iter`;
+  const base = {
+    pValue: late.mk.pValue,
+    growthBytes,
+    points: mm,
+  };
+
+  if (verdict === "leak") {
+    // Report the rate from where growth began: a clear onset, else the window start.
+    const onsetIdx = onsetHelps && mm - onsetFit.index >= minLate ? onsetFit.index : 0;
+    const fromOnset = onsetIdx === lateStart ? late : segmentTrend(x.subarray(onsetIdx), hwm.subarray(onsetIdx), alpha);
+    // Keep the decision's guarantee: the reported interval still excludes 0.
+    const use = fromOnset.ts.ci[0] > 0 ? fromOnset : late;
+    const s = use.ts.slope;
+    const ci: [number, number] = [use.ts.ci[0], use.ts.ci[1]];
+    const onsetIteration = onsetIdx === 0 ? windowStart : ((leakScale ?? fine).firstIteration[onsetIdx] as number);
+    const result: LeakAnalysis = {
+      verdict,
+      slopeBytesPerIteration: s,
+      slopeCi: ci,
+      ...base,
+      pValue: use.mk.pValue,
+      onsetIteration,
+      explanation: "",
+    };
+    const ps = perSecond(s);
+    if (ps !== undefined) result.slopeBytesPerSecond = ps;
+    let oomText = "";
+    if (opts.totalBytes !== undefined || opts.freeBytes !== undefined) {
+      const lastValue = value[n - 1] as number;
+      const free = Math.max(0, opts.freeBytes ?? (opts.totalBytes as number) - lastValue);
+      const proj: NonNullable<LeakAnalysis["projection"]> = {
+        iterationsToOom: free / s,
+        pessimisticIterationsToOom: free / ci[1],
+      };
+      if (secPerIter) {
+        proj.secondsToOom = proj.iterationsToOom * secPerIter;
+        proj.pessimisticSecondsToOom = proj.pessimisticIterationsToOom * secPerIter;
+      }
+      result.projection = proj;
+      oomText = `; out of memory in ~${formatCount(proj.iterationsToOom)} iterations${
+        proj.secondsToOom !== undefined ? ` (~${formatDuration(proj.secondsToOom)})` : ""
+      } at this rate (${formatCount(proj.pessimisticIterationsToOom)} at the CI's upper bound)`;
+    }
+    result.explanation = `leaks ${formatBytes(s)}/iter (${ciText(ci[0], ci[1])}) since iteration ${formatCount(onsetIteration)}${oomText}`;
+    return result;
+  }
+
+  const common: LeakAnalysis = {
+    verdict,
+    slopeBytesPerIteration: slope,
+    slopeCi: [late.ts.ci[0], late.ts.ci[1]],
+    ...base,
+    explanation: "",
+  };
+  const ps = perSecond(slope);
+  if (ps !== undefined) common.slopeBytesPerSecond = ps;
+
+  if (verdict === "plateau") {
+    const fit = hingeFit(x, hwm, "plateau");
+    // Where the high-water mark first came within the floor of its final level, if earlier.
+    const target = (running[mm - 1] as number) - floorBytes;
+    let reach = 0;
+    while (reach < mm - 1 && (running[reach] as number) < target) reach++;
+    const idx = Math.min(fit.index, reach);
+    common.plateauIteration = fine.firstIteration[idx] as number;
+    common.explanation = `plateau: grew ${formatBytes(rise)} then stopped by iteration ${formatCount(common.plateauIteration)}; late slope ${formatBytes(slope)}/iter (${ciText(late.ts.ci[0], late.ts.ci[1])})`;
+    return common;
+  }
+  if (verdict === "inconclusive") {
+    const half = (late.ts.ci[1] - late.ts.ci[0]) / 2;
+    // A slope CI narrows roughly as N^-1.5: iterations at which it would exclude 0.
+    const ratio = Number.isFinite(half) && slope > 0 ? half / slope : 4;
+    const needed = windowIters * (Math.pow(Math.max(1, ratio), 2 / 3) - 1);
+    common.moreIterationsNeeded = Math.max(Math.ceil(0.5 * windowIters), Math.ceil(needed));
+    common.explanation = `inconclusive: grows ${formatBytes(slope)}/iter (${ciText(late.ts.ci[0], late.ts.ci[1])}, p = ${late.mk.pValue.toPrecision(2)}) but not provably; ~${formatCount(common.moreIterationsNeeded)} more iterations would likely decide`;
+    return common;
+  }
+  common.explanation = `flat: no material growth after warm-up (${formatBytes(slope)}/iter, ${ciText(late.ts.ci[0], late.ts.ci[1])}; change ${formatBytes(growthBytes)})`;
+  return common;
+}

@@ -1,0 +1,45 @@
+/** Order statistics without a full sort. */
+
+/**
+ * k-th smallest (0-based) of `a[0..n)`, rearranging `a` in place (Hoare quickselect with
+ * median-of-three pivots; expected O(n)).
+ */
+export function selectInPlace(a: Float64Array, k: number, n = a.length): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // Median of three as pivot avoids O(n^2) on sorted input (staircases give sorted runs).
+    const x = a[lo] as number, y = a[mid] as number, z = a[hi] as number;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k] as number;
+  }
+  return a[k] as number;
+}
+
+/** Median of an array (copied; the input is left untouched). NaN for an empty array. */
+export function medianOf(values: ArrayLike<number>): number {
+  const n = values.length;
+  if (n === 0) return NaN;
+  const a = Float64Array.from(values);
+  const hi = selectInPlace(a, n >> 1);
+  if (n % 2 === 1) return hi;
+  let lo = -Infinity;
+  for (let i = 0; i < n >> 1; i++) if ((a[i] as number) > lo) lo = a[i] as number;
+  return (lo + hi) / 2;
+}

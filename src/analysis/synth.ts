@@ -1,0 +1,156 @@
+/**
+ * Seeded synthetic memory traces for tests and the detector benchmark. They imitate what
+ * real traces look like: allocator granularity (2 MiB / 20 MiB steps), autocorrelated
+ * noise, transient spikes, alloc/free sawtooths, warm-up ramps, bounded shape caches,
+ * plateaus that end early or late, and leaks starting at the beginning or late.
+ */
+import { mulberry32, normalDeviate, type Rng } from "./stats/prng.js";
+import type { LeakVerdict } from "./types.js";
+
+export const MiB = 1024 * 1024;
+export const KiB = 1024;
+
+export const TRACE_KINDS = [
+  "flat",
+  "leak",
+  "late-onset-leak",
+  "sawtooth-leak",
+  "plateau-early",
+  "plateau-late",
+  "warmup-ramp",
+  "sawtooth",
+  "shape-cache",
+] as const;
+export type TraceKind = (typeof TRACE_KINDS)[number];
+
+/** Kinds whose memory keeps growing (when their leak rate is > 0). */
+export const LEAKING_KINDS: readonly TraceKind[] = ["leak", "late-onset-leak", "sawtooth-leak"];
+
+export interface SynthSpec {
+  kind: TraceKind;
+  /** Points (one per iteration). */
+  iterations: number;
+  seed: number;
+  /** Leak rate for leaking kinds, bytes per iteration. */
+  leakBytesPerIteration?: number;
+  /** Standard deviation of the noise, bytes (default 2 MiB). */
+  noiseBytes?: number;
+  /** Lag-1 autocorrelation of the noise, 0 ≤ ρ < 1 (default 0.8). */
+  noiseAutocorrelation?: number;
+  /** Allocator granularity: reported bytes are rounded up to a multiple (default 2 MiB; 0 = none). */
+  granularityBytes?: number;
+  /** Chance per iteration of a transient spike of 1–4× granularity (default 0.002). */
+  spikeRate?: number;
+  /** Memory before anything grows, bytes (default 1.5 GiB). */
+  baseBytes?: number;
+  /** For plateaus, ramps, sawtooths and caches: the size of the bounded component, bytes (default 256 MiB). */
+  amplitudeBytes?: number;
+}
+
+export interface SynthTrace {
+  spec: SynthSpec;
+  iteration: Float64Array;
+  value: Float64Array;
+  timeMs: Float64Array;
+  /** What a correct detector should say: leak, or anything but leak. */
+  leaking: boolean;
+  /** The non-leak verdicts that are also right for this trace (for a leak: just "leak"). */
+  acceptable: LeakVerdict[];
+}
+
+function component(spec: SynthSpec, rng: Rng): (i: number) => number {
+  const n = spec.iterations;
+  const rate = spec.leakBytesPerIteration ?? 0;
+  const amp = spec.amplitudeBytes ?? 256 * MiB;
+  switch (spec.kind) {
+    case "flat":
+      return () => 0;
+    case "leak":
+      return (i) => rate * i;
+    case "late-onset-leak": {
+      const onset = Math.floor(n * (0.4 + 0.3 * rng()));
+      return (i) => (i > onset ? rate * (i - onset) : 0);
+    }
+    case "sawtooth-leak": {
+      const period = 20 + Math.floor(rng() * 200);
+      return (i) => rate * i + amp * ((i % period) / period);
+    }
+    case "plateau-early":
+    case "plateau-late": {
+      const end = Math.floor(n * (spec.kind === "plateau-early" ? 0.15 + 0.15 * rng() : 0.55 + 0.15 * rng()));
+      return (i) => amp * Math.min(1, i / end);
+    }
+    case "warmup-ramp": {
+      const tau = n * (0.02 + 0.06 * rng());
+      return (i) => amp * (1 - Math.exp(-i / tau));
+    }
+    case "sawtooth": {
+      // Periods from a few iterations to a sizeable share of the run.
+      const period = Math.max(3, Math.floor(rng() < 0.5 ? 5 + rng() * 200 : n * (0.05 + 0.1 * rng())));
+      return (i) => amp * ((i % period) / period);
+    }
+    case "shape-cache": {
+      // 8 shapes; a cache sized by the largest seen so far. The largest shape is rare (2 %).
+      const weights = [0.3, 0.2, 0.15, 0.12, 0.1, 0.07, 0.04, 0.02];
+      let largest = -1;
+      return () => {
+        let u = rng();
+        let k = 0;
+        while (k < weights.length - 1 && u >= (weights[k] as number)) u -= weights[k++] as number;
+        if (k > largest) largest = k;
+        return (amp * (largest + 1)) / weights.length;
+      };
+    }
+  }
+}
+
+/** One synthetic trace. The same spec (seed included) always gives the same trace. */
+export function synthTrace(spec: SynthSpec): SynthTrace {
+  const rng = mulberry32(spec.seed);
+  const n = spec.iterations;
+  const sigma = spec.noiseBytes ?? 2 * MiB;
+  const rho = spec.noiseAutocorrelation ?? 0.8;
+  const gran = spec.granularityBytes ?? 2 * MiB;
+  const spikeRate = spec.spikeRate ?? 0.002;
+  const base = spec.baseBytes ?? 1.5 * 1024 * MiB;
+  const f = component(spec, rng);
+  const iteration = new Float64Array(n);
+  const value = new Float64Array(n);
+  const timeMs = new Float64Array(n);
+  const innovation = sigma * Math.sqrt(1 - rho * rho);
+  let noise = sigma * normalDeviate(rng);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    noise = rho * noise + innovation * normalDeviate(rng);
+    let live = base + f(i) + noise;
+    if (spikeRate > 0 && rng() < spikeRate) live += Math.max(gran, MiB) * (1 + 3 * rng());
+    iteration[i] = i;
+    value[i] = gran > 0 ? Math.ceil(live / gran) * gran : live;
+    t += 8 + 4 * rng();
+    timeMs[i] = t;
+  }
+  const leaking = LEAKING_KINDS.includes(spec.kind) && (spec.leakBytesPerIteration ?? 0) > 0;
+  const acceptable: LeakVerdict[] = leaking ? ["leak"] : ["flat", "plateau", "inconclusive"];
+  return { spec, iteration, value, timeMs, leaking, acceptable };
+}
+
+/** Leak rates spanning four orders of magnitude, 1 KiB … 16 MiB per iteration. */
+export const LEAK_RATES = [1 * KiB, 4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, 1 * MiB, 4 * MiB, 16 * MiB];
+
+/**
+ * A seeded corpus of traces that do not leak: every non-leaking kind × noise levels ×
+ * granularities × seeds.
+ */
+export function nonLeakingCorpus(iterations: number, seeds: number, firstSeed = 1): SynthSpec[] {
+  const out: SynthSpec[] = [];
+  const kinds = TRACE_KINDS.filter((k) => !LEAKING_KINDS.includes(k));
+  const noises = [0, 0.5 * MiB, 2 * MiB, 4 * MiB];
+  const grans = [0, 2 * MiB, 20 * MiB];
+  let seed = firstSeed;
+  for (const kind of kinds)
+    for (const noiseBytes of noises)
+      for (const granularityBytes of grans)
+        for (let s = 0; s < seeds; s++)
+          out.push({ kind, iterations, seed: seed++, noiseBytes, granularityBytes, amplitudeBytes: (64 + (seed % 8) * 64) * MiB });
+  return out;
+}
