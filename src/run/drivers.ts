@@ -1,0 +1,166 @@
+/**
+ * What a strategy's child runs: a JS-hosted engine under the TS strategy loop, or a
+ * native engine whose loop runs on a native worker thread. Both report per-call marks.
+ */
+import { EngineUnavailableError, type JsEngine } from "../engines/types.js";
+import type { ScenarioRun, ShapeMap, StrategyName } from "../scenarios/types.js";
+import { loadAddon, addonStatus } from "../native/binding.js";
+import type { NativeMarkBatch } from "../native/AddonTypes.js";
+import { JsStrategyLoop } from "./strategy-loop.js";
+import { shapeKey, type MarkBatch } from "./protocol.js";
+
+export interface Driver {
+  load(): Promise<void>;
+  versions(): Record<string, string>;
+  extraPids(): number[];
+  engineMemory(): Record<string, number> | undefined;
+  /** Runs the calls for the given shapes (absolute indices from firstIndex). */
+  runCalls(shapes: ShapeMap[], firstIndex: number, onMarks: (b: MarkBatch) => void): Promise<void>;
+  finish(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Error raised by a driver with the call index at which it happened. */
+export class CallError extends Error {
+  constructor(
+    message: string,
+    readonly kind: "oom" | "errored",
+    readonly index: number | undefined,
+    readonly lastExchange?: string,
+  ) {
+    super(message);
+  }
+}
+
+const MARK_BATCH = 256;
+const MARK_FLUSH_MS = 50;
+
+function emptyBatch(): MarkBatch {
+  return { index: [], startNs: [], endNs: [], gpuMs: [], shape: [], stats: {} };
+}
+
+export class JsDriver implements Driver {
+  private readonly loop: JsStrategyLoop;
+  constructor(private readonly engine: JsEngine, strategy: StrategyName) {
+    this.loop = new JsStrategyLoop(engine, strategy);
+  }
+  load(): Promise<void> {
+    return this.engine.load();
+  }
+  versions(): Record<string, string> {
+    return this.engine.versions();
+  }
+  extraPids(): number[] {
+    return this.engine.extraPids?.() ?? [];
+  }
+  engineMemory(): Record<string, number> | undefined {
+    return this.engine.memoryStats?.();
+  }
+  async runCalls(shapes: ShapeMap[], firstIndex: number, onMarks: (b: MarkBatch) => void): Promise<void> {
+    let batch = emptyBatch();
+    let lastFlush = Date.now();
+    const flush = () => {
+      if (batch.index.length) onMarks(batch);
+      batch = emptyBatch();
+      lastFlush = Date.now();
+    };
+    for (let k = 0; k < shapes.length; k++) {
+      const index = firstIndex + k;
+      let mark;
+      try {
+        mark = await this.loop.call(index, shapes[k]!);
+      } catch (e) {
+        flush();
+        throw toCallError(e, index);
+      }
+      batch.index.push(mark.index);
+      batch.startNs.push(mark.startNs);
+      batch.endNs.push(mark.endNs);
+      batch.gpuMs.push(-1);
+      batch.shape.push(shapeKey(mark.shape));
+      if (mark.stats) {
+        for (const [name, v] of Object.entries(mark.stats)) (batch.stats[name] ??= []).push(v);
+      }
+      if (batch.index.length >= MARK_BATCH || Date.now() - lastFlush >= MARK_FLUSH_MS) flush();
+    }
+    flush();
+  }
+  finish(): Promise<void> {
+    return this.loop.finish();
+  }
+  close(): Promise<void> {
+    return this.engine.close();
+  }
+}
+
+function toCallError(e: unknown, index: number): Error {
+  if (e instanceof EngineUnavailableError) return e;
+  const err = e instanceof Error ? e : new Error(String(e));
+  const kind = err.name === "OutOfMemoryError" ? "oom" : "errored";
+  const lastExchange = (err as { lastExchange?: string }).lastExchange;
+  return new CallError(err.message, kind, index, lastExchange);
+}
+
+/** A native engine (libtorch, tensorrt) from the addon; its loop runs off the JS thread. */
+export class NativeDriver implements Driver {
+  private readonly engine;
+  constructor(private readonly run: ScenarioRun, private readonly strategy: StrategyName, modelPath: string) {
+    const addon = loadAddon();
+    const kind = run.scenario.engine;
+    if (!addon) throw new EngineUnavailableError(`the ${kind} engine needs the native addon, which did not load: ${addonStatus().reason}`);
+    const s = run.scenario;
+    const options: Record<string, string> = {};
+    const section = kind === "tensorrt" ? s.tensorrt : s.libtorch;
+    for (const [k, v] of Object.entries(section)) if (v !== undefined) options[k] = Array.isArray(v) ? v.join(",") : String(v);
+    try {
+      this.engine = new addon.NativeEngine(kind, {
+        modelPath,
+        precision: run.precision,
+        device: s.memory.device,
+        profile: Object.entries(s.profile).map(([name, p]) => ({ name, min: p.min, opt: p.opt, max: p.max, dtype: p.dtype })),
+        faults: { leakBytesPerIteration: s.faults.leakBytesPerIteration ?? 0, retainOutputsEvery: s.faults.retainOutputsEvery ?? 0 },
+        options,
+      });
+    } catch (e) {
+      throw new EngineUnavailableError((e as Error).message);
+    }
+    const why = this.engine.unsupported(strategy);
+    if (why) throw new EngineUnavailableError(`${kind} does not support strategy "${strategy}": ${why}`);
+  }
+  async load(): Promise<void> {
+    await this.engine.load();
+    const section = this.run.scenario.engine === "tensorrt" ? this.run.scenario.tensorrt : this.run.scenario.libtorch;
+    this.engine.begin(this.strategy, { perShapePoolSize: section.perShapePoolSize });
+  }
+  versions(): Record<string, string> {
+    return this.engine.versions();
+  }
+  extraPids(): number[] {
+    return [];
+  }
+  engineMemory(): Record<string, number> | undefined {
+    return this.engine.memoryStats();
+  }
+  async runCalls(shapes: ShapeMap[], firstIndex: number, onMarks: (b: MarkBatch) => void): Promise<void> {
+    const keys = shapes.map(shapeKey);
+    try {
+      await this.engine.runCalls(shapes, firstIndex, (b: NativeMarkBatch) => {
+        const n = b.index.length;
+        const batch: MarkBatch = { index: Array.from(b.index), startNs: Array.from(b.startNs), endNs: Array.from(b.endNs), gpuMs: Array.from(b.gpuMs), shape: [], stats: {} };
+        for (let i = 0; i < n; i++) batch.shape.push(keys[b.index[i]! - firstIndex] ?? "");
+        for (const [name, arr] of Object.entries(b.stats)) batch.stats[name] = Array.from(arr);
+        onMarks(batch);
+      });
+    } catch (e) {
+      const err = e as Error & { kind?: string; index?: number };
+      throw new CallError(err.message, err.kind === "oom" ? "oom" : "errored", err.index);
+    }
+  }
+  finish(): Promise<void> {
+    return this.engine.finish();
+  }
+  async close(): Promise<void> {
+    // The native engine is released with the process; persistent contexts must survive
+    // until exit on purpose, so nothing is destroyed here.
+  }
+}

@@ -1,0 +1,60 @@
+/** What machine and software a run was measured on (stored in every results file). */
+import { cpus, hostname, platform, release, totalmem, type } from "node:os";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import type { Environment } from "../results/types.js";
+import { addonStatus, loadAddon } from "../native/binding.js";
+
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    return pkg.version;
+  } catch {
+    return "unknown";
+  }
+}
+
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync("git", ["rev-parse", "HEAD"], { stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).toString().trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function osName(): string {
+  try {
+    const m = /^PRETTY_NAME="?([^"\n]+)"?/m.exec(readFileSync("/etc/os-release", "utf8"));
+    if (m) return m[1]!;
+  } catch {
+    /* not Linux */
+  }
+  return `${type()} ${platform()}`;
+}
+
+export function collectEnvironment(): Environment {
+  const addon = loadAddon();
+  const status = addonStatus();
+  const probe = addon?.probe();
+  const cpu = cpus();
+  return {
+    hostname: hostname(),
+    os: osName(),
+    kernel: release(),
+    cpu: cpu[0]?.model ?? "unknown",
+    cpuCount: cpu.length,
+    totalMemoryBytes: totalmem(),
+    node: process.version,
+    vramgate: packageVersion(),
+    gitCommit: gitCommit(),
+    addon: { loaded: !!addon, reason: status.reason, nvml: probe?.nvml.found ?? false, cudaRuntime: probe?.cudaRuntime.found ?? false },
+    gpus: (probe?.gpus ?? []).map((g) => ({ ...g, driverVersion: probe?.driverVersion })),
+    driverVersion: probe?.driverVersion,
+    cudaVersion: probe?.cudaDriverVersion ? formatCudaVersion(probe.cudaDriverVersion) : undefined,
+    engines: {},
+  };
+}
+
+function formatCudaVersion(v: number): string {
+  return `${Math.floor(v / 1000)}.${Math.floor((v % 1000) / 10)}`;
+}

@@ -1,0 +1,223 @@
+/**
+ * Runs scenarios: for each (scenario × sequence × precision), one child process per
+ * strategy, warm-up, then measured calls in interleaved rounds (A B C, B C A, …) so that
+ * machine drift hits every strategy alike. The results file is rewritten atomically after
+ * every round: a crash, Ctrl-C or kill of the parent leaves the data gathered so far.
+ */
+import { resolve, relative, dirname, join, basename } from "node:path";
+import type { ScenarioRun, Scenario } from "../scenarios/types.js";
+import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
+import { RESULTS_SCHEMA } from "../results/types.js";
+import { expandScenario } from "../scenarios/expand.js";
+import { ensureModel, fileSha256 } from "../models/cache.js";
+import { StrategyChild, StrategyFault } from "./strategy-child.js";
+import { collectEnvironment } from "./environment.js";
+import { writeFileAtomic, toJson } from "./atomic-write.js";
+
+export interface RunOverrides {
+  iterations?: number;
+  warmup?: number;
+  rounds?: number;
+}
+
+export interface BenchProgress {
+  /** Called when a run starts, with the total measured calls it will make. */
+  runStart?(key: string, strategies: string[], totalCalls: number): void;
+  /** Measured calls done so far in the current run (all strategies together). */
+  progress?(done: number): void;
+  /** A line worth telling the user (strategy failed, round done). */
+  note?(line: string): void;
+}
+
+export interface BenchOptions {
+  scenarios: Scenario[];
+  /** Where results/<runId>.json goes. */
+  outDir: string;
+  overrides?: RunOverrides;
+  /** Write per-iteration CSV traces next to the results (default true). */
+  traces?: boolean;
+  argv?: string[];
+  progress?: BenchProgress;
+  /** Aborts the run (Ctrl-C): children are stopped, results written with state `aborted`. */
+  signal?: AbortSignal;
+  /** Directory for generated models (default ./models). */
+  modelDir?: string;
+}
+
+export function applyOverrides(s: Scenario, o: RunOverrides | undefined): Scenario {
+  if (!o) return s;
+  const run = { ...s.run };
+  if (o.iterations !== undefined) run.iterations = o.iterations;
+  if (o.warmup !== undefined) run.warmup = o.warmup;
+  if (o.rounds !== undefined) run.rounds = o.rounds;
+  run.rounds = Math.max(1, Math.min(run.rounds, run.iterations));
+  return { ...s, run };
+}
+
+function makeRunId(scenarios: Scenario[]): string {
+  const stamp = new Date().toISOString().replace(/[:]/g, "-").replace(/\..+/, "Z");
+  const names = scenarios.map((s) => s.name).join("+").replace(/[^A-Za-z0-9._+-]+/g, "_").slice(0, 80);
+  return `${stamp}-${names}`;
+}
+
+async function materialiseModel(s: Scenario, modelDir: string): Promise<{ path: string; sha256: string; generated?: string }> {
+  if (s.model.kind === "generate") {
+    const m = await ensureModel({ arch: s.model.arch, seed: s.model.seed }, modelDir);
+    return { path: m.path, sha256: m.sha256, generated: `${s.model.arch} seed ${s.model.seed}` };
+  }
+  return { path: s.model.resolvedPath, sha256: await fileSha256(s.model.resolvedPath) };
+}
+
+export async function runBench(opts: BenchOptions): Promise<{ results: ResultsFile; path: string }> {
+  const runId = makeRunId(opts.scenarios);
+  const outDir = resolve(opts.outDir);
+  const path = join(outDir, `${runId}.json`);
+  const results: ResultsFile = {
+    schema: RESULTS_SCHEMA,
+    runId,
+    createdAt: new Date().toISOString(),
+    // Until the run completes, the file on disk says aborted: a killed parent leaves it so.
+    state: "aborted",
+    argv: opts.argv ?? process.argv.slice(2),
+    environment: collectEnvironment(),
+    runs: [],
+  };
+  const save = () => writeFileAtomic(path, toJson(results));
+  save();
+
+  const live = new Set<StrategyChild>();
+  let aborted = false;
+  const onAbort = () => {
+    aborted = true;
+    for (const c of live) c.abort("interrupted (Ctrl-C / SIGTERM): stopped before the run finished");
+  };
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+
+  try {
+    for (const scenario of opts.scenarios.map((s) => applyOverrides(s, opts.overrides))) {
+      for (const run of expandScenario(scenario)) {
+        if (aborted) break;
+        await runOne(run, results, save, { ...opts, outDir, runId, live, isAborted: () => aborted });
+      }
+    }
+  } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
+    for (const c of live) c.stop("aborted");
+  }
+  results.state = aborted ? "aborted" : "completed";
+  results.finishedAt = new Date().toISOString();
+  save();
+  return { results, path };
+}
+
+interface RunContext extends BenchOptions {
+  outDir: string;
+  runId: string;
+  live: Set<StrategyChild>;
+  isAborted(): boolean;
+}
+
+async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, ctx: RunContext): Promise<void> {
+  const s = run.scenario;
+  const model = await materialiseModel(s, ctx.modelDir ?? "models");
+  const entry: ScenarioRunResult = {
+    key: run.key,
+    scenario: s.name,
+    file: s.file,
+    engine: s.engine,
+    model,
+    precision: run.precision,
+    sequence: run.sequence.label,
+    baseline: s.baseline,
+    gate: s.gate,
+    config: s,
+    strategies: [],
+  };
+  results.runs.push(entry);
+  const total = s.run.warmup + s.run.iterations;
+  ctx.progress?.runStart?.(run.key, s.strategies, s.strategies.length * s.run.iterations);
+
+  const doneBy = new Map<string, number>();
+  const report = () => ctx.progress?.progress?.([...doneBy.values()].reduce((a, b) => a + b, 0));
+  const children = s.strategies.map((strategy) => {
+    const safeKey = run.key.replace(/[^A-Za-z0-9._-]+/g, "_");
+    const traceName = `${ctx.runId}-traces/${safeKey}-${strategy}.csv`;
+    return new StrategyChild({
+      run,
+      strategy,
+      modelPath: model.path,
+      tracePath: ctx.traces === false ? undefined : join(ctx.outDir, traceName),
+      traceFileRelative: traceName,
+      onProgress: (n) => {
+        doneBy.set(strategy, n);
+        report();
+      },
+    });
+  });
+  const snapshot = () => {
+    entry.strategies = children.map((c) => c.toResult());
+    save();
+  };
+  const healthy = () => children.filter((c) => !c.hasFault);
+  const guard = async (c: StrategyChild, what: string, step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (e) {
+      if (!(e instanceof StrategyFault)) throw e;
+      c.stop();
+      if (!ctx.isAborted()) ctx.progress?.note?.(`${run.key} ${c.strategy}: ${e.state} during ${what}: ${firstLine(e.message)}`);
+    }
+  };
+
+  for (const c of children) {
+    if (ctx.isAborted()) break;
+    ctx.live.add(c);
+    await guard(c, "start", () => c.start());
+  }
+  for (const c of healthy()) {
+    if (ctx.isAborted()) break;
+    await guard(c, "warm-up", () => c.calls("warmup", -1, 0, s.run.warmup, total));
+  }
+  snapshot();
+
+  const deadline = Date.now() + s.run.maxDurationS * 1000;
+  let first = s.run.warmup;
+  for (let r = 0; r < s.run.rounds && !ctx.isAborted(); r++) {
+    if (Date.now() > deadline) {
+      ctx.progress?.note?.(`${run.key}: stopped after ${r} of ${s.run.rounds} rounds (run.maxDurationS = ${s.run.maxDurationS} s)`);
+      break;
+    }
+    const count = Math.floor(s.run.iterations / s.run.rounds) + (r < s.run.iterations % s.run.rounds ? 1 : 0);
+    const order = rotate(children, r);
+    for (const c of order) {
+      if (ctx.isAborted() || c.hasFault) continue;
+      await guard(c, `round ${r + 1}`, () => c.calls("round", r, first, count, total));
+    }
+    first += count;
+    snapshot();
+  }
+
+  for (const c of healthy()) {
+    if (ctx.isAborted()) break;
+    await guard(c, "release", () => c.finish());
+  }
+  for (const c of children) {
+    await guard(c, "exit", () => c.exit());
+    ctx.live.delete(c);
+  }
+  snapshot();
+}
+
+function rotate<T>(xs: T[], k: number): T[] {
+  const n = xs.length;
+  return xs.map((_, i) => xs[(i + k) % n]!);
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0]!;
+}
+
+export function resultsRelative(resultsPath: string, p: string): string {
+  return relative(dirname(resultsPath), p) || basename(p);
+}
+export type { StrategyResult };

@@ -1,0 +1,41 @@
+/**
+ * Messages between the parent (orchestrator) and one strategy's child process, over
+ * Node's IPC channel. The parent drives; the child executes and reports. Every child
+ * message is small; iteration marks travel in batches.
+ */
+import type { ScenarioRun, ShapeMap, StrategyName } from "../scenarios/types.js";
+
+export type ParentMessage =
+  | { type: "init"; run: ScenarioRun; strategy: StrategyName; modelPath: string }
+  /** Run calls [firstIndex, firstIndex + count) (absolute indices, warm-up first). */
+  | { type: "calls"; phase: "warmup" | "round"; round: number; firstIndex: number; count: number; total: number }
+  /** Release what the strategy holds (teardown-style release; persistent keeps it). */
+  | { type: "finish" }
+  | { type: "exit" };
+
+/** Per-call marks in columnar form. Times are CLOCK_MONOTONIC nanoseconds. */
+export interface MarkBatch {
+  index: number[];
+  startNs: number[];
+  endNs: number[];
+  /** GPU time of the call in ms, or -1 when not measured. */
+  gpuMs: number[];
+  /** Shape key per call ("input:1x3x224x224"); repeated keys are cheap in IPC. */
+  shape: string[];
+  /** Engine-level memory after each call, bytes, per signal. */
+  stats: Record<string, number[]>;
+}
+
+export type ChildMessage =
+  | { type: "loaded"; pid: number; extraPids: number[]; versions: Record<string, string>; engineMemory?: Record<string, number> }
+  | { type: "marks"; batch: MarkBatch }
+  | { type: "callsDone"; phase: "warmup" | "round"; round: number; count: number }
+  | { type: "finished"; engineMemory?: Record<string, number> }
+  /** An engine fault. The child exits after sending it. */
+  | { type: "fault"; kind: "oom" | "errored" | "unavailable"; message: string; index?: number; lastExchange?: string };
+
+export function shapeKey(shape: ShapeMap): string {
+  return Object.entries(shape)
+    .map(([name, dims]) => `${name}:${dims.join("x")}`)
+    .join(";");
+}

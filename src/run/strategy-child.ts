@@ -1,0 +1,372 @@
+/**
+ * The parent's handle on one strategy's child process: spawns it, samples its memory the
+ * whole time, turns its marks into bounded series, and records how it ended. A child that
+ * crashes, hangs, runs out of memory or throws never takes the parent down: the fault and
+ * everything measured up to it end up in toResult().
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { ScenarioRun, StrategyName } from "../scenarios/types.js";
+import type { StrategyResult, StrategyState } from "../results/types.js";
+import type { ChildMessage, ParentMessage } from "./protocol.js";
+import { createSampler, type MemorySampler, type Samples } from "./memory-sampler.js";
+import { Joiner, type IterationRecord } from "./joiner.js";
+import { BlockSeriesBuilder } from "./block-series.js";
+import { LatencyHistogram } from "./latency-histogram.js";
+import { TraceWriter } from "./trace-writer.js";
+
+const CHILD_MAIN = fileURLToPath(new URL("./child-main.js", import.meta.url));
+const PUMP_MS = 50;
+const STDERR_TAIL = 4000;
+
+export class StrategyFault extends Error {
+  constructor(
+    readonly state: Exclude<StrategyState, "completed" | "skipped">,
+    message: string,
+    readonly index?: number,
+    readonly lastExchange?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface StrategyChildOptions {
+  run: ScenarioRun;
+  strategy: StrategyName;
+  modelPath: string;
+  /** Per-iteration CSV path, or undefined for none. */
+  tracePath?: string;
+  traceFileRelative?: string;
+  /** Called for each resolved measured iteration (progress). */
+  onProgress?: (measuredDone: number) => void;
+}
+
+type Pending = { want: ChildMessage["type"]; resolve: (m: ChildMessage) => void; reject: (e: Error) => void };
+
+export class StrategyChild {
+  readonly strategy: StrategyName;
+  private child: ChildProcess | undefined;
+  private readonly sampler: MemorySampler;
+  private readonly joiner: Joiner;
+  private readonly series = new BlockSeriesBuilder(1024);
+  private readonly latency = new LatencyHistogram();
+  private trace: TraceWriter | undefined;
+  private pending: Pending | undefined;
+  private pump: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private stderrTail = "";
+  private fault: StrategyFault | undefined;
+  private exited = false;
+  private exitWaiters: Array<() => void> = [];
+
+  readonly primarySignal: string;
+  private readonly warmup: number;
+  private firstMeasuredStartNs: number | undefined;
+  private measured = 0;
+  private lastIndex = -1;
+  private roundCalls = 0;
+  private roundBusyMs = 0;
+  private readonly rounds: StrategyResult["rounds"] = [];
+  private readonly peak: Record<string, number> = {};
+  private startBytes: Record<string, number> = {};
+  private readonly shapes = new Set<string>();
+  private versions: Record<string, string> = {};
+  private engineMemory: Record<string, number> | undefined;
+  private residual: StrategyResult["residual"] | undefined;
+  private startedAt = Date.now();
+  private endedAt: number | undefined;
+  private state: StrategyState = "completed";
+
+  constructor(private readonly opts: StrategyChildOptions) {
+    this.strategy = opts.strategy;
+    const s = opts.run.scenario;
+    this.warmup = s.run.warmup;
+    this.sampler = createSampler({ intervalMs: s.memory.intervalMs, device: s.memory.device });
+    const gpuEngine = s.engine !== "onnxruntime" || s.onnxruntime.executionProvider !== "cpu";
+    this.primarySignal = this.sampler.hasGpu && gpuEngine ? "gpuProcessBytes" : "rssBytes";
+    this.joiner = new Joiner(this.sampler.hasGpu ? ["gpuProcessBytes", "deviceUsedBytes", "rssBytes"] : ["rssBytes"]);
+    if (opts.tracePath) this.trace = new TraceWriter(opts.tracePath, this.primarySignal);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+  get engineVersions(): Record<string, string> {
+    return this.versions;
+  }
+  get hasFault(): boolean {
+    return this.fault !== undefined;
+  }
+
+  /** Spawns the child, loads the engine, records the pre-activation baseline. */
+  async start(): Promise<void> {
+    this.startedAt = Date.now();
+    const child = fork(CHILD_MAIN, [], {
+      // Own process group: a terminal Ctrl-C reaches only the parent, which stops the
+      // child itself; and a hung child's whole tree (process-engine workers) can be killed.
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      serialization: "advanced",
+    });
+    this.child = child;
+    const keep = (d: Buffer) => {
+      this.stderrTail = (this.stderrTail + d.toString()).slice(-STDERR_TAIL);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    child.on("message", (m: ChildMessage) => this.onMessage(m));
+    child.on("exit", (code, signal) => this.onExit(code, signal));
+    child.on("error", (e) => this.failWith(new StrategyFault("errored", `could not start the strategy's process: ${e.message}`)));
+    this.sampler.setPids([child.pid!]);
+    this.sampler.start();
+    this.pump = setInterval(() => this.pumpSamples(), PUMP_MS);
+    const loaded = await this.request({ type: "init", run: this.opts.run, strategy: this.strategy, modelPath: this.opts.modelPath }, "loaded");
+    if (loaded.type === "loaded") {
+      this.versions = loaded.versions;
+      this.engineMemory = loaded.engineMemory;
+      if (loaded.extraPids.length) this.sampler.setPids([child.pid!, ...loaded.extraPids]);
+    }
+    this.startBytes = await this.settledValues();
+  }
+
+  async calls(phase: "warmup" | "round", round: number, firstIndex: number, count: number, total: number): Promise<void> {
+    if (count <= 0) return;
+    this.roundCalls = 0;
+    this.roundBusyMs = 0;
+    await this.request({ type: "calls", phase, round, firstIndex, count, total }, "callsDone");
+    // Resolve every mark of this batch before the next strategy runs.
+    await sleep(Math.max(2 * this.sampler.intervalMs, 2));
+    this.pumpSamples(true);
+    if (phase === "round" && this.roundCalls > 0) {
+      this.rounds.push({ round, iterations: this.roundCalls, busyMs: round3(this.roundBusyMs), itemsPerSecond: round3(this.roundCalls / (this.roundBusyMs / 1000)) });
+    }
+  }
+
+  /** Release per the strategy, then measure what release did not give back. */
+  async finish(): Promise<void> {
+    const msg = await this.request({ type: "finish" }, "finished");
+    if (msg.type === "finished" && msg.engineMemory) this.engineMemory = msg.engineMemory;
+    if (this.strategy !== "persistent") {
+      const after = await this.settledValues();
+      const p = this.primarySignal;
+      if (Number.isFinite(after[p]) && Number.isFinite(this.startBytes[p])) {
+        this.residual = { afterReleaseBytes: after[p]! - this.startBytes[p]! };
+      }
+    }
+  }
+
+  /** Ends the child; on a GPU, checks that the device got the process's memory back. */
+  async exit(): Promise<void> {
+    if (!this.child || this.exited) return this.stop();
+    const before = await this.settledValues();
+    try {
+      this.child.send({ type: "exit" } satisfies ParentMessage);
+    } catch {
+      /* already gone */
+    }
+    await Promise.race([new Promise<void>((r) => this.exitWaiters.push(r)), sleep(10_000)]);
+    if (!this.exited) this.kill();
+    if (this.sampler.hasGpu && Number.isFinite(before.deviceUsedBytes) && Number.isFinite(before.gpuProcessBytes)) {
+      this.sampler.setPids([]);
+      await sleep(Math.max(200, 5 * this.sampler.intervalMs));
+      const s = this.sampler.drain();
+      const devAfter = s.deviceUsedBytes.length ? s.deviceUsedBytes[s.deviceUsedBytes.length - 1]! : Number.NaN;
+      if (Number.isFinite(devAfter)) {
+        this.residual = { ...this.residual, afterExitDeviceBytes: devAfter - (before.deviceUsedBytes! - before.gpuProcessBytes!) };
+      }
+    }
+    this.stop();
+  }
+
+  /** Ctrl-C: fail whatever is pending with state `aborted` and stop the child. */
+  abort(message: string): void {
+    this.failWith(new StrategyFault("aborted", message, this.lastIndex + 1 - this.warmup));
+    this.stop();
+  }
+
+  /** Stops sampling and the child (used on faults and Ctrl-C). Idempotent. */
+  stop(state?: StrategyState): void {
+    if (state && !this.fault && this.state === "completed") this.state = state;
+    if (this.pump) {
+      this.pumpSamples(true);
+      clearInterval(this.pump);
+      this.pump = undefined;
+    }
+    this.clearWatchdog();
+    this.sampler.stop();
+    this.trace?.close();
+    if (!this.exited) this.kill();
+    this.endedAt ??= Date.now();
+  }
+
+  private kill(): void {
+    const pid = this.child?.pid;
+    if (!pid) return;
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+  }
+
+  private request(msg: ParentMessage, want: ChildMessage["type"]): Promise<ChildMessage> {
+    if (this.fault) return Promise.reject(this.fault);
+    if (this.exited || !this.child) return Promise.reject(new StrategyFault("crashed", "the strategy's process is not running"));
+    return new Promise((resolve, reject) => {
+      this.pending = { want, resolve, reject };
+      this.armWatchdog();
+      this.child!.send(msg, (e) => {
+        if (e) this.failWith(new StrategyFault("crashed", `could not talk to the strategy's process: ${e.message}`));
+      });
+    });
+  }
+
+  private armWatchdog(): void {
+    this.clearWatchdog();
+    const s = this.opts.run.scenario.run.watchdogS;
+    this.watchdog = setTimeout(() => {
+      const at = this.lastIndex >= 0 ? ` after call ${this.lastIndex - this.warmup}` : "";
+      this.failWith(new StrategyFault("timeout", `no progress for ${s} s${at} (watchdog); the process was killed`, this.lastIndex + 1 - this.warmup));
+      this.kill();
+    }, s * 1000);
+    this.watchdog.unref?.();
+  }
+
+  private clearWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private onMessage(m: ChildMessage): void {
+    if (this.pending) this.armWatchdog();
+    switch (m.type) {
+      case "marks":
+        this.joiner.addMarks(m.batch);
+        return;
+      case "fault": {
+        const state = m.kind === "oom" ? "oom" : "errored";
+        const index = m.index !== undefined ? m.index - this.warmup : undefined;
+        this.failWith(new StrategyFault(state, m.message, index, m.lastExchange));
+        return;
+      }
+      default:
+        if (this.pending && this.pending.want === m.type) {
+          const p = this.pending;
+          this.pending = undefined;
+          this.clearWatchdog();
+          p.resolve(m);
+        }
+    }
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.exited = true;
+    for (const w of this.exitWaiters.splice(0)) w();
+    if (this.fault || (code === 0 && !this.pending)) return;
+    const lastWords = this.stderrTail.trim().split("\n").slice(-5).join("\n");
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const oom = /out of memory|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation/i.test(lastWords);
+    this.failWith(
+      new StrategyFault(oom ? "oom" : signal ? "crashed" : "errored", `the strategy's process ${how}${lastWords ? `; last output:\n${lastWords}` : ""}`, this.lastIndex + 1 - this.warmup),
+    );
+  }
+
+  private failWith(f: StrategyFault): void {
+    if (this.fault) return;
+    this.fault = f;
+    this.state = f.state;
+    this.clearWatchdog();
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(f);
+  }
+
+  /** Drains the sampler into the joiner and consumes resolved iterations. */
+  private pumpSamples(all = false): void {
+    const s = this.sampler.drain();
+    this.notePeaks(s);
+    this.joiner.addSamples(s);
+    for (const r of this.joiner.take(all)) this.consume(r);
+  }
+
+  private notePeaks(s: Samples): void {
+    const cols: Array<[string, ArrayLike<number>]> = [["rssBytes", s.rssBytes]];
+    if (this.sampler.hasGpu) cols.push(["gpuProcessBytes", s.gpuProcessBytes], ["deviceUsedBytes", s.deviceUsedBytes]);
+    for (const [name, arr] of cols) {
+      for (let i = 0; i < arr.length; i++) {
+        const v = arr[i]!;
+        if (Number.isFinite(v) && !(v <= (this.peak[name] ?? -Infinity))) this.peak[name] = v;
+      }
+    }
+  }
+
+  private consume(r: IterationRecord): void {
+    this.lastIndex = r.index;
+    for (const [k, v] of Object.entries(r.signals)) {
+      if (Number.isFinite(v) && !(v <= (this.peak[k] ?? -Infinity))) this.peak[k] = v;
+    }
+    const measuredIndex = r.index - this.warmup;
+    if (measuredIndex < 0) return;
+    this.firstMeasuredStartNs ??= r.startNs;
+    const latencyMs = (r.endNs - r.startNs) / 1e6;
+    const timeMs = (r.endNs - this.firstMeasuredStartNs) / 1e6;
+    this.latency.add(latencyMs);
+    this.series.add(measuredIndex, timeMs, latencyMs, r.signals);
+    this.trace?.write(measuredIndex, timeMs, latencyMs, r.shape, r.signals);
+    if (this.shapes.size < 256) this.shapes.add(r.shape);
+    this.measured++;
+    this.roundCalls++;
+    this.roundBusyMs += latencyMs;
+    this.opts.onProgress?.(this.measured);
+  }
+
+  /** Current value of each sampled signal after things settle (a few intervals). */
+  private async settledValues(): Promise<Record<string, number>> {
+    await sleep(Math.max(3 * this.sampler.intervalMs, 20));
+    this.pumpSamples();
+    const out: Record<string, number> = { rssBytes: this.joiner.latest("rssBytes") };
+    if (this.sampler.hasGpu) {
+      out.gpuProcessBytes = this.joiner.latest("gpuProcessBytes");
+      out.deviceUsedBytes = this.joiner.latest("deviceUsedBytes");
+    }
+    return out;
+  }
+
+  toResult(): StrategyResult {
+    const f = this.fault;
+    const result: StrategyResult = {
+      strategy: this.strategy,
+      state: this.state,
+      pid: this.child?.pid,
+      warmupIterations: this.warmup,
+      iterations: this.measured,
+      durationMs: (this.endedAt ?? Date.now()) - this.startedAt,
+      rounds: [...this.rounds],
+      latency: this.latency.summary(),
+      shapes: [...this.shapes],
+      primarySignal: this.primarySignal,
+      peakBytes: { ...this.peak },
+      startBytes: { ...this.startBytes },
+      series: this.series.toJSON(),
+      traceFile: this.trace ? this.opts.traceFileRelative : undefined,
+      residual: this.residual,
+      engineMemory: this.engineMemory,
+    };
+    if (f) {
+      result.error = { message: f.message, iteration: f.index, lastExchange: f.lastExchange ?? (this.stderrTail.trim().slice(-800) || undefined) };
+      if (f.state === "oom") result.oom = { iteration: f.index ?? this.measured, usedBytes: this.peak[this.primarySignal] ?? Number.NaN };
+    }
+    return result;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
