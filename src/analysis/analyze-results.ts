@@ -1,0 +1,61 @@
+/** Fill a results file's analysis: leak verdict per memory signal, throughput vs the baseline. */
+import { analyzeLeak } from "./leak.js";
+import { compareThroughput } from "./throughput.js";
+import type { LeakAnalysis, MemorySeries } from "./types.js";
+import type { ResultsFile, RoundResult, StrategyResult } from "../results/types.js";
+import type { StrategyName } from "../scenarios/types.js";
+
+/** Signals measured on the device (their capacity is the GPU's), by name. */
+export function isDeviceSignal(signal: string): boolean {
+  return /gpu|device/i.test(signal);
+}
+
+/**
+ * The block-maximum series of one signal of a strategy (the high-water mark per block,
+ * with the block's last iteration and end time).
+ */
+export function signalSeries(s: StrategyResult, signal: string): MemorySeries | undefined {
+  const sig = s.series.signals[signal];
+  if (!sig) return undefined;
+  const n = Math.min(sig.max.length, s.series.lastIteration.length);
+  const series: MemorySeries = { iteration: s.series.lastIteration.slice(0, n), value: sig.max.slice(0, n) };
+  if (s.series.timeMs.length >= n) series.timeMs = s.series.timeMs.slice(0, n);
+  return series;
+}
+
+/** Capacity for a signal's out-of-memory projection: GPU 0's memory for device signals, host memory otherwise. */
+export function capacityFor(file: ResultsFile, signal: string): number | undefined {
+  const total = isDeviceSignal(signal) ? file.environment.gpus[0]?.totalBytes : file.environment.totalMemoryBytes;
+  return total !== undefined && total > 0 ? total : undefined;
+}
+
+/**
+ * A copy of `file` with `strategies[].analysis.leak[signal]` for every signal of every
+ * strategy and `runs[].throughput` from the rounds (the input is not modified).
+ */
+export function analyzeResults(file: ResultsFile): ResultsFile {
+  const out: ResultsFile = structuredClone(file);
+  for (const run of out.runs) {
+    for (const s of run.strategies) {
+      const leak: Record<string, LeakAnalysis> = {};
+      for (const signal of Object.keys(s.series.signals)) {
+        const series = signalSeries(s, signal);
+        if (!series || series.value.length === 0) continue;
+        const totalBytes = capacityFor(out, signal);
+        // The series starts after the strategy's configured warm-up; the automatic 10 %
+        // warm-up still applies, for allocator growth that outlasts the configured one.
+        leak[signal] = analyzeLeak(series, totalBytes !== undefined ? { totalBytes } : {});
+      }
+      s.analysis = { leak };
+    }
+    const rounds: Partial<Record<StrategyName, RoundResult[]>> = {};
+    for (const s of run.strategies) if (s.rounds.length > 0) rounds[s.strategy] = s.rounds;
+    if (rounds[run.baseline]) run.throughput = compareThroughput(rounds, run.baseline);
+  }
+  return out;
+}
+
+/** The verdict a strategy is judged by: the analysis of its primary signal (undefined before analyzeResults). */
+export function strategyVerdict(s: StrategyResult): LeakAnalysis | undefined {
+  return s.analysis?.leak[s.primarySignal];
+}

@@ -1,0 +1,180 @@
+/**
+ * Reading traces recorded anywhere, for `vramgate analyze`:
+ * - CSV with a header holding at least `iteration` and `used_bytes` (optional `time_ms`
+ *   and other `*_bytes` columns; pick one with `column`). Streamed line by line into
+ *   growable Float64Arrays, so 10^7 rows never exist as 10^7 strings.
+ * - a vramgate results JSON (schema "vramgate.results/1"), via src/results/read.ts.
+ * Bad input raises InputError with file:line:col.
+ */
+import { open } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { InputError, type InputProblem } from "../cli/errors.js";
+import type { MemorySeries } from "./types.js";
+
+export interface CsvTrace extends MemorySeries {
+  iteration: Float64Array;
+  value: Float64Array;
+  timeMs?: Float64Array;
+  /** Name of the column read into `value`. */
+  column: string;
+  /** All header columns, in file order. */
+  columns: string[];
+  /** Data rows read. */
+  rows: number;
+}
+
+/** Edit distance, for did-you-mean hints on column names. */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] as number;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] as number;
+      prev[j] = Math.min(up + 1, (prev[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length] as number;
+}
+
+/** "did you mean X?" for the closest candidate within a small distance, else undefined. */
+export function didYouMean(name: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? `Did you mean "${best}"?` : undefined;
+}
+
+class Growable {
+  buf = new Float64Array(1 << 16);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.buf.length) {
+      const next = new Float64Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.length++] = v;
+  }
+  done(): Float64Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+/** Byte columns a user may judge: `used_bytes` and any other `*_bytes`. */
+export function byteColumns(columns: string[]): string[] {
+  return columns.filter((c) => c.endsWith("_bytes"));
+}
+
+const MAX_PROBLEMS = 5;
+
+/**
+ * Stream a CSV trace. `column` (default `used_bytes`) must be a header column.
+ * Rows must have non-decreasing iterations; blank lines and lines starting with `#` are skipped.
+ */
+export async function readCsvTrace(file: string, opts: { column?: string } = {}): Promise<CsvTrace> {
+  let stream;
+  try {
+    const fh = await open(file, "r");
+    stream = fh.createReadStream({ encoding: "utf8", highWaterMark: 1 << 20 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError([{ file, expected: "a readable CSV trace", found: code === "ENOENT" ? "no such file" : `unreadable (${code ?? (e as Error).message})` }]);
+  }
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  const problems: InputProblem[] = [];
+  let columns: string[] | undefined;
+  let colStarts: number[] = [];
+  let iterIdx = -1, valueIdx = -1, timeIdx = -1;
+  let column = opts.column ?? "used_bytes";
+  const it = new Growable(), val = new Growable(), tm = new Growable();
+  let lineNo = 0;
+  let lastIter = -Infinity;
+  try {
+    for await (const raw of lines) {
+      lineNo++;
+      const line = lineNo === 1 ? raw.replace(/^\uFEFF/, "") : raw;
+      if (line.trim() === "" || line.startsWith("#")) continue;
+      if (!columns) {
+        columns = line.split(",").map((c) => c.trim());
+        iterIdx = columns.indexOf("iteration");
+        valueIdx = columns.indexOf(column);
+        timeIdx = columns.indexOf("time_ms");
+        if (iterIdx < 0) problems.push({ file, line: lineNo, col: 1, expected: "a CSV header with an `iteration` column (e.g. iteration,used_bytes,time_ms)", found: `columns ${columns.join(", ")}` });
+        if (valueIdx < 0) {
+          const candidates = byteColumns(columns);
+          const hint = didYouMean(column, columns);
+          problems.push({
+            file, line: lineNo, col: 1,
+            expected: opts.column ? `a column named "${column}" (available: ${candidates.join(", ") || "none ending in _bytes"})` : "a `used_bytes` column (or name one with --column)",
+            found: `columns ${columns.join(", ")}`,
+            ...(hint ? { hint } : {}),
+          });
+        }
+        if (problems.length > 0) throw new InputError(problems);
+        continue;
+      }
+      const cells = line.split(",");
+      if (colStarts.length !== cells.length) colStarts = new Array<number>(cells.length);
+      let pos = 1;
+      for (let k = 0; k < cells.length; k++) {
+        colStarts[k] = pos;
+        pos += (cells[k] as string).length + 1;
+      }
+      const cell = (k: number, name: string): number => {
+        const text = cells[k];
+        if (text === undefined) {
+          problems.push({ file, line: lineNo, col: line.length + 1, expected: `${columns!.length} columns (${name} is column ${k + 1})`, found: `${cells.length}` });
+          return NaN;
+        }
+        const t = text.trim();
+        const v = t === "" ? NaN : Number(t);
+        if (!Number.isFinite(v)) problems.push({ file, line: lineNo, col: colStarts[k] as number, path: name, expected: "a finite number", found: t === "" ? "an empty cell" : JSON.stringify(t) });
+        return v;
+      };
+      const i = cell(iterIdx, "iteration");
+      const v = cell(valueIdx, column);
+      const t = timeIdx >= 0 ? cell(timeIdx, "time_ms") : 0;
+      if (Number.isFinite(i) && i < lastIter)
+        problems.push({ file, line: lineNo, col: colStarts[iterIdx] as number, path: "iteration", expected: `iterations in non-decreasing order (≥ ${lastIter})`, found: String(i) });
+      if (problems.length >= MAX_PROBLEMS) throw new InputError(problems);
+      lastIter = i;
+      it.push(i);
+      val.push(v);
+      if (timeIdx >= 0) tm.push(t);
+    }
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  if (!columns) throw new InputError([{ file, expected: "a CSV header with iteration,used_bytes", found: "an empty file" }]);
+  if (it.length === 0) throw new InputError([{ file, line: lineNo + 1, col: 1, expected: "at least one data row after the header", found: "none" }]);
+  const out: CsvTrace = { iteration: it.done(), value: val.done(), column, columns, rows: it.length };
+  if (timeIdx >= 0) out.timeMs = tm.done();
+  return out;
+}
+
+/** Whether a file holds JSON (first non-blank character `{`) rather than CSV. */
+export async function looksLikeJson(file: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(file, "r");
+  } catch {
+    return file.toLowerCase().endsWith(".json");
+  }
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(256), 0, 256, 0);
+    const head = buffer.subarray(0, bytesRead).toString("utf8").replace(/^\uFEFF/, "").trimStart();
+    return head.startsWith("{") || (head === "" && file.toLowerCase().endsWith(".json"));
+  } finally {
+    await fh.close();
+  }
+}
