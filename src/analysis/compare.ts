@@ -1,0 +1,271 @@
+/**
+ * Compare two results files (a baseline, usually main's latest run, and a head run):
+ * per scenario run and strategy, the change in throughput and in peak memory, each with
+ * a claim that only calls a regression when the evidence covers it.
+ *
+ * Throughput: the ratio of median per-round items/s (head ÷ base) with a seeded bootstrap
+ * 95 % interval (rounds of each file resampled independently: the two runs are not paired).
+ * A claim needs the whole interval past the tolerated band 1 ± maxRegression:
+ * `regression` when its upper bound is below 1 − maxRegression, `improvement` when its lower
+ * bound is above 1 + maxRegression, otherwise `within-noise`. Round-to-round spread inside one
+ * run understates run-to-run spread (thermal state, other tenants), which is why the band
+ * is not zero.
+ *
+ * Peak memory is one figure per run (no rounds): `increase` / `decrease` when the relative
+ * change of the primary signal's peak is past ±maxMemoryIncrease.
+ */
+import { InputError } from "../cli/errors.js";
+import type { Environment, ResultsFile, StrategyResult } from "../results/types.js";
+import type { StrategyName } from "../scenarios/types.js";
+
+/** Tolerated throughput drop when none is given: 5 %. */
+export const DEFAULT_MAX_REGRESSION = 0.05;
+/** Tolerated peak-memory increase when none is given: 10 %. */
+export const DEFAULT_MAX_MEMORY_INCREASE = 0.1;
+/** Bootstrap resamples per interval. */
+const RESAMPLES = 2000;
+
+export type ThroughputChangeClaim = "regression" | "improvement" | "within-noise" | "no-data";
+export type MemoryChangeClaim = "increase" | "decrease" | "within-noise" | "no-data";
+
+export interface ThroughputChange {
+  /** Median per-round items/s of each file, when it has rounds. */
+  baseItemsPerSecond?: number;
+  headItemsPerSecond?: number;
+  /** headItemsPerSecond ÷ baseItemsPerSecond. */
+  ratio?: number;
+  /** 95 % bootstrap interval of that ratio. */
+  ratioCi?: [number, number];
+  /** Rounds with a usable items/s figure in each file. */
+  rounds: { base: number; head: number };
+  claim: ThroughputChangeClaim;
+}
+
+export interface MemoryChange {
+  /** Signal compared (the base strategy's primary signal). */
+  signal: string;
+  baseBytes?: number;
+  headBytes?: number;
+  /** headBytes ÷ baseBytes. */
+  ratio?: number;
+  claim: MemoryChangeClaim;
+}
+
+export interface StrategyComparison {
+  run: string;
+  strategy: StrategyName;
+  baseState: StrategyResult["state"];
+  headState: StrategyResult["state"];
+  throughput: ThroughputChange;
+  peakMemory: MemoryChange;
+}
+
+export interface Comparison {
+  base: { runId: string; createdAt: string; gitCommit?: string };
+  head: { runId: string; createdAt: string; gitCommit?: string };
+  /** Environment differences found (empty when comparable); non-empty only with force. */
+  environmentDifferences: string[];
+  forced: boolean;
+  thresholds: { maxRegression: number; maxMemoryIncrease: number };
+  strategies: StrategyComparison[];
+  /** Run keys, or "run · strategy", present in one file only. */
+  onlyInBase: string[];
+  onlyInHead: string[];
+}
+
+export interface CompareOptions {
+  /** Compare even when GPU, driver or engine versions differ (differences are recorded). */
+  force?: boolean;
+  /** Tolerated throughput drop, fraction (0.05 = 5 %). */
+  maxRegression?: number;
+  /** Tolerated peak-memory increase, fraction. */
+  maxMemoryIncrease?: number;
+  /** Names shown in the refusal message. */
+  baseName?: string;
+  headName?: string;
+}
+
+/**
+ * Compare head against base. Throws InputError (exit 2) when the environments differ and
+ * `force` is not set, naming every difference.
+ */
+export function compareResults(base: ResultsFile, head: ResultsFile, opts: CompareOptions = {}): Comparison {
+  const maxRegression = opts.maxRegression ?? DEFAULT_MAX_REGRESSION;
+  const maxMemoryIncrease = opts.maxMemoryIncrease ?? DEFAULT_MAX_MEMORY_INCREASE;
+  const differences = environmentDifferences(base, head);
+  if (differences.length && !opts.force) {
+    const b = opts.baseName ?? `base (${base.runId})`;
+    const h = opts.headName ?? `head (${head.runId})`;
+    throw new InputError(
+      `cannot compare ${b} with ${h}: they were measured in different environments:\n` +
+        differences.map((d) => `  - ${d}`).join("\n") +
+        `\nPass --force to compare anyway (the figures may differ for reasons other than the change).`,
+    );
+  }
+
+  const strategies: StrategyComparison[] = [];
+  const onlyInBase: string[] = [];
+  const onlyInHead: string[] = [];
+  const headRuns = new Map(head.runs.map((r) => [r.key, r]));
+  const baseKeys = new Set(base.runs.map((r) => r.key));
+  for (const br of base.runs) {
+    const hr = headRuns.get(br.key);
+    if (!hr) {
+      onlyInBase.push(br.key);
+      continue;
+    }
+    const headStrategies = new Map(hr.strategies.map((s) => [s.strategy, s]));
+    for (const bs of br.strategies) {
+      const hs = headStrategies.get(bs.strategy);
+      if (!hs) {
+        onlyInBase.push(`${br.key} · ${bs.strategy}`);
+        continue;
+      }
+      strategies.push({
+        run: br.key,
+        strategy: bs.strategy,
+        baseState: bs.state,
+        headState: hs.state,
+        throughput: throughputChange(bs, hs, maxRegression, `${br.key}\u0000${bs.strategy}`),
+        peakMemory: memoryChange(bs, hs, maxMemoryIncrease),
+      });
+    }
+    const baseNames = new Set(br.strategies.map((s) => s.strategy));
+    for (const hs of hr.strategies) if (!baseNames.has(hs.strategy)) onlyInHead.push(`${hr.key} · ${hs.strategy}`);
+  }
+  for (const hr of head.runs) if (!baseKeys.has(hr.key)) onlyInHead.push(hr.key);
+
+  return {
+    base: summary(base),
+    head: summary(head),
+    environmentDifferences: differences,
+    forced: differences.length > 0,
+    thresholds: { maxRegression, maxMemoryIncrease },
+    strategies,
+    onlyInBase,
+    onlyInHead,
+  };
+}
+
+/** Strategy comparisons that exceed a threshold (throughput regression or memory increase). */
+export function regressions(c: Comparison): StrategyComparison[] {
+  return c.strategies.filter((s) => s.throughput.claim === "regression" || s.peakMemory.claim === "increase");
+}
+
+function summary(f: ResultsFile): Comparison["base"] {
+  const out: Comparison["base"] = { runId: f.runId, createdAt: f.createdAt };
+  if (f.environment.gitCommit) out.gitCommit = f.environment.gitCommit;
+  return out;
+}
+
+/**
+ * What makes two runs' figures incomparable: GPU models, driver, CUDA, the versions of the
+ * engines the runs used, and the CPU when neither side has a GPU (then the CPU does the work).
+ */
+export function environmentDifferences(base: ResultsFile, head: ResultsFile): string[] {
+  const a = base.environment;
+  const b = head.environment;
+  const out: string[] = [];
+  const gpus = (e: Environment): string => (e.gpus.length ? e.gpus.map((g) => g.name).sort().join(" + ") : "none");
+  if (gpus(a) !== gpus(b)) out.push(`GPU: ${gpus(a)} vs ${gpus(b)}`);
+  const driver = (e: Environment): string => e.driverVersion ?? e.gpus[0]?.driverVersion ?? "unknown";
+  if (a.gpus.length + b.gpus.length > 0 && driver(a) !== driver(b)) out.push(`driver: ${driver(a)} vs ${driver(b)}`);
+  if ((a.cudaVersion ?? "") !== (b.cudaVersion ?? "")) out.push(`CUDA: ${a.cudaVersion ?? "none"} vs ${b.cudaVersion ?? "none"}`);
+  if (a.gpus.length === 0 && b.gpus.length === 0 && a.cpu !== b.cpu) out.push(`CPU: ${a.cpu} vs ${b.cpu}`);
+
+  // Only engines the runs used matter: a library installed since is no reason to refuse.
+  const used = new Set<string>([...base.runs, ...head.runs].map((r) => r.engine));
+  let names = [...new Set([...Object.keys(a.engines), ...Object.keys(b.engines)])].filter((n) => used.has(n));
+  if (names.length === 0) names = [...new Set([...Object.keys(a.engines), ...Object.keys(b.engines)])];
+  for (const n of names.sort()) {
+    const va = a.engines[n] ?? "absent";
+    const vb = b.engines[n] ?? "absent";
+    if (va !== vb) out.push(`${n}: ${va} vs ${vb}`);
+  }
+  return out;
+}
+
+function usableRates(s: StrategyResult): number[] {
+  return s.rounds.map((r) => r.itemsPerSecond).filter((x) => Number.isFinite(x) && x > 0);
+}
+
+function throughputChange(b: StrategyResult, h: StrategyResult, maxRegression: number, seedKey: string): ThroughputChange {
+  const base = usableRates(b);
+  const head = usableRates(h);
+  const out: ThroughputChange = { rounds: { base: base.length, head: head.length }, claim: "no-data" };
+  if (base.length) out.baseItemsPerSecond = medianOf(base);
+  if (head.length) out.headItemsPerSecond = medianOf(head);
+  // One round gives no spread, so no interval: no claim either way.
+  if (base.length < 2 || head.length < 2) return out;
+  const ratio = medianOf(head) / medianOf(base);
+  const ci = bootstrapRatioOfMedians(base, head, hashSeed(seedKey));
+  out.ratio = ratio;
+  out.ratioCi = ci;
+  out.claim = ci[1] < 1 - maxRegression ? "regression" : ci[0] > 1 + maxRegression ? "improvement" : "within-noise";
+  return out;
+}
+
+function memoryChange(b: StrategyResult, h: StrategyResult, maxIncrease: number): MemoryChange {
+  const signal = b.primarySignal;
+  const out: MemoryChange = { signal, claim: "no-data" };
+  const bb = b.peakBytes[signal];
+  const hb = h.peakBytes[signal];
+  if (typeof bb === "number") out.baseBytes = bb;
+  if (typeof hb === "number") out.headBytes = hb;
+  if (typeof bb !== "number" || typeof hb !== "number" || !(bb > 0)) return out;
+  const ratio = hb / bb;
+  out.ratio = ratio;
+  out.claim = ratio > 1 + maxIncrease ? "increase" : ratio < 1 - maxIncrease ? "decrease" : "within-noise";
+  return out;
+}
+
+/**
+ * 95 % percentile-bootstrap interval of median(head) ÷ median(base), resampling each list
+ * independently. Deterministic for a given seed.
+ */
+export function bootstrapRatioOfMedians(base: readonly number[], head: readonly number[], seed: number, resamples = RESAMPLES): [number, number] {
+  const rand = mulberry32(seed);
+  const ratios = new Float64Array(resamples);
+  const bs = new Float64Array(base.length);
+  const hs = new Float64Array(head.length);
+  for (let i = 0; i < resamples; i++) {
+    for (let k = 0; k < bs.length; k++) bs[k] = base[Math.floor(rand() * base.length)]!;
+    for (let k = 0; k < hs.length; k++) hs[k] = head[Math.floor(rand() * head.length)]!;
+    ratios[i] = sortedMedian(hs.sort()) / sortedMedian(bs.sort());
+  }
+  ratios.sort();
+  const lo = ratios[Math.floor(0.025 * (resamples - 1))]!;
+  const hi = ratios[Math.ceil(0.975 * (resamples - 1))]!;
+  return [lo, hi];
+}
+
+function sortedMedian(s: Float64Array): number {
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function medianOf(values: readonly number[]): number {
+  return sortedMedian(Float64Array.from(values).sort());
+}
+
+/** Small fast seeded PRNG (32-bit state); quality is ample for resampling indices. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** FNV-1a of a string: a per-(run, strategy) seed, so intervals do not depend on file order. */
+function hashSeed(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

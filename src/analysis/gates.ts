@@ -1,0 +1,222 @@
+/**
+ * Gates: turn analysed results (leak verdicts and throughput ratios already filled) into
+ * pass / warn / fail outcomes. Only `fail` changes the exit code.
+ *
+ * Semantics (see docs/ci.md for the user-facing version):
+ * - run: any strategy whose state is not `completed` fails (an `oom` state is reported as
+ *   such: a finding, but the strategy did not finish).
+ * - leak (mode fail | warn | off): the verdict of the strategy's primary signal. `leak`
+ *   fails (warns in mode warn); `inconclusive` and `plateau` warn; `flat` passes. A verdict
+ *   listed in gate.allow[strategy] passes. Another signal judged `leak` (e.g. an engine
+ *   allocator figure) warns: it may be a leak hidden from the primary signal.
+ * - residual: the larger of the release residual and the after-exit device residual must
+ *   not exceed maxResidualMiB.
+ * - min-speedup: a speed-up claim needs the whole interval: passes only when the lower
+ *   bound of the throughput ratio's 95 % CI is at least the threshold.
+ * - max-slowdown: a slowdown failure needs the whole interval too: fails when the CI's upper
+ *   bound is below 1 − maxSlowdown; warns when only the point estimate is below.
+ * - max-peak: the primary signal's peak must not exceed maxPeakMiB.
+ * - regression / memory-increase (with a baseline file; thresholds default to 5 % and 10 %
+ *   when the scenario sets none): a regression fails when the whole interval of head ÷ base
+ *   items/s is below 1 − maxRegression, warns when only the point estimate is; peak memory
+ *   fails above 1 + maxMemoryIncrease times the baseline's.
+ */
+import type { GateOutcome, ThroughputComparison } from "./types.js";
+import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
+import type { GateSpec, StrategyName } from "../scenarios/types.js";
+import { compareResults, DEFAULT_MAX_MEMORY_INCREASE, DEFAULT_MAX_REGRESSION, type Comparison } from "./compare.js";
+
+const MIB = 1024 * 1024;
+
+export interface GateOptions {
+  /** CLI flags: replace the scenario's values (allow and minSpeedup merge per strategy). */
+  overrides?: Partial<GateSpec>;
+  /** A baseline results file for the regression and memory-increase gates. */
+  baselineFile?: ResultsFile;
+  /** A comparison already made (skips recomputing it from baselineFile). */
+  comparison?: Comparison;
+  /** Compare with the baseline even when environments differ. */
+  force?: boolean;
+}
+
+/** The gate spec a run is judged by: the scenario's, with the CLI's overrides on top. */
+export function effectiveGate(run: ScenarioRunResult, overrides?: Partial<GateSpec>): GateSpec {
+  const g = run.gate;
+  if (!overrides) return g;
+  return {
+    ...g,
+    ...overrides,
+    allow: { ...g.allow, ...(overrides.allow ?? {}) },
+    minSpeedup: { ...g.minSpeedup, ...(overrides.minSpeedup ?? {}) },
+  };
+}
+
+/**
+ * Every gate outcome for every scenario run, in run order then strategy order.
+ * With `baselineFile`, throws InputError when the environments differ (unless `force`).
+ */
+export function evaluateGates(results: ResultsFile, opts: GateOptions = {}): GateOutcome[] {
+  const out: GateOutcome[] = [];
+  for (const run of results.runs) {
+    const gate = effectiveGate(run, opts.overrides);
+    for (const s of run.strategies) {
+      const runGate = runOutcome(run, s);
+      if (runGate) out.push(runGate);
+      out.push(...leakOutcomes(run, s, gate));
+      const res = residualOutcome(run, s, gate);
+      if (res) out.push(res);
+      const peak = peakOutcome(run, s, gate);
+      if (peak) out.push(peak);
+    }
+    out.push(...speedOutcomes(run, gate));
+  }
+  const comparison = opts.comparison ?? (opts.baselineFile ? compareWithBaseline(results, opts) : undefined);
+  if (comparison) out.push(...baselineOutcomes(results, comparison, opts.overrides));
+  return out;
+}
+
+/** 1 when any gate failed, else 0 (warnings do not fail). */
+export function exitCodeFor(outcomes: readonly GateOutcome[]): 0 | 1 {
+  return outcomes.some((o) => o.status === "fail") ? 1 : 0;
+}
+
+function compareWithBaseline(results: ResultsFile, opts: GateOptions): Comparison {
+  // Thresholds only shape claims; gates re-apply each run's own threshold below.
+  return compareResults(opts.baselineFile!, results, { force: opts.force ?? false, baseName: "the baseline", headName: "this run" });
+}
+
+function outcome(
+  gate: GateOutcome["gate"],
+  status: GateOutcome["status"],
+  run: ScenarioRunResult,
+  strategy: StrategyName | undefined,
+  message: string,
+): GateOutcome {
+  const o: GateOutcome = { gate, status, run: run.key, message };
+  if (strategy) o.strategy = strategy;
+  return o;
+}
+
+function runOutcome(run: ScenarioRunResult, s: StrategyResult): GateOutcome | undefined {
+  if (s.state === "completed") return undefined;
+  const at = s.oom ? ` at iteration ${s.oom.iteration}` : s.error?.iteration !== undefined ? ` at iteration ${s.error.iteration}` : "";
+  const why = s.error?.message ? `: ${s.error.message}` : "";
+  const what = s.state === "oom" ? "ran out of memory" : s.state === "timeout" ? "timed out (watchdog)" : s.state;
+  const progress = at ? "" : ` after ${s.iterations} measured iterations`;
+  return outcome("run", "fail", run, s.strategy, `${s.strategy} did not complete: ${what}${at}${progress}${why}`);
+}
+
+function leakOutcomes(run: ScenarioRunResult, s: StrategyResult, gate: GateSpec): GateOutcome[] {
+  if (gate.leak === "off") return [];
+  const allowed = gate.allow[s.strategy] ?? [];
+  const leaks = s.analysis?.leak ?? {};
+  const primary = leaks[s.primarySignal];
+  const out: GateOutcome[] = [];
+  if (!primary) {
+    // A strategy that never got going has nothing to judge; the run gate already says so.
+    if (s.state === "completed") out.push(outcome("leak", "warn", run, s.strategy, `${s.strategy}: no leak analysis of ${s.primarySignal} in the results`));
+    return out;
+  }
+  const head = `${s.strategy}: ${s.primarySignal} ${primary.verdict}`;
+  let status: GateOutcome["status"];
+  let note = "";
+  if (allowed.includes(primary.verdict as "plateau" | "inconclusive" | "leak")) {
+    status = "pass";
+    note = ` (allowed for ${s.strategy})`;
+  } else if (primary.verdict === "leak") {
+    status = gate.leak === "fail" ? "fail" : "warn";
+  } else if (primary.verdict === "flat") {
+    status = "pass";
+  } else {
+    status = "warn";
+    if (primary.verdict === "plateau") note = ` (grew, then stopped; allow: { ${s.strategy}: [plateau] } accepts it)`;
+    if (primary.verdict === "inconclusive" && primary.moreIterationsNeeded) note = ` (about ${primary.moreIterationsNeeded} more iterations would decide)`;
+  }
+  out.push(outcome("leak", status, run, s.strategy, `${head}${note} — ${primary.explanation}`));
+  for (const [signal, a] of Object.entries(leaks)) {
+    if (signal === s.primarySignal || a.verdict !== "leak" || allowed.includes("leak")) continue;
+    out.push(outcome("leak", "warn", run, s.strategy, `${s.strategy}: secondary signal ${signal} leak while ${s.primarySignal} is ${primary.verdict} — ${a.explanation}`));
+  }
+  return out;
+}
+
+function residualOutcome(run: ScenarioRunResult, s: StrategyResult, gate: GateSpec): GateOutcome | undefined {
+  if (gate.maxResidualMiB === undefined || !s.residual) return undefined;
+  const parts: Array<[string, number]> = [];
+  if (typeof s.residual.afterReleaseBytes === "number") parts.push(["after release", s.residual.afterReleaseBytes]);
+  if (typeof s.residual.afterExitDeviceBytes === "number") parts.push(["device after exit", s.residual.afterExitDeviceBytes]);
+  if (!parts.length) return undefined;
+  const worst = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const worstMiB = worst[1] / MIB;
+  const status = worstMiB > gate.maxResidualMiB ? "fail" : "pass";
+  const figures = parts.map(([n, b]) => `${n} ${(b / MIB).toFixed(1)} MiB`).join(", ");
+  return outcome("residual", status, run, s.strategy, `${s.strategy}: residual ${figures}; limit ${gate.maxResidualMiB} MiB`);
+}
+
+function peakOutcome(run: ScenarioRunResult, s: StrategyResult, gate: GateSpec): GateOutcome | undefined {
+  if (gate.maxPeakMiB === undefined) return undefined;
+  const peak = s.peakBytes[s.primarySignal];
+  if (typeof peak !== "number") return outcome("max-peak", "warn", run, s.strategy, `${s.strategy}: no peak of ${s.primarySignal} recorded`);
+  const peakMiB = peak / MIB;
+  const status = peakMiB > gate.maxPeakMiB ? "fail" : "pass";
+  return outcome("max-peak", status, run, s.strategy, `${s.strategy}: peak ${s.primarySignal} ${peakMiB.toFixed(1)} MiB; limit ${gate.maxPeakMiB} MiB`);
+}
+
+function ci(t: ThroughputComparison): string {
+  return `${t.ratio.toFixed(2)}× [${t.ratioCi[0].toFixed(2)}, ${t.ratioCi[1].toFixed(2)}]`;
+}
+
+function speedOutcomes(run: ScenarioRunResult, gate: GateSpec): GateOutcome[] {
+  const out: GateOutcome[] = [];
+  const byName = new Map((run.throughput ?? []).map((t) => [t.strategy, t]));
+  for (const [name, threshold] of Object.entries(gate.minSpeedup) as Array<[StrategyName, number | undefined]>) {
+    if (threshold === undefined) continue;
+    if (!run.strategies.some((s) => s.strategy === name)) continue;
+    const t = byName.get(name);
+    if (!t || t.claim === "no-data") {
+      out.push(outcome("min-speedup", "fail", run, name, `${name}: no throughput ratio vs ${run.baseline}; required ≥ ${threshold}×`));
+      continue;
+    }
+    const [lo, hi] = t.ratioCi;
+    const status = lo >= threshold ? "pass" : "fail";
+    const why = status === "pass" ? "whole interval at or above" : hi < threshold ? "below" : "interval reaches below";
+    out.push(outcome("min-speedup", status, run, name, `${name}: ${ci(t)} vs ${run.baseline} — ${why} the required ${threshold}×`));
+  }
+  if (gate.maxSlowdown !== undefined) {
+    const floor = 1 - gate.maxSlowdown;
+    for (const t of run.throughput ?? []) {
+      if (t.strategy === run.baseline || t.claim === "no-data") continue;
+      const status = t.ratioCi[1] < floor ? "fail" : t.ratio < floor ? "warn" : "pass";
+      const why = status === "fail" ? "whole interval below" : status === "warn" ? "estimate below (interval reaches above)" : "not shown below";
+      out.push(outcome("max-slowdown", status, run, t.strategy, `${t.strategy}: ${ci(t)} vs ${run.baseline} — ${why} the floor ${floor.toFixed(2)}× (max slowdown ${(gate.maxSlowdown * 100).toFixed(0)} %)`));
+    }
+  }
+  return out;
+}
+
+function baselineOutcomes(results: ResultsFile, c: Comparison, overrides?: Partial<GateSpec>): GateOutcome[] {
+  const out: GateOutcome[] = [];
+  const runs = new Map(results.runs.map((r) => [r.key, r]));
+  for (const sc of c.strategies) {
+    const run = runs.get(sc.run);
+    if (!run) continue;
+    const gate = effectiveGate(run, overrides);
+    // A baseline given on purpose gates with the defaults when the scenario sets no threshold.
+    const maxRegression = gate.maxRegression ?? DEFAULT_MAX_REGRESSION;
+    const maxMemoryIncrease = gate.maxMemoryIncrease ?? DEFAULT_MAX_MEMORY_INCREASE;
+    const t = sc.throughput;
+    if (t.ratio !== undefined && t.ratioCi) {
+      const floor = 1 - maxRegression;
+      const status = t.ratioCi[1] < floor ? "fail" : t.ratio < floor ? "warn" : "pass";
+      const change = `${(t.baseItemsPerSecond ?? 0).toFixed(1)} → ${(t.headItemsPerSecond ?? 0).toFixed(1)} items/s, ${t.ratio.toFixed(3)}× [${t.ratioCi[0].toFixed(3)}, ${t.ratioCi[1].toFixed(3)}]`;
+      out.push(outcome("regression", status, run, sc.strategy, `${sc.strategy}: ${change} vs baseline; max regression ${(maxRegression * 100).toFixed(0)} %`));
+    }
+    const m = sc.peakMemory;
+    if (m.ratio !== undefined) {
+      const status = m.ratio > 1 + maxMemoryIncrease ? "fail" : "pass";
+      const change = `${((m.baseBytes ?? 0) / MIB).toFixed(1)} → ${((m.headBytes ?? 0) / MIB).toFixed(1)} MiB (${m.ratio >= 1 ? "+" : ""}${((m.ratio - 1) * 100).toFixed(1)} %)`;
+      out.push(outcome("memory-increase", status, run, sc.strategy, `${sc.strategy}: peak ${m.signal} ${change} vs baseline; max increase ${(maxMemoryIncrease * 100).toFixed(0)} %`));
+    }
+  }
+  return out;
+}

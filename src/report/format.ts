@@ -1,0 +1,117 @@
+/**
+ * Number formatting shared by the markdown, terminal and CI renderers, so a figure reads
+ * the same everywhere. All helpers return plain text (no markup, no colour).
+ */
+import type { LeakAnalysis, ThroughputComparison } from "../analysis/types.js";
+import type { RoundResult, StrategyResult } from "../results/types.js";
+
+export const MIB = 1024 * 1024;
+export const KIB = 1024;
+
+/** Bytes as MiB with one decimal below 100 MiB and none above: "12.5", "2048". */
+export function mib(bytes: number): string {
+  const v = bytes / MIB;
+  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1);
+}
+
+/** About 3 significant figures (whole numbers from 100 up), no exponent for the ranges we show. */
+export function sig3(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  if (a >= 1) return v.toFixed(2);
+  return v.toPrecision(3);
+}
+
+/** Items per second, about 3 significant figures. */
+export function rate(itemsPerSecond: number): string {
+  return sig3(itemsPerSecond);
+}
+
+/** End a sentence with a full stop unless it already ends with punctuation. */
+export function sentence(s: string): string {
+  return /[.!?)]$/.test(s.trimEnd()) ? s.trimEnd() : `${s.trimEnd()}.`;
+}
+
+/** Ratio with two decimals: "3.12×". */
+export function times(ratio: number): string {
+  return `${ratio.toFixed(2)}×`;
+}
+
+/** Signed percent change from a ratio: 0.93 → "−7.0 %". */
+export function percentChange(ratio: number): string {
+  const p = (ratio - 1) * 100;
+  const sign = p > 0 ? "+" : p < 0 ? "−" : "±";
+  return `${sign}${Math.abs(p).toFixed(1)} %`;
+}
+
+/**
+ * Slope in the unit that suits its size (the CI in the same unit):
+ * "+1.50 MiB/iter [1.42, 1.58]" or "+3.2 KiB/iter [−0.4, 6.9]".
+ */
+export function slope(bytesPerIteration: number, ci?: [number, number]): string {
+  const big = Math.max(Math.abs(bytesPerIteration), ...(ci ?? []).map(Math.abs)) >= MIB;
+  const unit = big ? MIB : KIB;
+  const name = big ? "MiB/iter" : "KiB/iter";
+  const f = (x: number): string => {
+    const v = x / unit;
+    const s = Math.abs(v) >= 100 ? Math.abs(v).toFixed(0) : Math.abs(v) >= 10 ? Math.abs(v).toFixed(1) : Math.abs(v).toFixed(2);
+    return (v < 0 && Number(s) !== 0 ? "−" : "") + s;
+  };
+  const head = `${bytesPerIteration > 0 ? "+" : ""}${f(bytesPerIteration)} ${name}`;
+  return ci ? `${head} [${f(ci[0])}, ${f(ci[1])}]` : head;
+}
+
+/** Seconds as "42 s", "12 min", "3.5 h", "2.1 d". */
+export function duration(seconds: number): string {
+  if (seconds < 90) return `${seconds.toFixed(0)} s`;
+  if (seconds < 90 * 60) return `${(seconds / 60).toFixed(0)} min`;
+  if (seconds < 36 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} d`;
+}
+
+/** Iteration counts with a thin grouping: 41200 → "41 200". */
+export function count(n: number): string {
+  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, " ");
+}
+
+/** Median of a non-empty list (copy-sorted). */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Median items/s over a strategy's rounds; undefined when it has none. */
+export function medianRate(rounds: readonly RoundResult[]): number | undefined {
+  const r = rounds.map((x) => x.itemsPerSecond).filter((x) => Number.isFinite(x) && x > 0);
+  return r.length ? median(r) : undefined;
+}
+
+/** The leak analysis of the strategy's primary signal, when the analyser filled it. */
+export function primaryLeak(s: StrategyResult): LeakAnalysis | undefined {
+  return s.analysis?.leak[s.primarySignal];
+}
+
+/** "3.12× [2.95, 3.30] faster" — the ratio, its CI and the claim. */
+export function ratioWithCi(t: ThroughputComparison): string {
+  if (t.claim === "no-data") return "no data";
+  return `${times(t.ratio)} [${t.ratioCi[0].toFixed(2)}, ${t.ratioCi[1].toFixed(2)}] ${t.claim}`;
+}
+
+/** "≈ 41 200 iter (12 min)" for a leak's projection, "—" otherwise. */
+export function timeToOom(leak: LeakAnalysis | undefined): string {
+  const p = leak?.projection;
+  if (!p) return "—";
+  const time = p.secondsToOom !== undefined ? ` (${duration(p.secondsToOom)})` : "";
+  return `≈ ${count(p.iterationsToOom)} iter${time}`;
+}
+
+/** Largest known teardown residual (release or after exit), bytes; undefined when unmeasured. */
+export function residualBytes(s: StrategyResult): number | undefined {
+  const r = s.residual;
+  if (!r) return undefined;
+  const known = [r.afterReleaseBytes, r.afterExitDeviceBytes].filter((x): x is number => typeof x === "number");
+  return known.length ? Math.max(...known) : undefined;
+}

@@ -1,0 +1,292 @@
+/**
+ * The markdown report: verdict first, then one section per scenario run (table,
+ * explanations, recommendation, charts), the comparison with a baseline, the environment.
+ * GitHub-flavoured markdown; charts are separate SVG files linked by relative path.
+ */
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { Comparison } from "../analysis/compare.js";
+import type { GateOutcome } from "../analysis/types.js";
+import type { Environment, ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
+import { MIB, count, medianRate, mib, percentChange, primaryLeak, rate, ratioWithCi, residualBytes, sentence, sig3, slope, timeToOom } from "./format.js";
+import { recommend } from "./recommend.js";
+import { overlayChart, signalLabel, strategyChart } from "./svg.js";
+
+export interface MarkdownOptions {
+  /** Folder of the chart files as linked from the markdown (relative to the .md). */
+  chartDir: string;
+  /** Comparison with a baseline results file, shown in its own section. */
+  comparison?: Comparison;
+  /** false: leave chart images out (GitHub step summaries cannot show local files). Default true. */
+  charts?: boolean;
+}
+
+export interface RenderedReport {
+  markdown: string;
+  /** Chart files to write into chartDir. */
+  charts: Array<{ file: string; svg: string }>;
+}
+
+/** A table cell: pipes escaped, line breaks flattened. */
+function cell(s: string): string {
+  return s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.map(cell).join(" | ")} |`;
+}
+
+/** File-name-safe slug of a run key: "resnet/random/fp16" → "resnet-random-fp16". */
+export function slug(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "run";
+}
+
+function link(dir: string, file: string): string {
+  return encodeURI(dir ? `${dir.replace(/\/+$/, "")}/${file}` : file);
+}
+
+const STATUS_LABEL: Record<GateOutcome["status"], string> = { fail: "FAIL", warn: "WARN", pass: "pass" };
+
+function gateLine(o: GateOutcome): string {
+  const where = o.run ? ` \`${o.run}\`` : "";
+  return `- **${STATUS_LABEL[o.status]}** ${o.gate}${where}: ${o.message}`;
+}
+
+function verdictSection(results: ResultsFile, outcomes: readonly GateOutcome[]): string[] {
+  const failed = outcomes.filter((o) => o.status === "fail");
+  const warned = outcomes.filter((o) => o.status === "warn");
+  const passed = outcomes.length - failed.length - warned.length;
+  const lines: string[] = [];
+  lines.push(`# vramgate: ${failed.length ? "FAIL" : "PASS"}`, "");
+  const nStrategies = results.runs.reduce((n, r) => n + r.strategies.length, 0);
+  const tally = failed.length
+    ? `**${failed.length} of ${outcomes.length} gates failed**, ${warned.length} warned, ${passed} passed`
+    : `**All ${outcomes.length} gates hold**${warned.length ? ` (${warned.length} warned)` : ""}`;
+  lines.push(`${tally} · run \`${results.runId}\` · ${nStrategies} strategies in ${results.runs.length} scenario run${results.runs.length === 1 ? "" : "s"}`, "");
+  if (results.state === "aborted") lines.push("> Run **aborted** (interrupted): the figures cover what was gathered before the stop.", "");
+  for (const o of [...failed, ...warned]) lines.push(gateLine(o));
+  if (failed.length || warned.length) lines.push("");
+  return lines;
+}
+
+function stateText(s: StrategyResult): string {
+  if (s.state === "oom" && s.oom) return `oom at ${count(s.oom.iteration)}`;
+  if (s.state !== "completed" && s.error?.iteration !== undefined) return `${s.state} at ${count(s.error.iteration)}`;
+  return s.state;
+}
+
+function strategyRow(run: ScenarioRunResult, s: StrategyResult): string {
+  const isBase = s.strategy === run.baseline;
+  const t = (run.throughput ?? []).find((x) => x.strategy === s.strategy);
+  const itemsPerSecond = medianRate(s.rounds);
+  const leak = primaryLeak(s);
+  const peak = s.peakBytes[s.primarySignal];
+  const residue = residualBytes(s);
+  const lat = s.latency;
+  return row([
+    isBase ? `**${s.strategy}** (baseline)` : `**${s.strategy}**`,
+    stateText(s),
+    itemsPerSecond !== undefined ? rate(itemsPerSecond) : "—",
+    isBase ? "1.00× (baseline)" : t ? ratioWithCi(t) : "—",
+    lat ? `${sig3(lat.p50Ms)} / ${sig3(lat.p99Ms)}` : "—",
+    typeof peak === "number" ? mib(peak) : "—",
+    leak ? slope(leak.slopeBytesPerIteration, leak.slopeCi) : "—",
+    leak ? (leak.verdict === "leak" ? "**leak**" : leak.verdict) : "not analysed",
+    s.state === "oom" && s.oom ? `ran out at ${count(s.oom.iteration)}` : timeToOom(leak),
+    residue !== undefined ? mib(residue) : "—",
+  ]);
+}
+
+function explanationLines(s: StrategyResult): string[] {
+  const lines: string[] = [];
+  const leaks = s.analysis?.leak ?? {};
+  const primary = leaks[s.primarySignal];
+  if (s.state !== "completed") {
+    const parts = [`**${s.strategy}** ${stateText(s)} after ${count(s.iterations)} measured iterations`];
+    if (s.error?.message) parts.push(`: ${s.error.message}`);
+    if (s.oom) parts.push(` (${mib(s.oom.usedBytes)} MiB in use)`);
+    lines.push(`- ${parts.join("")}.${s.error?.lastExchange ? ` Last exchange: \`${s.error.lastExchange.replace(/`/g, "'")}\`` : ""}`);
+  }
+  if (primary) lines.push(`- **${s.strategy}** — ${signalLabel(s.primarySignal)}: ${sentence(primary.explanation)}`);
+  for (const [signal, a] of Object.entries(leaks)) {
+    if (signal === s.primarySignal || a.verdict === "flat") continue;
+    lines.push(`- **${s.strategy}** — ${signalLabel(signal)} (secondary): ${a.verdict}; ${sentence(a.explanation)}`);
+  }
+  const r = s.residual;
+  if (r && (r.afterReleaseBytes !== undefined || r.afterExitDeviceBytes !== undefined)) {
+    const parts: string[] = [];
+    if (r.afterReleaseBytes !== undefined) parts.push(`${mib(r.afterReleaseBytes)} MiB not returned after release`);
+    if (r.afterExitDeviceBytes !== undefined) parts.push(`${mib(r.afterExitDeviceBytes)} MiB device-wide after the process exited`);
+    lines.push(`- **${s.strategy}** residual: ${parts.join("; ")}.`);
+  }
+  return lines;
+}
+
+function recommendationLine(run: ScenarioRunResult): string {
+  const rec = recommend(run);
+  const excluded = rec.excluded.length ? ` Excluded: ${rec.excluded.map((e) => `\`${e.strategy}\` (${e.reason})`).join(", ")}.` : "";
+  if (!rec.strategy) return `**No recommendation**: every strategy was excluded.${excluded}`;
+  let speed = "";
+  if (rec.strategy === run.baseline) speed = "it is the baseline";
+  else if (rec.ratio !== undefined && rec.ratioCi) speed = `${rec.ratio.toFixed(2)}× ${run.baseline} [${rec.ratioCi[0].toFixed(2)}, ${rec.ratioCi[1].toFixed(2)}]`;
+  else if (rec.itemsPerSecond !== undefined) speed = `${rate(rec.itemsPerSecond)} items/s`;
+  const noise = rec.withinNoise.length ? ` Within noise of it: ${rec.withinNoise.map((s) => `\`${s}\``).join(", ")} (the order between them is not shown).` : "";
+  return `**Recommendation: \`${rec.strategy}\`** — the fastest strategy that neither leaks nor leaves memory behind (${speed}).${noise}${excluded}`;
+}
+
+function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: RenderedReport["charts"]): string[] {
+  const lines: string[] = [];
+  lines.push(`## ${run.key}`, "");
+  const model = `\`${run.model.path}\` (sha256 \`${run.model.sha256.slice(0, 12)}\`${run.model.generated ? `, generated: ${run.model.generated}` : ""})`;
+  const signals = [...new Set(run.strategies.map((s) => signalLabel(s.primarySignal)))].join(", ");
+  lines.push(`${run.engine} · ${run.precision} · shapes \`${run.sequence}\` · baseline \`${run.baseline}\` · scenario \`${run.file}\` · model ${model} · memory: ${signals}`, "");
+  lines.push(
+    row(["strategy", "state", "items/s", `× ${run.baseline} [95 % CI]`, "p50 / p99 ms", "peak MiB", "slope [95 % CI]", "verdict", "time to OOM", "residual MiB"]),
+    "|---|---|--:|---|--:|--:|---|---|---|--:|",
+  );
+  for (const s of run.strategies) lines.push(strategyRow(run, s));
+  lines.push("");
+  const expl = run.strategies.flatMap(explanationLines);
+  if (expl.length) lines.push(...expl, "");
+  lines.push(recommendationLine(run), "");
+
+  if (opts.charts === false) return lines;
+  const base = slug(run.key);
+  const overlay = overlayChart(run);
+  const perStrategy: Array<{ name: string; file: string }> = [];
+  for (const s of run.strategies) {
+    const svg = strategyChart(run, s);
+    if (!svg) continue;
+    const file = `${base}-${slug(s.strategy)}.svg`;
+    charts.push({ file, svg });
+    perStrategy.push({ name: s.strategy, file });
+  }
+  if (overlay || perStrategy.length) lines.push(`### Memory over iterations`, "");
+  if (overlay) {
+    const file = `${base}-overlay.svg`;
+    charts.push({ file, svg: overlay });
+    lines.push(`![${run.key}: memory of all strategies over iterations](${link(opts.chartDir, file)})`, "");
+  }
+  if (perStrategy.length) {
+    lines.push(`<details><summary>Per strategy (line: block max; band: block min–max; dashed: fitted leak slope)</summary>`, "");
+    for (const p of perStrategy) lines.push(`![${run.key} ${p.name}: memory over iterations](${link(opts.chartDir, p.file)})`, "");
+    lines.push(`</details>`, "");
+  }
+  return lines;
+}
+
+function comparisonSection(c: Comparison): string[] {
+  const lines: string[] = [];
+  const commit = c.base.gitCommit ? ` (commit \`${c.base.gitCommit.slice(0, 7)}\`)` : "";
+  lines.push(`## Compared with baseline \`${c.base.runId}\`${commit}`, "");
+  lines.push(
+    `Throughput: median per-round items/s, this run ÷ baseline, 95 % bootstrap interval; a regression needs the whole interval below −${(c.thresholds.maxRegression * 100).toFixed(0)} %. ` +
+      `Peak memory: an increase past +${(c.thresholds.maxMemoryIncrease * 100).toFixed(0)} %.`,
+    "",
+  );
+  if (c.environmentDifferences.length) lines.push(`> Compared with --force although the environments differ: ${c.environmentDifferences.join("; ")}.`, "");
+  lines.push(row(["run", "strategy", "items/s baseline → this run", "change [95 % CI]", "throughput", "peak MiB baseline → this run", "change", "memory"]), "|---|---|--:|---|---|--:|--:|---|");
+  for (const s of c.strategies) {
+    const t = s.throughput;
+    const m = s.peakMemory;
+    const rates = `${t.baseItemsPerSecond !== undefined ? rate(t.baseItemsPerSecond) : "—"} → ${t.headItemsPerSecond !== undefined ? rate(t.headItemsPerSecond) : "—"}`;
+    const change = t.ratio !== undefined && t.ratioCi ? `${percentChange(t.ratio)} [${percentChange(t.ratioCi[0])}, ${percentChange(t.ratioCi[1])}]` : "—";
+    const peaks = `${m.baseBytes !== undefined ? mib(m.baseBytes) : "—"} → ${m.headBytes !== undefined ? mib(m.headBytes) : "—"}`;
+    const mChange = m.ratio !== undefined ? percentChange(m.ratio) : "—";
+    const bold = (claim: string, bad: boolean): string => (bad ? `**${claim}**` : claim);
+    lines.push(row([`\`${s.run}\``, s.strategy, rates, change, bold(t.claim, t.claim === "regression"), peaks, mChange, bold(m.claim, m.claim === "increase")]));
+  }
+  lines.push("");
+  if (c.onlyInBase.length) lines.push(`Only in the baseline: ${c.onlyInBase.map((k) => `\`${k}\``).join(", ")}.`, "");
+  if (c.onlyInHead.length) lines.push(`Only in this run: ${c.onlyInHead.map((k) => `\`${k}\``).join(", ")}.`, "");
+  return lines;
+}
+
+function environmentSection(results: ResultsFile): string[] {
+  const e: Environment = results.environment;
+  const lines = ["## Environment", "", "| | |", "|---|---|"];
+  const gpus = e.gpus.length ? e.gpus.map((g) => `${g.index}: ${g.name} (${count(g.totalBytes / MIB)} MiB)`).join("; ") : "none";
+  const driver = e.driverVersion ?? e.gpus[0]?.driverVersion;
+  const addon = e.addon.loaded
+    ? `loaded (NVML ${e.addon.nvml ? "yes" : "no"}, CUDA runtime ${e.addon.cudaRuntime ? "yes" : "no"})${e.addon.reason ? `: ${e.addon.reason}` : ""}`
+    : `not loaded${e.addon.reason ? `: ${e.addon.reason}` : ""}`;
+  const engines = Object.entries(e.engines).map(([k, v]) => `${k} ${v}`).join(", ") || "—";
+  const rows: Array<[string, string]> = [
+    ["GPU", gpus],
+    ["driver / CUDA", `${driver ?? "—"} / ${e.cudaVersion ?? "—"}`],
+    ["engines", engines],
+    ["CPU", `${e.cpu} × ${e.cpuCount}`],
+    ["host memory", `${(e.totalMemoryBytes / 1024 ** 3).toFixed(0)} GiB`],
+    ["OS", `${e.os} (kernel ${e.kernel})`],
+    ["Node / vramgate", `${e.node} / ${e.vramgate}`],
+    ["native addon", addon],
+    ["git commit", e.gitCommit ? `\`${e.gitCommit.slice(0, 12)}\`` : "—"],
+    ["host", e.hostname],
+    ["command", `\`vramgate ${results.argv.join(" ").replace(/`/g, "'")}\``],
+    ["started / finished", `${results.createdAt} / ${results.finishedAt ?? "—"}`],
+  ];
+  for (const [k, v] of rows) lines.push(row([k, v]));
+  lines.push("");
+  return lines;
+}
+
+function allGatesSection(outcomes: readonly GateOutcome[]): string[] {
+  if (!outcomes.length) return [];
+  const lines = [`<details><summary>All ${outcomes.length} gate outcomes</summary>`, "", row(["status", "gate", "run", "strategy", "measured vs threshold"]), "|---|---|---|---|---|"];
+  for (const o of outcomes) lines.push(row([STATUS_LABEL[o.status], o.gate, o.run ?? "—", o.strategy ?? "—", o.message]));
+  lines.push("", "</details>", "");
+  return lines;
+}
+
+export function renderMarkdown(results: ResultsFile, outcomes: readonly GateOutcome[], opts: MarkdownOptions): RenderedReport {
+  const charts: RenderedReport["charts"] = [];
+  const lines: string[] = [...verdictSection(results, outcomes)];
+  for (const run of results.runs) lines.push(...runSection(run, opts, charts));
+  if (opts.comparison) lines.push(...comparisonSection(opts.comparison));
+  lines.push(...environmentSection(results));
+  lines.push(...allGatesSection(outcomes));
+  return { markdown: lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n", charts };
+}
+
+/** Write to a temporary file in the same folder, then rename: readers never see half a file. */
+export function writeFileAtomic(path: string, data: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export interface WrittenReport {
+  markdownPath: string;
+  chartDir: string;
+  chartPaths: string[];
+  markdown: string;
+}
+
+/**
+ * Write `<run>.md` next to the results JSON (`<run>.json`) and its charts into
+ * `<run>-charts/` beside it; every file is written atomically.
+ */
+export function writeReport(
+  resultsPath: string,
+  results: ResultsFile,
+  outcomes: readonly GateOutcome[],
+  opts: { comparison?: Comparison } = {},
+): WrittenReport {
+  const dir = dirname(resultsPath);
+  const stem = basename(resultsPath).replace(/\.json$/i, "");
+  const chartDirName = `${stem}-charts`;
+  const renderOpts: MarkdownOptions = { chartDir: chartDirName };
+  if (opts.comparison) renderOpts.comparison = opts.comparison;
+  const { markdown, charts } = renderMarkdown(results, outcomes, renderOpts);
+  const chartDir = join(dir, chartDirName);
+  const chartPaths: string[] = [];
+  if (charts.length) mkdirSync(chartDir, { recursive: true });
+  for (const c of charts) {
+    const p = join(chartDir, c.file);
+    writeFileAtomic(p, c.svg);
+    chartPaths.push(p);
+  }
+  const markdownPath = join(dir, `${stem}.md`);
+  writeFileAtomic(markdownPath, markdown);
+  return { markdownPath, chartDir, chartPaths, markdown };
+}
