@@ -116,7 +116,7 @@ export async function ensureModel(spec: GeneratedModelSpec, dir = "models"): Pro
 
   const { sha256, bytes } = await writeGeneratedModel(spec, path);
   const record: Sidecar = { generator: GENERATOR_VERSION, sha256, bytes };
-  const sidecarTmp = `${sidecarPath}.${process.pid}.tmp`;
+  const sidecarTmp = `${sidecarPath}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   await writeFile(sidecarTmp, `${JSON.stringify(record)}\n`);
   await rename(sidecarTmp, sidecarPath);
   return { path, sha256, generated: true, reused: false };
