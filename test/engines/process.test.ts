@@ -2,12 +2,14 @@
  * The process engine against real python3 worker processes (test/fixtures/workers): the
  * call cycles of each strategy, and each failure with its error class and message.
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { createProcessEngine, processSupports, type ProcessEngine, type ProcessEngineOptions } from "../../src/engines/process.js";
 import { ProcessWorkerError } from "../../src/engines/process-errors.js";
 import { EngineUnavailableError, OutOfMemoryError } from "../../src/engines/types.js";
 import type { ProcessOptions, StrategyName } from "../../src/scenarios/types.js";
-import { WORKERS_DIR, pidExists, processScenario, waitGone } from "./process-fixtures.js";
+import { REPO_ROOT, WORKERS_DIR, pidExists, processScenario, waitGone } from "./process-fixtures.js";
 
 const SHAPE = { input: [2, 3, 8, 8] };
 const opened: ProcessEngine[] = [];
@@ -99,6 +101,19 @@ describe("process engine: a well-behaved worker", () => {
     for (const pid of pids) expect(await waitGone(pid)).toBe(true);
   });
 
+  it("runs a worker written in another language (Node.js, no vramgate code) from the protocol alone", async () => {
+    const e = engine({ command: [process.execPath, "node_worker.mjs"] }, {}, "scoped");
+    await e.load();
+    expect(e.hello()?.worker).toBe("node-fixture");
+    for (let k = 0; k < 3; k++) {
+      await e.activate();
+      await e.infer(SHAPE);
+      expect(e.memoryStats().heldBytes).toBe(2 * 3 * 8 * 8);
+      await e.deactivate();
+    }
+    expect(e.memoryStats().heldBytes).toBe(0);
+  });
+
   it("runs the CPU example worker from examples/cpu with its leak switch", async () => {
     const e = createProcessEngine(
       {
@@ -127,6 +142,14 @@ describe("process engine: failures", () => {
     expect(err.message).toContain("process worker `vramgate-no-such-worker-4711 --flag`");
     expect(err.message).toContain("command not found (ENOENT)");
     expect(err.lastExchange).toMatch(/^sent \{"id":1,"op":"hello","protocol":1,.*; no reply$/);
+  });
+
+  it("a worker whose load fails refuses hello: EngineUnavailableError with the worker's message", async () => {
+    const e = engine({ command: ["python3", "refuse.py"] });
+    const err = await failure(() => e.load());
+    expect(err).toBeInstanceOf(EngineUnavailableError);
+    expect(err.message).toContain("process worker `python3 refuse.py`: the worker refused hello: RuntimeError: this worker needs a CUDA GPU; none found");
+    expect(err.lastExchange).toMatch(/"op":"hello".*; got \{"id":1,"ok":false/);
   });
 
   it("a missing working directory is EngineUnavailableError", async () => {
@@ -218,5 +241,36 @@ describe("process engine: failures", () => {
     const e = engine({ command: ["python3", "good.py"] }, {}, "per-shape");
     await expect(e.load()).rejects.toBeInstanceOf(EngineUnavailableError);
     expect(e.extraPids()).toEqual([]);
+  });
+});
+
+describe("process engine: no orphans when the host goes away", () => {
+  /** Starts test/fixtures/workers/host.ts; resolves with the host and the worker pids it printed. */
+  async function startHost(mode: "exit" | "hang", script: string) {
+    const host = spawn(process.execPath, ["--import", "tsx", `${WORKERS_DIR}/host.ts`, mode, script], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    host.stdout.setEncoding("utf8");
+    host.stdout.on("data", (d: string) => (out += d));
+    const until = Date.now() + 20_000;
+    while (!out.includes("\n") && Date.now() < until && host.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    const pids = out.trim().split(",").map(Number);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) expect(pid).toBeGreaterThan(0);
+    return { host, pids };
+  }
+
+  it("process.exit without close kills a worker stuck in a call (exit hook)", async () => {
+    // hangs.py has no parent watch and is not reading stdin: only the host's exit hook can end it.
+    const { host, pids } = await startHost("exit", "hangs.py");
+    if (host.exitCode === null) await once(host, "exit");
+    for (const pid of pids) expect(await waitGone(pid)).toBe(true);
+  });
+
+  it("a host killed with SIGKILL (no hooks run) leaves no helper-based worker, even one stuck in a call", async () => {
+    // busy.py is inside infer, not reading stdin: the helper's parent watch must end it.
+    const { host, pids } = await startHost("hang", "busy.py");
+    host.kill("SIGKILL");
+    await once(host, "exit");
+    for (const pid of pids) expect(await waitGone(pid, 5000)).toBe(true);
   });
 });
