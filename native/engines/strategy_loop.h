@@ -72,6 +72,7 @@ class StrategyRunner {
   // persistent keeps its context alive until process exit. RunCalls after Finish throws.
   void Finish();
 
+  bool finished() const { return finished_; }
   int64_t contextsCreated() const { return created_; }
   int64_t contextsLive() const;
 

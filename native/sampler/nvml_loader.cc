@@ -1,0 +1,159 @@
+#include "nvml_loader.h"
+
+#include <cstdlib>
+
+namespace vramgate {
+
+namespace {
+std::vector<std::string> NvmlCandidates() {
+  std::vector<std::string> c;
+  if (const char* p = std::getenv("VRAMGATE_NVML_PATH")) c.push_back(p);
+  // The bare soname goes through the loader's normal search (ld.so.cache, LD_LIBRARY_PATH).
+  // The toolkit's stubs/libnvidia-ml.so is deliberately not a candidate: it only returns errors.
+  c.push_back("libnvidia-ml.so.1");
+  for (const char* dir : {"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/nvidia/lib64",
+                          "/usr/local/nvidia/lib", "/usr/lib/wsl/lib", "/usr/lib/aarch64-linux-gnu"}) {
+    c.push_back(std::string(dir) + "/libnvidia-ml.so.1");
+  }
+  return c;
+}
+
+template <typename F>
+void Resolve(void* h, F* fn, const char* name) {
+  *fn = reinterpret_cast<F>(Symbol(h, name));
+}
+}  // namespace
+
+Nvml& Nvml::Get() {
+  static Nvml* instance = new Nvml();  // never destroyed: the sampler thread may outlive statics
+  return *instance;
+}
+
+bool Nvml::Init() {
+  std::call_once(once_, [this] {
+    load_ = OpenFirst(NvmlCandidates());
+    if (!load_.found) {
+      error_ = "libnvidia-ml.so.1 not found (no NVIDIA driver on this machine?): " + load_.error;
+      return;
+    }
+    void* h = load_.handle;
+    Resolve(h, &init_, "nvmlInit_v2");
+    Resolve(h, &count_, "nvmlDeviceGetCount_v2");
+    Resolve(h, &handle_, "nvmlDeviceGetHandleByIndex_v2");
+    Resolve(h, &mem_, "nvmlDeviceGetMemoryInfo");
+    Resolve(h, &memV2_, "nvmlDeviceGetMemoryInfo_v2");
+    Resolve(h, &procs_, "nvmlDeviceGetComputeRunningProcesses_v3");
+    if (!procs_) Resolve(h, &procs_, "nvmlDeviceGetComputeRunningProcesses_v2");
+    Resolve(h, &name_, "nvmlDeviceGetName");
+    Resolve(h, &uuid_, "nvmlDeviceGetUUID");
+    Resolve(h, &driver_, "nvmlSystemGetDriverVersion");
+    Resolve(h, &errorString_, "nvmlErrorString");
+    if (!init_ || !count_ || !handle_ || (!mem_ && !memV2_) || !procs_) {
+      error_ = "NVML at " + load_.path + " lacks nvmlInit_v2 / GetCount_v2 / GetHandleByIndex_v2 / "
+               "GetMemoryInfo / GetComputeRunningProcesses_v2|_v3 (driver too old?)";
+      return;
+    }
+    nvml::Return r = init_();
+    if (r != nvml::kSuccess) {
+      error_ = "nvmlInit_v2 failed: " + ErrorString(r);
+      return;
+    }
+    ready_ = true;
+  });
+  return ready_;
+}
+
+std::string Nvml::ErrorString(nvml::Return r) {
+  if (errorString_) {
+    if (const char* s = errorString_(r)) return std::string(s) + " (" + std::to_string(r) + ")";
+  }
+  return "NVML error " + std::to_string(r);
+}
+
+int Nvml::DeviceCount() {
+  unsigned n = 0;
+  if (!ready_ || count_(&n) != nvml::kSuccess) return 0;
+  return static_cast<int>(n);
+}
+
+std::string Nvml::DriverVersion() {
+  char buf[96] = {0};
+  if (!ready_ || !driver_ || driver_(buf, sizeof buf) != nvml::kSuccess) return "";
+  return buf;
+}
+
+nvml::Device Nvml::Handle(unsigned index, std::string* why) {
+  if (!ready_) {
+    if (why) *why = error_;
+    return nullptr;
+  }
+  nvml::Device dev = nullptr;
+  nvml::Return r = handle_(index, &dev);
+  if (r != nvml::kSuccess) {
+    if (why) *why = "GPU " + std::to_string(index) + " not found (" + std::to_string(DeviceCount()) +
+                    " visible): " + ErrorString(r);
+    return nullptr;
+  }
+  return dev;
+}
+
+bool Nvml::MemoryInfo(nvml::Device dev, uint64_t* usedBytes, uint64_t* totalBytes) {
+  if (!ready_ || !dev) return false;
+  // v2 reports "used" without the driver's reserved memory, like nvidia-smi does today.
+  if (memV2_) {
+    nvml::MemoryV2 m{};
+    m.version = nvml::kMemoryV2Version;
+    if (memV2_(dev, &m) == nvml::kSuccess) {
+      *usedBytes = m.used;
+      *totalBytes = m.total;
+      return true;
+    }
+  }
+  if (mem_) {
+    nvml::Memory m{};
+    if (mem_(dev, &m) == nvml::kSuccess) {
+      *usedBytes = m.used;
+      *totalBytes = m.total;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Nvml::ComputeProcesses(nvml::Device dev, std::vector<nvml::ProcessInfo>* list) {
+  if (!ready_ || !dev) return false;
+  if (list->capacity() < 64) list->reserve(64);
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    list->resize(list->capacity());
+    unsigned n = static_cast<unsigned>(list->size());
+    nvml::Return r = procs_(dev, &n, list->data());
+    if (r == nvml::kSuccess) {
+      list->resize(n);
+      return true;
+    }
+    if (r != nvml::kErrorInsufficientSize) return false;
+    list->reserve(static_cast<size_t>(n) * 2 + 16);  // processes appeared between calls
+  }
+  return false;
+}
+
+std::vector<GpuDescription> Nvml::Describe() {
+  std::vector<GpuDescription> out;
+  int n = DeviceCount();
+  for (int i = 0; i < n; ++i) {
+    GpuDescription g;
+    g.index = static_cast<unsigned>(i);
+    nvml::Device dev = Handle(g.index, nullptr);
+    if (!dev) continue;
+    char buf[128] = {0};
+    if (name_ && name_(dev, buf, sizeof buf) == nvml::kSuccess) g.name = buf;
+    char ubuf[128] = {0};
+    if (uuid_ && uuid_(dev, ubuf, sizeof ubuf) == nvml::kSuccess) g.uuid = ubuf;
+    uint64_t used = 0, total = 0;
+    if (MemoryInfo(dev, &used, &total)) g.totalBytes = total;
+    out.push_back(g);
+  }
+  return out;
+}
+
+}  // namespace vramgate
