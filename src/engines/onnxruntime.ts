@@ -1,0 +1,277 @@
+/**
+ * The ONNX Runtime engine, through onnxruntime-node.
+ *
+ * Strategy mapping (the engine is strategy-agnostic; src/run/strategy-loop.ts decides
+ * when each call happens):
+ *   load()        read the model file once into memory, check precision against the
+ *                 model's weight types, import onnxruntime-node, verify the provider.
+ *   activate()    InferenceSession.create(model bytes, provider, thread/arena options):
+ *                 the session owns the weights on the device and the memory arena.
+ *   infer(shape)  run with deterministic seeded input of that shape (cached per shape).
+ *   deactivate()  session.release(): frees the session, its weights and its arena.
+ *
+ *   persistent    one session for the whole run, never released by the loop
+ *   teardown      one session, released at the end
+ *   scoped        a session created and released around every call (the baseline)
+ *   per-shape     unsupported: a session is not bound to a shape, so a per-shape pool
+ *                 would only be N copies of the same weights
+ *   user-managed  unsupported: ORT gives no way to hand a session a caller-owned block
+ *
+ * Providers: "cpu" (default), "cuda" and "tensorrt" only when the installed build has
+ * them; never a silent fall back to CPU (see onnxruntime-probe.ts).
+ */
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import type { Precision, ShapeMap, StrategyName } from "../scenarios/types.js";
+import { DataType } from "../models/onnx-proto.js";
+import { inspectOnnx, type OnnxSummary } from "../models/onnx-inspect.js";
+import { fillUniform, toFloat16 } from "../models/weights.js";
+import { probeProvider, type OrtModule } from "./onnxruntime-probe.js";
+import { EngineUnavailableError, OutOfMemoryError, type EngineInit, type JsEngine } from "./types.js";
+
+type Session = Awaited<ReturnType<OrtModule["InferenceSession"]["create"]>>;
+type OrtTensor = InstanceType<OrtModule["Tensor"]>;
+type SessionOptions = NonNullable<Parameters<OrtModule["InferenceSession"]["create"]>[1]>;
+
+/**
+ * Session options beyond the contract's OnnxRuntimeOptions that this engine honours when
+ * a scenario carries them (ORT's defaults otherwise: both on).
+ */
+interface OnnxRuntimeArenaOptions {
+  enableCpuMemArena?: boolean;
+  enableMemPattern?: boolean;
+}
+
+const SUPPORTED_STRATEGIES: Partial<Record<StrategyName, true>> = { persistent: true, teardown: true, scoped: true };
+const UNSUPPORTED_REASONS: Partial<Record<StrategyName, string>> = {
+  "per-shape": "an ONNX Runtime session is not bound to a shape, so a per-shape pool would hold N copies of the same weights",
+  "user-managed": "ONNX Runtime cannot run a session in a caller-owned device-memory block",
+};
+
+/** null when the engine supports the strategy, else why not. */
+export function onnxruntimeSupports(strategy: StrategyName): string | null {
+  if (SUPPORTED_STRATEGIES[strategy]) return null;
+  return `onnxruntime does not support strategy "${strategy}": ${UNSUPPORTED_REASONS[strategy] ?? "unknown strategy"} (supported: persistent, teardown, scoped)`;
+}
+
+const OOM_PATTERN = /out of memory|failed to allocate|bad_alloc|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation/i;
+
+/** OutOfMemoryError for allocation failures (a finding), the original error otherwise. */
+export function mapOrtError(err: unknown, during: string): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  if (OOM_PATTERN.test(message)) return new OutOfMemoryError(`onnxruntime: out of memory during ${during}: ${message}`);
+  return err instanceof Error ? err : new Error(message);
+}
+
+function installedOrtVersion(): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url)("onnxruntime-node/package.json") as { version?: string };
+    return pkg.version;
+  } catch {
+    return undefined;
+  }
+}
+
+async function importOrt(): Promise<OrtModule> {
+  try {
+    return await import("onnxruntime-node");
+  } catch (err) {
+    throw new EngineUnavailableError(
+      [
+        `onnxruntime: the onnxruntime-node package could not be loaded (${(err as Error).message.split("\n")[0]}).`,
+        "Possible solutions:",
+        "- Install it in this project: npm install onnxruntime-node@1.30.0",
+        "- Or choose an engine available here (engine: tensorrt, libtorch or process).",
+      ].join("\n"),
+    );
+  }
+}
+
+/** Which float weights a precision needs, and the refusal when the model lacks them. */
+function checkPrecision(precision: Precision, summary: OnnxSummary, modelPath: string): void {
+  const fp32 = summary.initializerTypes.get(DataType.FLOAT) ?? 0;
+  const fp16 = summary.initializerTypes.get(DataType.FLOAT16) ?? 0;
+  if (precision === "fp32") {
+    if (fp16 > 0 && fp32 === 0) {
+      throw new EngineUnavailableError(
+        `onnxruntime: precision fp32 needs float32 weights, but ${modelPath} has float16 weights only.\n` +
+          "Possible solutions:\n- Use precision fp16 for this model.\n- Or point the scenario at the float32 model.",
+      );
+    }
+    return;
+  }
+  if (precision === "fp16") {
+    if (fp16 === 0) {
+      throw new EngineUnavailableError(
+        `onnxruntime: precision fp16 needs a model with float16 weights, but ${modelPath} has none ` +
+          `(ONNX Runtime runs a model in the precision it is stored in).\n` +
+          "Possible solutions:\n" +
+          "- Generate one: vramgate model resnet50 --fp16 (or model.generate with precision fp16).\n" +
+          "- Convert your model to float16 (onnxconverter-common's float16 converter, keep_io_types=True).",
+      );
+    }
+    return;
+  }
+  throw new EngineUnavailableError(
+    `onnxruntime: precision ${precision} is not supported by the onnxruntime engine (it runs fp32 models and fp16 models).\n` +
+      "Possible solutions:\n" +
+      "- Use precision fp32 or fp16.\n" +
+      (precision === "int8" || precision === "fp8"
+        ? `- For ${precision}, use engine tensorrt, which builds quantized engines; a pre-quantized QDQ model runs here as fp32.`
+        : `- For ${precision}, use engine tensorrt or libtorch.`),
+  );
+}
+
+function elementCount(dims: number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+class OnnxRuntimeEngine implements JsEngine {
+  readonly name = "onnxruntime";
+  private ort: OrtModule | undefined;
+  private modelBytes: Uint8Array | undefined;
+  private session: Session | undefined;
+  private readonly inputs = new Map<string, OrtTensor>();
+
+  constructor(private readonly init: EngineInit) {}
+
+  versions(): Record<string, string> {
+    const version = this.ort?.env.versions.node ?? installedOrtVersion();
+    return version ? { onnxruntime: version } : {};
+  }
+
+  async load(): Promise<void> {
+    const { scenario, precision, modelPath } = this.init;
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(modelPath);
+    } catch (err) {
+      throw new EngineUnavailableError(`onnxruntime: cannot read model file ${modelPath}: ${(err as Error).message}`);
+    }
+    let summary: OnnxSummary;
+    try {
+      summary = inspectOnnx(bytes);
+    } catch (err) {
+      throw new EngineUnavailableError(`onnxruntime: ${modelPath} is ${(err as Error).message}`);
+    }
+    checkPrecision(precision, summary, modelPath);
+
+    const ort = await importOrt();
+    const provider = scenario.onnxruntime.executionProvider;
+    if (provider !== "cpu") {
+      const failure = await probeProvider(ort, provider, scenario.memory.device);
+      if (failure !== null) {
+        throw new EngineUnavailableError(
+          [
+            `onnxruntime: execution provider "${provider}" is not available in the installed onnxruntime-node ${ort.env.versions.node ?? ""}: ${failure}.`,
+            "The npm package ships CPU-only binaries; the CUDA/TensorRT provider libraries come from its postinstall download (skipped offline) and need CUDA, cuDNN" +
+              (provider === "tensorrt" ? " and TensorRT" : "") +
+              " on the library path.",
+            "Possible solutions:",
+            "- Fetch the CUDA 12 provider binaries: npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12 (needs access to api.nuget.org).",
+            `- Make the CUDA 12 / cuDNN 9${provider === "tensorrt" ? " / TensorRT 10" : ""} libraries visible via LD_LIBRARY_PATH.`,
+            '- Or run on CPU: onnxruntime.executionProvider: "cpu".',
+          ].join("\n"),
+        );
+      }
+    }
+    this.ort = ort;
+    this.modelBytes = bytes;
+  }
+
+  private sessionOptions(): SessionOptions {
+    const { scenario } = this.init;
+    const opts = scenario.onnxruntime as typeof scenario.onnxruntime & OnnxRuntimeArenaOptions;
+    const provider = opts.executionProvider;
+    const options: SessionOptions = {
+      executionProviders: [provider === "cpu" ? "cpu" : { name: provider, deviceId: scenario.memory.device }],
+      graphOptimizationLevel: "all",
+      logSeverityLevel: 3,
+    };
+    if (opts.intraOpThreads !== undefined) options.intraOpNumThreads = opts.intraOpThreads;
+    if (opts.enableCpuMemArena !== undefined) options.enableCpuMemArena = opts.enableCpuMemArena;
+    if (opts.enableMemPattern !== undefined) options.enableMemPattern = opts.enableMemPattern;
+    return options;
+  }
+
+  async activate(): Promise<void> {
+    if (!this.ort || !this.modelBytes) throw new Error("onnxruntime: activate() called before load()");
+    if (this.session) throw new Error("onnxruntime: activate() called while a session is active; deactivate() first");
+    try {
+      this.session = await this.ort.InferenceSession.create(this.modelBytes, this.sessionOptions());
+    } catch (err) {
+      throw mapOrtError(err, "session creation");
+    }
+  }
+
+  /** Seeded input tensor for one input name and shape, created once and reused. */
+  private inputTensor(ort: OrtModule, name: string, dims: number[]): OrtTensor {
+    const key = `${name}:${dims.join("x")}`;
+    const cached = this.inputs.get(key);
+    if (cached) return cached;
+    const { scenario } = this.init;
+    const dtype = scenario.profile[name]?.dtype ?? "float32";
+    const count = elementCount(dims);
+    const values = new Float32Array(count);
+    fillUniform(values, scenario.run.seed, key, 1);
+    let tensor: OrtTensor;
+    switch (dtype) {
+      case "float32":
+        tensor = new ort.Tensor("float32", values, dims);
+        break;
+      case "float16":
+        tensor = new ort.Tensor("float16", toFloat16(values), dims);
+        break;
+      case "int32":
+        tensor = new ort.Tensor("int32", Int32Array.from(values, (v) => Math.floor((v + 1) * 50)), dims);
+        break;
+      case "int64":
+        tensor = new ort.Tensor("int64", BigInt64Array.from(values, (v) => BigInt(Math.floor((v + 1) * 50))), dims);
+        break;
+    }
+    this.inputs.set(key, tensor);
+    return tensor;
+  }
+
+  async infer(shape: ShapeMap): Promise<void> {
+    const session = this.session;
+    if (!session || !this.ort) {
+      throw new Error("onnxruntime: infer() called before activate(): there is no session (the strategy loop must activate first)");
+    }
+    const feeds: Record<string, OrtTensor> = {};
+    for (const [name, dims] of Object.entries(shape)) {
+      if (!session.inputNames.includes(name)) {
+        throw new Error(`onnxruntime: shape names input "${name}", but the model's inputs are: ${session.inputNames.join(", ")}`);
+      }
+      feeds[name] = this.inputTensor(this.ort, name, dims);
+    }
+    try {
+      await session.run(feeds);
+    } catch (err) {
+      throw mapOrtError(err, `inference on ${JSON.stringify(shape)}`);
+    }
+  }
+
+  async deactivate(): Promise<void> {
+    const session = this.session;
+    // Cleared first: a failed release must not leave a half-dead session to reuse.
+    this.session = undefined;
+    if (session) await session.release();
+  }
+
+  /** ORT's Node binding exposes no allocator or arena figures; the sampler measures RSS. */
+  memoryStats(): Record<string, number> {
+    return {};
+  }
+
+  async close(): Promise<void> {
+    await this.deactivate();
+    this.inputs.clear();
+    this.modelBytes = undefined;
+  }
+}
+
+/** An onnxruntime engine for one strategy child. Nothing is imported or read until load(). */
+export function createOnnxRuntimeEngine(init: EngineInit): JsEngine {
+  return new OnnxRuntimeEngine(init);
+}

@@ -1,0 +1,179 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOnnxRuntimeEngine, mapOrtError, onnxruntimeSupports } from "../../src/engines/onnxruntime.js";
+import { EngineUnavailableError, OutOfMemoryError, type JsEngine } from "../../src/engines/types.js";
+import { ensureModel } from "../../src/models/cache.js";
+import { STRATEGIES, type OnnxRuntimeOptions, type Precision, type Scenario } from "../../src/scenarios/types.js";
+
+let dir: string;
+let fp32Path: string;
+let fp16Path: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "vramgate-ort-"));
+  fp32Path = (await ensureModel({ arch: "resnet18", seed: 1 }, dir)).path;
+  fp16Path = (await ensureModel({ arch: "resnet18", seed: 1, dtype: "float16" }, dir)).path;
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function scenario(onnxruntime: Partial<OnnxRuntimeOptions> = {}): Scenario {
+  const shape = [1, 3, 64, 64];
+  return {
+    file: join(dir, "scenario.yaml"),
+    name: "ort-test",
+    model: { kind: "generate", arch: "resnet18", seed: 1 },
+    engine: "onnxruntime",
+    precisions: ["fp32"],
+    profile: { input: { min: [1, 3, 32, 32], opt: shape, max: [4, 3, 96, 96], dtype: "float32" } },
+    sequences: [{ kind: "fixed", label: "fixed" }],
+    strategies: ["persistent", "scoped"],
+    baseline: "scoped",
+    run: { warmup: 1, iterations: 5, rounds: 1, maxDurationS: 60, seed: 42, watchdogS: 30 },
+    memory: { intervalMs: 1, device: 0 },
+    gate: { leak: "fail", allow: {}, minSpeedup: {} },
+    faults: {},
+    onnxruntime: { executionProvider: "cpu", intraOpThreads: 1, ...onnxruntime },
+    tensorrt: { allocationStrategy: "static", cudaGraph: false, perShapePoolSize: 4 },
+    libtorch: { cudaGraph: false, perShapePoolSize: 4 },
+  };
+}
+
+function engine(opts: { precision?: Precision; modelPath?: string; ort?: Partial<OnnxRuntimeOptions> } = {}): JsEngine {
+  return createOnnxRuntimeEngine({
+    scenario: scenario(opts.ort),
+    precision: opts.precision ?? "fp32",
+    strategy: "scoped",
+    modelPath: opts.modelPath ?? fp32Path,
+  });
+}
+
+describe("onnxruntime engine", () => {
+  it("reports the installed onnxruntime-node version", async () => {
+    const e = engine();
+    expect(e.versions().onnxruntime).toMatch(/^\d+\.\d+\.\d+/);
+    await e.load();
+    expect(e.versions().onnxruntime).toMatch(/^\d+\.\d+\.\d+/);
+    expect(e.memoryStats?.()).toEqual({});
+    await e.close();
+  });
+
+  it("activates, infers and deactivates for several shapes", async () => {
+    const e = engine();
+    await e.load();
+    for (const shape of [[1, 3, 32, 32], [2, 3, 64, 64], [4, 3, 96, 96], [1, 3, 64, 48]]) {
+      await e.activate();
+      await e.infer({ input: shape });
+      await e.infer({ input: shape }); // second call reuses the cached input tensor
+      await e.deactivate();
+    }
+    await e.close();
+  });
+
+  it("keeps one session across calls of different shapes (persistent use)", async () => {
+    const e = engine();
+    await e.load();
+    await e.activate();
+    for (const shape of [[1, 3, 32, 32], [3, 3, 64, 64], [1, 3, 32, 32]]) await e.infer({ input: shape });
+    await expect(e.activate()).rejects.toThrow(/while a session is active/);
+    await e.close();
+    // close() released the session: infer now fails as on a never-activated engine.
+    await expect(e.infer({ input: [1, 3, 32, 32] })).rejects.toThrow(/before activate/);
+  });
+
+  it("runs a scoped cycle: activate/infer/deactivate ×5", async () => {
+    const e = engine();
+    await e.load();
+    for (let i = 0; i < 5; i++) {
+      await e.activate();
+      await e.infer({ input: [1, 3, 64, 64] });
+      await e.deactivate();
+    }
+    await e.deactivate(); // idempotent when nothing is active
+    await e.close();
+  });
+
+  it("refuses infer before activate and activate before load, with clear messages", async () => {
+    const e = engine();
+    await expect(e.activate()).rejects.toThrow("onnxruntime: activate() called before load()");
+    await e.load();
+    await expect(e.infer({ input: [1, 3, 64, 64] })).rejects.toThrow(/infer\(\) called before activate\(\)/);
+    await e.activate();
+    await expect(e.infer({ image: [1, 3, 64, 64] })).rejects.toThrow(/input "image".*inputs are: input/);
+    await e.close();
+  });
+
+  it("refuses the cuda and tensorrt providers on a CPU-only build, naming the provider", async () => {
+    for (const provider of ["cuda", "tensorrt"] as const) {
+      const e = engine({ ort: { executionProvider: provider } });
+      const err = await e.load().then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      // On a machine whose onnxruntime-node has GPU providers this test does not apply.
+      if (err === undefined) {
+        await e.close();
+        continue;
+      }
+      expect(err).toBeInstanceOf(EngineUnavailableError);
+      const message = (err as Error).message;
+      expect(message).toContain(`execution provider "${provider}" is not available`);
+      expect(message).toContain("Possible solutions:");
+      expect(message).toContain('executionProvider: "cpu"');
+    }
+  });
+
+  it("refuses precisions it cannot run, naming what is missing", async () => {
+    for (const precision of ["int8", "bf16", "fp8"] as const) {
+      await expect(engine({ precision }).load()).rejects.toThrow(EngineUnavailableError);
+    }
+    await expect(engine({ precision: "int8" }).load()).rejects.toThrow(/precision int8 is not supported.*fp32 models and fp16 models/);
+    // fp16 needs float16 weights.
+    await expect(engine({ precision: "fp16" }).load()).rejects.toThrow(/precision fp16 needs a model with float16 weights/);
+    // …and an fp16 model is not run as fp32.
+    await expect(engine({ precision: "fp32", modelPath: fp16Path }).load()).rejects.toThrow(/float16 weights only/);
+  });
+
+  it("runs an fp16 model at precision fp16", async () => {
+    const e = engine({ precision: "fp16", modelPath: fp16Path });
+    await e.load();
+    await e.activate();
+    await e.infer({ input: [2, 3, 64, 64] });
+    await e.close();
+  });
+
+  it("refuses a missing or malformed model file with EngineUnavailableError", async () => {
+    await expect(engine({ modelPath: join(dir, "nope.onnx") }).load()).rejects.toThrow(/cannot read model file .*nope\.onnx/);
+    const bad = join(dir, "bad.onnx");
+    await writeFile(bad, "this is not an onnx model");
+    await expect(engine({ modelPath: bad }).load()).rejects.toThrow(/bad\.onnx is not a valid ONNX model/);
+  });
+
+  it("says which strategies it supports", () => {
+    for (const s of STRATEGIES) {
+      const why = onnxruntimeSupports(s);
+      if (s === "persistent" || s === "teardown" || s === "scoped") expect(why).toBeNull();
+      else expect(why).toMatch(new RegExp(`strategy "${s}"`));
+    }
+  });
+
+  it("maps allocation failures to OutOfMemoryError and leaves other errors alone", () => {
+    const oom = mapOrtError(new Error("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Failed to allocate memory for requested buffer of size 123"), "inference");
+    expect(oom).toBeInstanceOf(OutOfMemoryError);
+    expect(oom.message).toContain("out of memory during inference");
+    expect(mapOrtError(new Error("CUDA failure 2: out of memory"), "x")).toBeInstanceOf(OutOfMemoryError);
+    const other = new Error("Invalid rank for input: input Got: 3 Expected: 4");
+    expect(mapOrtError(other, "x")).toBe(other);
+  });
+
+  it("reports real ORT errors for a wrong-rank input", async () => {
+    const e = engine();
+    await e.load();
+    await e.activate();
+    await expect(e.infer({ input: [3, 64, 64] })).rejects.toThrow(/rank/i);
+    await e.close();
+  });
+});
