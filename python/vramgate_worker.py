@@ -23,6 +23,7 @@ while your model loads are safe as well.
 """
 
 import json
+import math
 import os
 import sys
 import threading
@@ -165,7 +166,10 @@ class _Loop:
         figures = fn()
         out = {}
         for key, value in dict(figures).items():
-            out[str(key)] = int(value) if float(value).is_integer() else float(value)
+            number = float(value)
+            if not math.isfinite(number) or number < 0:
+                raise ValueError("stats()[%r] must be a non-negative number of bytes, got %r" % (key, value))
+            out[str(key)] = int(number) if number.is_integer() else number
         return out
 
     def run(self):

@@ -152,6 +152,13 @@ class ErrorTest(unittest.TestCase):
             self.assertIs(replies[1]["ok"], False)
         self.assertFalse(is_out_of_memory(RuntimeError("shape mismatch")))
 
+    def test_bad_stats_figures_are_an_error_reply(self):
+        w = vramgate_worker._FunctionWorker(None, None, None, lambda: {"x": float("nan")}, "nan", None, None)
+        _, replies = exchange(w, {"id": 1, "op": "activate"}, {"id": 2, "op": "stats"})
+        self.assertIs(replies[0]["ok"], False)
+        self.assertIn("non-negative number of bytes", replies[0]["error"])
+        self.assertIs(replies[1]["ok"], False)
+
     def test_lifecycle_guards(self):
         w = Recorder()
         _, replies = exchange(
