@@ -246,6 +246,11 @@ Napi::Value AddonEngine::Begin(const Napi::CallbackInfo& info) {
   std::string strategy = info[0].As<Napi::String>().Utf8Value();
   StrategyOptions opts = ParseStrategyOptions(info.Length() > 1 ? info[1] : env.Undefined());
   try {
+    ParseStrategy(strategy);  // a bad name is reported as such, whatever the engine's state
+  } catch (const std::invalid_argument& e) {
+    throw Napi::RangeError::New(env, e.what());
+  }
+  try {
     worker_->Call([this, strategy, opts] {
       if (runner_ && !runner_->finished()) {
         throw std::logic_error("NativeEngine.begin: the previous strategy is still running; call finish() first");

@@ -46,6 +46,17 @@ std::unique_ptr<Engine> CreateEngine(const std::string& kind, const EngineConfig
   throw std::invalid_argument("unknown native engine kind \"" + kind + "\" (expected host, libtorch or tensorrt)");
 }
 
+std::string EngineMissingReason(const std::string& kind) {
+#ifndef VRAMGATE_WITH_TORCH
+  if (kind == "libtorch") return VRAMGATE_TORCH_REASON_TEXT;
+#endif
+#ifndef VRAMGATE_WITH_TENSORRT
+  if (kind == "tensorrt") return VRAMGATE_TENSORRT_REASON_TEXT;
+#endif
+  (void)kind;
+  return "";
+}
+
 std::vector<std::string> BuiltEngineKinds() {
   std::vector<std::string> kinds{"host"};
 #ifdef VRAMGATE_WITH_TORCH

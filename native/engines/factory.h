@@ -28,6 +28,9 @@ std::unique_ptr<Engine> CreateHostEngine(const EngineConfig& cfg);
 // Throws std::runtime_error for an unknown kind or one not built into this addon.
 std::unique_ptr<Engine> CreateEngine(const std::string& kind, const EngineConfig& cfg);
 
+// Why an engine kind is not built in (the configure step's reason), "" when built or unknown.
+std::string EngineMissingReason(const std::string& kind);
+
 // Kinds built into this addon, e.g. {"host", "libtorch"}.
 std::vector<std::string> BuiltEngineKinds();
 

@@ -24,10 +24,14 @@ Napi::Object LibraryReport(Napi::Env env, const LibraryLoad& load, bool ready, c
   return o;
 }
 
-Napi::Object EngineReport(Napi::Env env, bool built, const char* version) {
+Napi::Object EngineReport(Napi::Env env, const char* kind, bool built, const char* version) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("built", Napi::Boolean::New(env, built));
   if (version && version[0]) o.Set("version", Napi::String::New(env, version));
+  if (!built) {
+    std::string why = EngineMissingReason(kind);
+    if (!why.empty()) o.Set("reason", why);
+  }
   return o;
 }
 
@@ -76,24 +80,24 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
   }
   o.Set("gpus", gpus);
   Napi::Object engines = Napi::Object::New(env);
-  engines.Set("host", EngineReport(env, true, nullptr));
+  engines.Set("host", EngineReport(env, "host", true, nullptr));
 #ifdef VRAMGATE_WITH_TORCH
 #ifdef VRAMGATE_TORCH_VERSION
-  engines.Set("libtorch", EngineReport(env, true, VRAMGATE_TORCH_VERSION));
+  engines.Set("libtorch", EngineReport(env, "libtorch", true, VRAMGATE_TORCH_VERSION));
 #else
-  engines.Set("libtorch", EngineReport(env, true, nullptr));
+  engines.Set("libtorch", EngineReport(env, "libtorch", true, nullptr));
 #endif
 #else
-  engines.Set("libtorch", EngineReport(env, false, nullptr));
+  engines.Set("libtorch", EngineReport(env, "libtorch", false, nullptr));
 #endif
 #ifdef VRAMGATE_WITH_TENSORRT
 #ifdef VRAMGATE_TENSORRT_VERSION
-  engines.Set("tensorrt", EngineReport(env, true, VRAMGATE_TENSORRT_VERSION));
+  engines.Set("tensorrt", EngineReport(env, "tensorrt", true, VRAMGATE_TENSORRT_VERSION));
 #else
-  engines.Set("tensorrt", EngineReport(env, true, nullptr));
+  engines.Set("tensorrt", EngineReport(env, "tensorrt", true, nullptr));
 #endif
 #else
-  engines.Set("tensorrt", EngineReport(env, false, nullptr));
+  engines.Set("tensorrt", EngineReport(env, "tensorrt", false, nullptr));
 #endif
   o.Set("engines", engines);
   return o;
