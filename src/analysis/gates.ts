@@ -3,8 +3,9 @@
  * pass / warn / fail outcomes. Only `fail` changes the exit code.
  *
  * Semantics (see docs/ci.md for the user-facing version):
- * - run: any strategy whose state is not `completed` fails (an `oom` state is reported as
- *   such: a finding, but the strategy did not finish).
+ * - run: a strategy whose state is not `completed` fails (`skipped` warns); `oom` is named
+ *   as such (a finding, but the strategy did not finish). exitCodeFor leaves these to the
+ *   caller, which maps them to exit 3.
  * - leak (mode fail | warn | off): the verdict of the strategy's primary signal. `leak`
  *   fails (warns in mode warn); `inconclusive` and `plateau` warn; `flat` passes. A verdict
  *   listed in gate.allow[strategy] passes. Another signal judged `leak` (e.g. an engine
@@ -75,9 +76,12 @@ export function evaluateGates(results: ResultsFile, opts: GateOptions = {}): Gat
   return out;
 }
 
-/** 1 when any gate failed, else 0 (warnings do not fail). */
+/**
+ * 1 when any gate failed, else 0. Warnings do not fail, and neither do `run` outcomes: a
+ * strategy that did not complete is exit 3, which the caller decides from the states.
+ */
 export function exitCodeFor(outcomes: readonly GateOutcome[]): 0 | 1 {
-  return outcomes.some((o) => o.status === "fail") ? 1 : 0;
+  return outcomes.some((o) => o.status === "fail" && o.gate !== "run") ? 1 : 0;
 }
 
 function compareWithBaseline(results: ResultsFile, opts: GateOptions): Comparison {
@@ -103,7 +107,9 @@ function runOutcome(run: ScenarioRunResult, s: StrategyResult): GateOutcome | un
   const why = s.error?.message ? `: ${s.error.message}` : "";
   const what = s.state === "oom" ? "ran out of memory" : s.state === "timeout" ? "timed out (watchdog)" : s.state;
   const progress = at ? "" : ` after ${s.iterations} measured iterations`;
-  return outcome("run", "fail", run, s.strategy, `${s.strategy} did not complete: ${what}${at}${progress}${why}`);
+  // Skipped (never started, e.g. after an interrupt) is not a fault of the strategy.
+  const status = s.state === "skipped" ? "warn" : "fail";
+  return outcome("run", status, run, s.strategy, `${s.strategy} did not complete: ${what}${at}${progress}${why}`);
 }
 
 function leakOutcomes(run: ScenarioRunResult, s: StrategyResult, gate: GateSpec): GateOutcome[] {
@@ -133,6 +139,8 @@ function leakOutcomes(run: ScenarioRunResult, s: StrategyResult, gate: GateSpec)
     if (primary.verdict === "inconclusive" && primary.moreIterationsNeeded) note = ` (about ${primary.moreIterationsNeeded} more iterations would decide)`;
   }
   out.push(outcome("leak", status, run, s.strategy, `${head}${note} — ${primary.explanation}`));
+  // A leak another signal sees but the primary does not (e.g. inside a caching allocator).
+  if (primary.verdict === "leak") return out;
   for (const [signal, a] of Object.entries(leaks)) {
     if (signal === s.primarySignal || a.verdict !== "leak" || allowed.includes("leak")) continue;
     out.push(outcome("leak", "warn", run, s.strategy, `${s.strategy}: secondary signal ${signal} leak while ${s.primarySignal} is ${primary.verdict} — ${a.explanation}`));

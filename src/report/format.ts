@@ -41,7 +41,7 @@ export function times(ratio: number): string {
 
 /** Signed percent change from a ratio: 0.93 → "−7.0 %". */
 export function percentChange(ratio: number): string {
-  const p = (ratio - 1) * 100;
+  const p = Math.round((ratio - 1) * 1000) / 10;
   const sign = p > 0 ? "+" : p < 0 ? "−" : "±";
   return `${sign}${Math.abs(p).toFixed(1)} %`;
 }

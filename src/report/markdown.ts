@@ -3,9 +3,9 @@
  * explanations, recommendation, charts), the comparison with a baseline, the environment.
  * GitHub-flavoured markdown; charts are separate SVG files linked by relative path.
  */
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Comparison } from "../analysis/compare.js";
+import { writeFileAtomic } from "../run/atomic-write.js";
 import type { GateOutcome } from "../analysis/types.js";
 import type { Environment, ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import { MIB, count, medianRate, mib, percentChange, primaryLeak, rate, ratioWithCi, residualBytes, sentence, sig3, slope, timeToOom } from "./format.js";
@@ -26,6 +26,10 @@ export interface RenderedReport {
   /** Chart files to write into chartDir. */
   charts: Array<{ file: string; svg: string }>;
 }
+
+/** Comments around each run's chart block (invisible in rendered markdown). */
+export const CHARTS_BEGIN = "<!-- vramgate:charts -->";
+export const CHARTS_END = "<!-- /vramgate:charts -->";
 
 /** A table cell: pipes escaped, line breaks flattened. */
 function cell(s: string): string {
@@ -161,7 +165,8 @@ function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: Rende
     charts.push({ file, svg });
     perStrategy.push({ name: s.strategy, file });
   }
-  if (overlay || perStrategy.length) lines.push(`### Memory over iterations`, "");
+  // Marked so CI outputs (step summaries cannot show local images) can cut the block out.
+  if (overlay || perStrategy.length) lines.push(CHARTS_BEGIN, `### Memory over iterations`, "");
   if (overlay) {
     const file = `${base}-overlay.svg`;
     charts.push({ file, svg: overlay });
@@ -172,6 +177,7 @@ function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: Rende
     for (const p of perStrategy) lines.push(`![${run.key} ${p.name}: memory over iterations](${link(opts.chartDir, p.file)})`, "");
     lines.push(`</details>`, "");
   }
+  if (overlay || perStrategy.length) lines.push(CHARTS_END, "");
   return lines;
 }
 
@@ -248,30 +254,16 @@ export function renderMarkdown(results: ResultsFile, outcomes: readonly GateOutc
   return { markdown: lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n", charts };
 }
 
-/** Write to a temporary file in the same folder, then rename: readers never see half a file. */
-export function writeFileAtomic(path: string, data: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
-export interface WrittenReport {
-  markdownPath: string;
-  chartDir: string;
-  chartPaths: string[];
-  markdown: string;
-}
-
 /**
  * Write `<run>.md` next to the results JSON (`<run>.json`) and its charts into
- * `<run>-charts/` beside it; every file is written atomically.
+ * `<run>-charts/` beside it; every file is written atomically. Returns the markdown's path.
  */
 export function writeReport(
   resultsPath: string,
   results: ResultsFile,
   outcomes: readonly GateOutcome[],
   opts: { comparison?: Comparison } = {},
-): WrittenReport {
+): string {
   const dir = dirname(resultsPath);
   const stem = basename(resultsPath).replace(/\.json$/i, "");
   const chartDirName = `${stem}-charts`;
@@ -279,14 +271,8 @@ export function writeReport(
   if (opts.comparison) renderOpts.comparison = opts.comparison;
   const { markdown, charts } = renderMarkdown(results, outcomes, renderOpts);
   const chartDir = join(dir, chartDirName);
-  const chartPaths: string[] = [];
-  if (charts.length) mkdirSync(chartDir, { recursive: true });
-  for (const c of charts) {
-    const p = join(chartDir, c.file);
-    writeFileAtomic(p, c.svg);
-    chartPaths.push(p);
-  }
+  for (const c of charts) writeFileAtomic(join(chartDir, c.file), c.svg);
   const markdownPath = join(dir, `${stem}.md`);
   writeFileAtomic(markdownPath, markdown);
-  return { markdownPath, chartDir, chartPaths, markdown };
+  return markdownPath;
 }

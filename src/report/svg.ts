@@ -203,7 +203,7 @@ function blockX(s: StrategyResult): number[] {
 
 const SIGNAL_LABELS: Record<string, string> = {
   gpuProcessBytes: "GPU memory (process)",
-  gpuDeviceBytes: "GPU memory (device)",
+  deviceUsedBytes: "GPU memory (device-wide)",
   rssBytes: "host RSS",
 };
 

@@ -1,0 +1,104 @@
+/**
+ * `vramgate compare BASE.json HEAD.json`: throughput and peak-memory change per scenario
+ * run and strategy. Exit 0 when nothing regressed past the thresholds, 1 when something
+ * did, 2 on bad input (unreadable file, invalid JSON, wrong schema, incomparable
+ * environments without --force).
+ */
+import Table from "cli-table3";
+import type { CommandModule } from "yargs";
+import { compareResults, regressions, type Comparison } from "../analysis/compare.js";
+import { readResultsFile } from "../results/read.js";
+import { mib, percentChange, rate } from "../report/format.js";
+import { EXIT, InputError } from "./errors.js";
+
+interface CompareArgs {
+  base: string;
+  head: string;
+  force: boolean;
+  json: boolean;
+  "max-regression"?: number;
+  "max-memory-increase"?: number;
+}
+
+function fraction(flag: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v >= 1) {
+    throw new InputError(`--${flag}: expected a fraction in [0, 1) such as 0.05 for 5 %, found ${JSON.stringify(v)}.`);
+  }
+  return v;
+}
+
+/** The comparison as a plain-text table plus one line per regression and a verdict. */
+export function formatComparison(c: Comparison, color = false): string {
+  const table = new Table({
+    head: ["run", "strategy", "items/s base → head", "change [95% CI]", "throughput", "peak MiB base → head", "change", "memory"],
+    colAligns: ["left", "left", "right", "left", "left", "right", "right", "left"],
+    style: color ? { head: ["cyan"], border: ["grey"], compact: true } : { head: [], border: [], compact: true },
+  });
+  for (const s of c.strategies) {
+    const t = s.throughput;
+    const m = s.peakMemory;
+    table.push([
+      s.run,
+      s.strategy,
+      `${t.baseItemsPerSecond !== undefined ? rate(t.baseItemsPerSecond) : "—"} → ${t.headItemsPerSecond !== undefined ? rate(t.headItemsPerSecond) : "—"}`,
+      t.ratio !== undefined && t.ratioCi ? `${percentChange(t.ratio)} [${percentChange(t.ratioCi[0])}, ${percentChange(t.ratioCi[1])}]` : "—",
+      t.claim,
+      `${m.baseBytes !== undefined ? mib(m.baseBytes) : "—"} → ${m.headBytes !== undefined ? mib(m.headBytes) : "—"}`,
+      m.ratio !== undefined ? percentChange(m.ratio) : "—",
+      m.claim,
+    ]);
+  }
+  const lines: string[] = [];
+  const commit = (x: Comparison["base"]): string => (x.gitCommit ? ` (commit ${x.gitCommit.slice(0, 7)})` : "");
+  lines.push(`base ${c.base.runId}${commit(c.base)} → head ${c.head.runId}${commit(c.head)}`);
+  if (c.environmentDifferences.length) lines.push(`compared with --force although: ${c.environmentDifferences.join("; ")}`);
+  lines.push(table.toString());
+  if (c.onlyInBase.length) lines.push(`only in base: ${c.onlyInBase.join(", ")}`);
+  if (c.onlyInHead.length) lines.push(`only in head: ${c.onlyInHead.join(", ")}`);
+  const bad = regressions(c);
+  for (const s of bad) {
+    if (s.throughput.claim === "regression" && s.throughput.ratio !== undefined && s.throughput.ratioCi) {
+      const t = s.throughput;
+      lines.push(`REGRESSION ${s.run} ${s.strategy}: throughput ${percentChange(t.ratio!)} [${percentChange(t.ratioCi![0])}, ${percentChange(t.ratioCi![1])}], tolerated −${(c.thresholds.maxRegression * 100).toFixed(0)} %`);
+    }
+    if (s.peakMemory.claim === "increase" && s.peakMemory.ratio !== undefined) {
+      lines.push(`MEMORY ${s.run} ${s.strategy}: peak ${s.peakMemory.signal} ${percentChange(s.peakMemory.ratio)}, tolerated +${(c.thresholds.maxMemoryIncrease * 100).toFixed(0)} %`);
+    }
+  }
+  lines.push(bad.length ? `${bad.length} strateg${bad.length === 1 ? "y" : "ies"} regressed past the thresholds.` : "No regression past the thresholds.");
+  return lines.join("\n");
+}
+
+/** Compare two results files; returns the exit code (0 or 1) and the text to print. */
+export function runCompare(a: CompareArgs, color = false): { exitCode: 0 | 1; output: string; comparison: Comparison } {
+  const maxRegression = fraction("max-regression", a["max-regression"]);
+  const maxMemoryIncrease = fraction("max-memory-increase", a["max-memory-increase"]);
+  const base = readResultsFile(a.base);
+  const head = readResultsFile(a.head);
+  const opts: Parameters<typeof compareResults>[2] = { force: a.force, baseName: a.base, headName: a.head };
+  if (maxRegression !== undefined) opts.maxRegression = maxRegression;
+  if (maxMemoryIncrease !== undefined) opts.maxMemoryIncrease = maxMemoryIncrease;
+  const comparison = compareResults(base, head, opts);
+  const exitCode = regressions(comparison).length ? EXIT.gateFailed : EXIT.ok;
+  const output = a.json ? JSON.stringify({ exitCode, ...comparison }, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) : formatComparison(comparison, color);
+  return { exitCode, output, comparison };
+}
+
+export const command: CommandModule<object, CompareArgs> = {
+  command: "compare <base> <head>",
+  describe: "Compare two results files (throughput and peak memory per strategy); exit 1 on a regression",
+  builder: (y) =>
+    y
+      .positional("base", { type: "string", demandOption: true, describe: "results JSON of the baseline (e.g. main's last run)" })
+      .positional("head", { type: "string", demandOption: true, describe: "results JSON to judge" })
+      .option("force", { type: "boolean", default: false, describe: "compare even when GPU, driver or engine versions differ" })
+      .option("json", { type: "boolean", default: false, describe: "print the comparison as JSON" })
+      .option("max-regression", { type: "number", describe: "tolerated throughput drop, fraction (default 0.05)" })
+      .option("max-memory-increase", { type: "number", describe: "tolerated peak-memory increase, fraction (default 0.10)" }),
+  handler: (a) => {
+    const { exitCode, output } = runCompare(a, process.stdout.isTTY === true);
+    process.stdout.write(output + "\n");
+    process.exitCode = exitCode;
+  },
+};
