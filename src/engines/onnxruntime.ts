@@ -22,7 +22,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import type { Precision, ShapeMap, StrategyName } from "../scenarios/types.js";
+import type { Precision, Scenario, ShapeMap, StrategyName } from "../scenarios/types.js";
 import { DataType } from "../models/onnx-proto.js";
 import { inspectOnnx, type OnnxSummary } from "../models/onnx-inspect.js";
 import { fillUniform, toFloat16 } from "../models/weights.js";
@@ -106,7 +106,7 @@ function checkPrecision(precision: Precision, summary: OnnxSummary, modelPath: s
         `onnxruntime: precision fp16 needs a model with float16 weights, but ${modelPath} has none ` +
           `(ONNX Runtime runs a model in the precision it is stored in).\n` +
           "Possible solutions:\n" +
-          "- Generate one: vramgate model resnet50 --fp16 (or model.generate with precision fp16).\n" +
+          "- Generate one: vramgate model <arch> --fp16.\n" +
           "- Convert your model to float16 (onnxconverter-common's float16 converter, keep_io_types=True).",
       );
     }
@@ -117,9 +117,40 @@ function checkPrecision(precision: Precision, summary: OnnxSummary, modelPath: s
       "Possible solutions:\n" +
       "- Use precision fp32 or fp16.\n" +
       (precision === "int8" || precision === "fp8"
-        ? `- For ${precision}, use engine tensorrt, which builds quantized engines; a pre-quantized QDQ model runs here as fp32.`
+        ? `- For ${precision}, use engine tensorrt, which builds quantized engines; a pre-quantized (QDQ) model can run here under precision fp32.`
         : `- For ${precision}, use engine tensorrt or libtorch.`),
   );
+}
+
+const PROFILE_ELEM_TYPES: Record<string, number> = {
+  float32: DataType.FLOAT,
+  float16: DataType.FLOAT16,
+  int32: DataType.INT32,
+  int64: DataType.INT64,
+};
+
+/** The scenario's profile must name the model's inputs with their element types. */
+function checkInputs(profile: Scenario["profile"], summary: OnnxSummary, modelPath: string): void {
+  const modelInputs = summary.inputs.map((i) => i.name);
+  const problems: string[] = [];
+  for (const [name, spec] of Object.entries(profile)) {
+    const input = summary.inputs.find((i) => i.name === name);
+    if (!input) {
+      problems.push(`profile input "${name}" is not an input of the model (its inputs: ${modelInputs.join(", ") || "none"})`);
+    } else if (input.elemType !== 0 && PROFILE_ELEM_TYPES[spec.dtype] !== input.elemType) {
+      const actual = Object.entries(PROFILE_ELEM_TYPES).find(([, code]) => code === input.elemType)?.[0] ?? `ONNX type ${input.elemType}`;
+      problems.push(`profile input "${name}" has dtype ${spec.dtype}, but the model expects ${actual}`);
+    }
+  }
+  for (const name of modelInputs) {
+    if (!(name in profile)) problems.push(`model input "${name}" has no shape in the scenario's profile`);
+  }
+  if (problems.length > 0) {
+    throw new EngineUnavailableError(
+      `onnxruntime: the scenario's profile does not match ${modelPath}:\n- ${problems.join("\n- ")}\n` +
+        "Possible solutions:\n- Name every model input under profile: with its dtype, using the model's input names.",
+    );
+  }
 }
 
 function elementCount(dims: number[]): number {
@@ -155,6 +186,7 @@ class OnnxRuntimeEngine implements JsEngine {
       throw new EngineUnavailableError(`onnxruntime: ${modelPath} is ${(err as Error).message}`);
     }
     checkPrecision(precision, summary, modelPath);
+    checkInputs(scenario.profile, summary, modelPath);
 
     const ort = await importOrt();
     const provider = scenario.onnxruntime.executionProvider;
@@ -164,7 +196,7 @@ class OnnxRuntimeEngine implements JsEngine {
         throw new EngineUnavailableError(
           [
             `onnxruntime: execution provider "${provider}" is not available in the installed onnxruntime-node ${ort.env.versions.node ?? ""}: ${failure}.`,
-            "The npm package ships CPU-only binaries; the CUDA/TensorRT provider libraries come from its postinstall download (skipped offline) and need CUDA, cuDNN" +
+            "The npm package ships CPU-only binaries; the CUDA/TensorRT provider libraries come from its postinstall download (which this project's .npmrc skips) and need CUDA, cuDNN" +
               (provider === "tensorrt" ? " and TensorRT" : "") +
               " on the library path.",
             "Possible solutions:",

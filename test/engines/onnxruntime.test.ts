@@ -177,3 +177,17 @@ describe("onnxruntime engine", () => {
     await e.close();
   });
 });
+
+describe("onnxruntime engine: profile against the model's inputs", () => {
+  it("refuses a profile that names the wrong input, a wrong dtype, or misses an input", async () => {
+    const make = (profile: Scenario["profile"]) =>
+      createOnnxRuntimeEngine({ scenario: { ...scenario(), profile }, precision: "fp32", strategy: "scoped", modelPath: fp32Path });
+    const dims = { min: [1, 3, 32, 32], opt: [1, 3, 32, 32], max: [1, 3, 32, 32] };
+    await expect(make({ image: { ...dims, dtype: "float32" } }).load()).rejects.toThrow(
+      /profile input "image" is not an input of the model \(its inputs: input\)[\s\S]*model input "input" has no shape/,
+    );
+    await expect(make({ input: { ...dims, dtype: "float16" } }).load()).rejects.toThrow(
+      /profile input "input" has dtype float16, but the model expects float32/,
+    );
+  });
+});
