@@ -178,8 +178,15 @@ export function createProcessEngine(init: EngineInit, options: ProcessEngineOpti
         { command, lastExchange },
       );
     }
+    if (parsed.stats) {
+      try {
+        await call(w, { op: "stats" }, replyTimeoutMs);
+      } catch (err) {
+        await w.close(closeGraceMs);
+        throw err;
+      }
+    }
     info = parsed;
-    if (parsed.stats) await call(w, { op: "stats" }, replyTimeoutMs);
   }
 
   return {

@@ -114,6 +114,19 @@ describe("process engine: a well-behaved worker", () => {
     expect(e.memoryStats().heldBytes).toBe(0);
   });
 
+  it("keeps the protocol's round trip bounded (a no-op call costs well under 5 ms)", async () => {
+    const e = engine({ command: ["python3", "good.py"], env: { FIXTURE_LEAK_BYTES: "0" } });
+    await e.load();
+    await e.activate();
+    const calls = 300;
+    const t0 = performance.now();
+    for (let k = 0; k < calls; k++) await e.infer(SHAPE);
+    const meanMs = (performance.now() - t0) / calls;
+    expect(meanMs).toBeLessThan(5);
+    // The worker's own time excludes the protocol: it is a fraction of the round trip.
+    expect(e.lastCallMs()!).toBeLessThan(meanMs);
+  });
+
   it("runs the CPU example worker from examples/cpu with its leak switch", async () => {
     const e = createProcessEngine(
       {
