@@ -1,0 +1,274 @@
+/**
+ * Test helpers for the report tests: fixture loading, an XML well-formedness checker,
+ * a minimal markdown → HTML converter (the subset the report uses) and a PNG decoder.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { inflateSync } from "node:zlib";
+import type { ResultsFile } from "../../src/results/types.js";
+
+export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "results");
+
+export function fixturePath(name: string): string {
+  return join(FIXTURES, `${name}.json`);
+}
+
+/** A fresh deep copy of a fixture (tests may modify it). */
+export function loadFixture(name: string): ResultsFile {
+  return JSON.parse(readFileSync(fixturePath(name), "utf8")) as ResultsFile;
+}
+
+export interface XmlElement {
+  name: string;
+  attrs: Record<string, string>;
+  children: XmlElement[];
+  text: string;
+}
+
+/**
+ * Parse XML strictly enough to prove it well-formed: one root, balanced and properly
+ * nested tags, quoted unique attributes, only the five predefined or numeric entities,
+ * no raw `<` or `&` in text. Throws Error naming the offset of the first problem.
+ */
+export function parseXml(xml: string): XmlElement {
+  let i = 0;
+  const fail = (why: string): never => {
+    throw new Error(`not well-formed XML at offset ${i}: ${why} (near ${JSON.stringify(xml.slice(i, i + 40))})`);
+  };
+  const checkText = (t: string): string => {
+    if (t.includes("<")) fail("raw < in text");
+    return t.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);|&/g, (m, ent: string | undefined) => {
+      if (!ent) return fail("bare &");
+      if (ent.startsWith("#x")) return String.fromCodePoint(parseInt(ent.slice(2), 16));
+      if (ent.startsWith("#")) return String.fromCodePoint(parseInt(ent.slice(1), 10));
+      const map: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+      return map[ent] ?? fail(`unknown entity &${ent};`);
+    });
+  };
+  const skipMisc = (): void => {
+    for (;;) {
+      while (i < xml.length && /\s/.test(xml[i]!)) i++;
+      if (xml.startsWith("<?", i)) {
+        const e = xml.indexOf("?>", i);
+        if (e < 0) fail("unterminated <?");
+        i = e + 2;
+      } else if (xml.startsWith("<!--", i)) {
+        const e = xml.indexOf("-->", i);
+        if (e < 0) fail("unterminated comment");
+        i = e + 3;
+      } else return;
+    }
+  };
+  const NAME = /^[A-Za-z_:][-A-Za-z0-9_:.]*/;
+  const element = (): XmlElement => {
+    if (xml[i] !== "<") fail("expected <");
+    i++;
+    const name = NAME.exec(xml.slice(i))?.[0] ?? fail("bad tag name");
+    i += name.length;
+    const el: XmlElement = { name, attrs: {}, children: [], text: "" };
+    for (;;) {
+      const ws = /^\s*/.exec(xml.slice(i))![0].length;
+      i += ws;
+      if (xml.startsWith("/>", i)) {
+        i += 2;
+        return el;
+      }
+      if (xml[i] === ">") {
+        i++;
+        break;
+      }
+      if (ws === 0) fail("attributes must be separated by whitespace");
+      const an = NAME.exec(xml.slice(i))?.[0] ?? fail("bad attribute name");
+      i += an.length;
+      if (xml[i] !== "=") fail("expected = after attribute name");
+      i++;
+      const q = xml[i];
+      if (q !== '"' && q !== "'") fail("unquoted attribute value");
+      const end = xml.indexOf(q!, i + 1);
+      if (end < 0) fail("unterminated attribute value");
+      if (an in el.attrs) fail(`duplicate attribute ${an}`);
+      el.attrs[an] = checkText(xml.slice(i + 1, end));
+      i = end + 1;
+    }
+    for (;;) {
+      const lt = xml.indexOf("<", i);
+      if (lt < 0) fail(`unclosed <${name}>`);
+      el.text += checkText(xml.slice(i, lt));
+      i = lt;
+      if (xml.startsWith("<!--", i)) {
+        const e = xml.indexOf("-->", i);
+        if (e < 0) fail("unterminated comment");
+        i = e + 3;
+      } else if (xml.startsWith("</", i)) {
+        const close = `</${name}>`;
+        if (!xml.startsWith(close, i)) fail(`expected ${close}`);
+        i += close.length;
+        return el;
+      } else el.children.push(element());
+    }
+  };
+  skipMisc();
+  const root = element();
+  skipMisc();
+  if (i !== xml.length) fail("content after the root element");
+  return root;
+}
+
+export function* walk(el: XmlElement): Generator<XmlElement> {
+  yield el;
+  for (const c of el.children) yield* walk(c);
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** Inline markdown: code spans, images, bold, emphasis (the subset the report writes). */
+function inline(s: string): string {
+  const codes: string[] = [];
+  let t = s.replace(/`([^`]*)`/g, (_m, c: string) => {
+    codes.push(`<code>${escapeHtml(c)}</code>`);
+    return `\u0000${codes.length - 1}\u0000`;
+  });
+  t = escapeHtml(t)
+    .replace(/!\[([^\]]*)\]\(([^)]+)\)/g, (_m, alt: string, src: string) => `<img alt="${alt}" src="${src}">`)
+    .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
+    .replace(/(^|\W)_([^_]+)_(?=\W|$)/g, "$1<em>$2</em>");
+  return t.replace(/\u0000(\d+)\u0000/g, (_m, n: string) => codes[Number(n)]!);
+}
+
+function splitRow(line: string): string[] {
+  const body = line.trim().replace(/^\|/, "").replace(/\|$/, "");
+  const cells: string[] = [];
+  let cur = "";
+  for (let k = 0; k < body.length; k++) {
+    if (body[k] === "\\" && body[k + 1] === "|") {
+      cur += "|";
+      k++;
+    } else if (body[k] === "|") {
+      cells.push(cur.trim());
+      cur = "";
+    } else cur += body[k];
+  }
+  cells.push(cur.trim());
+  return cells;
+}
+
+/**
+ * GitHub-like HTML page from the report's markdown: headings, pipe tables with alignment,
+ * lists, block quotes, paragraphs, raw HTML lines passed through.
+ */
+export function markdownToHtml(md: string, title: string): string {
+  const lines = md.split("\n");
+  const out: string[] = [];
+  let k = 0;
+  while (k < lines.length) {
+    const line = lines[k]!;
+    if (!line.trim()) {
+      k++;
+      continue;
+    }
+    const h = /^(#{1,6})\s+(.*)$/.exec(line);
+    if (h) {
+      out.push(`<h${h[1]!.length}>${inline(h[2]!)}</h${h[1]!.length}>`);
+      k++;
+    } else if (line.startsWith("|") && lines[k + 1]?.startsWith("|---")) {
+      const head = splitRow(line);
+      const align = splitRow(lines[k + 1]!).map((c) => (c.endsWith(":") ? "right" : "left"));
+      out.push("<table><thead><tr>" + head.map((c, n) => `<th style="text-align:${align[n]}">${inline(c)}</th>`).join("") + "</tr></thead><tbody>");
+      k += 2;
+      while (k < lines.length && lines[k]!.startsWith("|")) {
+        out.push("<tr>" + splitRow(lines[k]!).map((c, n) => `<td style="text-align:${align[n]}">${inline(c)}</td>`).join("") + "</tr>");
+        k++;
+      }
+      out.push("</tbody></table>");
+    } else if (line.startsWith("- ")) {
+      out.push("<ul>");
+      while (k < lines.length && lines[k]!.startsWith("- ")) out.push(`<li>${inline(lines[k++]!.slice(2))}</li>`);
+      out.push("</ul>");
+    } else if (line.startsWith("> ")) {
+      out.push(`<blockquote>${inline(line.slice(2))}</blockquote>`);
+      k++;
+    } else if (line.startsWith("<")) {
+      out.push(line);
+      k++;
+    } else {
+      const para: string[] = [];
+      while (k < lines.length && lines[k]!.trim() && !/^(#|\||- |> |<)/.test(lines[k]!)) para.push(lines[k++]!);
+      out.push(`<p>${inline(para.join(" "))}</p>`);
+    }
+  }
+  const css = `body{font-family:Helvetica,Arial,sans-serif;font-size:14px;color:#1f2328;max-width:1180px;margin:16px auto;padding:0 10px}
+table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #d0d7de;padding:4px 8px}th{background:#f6f8fa}
+code{background:#eff1f3;padding:1px 4px;border-radius:4px;font-size:12px}h1,h2{border-bottom:1px solid #d8dee4;padding-bottom:4px}
+blockquote{color:#59636e;border-left:4px solid #d0d7de;margin:0;padding:0 12px}img{max-width:100%}`;
+  return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${css}</style></head><body>\n${out.join("\n")}\n</body></html>\n`;
+}
+
+export interface DecodedPng {
+  width: number;
+  height: number;
+  /** RGBA, 8 bits per channel, row-major. */
+  rgba: Uint8Array;
+}
+
+/** Decode an 8-bit RGB or RGBA, non-interlaced PNG (what Chromium writes), checking CRC-free structure. */
+export function decodePng(buf: Buffer): DecodedPng {
+  const SIG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  if (!buf.subarray(0, 8).equals(SIG)) throw new Error("not a PNG: bad signature");
+  let off = 8;
+  let width = 0;
+  let height = 0;
+  let colorType = -1;
+  const idat: Buffer[] = [];
+  while (off < buf.length) {
+    const len = buf.readUInt32BE(off);
+    const type = buf.toString("latin1", off + 4, off + 8);
+    const data = buf.subarray(off + 8, off + 8 + len);
+    if (type === "IHDR") {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      const depth = data[8];
+      colorType = data[9]!;
+      if (depth !== 8 || (colorType !== 2 && colorType !== 6) || data[12] !== 0) throw new Error(`unsupported PNG: depth ${depth}, colour type ${colorType}, interlace ${data[12]}`);
+    } else if (type === "IDAT") idat.push(data);
+    else if (type === "IEND") break;
+    off += 12 + len;
+  }
+  const bpp = colorType === 6 ? 4 : 3;
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * bpp;
+  if (raw.length !== height * (stride + 1)) throw new Error(`PNG data size ${raw.length} ≠ ${height} × ${stride + 1}`);
+  const px = new Uint8Array(height * stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)]!;
+    const src = y * (stride + 1) + 1;
+    const dst = y * stride;
+    for (let x = 0; x < stride; x++) {
+      const a = x >= bpp ? px[dst + x - bpp]! : 0;
+      const b = y > 0 ? px[dst - stride + x]! : 0;
+      const c = x >= bpp && y > 0 ? px[dst - stride + x - bpp]! : 0;
+      let pred = 0;
+      if (filter === 1) pred = a;
+      else if (filter === 2) pred = b;
+      else if (filter === 3) pred = (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c;
+        const pa = Math.abs(p - a);
+        const pb = Math.abs(p - b);
+        const pc = Math.abs(p - c);
+        pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      } else if (filter !== 0) throw new Error(`bad PNG filter ${filter} in row ${y}`);
+      px[dst + x] = (raw[src + x]! + pred) & 0xff;
+    }
+  }
+  const rgba = new Uint8Array(width * height * 4);
+  for (let p = 0; p < width * height; p++) {
+    rgba[p * 4] = px[p * bpp]!;
+    rgba[p * 4 + 1] = px[p * bpp + 1]!;
+    rgba[p * 4 + 2] = px[p * bpp + 2]!;
+    rgba[p * 4 + 3] = bpp === 4 ? px[p * bpp + 3]! : 255;
+  }
+  return { width, height, rgba };
+}
