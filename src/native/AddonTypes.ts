@@ -140,6 +140,11 @@ export interface NativeCallError extends Error {
   index?: number;
 }
 
+/**
+ * A native engine driven by the shared strategy loop (native/engines/strategy_loop.h).
+ * Misuse (wrong argument types, calls out of order, a call while another is in flight)
+ * throws synchronously (TypeError, RangeError, Error); engine failures reject.
+ */
 export interface AddonNativeEngine {
   readonly kind: string;
   /** Parse/build/load the model once; not timed. */
