@@ -90,6 +90,8 @@ class Worker:
     """
 
     name = "worker"
+    # Set to False when the model runs on the CPU only: vramgate then judges host RSS.
+    gpu = True
 
     def versions(self):
         """Library versions to record, e.g. {"torch": torch.__version__}."""
@@ -117,8 +119,9 @@ class Worker:
 
 
 class _FunctionWorker(Worker):
-    def __init__(self, activate, infer, deactivate, stats, name, versions, load):
+    def __init__(self, activate, infer, deactivate, stats, name, versions, load, gpu=True):
         self.name = name
+        self.gpu = gpu
         self._activate = activate
         self._infer = infer
         self._deactivate = deactivate
@@ -230,6 +233,7 @@ class _Loop:
                 "versions": versions,
                 "pid": os.getpid(),
                 "stats": self.worker.stats is not None,
+                "gpu": bool(self.worker.gpu),
             }
         if op == "activate":
             if self.active:
@@ -277,13 +281,13 @@ class _Shutdown(Exception):
         self.reply = reply
 
 
-def serve(worker=None, activate=None, infer=None, deactivate=None, stats=None, name="worker", versions=None, load=None):
+def serve(worker=None, activate=None, infer=None, deactivate=None, stats=None, name="worker", versions=None, load=None, gpu=True):
     """Serves a Worker instance, or the given functions, until vramgate shuts the worker down.
 
     Exits the process when done (status 0), so code after serve() does not run.
     """
     if worker is None:
-        worker = _FunctionWorker(activate, infer, deactivate, stats, name, versions, load)
+        worker = _FunctionWorker(activate, infer, deactivate, stats, name, versions, load, gpu)
     out = claim_stdout()
     _watch_parent()
     status = worker.serve(stdout=out)

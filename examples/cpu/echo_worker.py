@@ -25,6 +25,7 @@ class Context:
 
 class EchoWorker(Worker):
     name = "cpu-echo"
+    gpu = False  # vramgate judges this worker by its host RSS
 
     def __init__(self):
         self.context = None

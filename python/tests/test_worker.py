@@ -77,13 +77,16 @@ class HelloTest(unittest.TestCase):
         self.assertRegex(hello["versions"]["python"], r"^3\.\d+\.\d+$")
         self.assertEqual(hello["pid"], os.getpid())
         self.assertIs(hello["stats"], True)
+        self.assertIs(hello["gpu"], True)
         self.assertGreaterEqual(hello["ms"], 0)
         self.assertEqual(w.calls, [("load", {"strategy": "scoped"})])
 
-    def test_hello_without_stats_function(self):
+    def test_hello_without_stats_function_on_cpu(self):
         w = Worker()
+        w.gpu = False
         _, (hello,) = exchange(w, {"id": 1, "op": "hello", "protocol": 1})
         self.assertIs(hello["stats"], False)
+        self.assertIs(hello["gpu"], False)
 
 
 class CycleTest(unittest.TestCase):

@@ -65,6 +65,8 @@ export interface HelloInfo {
   pid: number;
   /** Whether the worker answers the stats op. */
   stats: boolean;
+  /** False when the worker said it runs on the CPU only (its memory is host RSS); default true. */
+  gpu: boolean;
 }
 
 /** A reply line that breaks the protocol; `reason` says what was expected and what was found. */
@@ -156,5 +158,6 @@ export function parseHello(reply: OkReply): HelloInfo {
     versions,
     pid: f.pid,
     stats: f.stats === true || reply.stats !== undefined,
+    gpu: f.gpu !== false,
   };
 }

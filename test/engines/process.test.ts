@@ -45,6 +45,7 @@ describe("process engine: a well-behaved worker", () => {
     const hello = e.hello();
     expect(hello?.protocol).toBe(1);
     expect(hello?.worker).toBe("good-fixture");
+    expect(hello?.gpu).toBe(true);
     expect(e.versions()).toMatchObject({ fixture: "1", "process-worker": "good-fixture (protocol 1)" });
     expect(e.versions().python).toMatch(/^3\.\d+\.\d+$/);
     expect(e.extraPids()).toEqual([hello!.pid]);
@@ -139,6 +140,7 @@ describe("process engine: a well-behaved worker", () => {
     );
     opened.push(e);
     await e.load();
+    expect(e.hello()?.gpu).toBe(false);
     await e.activate();
     for (let k = 0; k < 5; k++) await e.infer(SHAPE);
     expect(e.memoryStats().retainedBytes).toBe(5 * 2048);
