@@ -7,7 +7,7 @@
  *                 model's weight types, import onnxruntime-node, verify the provider.
  *   activate()    InferenceSession.create(model bytes, provider, thread/arena options):
  *                 the session owns the weights on the device and the memory arena.
- *   infer(shape)  run with deterministic seeded input of that shape (cached per shape).
+ *   infer(shape)  run on a view of one seeded input buffer per input (sized in load()).
  *   deactivate()  session.release(): frees the session, its weights and its arena.
  *
  *   persistent    one session for the whole run, never released by the loop
@@ -22,7 +22,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import type { Precision, Scenario, ShapeMap, StrategyName } from "../scenarios/types.js";
+import type { InputProfile, Precision, Scenario, ShapeMap, StrategyName } from "../scenarios/types.js";
 import { DataType } from "../models/onnx-proto.js";
 import { inspectOnnx, type OnnxSummary } from "../models/onnx-inspect.js";
 import { fillUniform, toFloat16 } from "../models/weights.js";
@@ -157,12 +157,34 @@ function elementCount(dims: number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
+type InputArray = Float32Array | Uint16Array | Int32Array | BigInt64Array;
+
+/**
+ * Deterministic input values: uniform in [-1, 1) for float inputs, integers in [0, 100)
+ * for integer inputs (valid ids for typical embedding tables). The generator is
+ * sequential, so a longer buffer starts with the same values as a shorter one.
+ */
+function seededInput(dtype: InputProfile["dtype"], count: number, seed: number, name: string): InputArray {
+  const values = new Float32Array(count);
+  fillUniform(values, seed, `input:${name}`, 1);
+  switch (dtype) {
+    case "float32":
+      return values;
+    case "float16":
+      return toFloat16(values);
+    case "int32":
+      return Int32Array.from(values, (v) => Math.floor((v + 1) * 50));
+    case "int64":
+      return BigInt64Array.from(values, (v) => BigInt(Math.floor((v + 1) * 50)));
+  }
+}
+
 class OnnxRuntimeEngine implements JsEngine {
   readonly name = "onnxruntime";
   private ort: OrtModule | undefined;
   private modelBytes: Uint8Array | undefined;
   private session: Session | undefined;
-  private readonly inputs = new Map<string, OrtTensor>();
+  private readonly inputPools = new Map<string, InputArray>();
 
   constructor(private readonly init: EngineInit) {}
 
@@ -209,6 +231,9 @@ class OnnxRuntimeEngine implements JsEngine {
     }
     this.ort = ort;
     this.modelBytes = bytes;
+    for (const [name, spec] of Object.entries(scenario.profile)) {
+      this.inputPools.set(name, seededInput(spec.dtype, elementCount(spec.max), scenario.run.seed, name));
+    }
   }
 
   private sessionOptions(): SessionOptions {
@@ -236,33 +261,24 @@ class OnnxRuntimeEngine implements JsEngine {
     }
   }
 
-  /** Seeded input tensor for one input name and shape, created once and reused. */
+  /**
+   * Input data for one call: a view on one seeded buffer per input, sized for the largest
+   * shape (the profile's max, allocated in load()). Shapes of a random sequence therefore
+   * allocate nothing per call, so host memory cannot creep with the number of distinct
+   * shapes and be mistaken for a leak.
+   */
   private inputTensor(ort: OrtModule, name: string, dims: number[]): OrtTensor {
-    const key = `${name}:${dims.join("x")}`;
-    const cached = this.inputs.get(key);
-    if (cached) return cached;
-    const { scenario } = this.init;
-    const dtype = scenario.profile[name]?.dtype ?? "float32";
     const count = elementCount(dims);
-    const values = new Float32Array(count);
-    fillUniform(values, scenario.run.seed, key, 1);
-    let tensor: OrtTensor;
-    switch (dtype) {
-      case "float32":
-        tensor = new ort.Tensor("float32", values, dims);
-        break;
-      case "float16":
-        tensor = new ort.Tensor("float16", toFloat16(values), dims);
-        break;
-      case "int32":
-        tensor = new ort.Tensor("int32", Int32Array.from(values, (v) => Math.floor((v + 1) * 50)), dims);
-        break;
-      case "int64":
-        tensor = new ort.Tensor("int64", BigInt64Array.from(values, (v) => BigInt(Math.floor((v + 1) * 50))), dims);
-        break;
+    let pool = this.inputPools.get(name);
+    if (!pool || pool.length < count) {
+      pool = seededInput(this.init.scenario.profile[name]?.dtype ?? "float32", count, this.init.scenario.run.seed, name);
+      this.inputPools.set(name, pool);
     }
-    this.inputs.set(key, tensor);
-    return tensor;
+    const data = pool.subarray(0, count);
+    if (data instanceof Float32Array) return new ort.Tensor("float32", data, dims);
+    if (data instanceof Uint16Array) return new ort.Tensor("float16", data, dims);
+    if (data instanceof Int32Array) return new ort.Tensor("int32", data, dims);
+    return new ort.Tensor("int64", data, dims);
   }
 
   async infer(shape: ShapeMap): Promise<void> {
@@ -298,7 +314,7 @@ class OnnxRuntimeEngine implements JsEngine {
 
   async close(): Promise<void> {
     await this.deactivate();
-    this.inputs.clear();
+    this.inputPools.clear();
     this.modelBytes = undefined;
   }
 }

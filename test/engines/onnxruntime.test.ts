@@ -178,6 +178,35 @@ describe("onnxruntime engine", () => {
   });
 });
 
+describe("onnxruntime-node input views (the engine feeds prefixes of one buffer)", () => {
+  it("reads exactly the view's elements, not the whole underlying buffer", async () => {
+    const ort = await import("onnxruntime-node");
+    const { readFile } = await import("node:fs/promises");
+    const session = await ort.InferenceSession.create(await readFile(fp32Path));
+    try {
+      const dims = [1, 3, 32, 32];
+      const pool = new Float32Array(2 * 3 * 64 * 64);
+      for (let i = 0; i < pool.length; i++) pool[i] = Math.cos(i);
+      const view = pool.subarray(0, 3 * 32 * 32);
+      const copy = Float32Array.from(view);
+      const a = (await session.run({ input: new ort.Tensor("float32", view, dims) })).logits!.data as Float32Array;
+      const b = (await session.run({ input: new ort.Tensor("float32", copy, dims) })).logits!.data as Float32Array;
+      expect(Array.from(a)).toEqual(Array.from(b));
+    } finally {
+      await session.release();
+    }
+  });
+
+  it("accepts shapes beyond the profile's max (the input buffer grows)", async () => {
+    const e = engine();
+    await e.load();
+    await e.activate();
+    await e.infer({ input: [8, 3, 96, 96] });
+    await e.infer({ input: [1, 3, 32, 32] });
+    await e.close();
+  });
+});
+
 describe("onnxruntime engine: profile against the model's inputs", () => {
   it("refuses a profile that names the wrong input, a wrong dtype, or misses an input", async () => {
     const make = (profile: Scenario["profile"]) =>
