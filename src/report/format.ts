@@ -31,7 +31,7 @@ export function rate(itemsPerSecond: number): string {
 
 /** End a sentence with a full stop unless it already ends with punctuation. */
 export function sentence(s: string): string {
-  return /[.!?)]$/.test(s.trimEnd()) ? s.trimEnd() : `${s.trimEnd()}.`;
+  return /[.!?]$/.test(s.trimEnd()) ? s.trimEnd() : `${s.trimEnd()}.`;
 }
 
 /** Ratio with two decimals: "3.12×". */
