@@ -101,6 +101,10 @@ export interface FaultSpec {
 export interface OnnxRuntimeOptions {
   executionProvider: "cpu" | "cuda" | "tensorrt";
   intraOpThreads?: number;
+  /** ORT's CPU memory arena (ORT default: on). */
+  enableCpuMemArena?: boolean;
+  /** ORT's memory-pattern planner (ORT default: on). */
+  enableMemPattern?: boolean;
 }
 export interface TensorRtOptions {
   workspaceMiB?: number;
@@ -109,7 +113,10 @@ export interface TensorRtOptions {
   cudaGraph: boolean;
   perShapePoolSize: number;
   tacticSources?: string[];
+  /** Absolute after resolution against the scenario's folder. */
   cacheDir?: string;
+  /** TensorRT logger threshold (native default: warning). */
+  logLevel?: "error" | "warning" | "info" | "verbose";
 }
 export interface LibtorchOptions {
   cudaGraph: boolean;

@@ -1,0 +1,92 @@
+/**
+ * Scenario YAML → validated Scenario. Every problem found (YAML syntax, duplicate keys,
+ * schema, semantic checks) is collected and thrown as one InputError whose problems carry
+ * file:line:col of the offending node.
+ */
+import { readFile } from "node:fs/promises";
+import { relative, resolve, isAbsolute } from "node:path";
+import { isMap, LineCounter, parseDocument, type YAMLError } from "yaml";
+import { InputError, type InputProblem } from "../cli/errors.js";
+import { zodProblems } from "./issues.js";
+import { describeValue, YamlLocator } from "./locate.js";
+import { scenarioSchema, scenarioShape, type RawScenario } from "./schema.js";
+import { Checker, resolveScenario } from "./resolve.js";
+import type { Scenario } from "./types.js";
+
+const TOP_LEVEL_EXPECTED = "a mapping of scenario fields (name, model, engine, profile, strategies, …)";
+
+/** How the file is named in messages: as the user gave it, else relative to the working directory. */
+function displayName(file: string): string {
+  if (!isAbsolute(file)) return file;
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") ? rel : file;
+}
+
+function yamlProblem(err: YAMLError, file: string, text: string, locator: YamlLocator): InputProblem {
+  const { line, col } = locator.at(err.pos[0]);
+  if (err.code === "DUPLICATE_KEY") {
+    // The error spans the repeated key; its text is the key as written.
+    const key = text.slice(err.pos[0], Math.max(err.pos[1], err.pos[0] + 1)).trim() || "key";
+    return { file, line, col, expected: "each key once in a mapping", found: `"${key}" again` };
+  }
+  const message = err.message.replace(/ at line \d+, column \d+[\s\S]*$/, "").trim();
+  return { file, line, col, expected: "valid YAML", found: `a syntax error (${message})` };
+}
+
+const byPosition = (a: InputProblem, b: InputProblem): number => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0);
+
+/**
+ * Parses and validates scenario text. `file` locates the YAML's folder (model and cwd paths
+ * are relative to it) and names the file in messages. Throws InputError listing all problems.
+ */
+export function parseScenario(text: string, file: string): Scenario {
+  const name = displayName(file);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const locator = new YamlLocator(doc, lineCounter);
+
+  const problems: InputProblem[] = doc.errors.map((e) => yamlProblem(e, name, text, locator));
+  // Duplicate keys leave a usable document: go on and report the rest too.
+  if (doc.errors.some((e) => e.code !== "DUPLICATE_KEY")) throw new InputError(problems.sort(byPosition));
+
+  if (doc.contents === null) {
+    problems.push({ file: name, expected: TOP_LEVEL_EXPECTED, found: text.trim() === "" ? "an empty file" : "a file with no content (only comments)" });
+    throw new InputError(problems);
+  }
+  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  if (!isMap(doc.contents) || data === null || typeof data !== "object" || Array.isArray(data)) {
+    const { line, col } = locator.locate([]);
+    problems.push({ file: name, line, col, expected: TOP_LEVEL_EXPECTED, found: describeValue(data, true) });
+    throw new InputError(problems);
+  }
+
+  const result = scenarioSchema.safeParse(data);
+  if (!result.success) problems.push(...zodProblems(result.error.issues, { file: name, locator, data, schema: scenarioSchema }));
+
+  // Sections that pass on their own still get the semantic checks (all problems at once).
+  const record = data as Record<string, unknown>;
+  const parts: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(scenarioShape)) {
+    const r = (schema as { safeParse(v: unknown): { success: boolean; data?: unknown } }).safeParse(record[key]);
+    if (r.success) parts[key] = r.data;
+  }
+  const checker = new Checker(name, locator);
+  const scenario = resolveScenario(parts as Partial<RawScenario>, new Set(Object.keys(record)), resolve(file), checker);
+  problems.push(...checker.problems);
+
+  if (problems.length > 0 || !scenario) throw new InputError(problems.sort(byPosition));
+  return scenario;
+}
+
+/** Reads and parses a scenario file. A missing or unreadable file is an InputError too. */
+export async function loadScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const found = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder" : `an unreadable file (${code ?? String(e)})`;
+    throw new InputError([{ file: displayName(file), expected: "a scenario file (YAML)", found }]);
+  }
+  return parseScenario(text, file);
+}

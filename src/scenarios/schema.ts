@@ -1,0 +1,187 @@
+/**
+ * The scenario file's shape as written (before defaults that depend on other fields and
+ * before semantic checks). One zod schema is the single source for validation and for
+ * schema/scenario.schema.json (editor completion). No transforms here: the JSON Schema
+ * must describe exactly what a user writes.
+ */
+import * as z from "zod";
+import { ENGINES, PRECISIONS, RESNET_DEPTHS, SEQUENCE_KINDS, STRATEGIES } from "./types.js";
+
+/** Names used in run keys and file names: no slashes, no spaces. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const NAME_EXPECTED = "a name of letters, digits, '.', '_' or '-' (starting with a letter or digit)";
+
+export const DEFAULT_STRATEGIES = ["persistent", "teardown", "scoped"] as const;
+export const DEFAULT_BASELINE = "scoped";
+export const TACTIC_SOURCES = ["cublas", "cublaslt", "cudnn", "edge_mask_convolutions", "jit_convolutions"] as const;
+export const DTYPES = ["float32", "float16", "int64", "int32"] as const;
+
+const name = z.string().regex(NAME_PATTERN, { error: NAME_EXPECTED });
+const dims = z.array(z.int().min(1)).min(1).meta({ description: "Tensor shape: one positive integer per dimension." });
+const shapeMap = z
+  .record(z.string(), dims)
+  .meta({ description: "Shape per input name; inputs left out take their profile's opt shape." });
+
+const engine = z.enum(ENGINES);
+const strategy = z.enum(STRATEGIES);
+const precision = z.enum(PRECISIONS);
+const sequenceKind = z.enum(SEQUENCE_KINDS);
+
+const model = z
+  .union([
+    z.string().min(1).meta({ description: "Path of an ONNX file, relative to this scenario file's folder." }),
+    z.strictObject({
+      path: z.string().min(1).optional().meta({ description: "Path of an ONNX file, relative to this scenario file's folder." }),
+      generate: z.enum(RESNET_DEPTHS).optional().meta({ description: "Generate this ResNet with seeded random weights (cached under models/)." }),
+      seed: z.int().min(0).optional().meta({ description: "Weight seed for `generate` (default 1)." }),
+    }),
+  ])
+  .meta({ description: "The model: a file path, { path }, or { generate: resnet18|resnet34|resnet50, seed }." });
+
+const inputProfile = z
+  .strictObject({
+    min: dims.optional().meta({ description: "Smallest shape the engine must accept." }),
+    opt: dims.optional().meta({ description: "Shape the engine is tuned for (TensorRT's opt)." }),
+    max: dims.optional().meta({ description: "Largest shape; memory is often sized for it." }),
+    shape: dims.optional().meta({ description: "A static input: shorthand for min = opt = max = shape." }),
+    dtype: z.enum(DTYPES).default("float32"),
+  })
+  .meta({ description: "Give min, opt and max (dynamic) or shape (static)." });
+
+const label = name.optional().meta({ description: "Name in run keys and reports (default: the kind, suffixed when repeated)." });
+const sequenceObject = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("fixed"),
+    shapes: z.array(shapeMap).length(1).optional().meta({ description: "The one shape fed every call (default: opt)." }),
+    label,
+  }),
+  z.strictObject({
+    kind: z.literal("cycle"),
+    shapes: z.array(shapeMap).min(1).optional().meta({ description: "Shapes fed in turn (default: min, opt, max)." }),
+    label,
+  }),
+  z.strictObject({
+    kind: z.literal("random"),
+    seed: z.int().min(0).optional().meta({ description: "PRNG seed (default: run.seed)." }),
+    label,
+  }),
+  z.strictObject({ kind: z.literal("ascending"), label }),
+  z.strictObject({
+    kind: z.literal("sawtooth"),
+    period: z.int().min(1).optional().meta({ description: "Calls from min to max before dropping back (default 16)." }),
+    label,
+  }),
+]);
+const sequence = z.union([sequenceKind, sequenceObject]);
+
+const profile = z.strictObject({
+  inputs: z.record(z.string(), inputProfile).meta({ description: "Per model input (in the model's input order): its shape range." }),
+  sequence: z
+    .union([sequence, z.array(sequence).min(1)])
+    .default("random")
+    .meta({ description: "Shape sequence(s) fed: a kind, { kind, … }, or a list of them (each is a separate run)." }),
+});
+
+const run = z.strictObject({
+  warmup: z.int().min(0).default(10).meta({ description: "Calls before measurement starts (per strategy)." }),
+  iterations: z.int().min(1).default(200).meta({ description: "Measured calls per strategy, spread over rounds." }),
+  rounds: z.int().min(1).default(5).meta({ description: "Interleaved rounds (A B C A B C …) for throughput ratios." }),
+  maxDurationS: z.number().positive().default(600).meta({ description: "Hard cap on the whole scenario run, seconds." }),
+  seed: z.int().min(0).default(1).meta({ description: "Seed for random shapes and generated inputs." }),
+  watchdogS: z.number().positive().default(120).meta({ description: "A round with no progress for this many seconds is a hang." }),
+});
+
+const memory = z.strictObject({
+  intervalMs: z.number().positive().default(1).meta({ description: "Device-memory sampling interval, milliseconds." }),
+  device: z.int().min(0).default(0).meta({ description: "GPU index sampled." }),
+});
+
+const verdict = z.enum(["plateau", "inconclusive", "leak"]);
+const gate = z.strictObject({
+  leak: z.enum(["fail", "warn", "off"]).default("fail").meta({ description: "What a leak verdict does to the exit code." }),
+  allow: z
+    .partialRecord(strategy, z.array(verdict))
+    .default({})
+    .meta({ description: "Per strategy, verdicts that do not fail the leak gate, e.g. { persistent: [plateau] }." }),
+  maxResidualMiB: z.number().min(0).optional().meta({ description: "Fail when memory not returned after release exceeds this, MiB." }),
+  minSpeedup: z
+    .partialRecord(strategy, z.number().positive())
+    .default({})
+    .meta({ description: "Fail unless the strategy is at least this many times faster than the baseline." }),
+  maxSlowdown: z.number().min(0).optional().meta({ description: "Fail when a strategy is slower than the baseline by more than this fraction." }),
+  maxPeakMiB: z.number().positive().optional().meta({ description: "Fail when a strategy's peak memory exceeds this, MiB." }),
+  maxRegression: z.number().min(0).optional().meta({ description: "Against --baseline results: largest throughput drop, fraction." }),
+  maxMemoryIncrease: z.number().min(0).optional().meta({ description: "Against --baseline results: largest memory increase, fraction." }),
+});
+
+const faults = z.strictObject({
+  leakBytesPerIteration: z.int().min(0).optional().meta({ description: "Planted leak: device bytes never freed per call (native engines)." }),
+  retainOutputsEvery: z.int().min(0).optional().meta({ description: "Keep every Nth call's outputs alive forever (native engines); 0 = never." }),
+});
+
+const onnxruntime = z.strictObject({
+  executionProvider: z.enum(["cpu", "cuda", "tensorrt"]).default("cpu"),
+  intraOpThreads: z.int().min(1).optional(),
+  enableCpuMemArena: z.boolean().optional(),
+  enableMemPattern: z.boolean().optional(),
+});
+
+const tensorrt = z.strictObject({
+  workspaceMiB: z.int().min(1).max(2 ** 30).optional(),
+  builderOptimizationLevel: z.int().min(0).max(5).optional(),
+  allocationStrategy: z.enum(["static", "on-profile-change"]).default("static"),
+  cudaGraph: z.boolean().default(false),
+  perShapePoolSize: z.int().min(1).default(8).meta({ description: "per-shape strategy: most contexts kept." }),
+  tacticSources: z.array(z.enum(TACTIC_SOURCES)).optional(),
+  cacheDir: z.string().min(1).optional().meta({ description: "Engine/timing cache folder, relative to this file's folder." }),
+  logLevel: z.enum(["error", "warning", "info", "verbose"]).optional(),
+});
+
+const libtorch = z.strictObject({
+  cudaGraph: z.boolean().default(false),
+  perShapePoolSize: z.int().min(1).default(8),
+});
+
+const processSection = z.strictObject({
+  command: z.array(z.string().min(1)).min(1).meta({ description: "argv of your worker (no shell), e.g. [python3, worker.py]." }),
+  cwd: z.string().min(1).optional().meta({ description: "Worker's folder, relative to this file's folder (default: this file's folder)." }),
+  env: z.record(z.string(), z.string()).default({}).meta({ description: "Extra environment variables (values are strings: quote numbers)." }),
+  replyTimeoutS: z.number().positive().optional().meta({ description: "Seconds to wait for each reply (default: run.watchdogS)." }),
+});
+
+/** Top-level fields; keys in the order the README documents them. */
+export const scenarioShape = {
+  name: name.meta({ description: "Scenario name, used in run keys and result file names." }),
+  description: z.string().optional(),
+  model,
+  engine: engine.meta({ description: "onnxruntime | libtorch | tensorrt | process" }),
+  precision: z
+    .union([precision, z.array(precision).min(1)])
+    .default("fp32")
+    .meta({ description: "One precision or a list (each is a separate run)." }),
+  profile,
+  strategies: z
+    .array(strategy)
+    .min(1)
+    .default([...DEFAULT_STRATEGIES])
+    .meta({ description: "Context strategies compared against each other." }),
+  baseline: strategy.optional().meta({ description: "Strategy the others are compared with (default scoped; must be in strategies)." }),
+  run: run.prefault({}),
+  memory: memory.prefault({}),
+  gate: gate.prefault({}),
+  faults: faults.prefault({}),
+  onnxruntime: onnxruntime.optional(),
+  tensorrt: tensorrt.optional(),
+  libtorch: libtorch.optional(),
+  process: processSection.optional(),
+};
+
+export const scenarioSchema = z.strictObject(scenarioShape);
+
+/** The validated file before semantic checks and dependent defaults. */
+export type RawScenario = z.output<typeof scenarioSchema>;
+export type RawSequence = z.output<typeof sequence>;
+export type RawInputProfile = z.output<typeof inputProfile>;
+
+/** Section schemas, for filling defaults of sections a file leaves out. */
+export const sectionSchemas = { onnxruntime, tensorrt, libtorch } as const;

@@ -1,0 +1,82 @@
+/**
+ * The shape fed at call k of a run. Pure and O(1) in k: the parent and each strategy's
+ * child compute the same shapes independently, and every strategy of a run sees the
+ * same sequence (so strategies are compared on equal work).
+ */
+import type { InputProfile, ScenarioRun, Shape, ShapeMap } from "./types.js";
+
+/** murmur3's 32-bit finaliser: a bijective avalanche mix. */
+function fmix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/**
+ * Uniform draw in [0, 1) for (seed, k, dimIndex): a counter-based generator, so any call
+ * index is reachable without stepping through the ones before it.
+ */
+export function uniformAt(seed: number, k: number, dimIndex: number): number {
+  const kHigh = Math.floor(k / 0x1_0000_0000);
+  let h = fmix32((seed >>> 0) ^ 0x9e3779b9);
+  h = fmix32(h ^ (k >>> 0));
+  h = fmix32(h ^ (kHigh >>> 0) ^ 0x85ebca6b);
+  h = fmix32(h ^ Math.imul(dimIndex + 1, 0x27d4eb2f));
+  return h / 0x1_0000_0000;
+}
+
+/** The dims of `p` at fraction `t` ∈ [0, 1] of the way from min to max (rounded). */
+function between(p: InputProfile, t: number): Shape {
+  return p.min.map((lo, i) => lo + Math.round(t * (p.max[i]! - lo)));
+}
+
+function mapProfile(run: ScenarioRun, f: (p: InputProfile, name: string) => Shape): ShapeMap {
+  const out: ShapeMap = {};
+  for (const [name, p] of Object.entries(run.scenario.profile)) out[name] = f(p, name);
+  return out;
+}
+
+/**
+ * Shape map for absolute call index `k` (warm-up calls first, counted from 0) of a run
+ * with `total` calls (warmup + iterations). Every dim stays within the profile's min..max.
+ */
+export function shapeAt(run: ScenarioRun, k: number, total: number): ShapeMap {
+  const seq = run.sequence;
+  switch (seq.kind) {
+    case "fixed":
+      return seq.shapes?.[0] ?? mapProfile(run, (p) => p.opt);
+    case "cycle": {
+      const shapes = seq.shapes ?? [mapProfile(run, (p) => p.min), mapProfile(run, (p) => p.opt), mapProfile(run, (p) => p.max)];
+      return shapes[k % shapes.length]!;
+    }
+    case "random": {
+      const seed = seq.seed ?? run.scenario.run.seed;
+      // Draws depend on the dim index only, so a batch dim shared by inputs stays consistent.
+      return mapProfile(run, (p) =>
+        p.min.map((lo, i) => {
+          const hi = p.max[i]!;
+          return lo === hi ? lo : lo + Math.min(hi - lo, Math.floor(uniformAt(seed, k, i) * (hi - lo + 1)));
+        }),
+      );
+    }
+    case "ascending": {
+      const t = total <= 1 ? 1 : Math.min(1, Math.max(0, k / (total - 1)));
+      return mapProfile(run, (p) => between(p, t));
+    }
+    case "sawtooth": {
+      const period = Math.max(1, seq.period ?? 16);
+      const t = period === 1 ? 0 : (k % period) / (period - 1);
+      return mapProfile(run, (p) => between(p, t));
+    }
+  }
+}
+
+/** "input:1x3x224x224;mask:1x77" — the key shapes are grouped by in results and pools. */
+export function shapeKey(s: ShapeMap): string {
+  return Object.entries(s)
+    .map(([name, dims]) => `${name}:${dims.join("x")}`)
+    .join(";");
+}
