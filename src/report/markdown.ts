@@ -113,7 +113,8 @@ function explanationLines(s: StrategyResult): string[] {
   }
   if (primary) lines.push(`- **${s.strategy}** — ${signalLabel(s.primarySignal)}: ${sentence(primary.explanation)}`);
   for (const [signal, a] of Object.entries(leaks)) {
-    if (signal === s.primarySignal || a.verdict === "flat") continue;
+    // Only what adds to the primary verdict: a secondary signal that agrees says nothing new.
+    if (signal === s.primarySignal || a.verdict === "flat" || a.verdict === primary?.verdict) continue;
     lines.push(`- **${s.strategy}** — ${signalLabel(signal)} (secondary): ${a.verdict}; ${sentence(a.explanation)}`);
   }
   const r = s.residual;
@@ -210,7 +211,7 @@ function comparisonSection(c: Comparison): string[] {
 
 function environmentSection(results: ResultsFile): string[] {
   const e: Environment = results.environment;
-  const lines = ["## Environment", "", "| | |", "|---|---|"];
+  const lines = ["## Environment", "", "| component | version / value |", "|---|---|"];
   const gpus = e.gpus.length ? e.gpus.map((g) => `${g.index}: ${g.name} (${count(g.totalBytes / MIB)} MiB)`).join("; ") : "none";
   const driver = e.driverVersion ?? e.gpus[0]?.driverVersion;
   const addon = e.addon.loaded
