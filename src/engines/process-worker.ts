@@ -24,7 +24,7 @@ import {
 
 /** Lines of the worker's stderr kept for error messages. */
 const STDERR_TAIL_LINES = 20;
-/** After the worker exits, how long to wait for its last stdout bytes (a reply written just before exit). */
+/** After the worker exits, how long to wait for its last stdout/stderr bytes when the pipes stay open (a grandchild holds them). */
 const DRAIN_AFTER_EXIT_MS = 200;
 
 export interface WorkerSpawnOptions {
@@ -68,6 +68,7 @@ export class WorkerProcess {
   private fatal: Error | null = null;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private stdoutEnded = false;
+  private stderrEnded = false;
   private stdoutBuf: Buffer[] = [];
   private stdoutBufBytes = 0;
   private stderrPartial = "";
@@ -95,10 +96,14 @@ export class WorkerProcess {
     this.child.stdout?.on("data", (chunk: Buffer) => this.onStdout(chunk));
     this.child.stdout?.on("end", () => {
       this.stdoutEnded = true;
-      if (this.exitInfo) this.handleDeath();
+      this.maybeHandleDeath();
     });
     this.child.stderr?.setEncoding("utf8");
     this.child.stderr?.on("data", (chunk: string) => this.onStderr(chunk));
+    this.child.stderr?.on("end", () => {
+      this.stderrEnded = true;
+      this.maybeHandleDeath();
+    });
   }
 
   /** The spawned process's pid; undefined when spawning failed. */
@@ -185,8 +190,13 @@ export class WorkerProcess {
     this.exitInfo = { code, signal };
     live.delete(this);
     this.markExited();
-    if (this.stdoutEnded) this.handleDeath();
+    if (this.stdoutEnded && this.stderrEnded) this.handleDeath();
     else setTimeout(() => this.handleDeath(), DRAIN_AFTER_EXIT_MS).unref();
+  }
+
+  /** Death is reported once both pipes are drained (a last reply or last words may trail the exit). */
+  private maybeHandleDeath(): void {
+    if (this.exitInfo && this.stdoutEnded && this.stderrEnded) this.handleDeath();
   }
 
   private deathError(when: string): Error {
