@@ -5,7 +5,7 @@
 // Usage: torch_strategy_check MODEL.pt --strategy persistent [--precision fp16]
 //          [--sequence fixed|random] [--batch 16] [--max-batch 32] [--calls 300]
 //          [--warmup 20] [--leak-bytes 0] [--retain-every 0] [--cuda-graph]
-//          [--mem-get-info] [--seed 1]
+//          [--mem-get-info] [--seed 1] [--pool 4]
 // Prints one JSON line per run; "--stats-cost" also times MemoryStats() itself.
 
 #include <algorithm>
@@ -25,7 +25,7 @@ namespace {
 struct Args {
   std::string model, strategy = "persistent", precision = "fp16", sequence = "fixed";
   int64_t batch = 16, maxBatch = 32, leakBytes = 0, retainEvery = 0;
-  int calls = 300, warmup = 20, seed = 1;
+  int calls = 300, warmup = 20, seed = 1, pool = 4;
   bool cudaGraph = false, memGetInfo = false, statsCost = false;
 };
 
@@ -52,6 +52,7 @@ Args Parse(int argc, char** argv) {
     else if (arg == "--leak-bytes") a.leakBytes = std::stoll(value());
     else if (arg == "--retain-every") a.retainEvery = std::stoll(value());
     else if (arg == "--seed") a.seed = std::stoi(value());
+    else if (arg == "--pool") a.pool = std::stoi(value());
     else if (arg == "--cuda-graph") a.cudaGraph = true;
     else if (arg == "--mem-get-info") a.memGetInfo = true;
     else if (arg == "--stats-cost") a.statsCost = true;
@@ -102,7 +103,9 @@ int main(int argc, char** argv) {
       return shapes;
     };
 
-    vramgate::StrategyRunner runner(*engine, a.strategy);
+    vramgate::StrategyOptions strategyOptions;
+    strategyOptions.perShapePoolSize = a.pool;
+    vramgate::StrategyRunner runner(*engine, a.strategy, strategyOptions);
     int64_t items = 0;
     std::vector<double> idx, allocated, reserved;
     double gpuMsSum = 0;
