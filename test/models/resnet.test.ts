@@ -17,6 +17,9 @@ async function logits(session: ort.InferenceSession, batch: number, size: number
   return out[RESNET_OUTPUT]!;
 }
 
+/** One intra-op thread: test files run in parallel forks on a 2-core CI machine. */
+const ONE_THREAD = { executionProviders: ["cpu"], intraOpNumThreads: 1 };
+
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 /** Convolutions in torchvision's topologies (stem + blocks + downsample shortcuts). */
@@ -37,7 +40,7 @@ describe.each(RESNET_DEPTHS.map((arch) => [arch]))("%s", (arch) => {
     // Every conv has weight + bias, plus the classifier's two.
     expect(summary.initializerTypes.get(DataType.FLOAT)).toBe(CONV_COUNT[arch] * 2 + 2);
 
-    const session = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
+    const session = await ort.InferenceSession.create(bytes, ONE_THREAD);
     try {
       expect(session.inputMetadata[0]).toMatchObject({ name: RESNET_INPUT, type: "float32", shape: ["batch", 3, "height", "width"] });
       for (const batch of [1, 3]) {
@@ -57,8 +60,8 @@ describe.each(RESNET_DEPTHS.map((arch) => [arch]))("%s", (arch) => {
 
 describe("resnet18 details", () => {
   it("runs at 224x224 and gives different logits for different seeds", async () => {
-    const a = await ort.InferenceSession.create(buildResnet("resnet18", { seed: 1 }));
-    const b = await ort.InferenceSession.create(buildResnet("resnet18", { seed: 2 }));
+    const a = await ort.InferenceSession.create(buildResnet("resnet18", { seed: 1 }), ONE_THREAD);
+    const b = await ort.InferenceSession.create(buildResnet("resnet18", { seed: 2 }), ONE_THREAD);
     try {
       const la = (await logits(a, 1, 224)).data as Float32Array;
       const lb = (await logits(b, 1, 224)).data as Float32Array;
@@ -84,8 +87,8 @@ describe("resnet18 details", () => {
     // Half the weight bytes.
     expect(fp16.length).toBeLessThan(fp32.length * 0.51);
 
-    const s16 = await ort.InferenceSession.create(fp16);
-    const s32 = await ort.InferenceSession.create(fp32);
+    const s16 = await ort.InferenceSession.create(fp16, ONE_THREAD);
+    const s32 = await ort.InferenceSession.create(fp32, ONE_THREAD);
     try {
       const l16 = (await logits(s16, 2, 64)).data as Float32Array;
       const l32 = (await logits(s32, 2, 64)).data as Float32Array;
@@ -104,7 +107,7 @@ describe("resnet18 details", () => {
   });
 
   it("honours numClasses and rejects bad arguments with RangeError", async () => {
-    const session = await ort.InferenceSession.create(buildResnet("resnet18", { seed: 0, numClasses: 10 }));
+    const session = await ort.InferenceSession.create(buildResnet("resnet18", { seed: 0, numClasses: 10 }), ONE_THREAD);
     try {
       expect((await logits(session, 2, 32)).dims).toEqual([2, 10]);
     } finally {
