@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -186,5 +187,18 @@ describe("vramgate compare", () => {
     }
     expect(process.exitCode).toBe(1);
     expect(out.join("")).toContain("4 strategies regressed past the thresholds.");
+  });
+
+  // Exit 1 through the real process is left to the in-process yargs test above: each spawn
+  // costs seconds (main.ts loads every command).
+  it("exits 0 / 2 as a real `vramgate compare` process, with one-line errors and no stack trace", () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "compare", ...args], { encoding: "utf8", timeout: 60_000 });
+    const same = cli(fixturePath("clean-pass"), fixturePath("clean-pass"));
+    expect(same.status, same.stderr).toBe(0);
+    expect(same.stdout).toContain("No regression past the thresholds.");
+    const env = cli(fixturePath("clean-pass"), fixturePath("leak-persistent"));
+    expect(env.status).toBe(2);
+    expect(env.stderr).toContain("vramgate: cannot compare");
+    expect(env.stderr).not.toMatch(/\n\s+at /);
   });
 });
