@@ -194,7 +194,9 @@ class OnnxRuntimeEngine implements JsEngine {
   }
 
   async load(): Promise<void> {
-    const { scenario, precision, modelPath } = this.init;
+    const { scenario, precision, modelPath, strategy } = this.init;
+    const unsupported = onnxruntimeSupports(strategy);
+    if (unsupported) throw new EngineUnavailableError(unsupported);
     let bytes: Uint8Array;
     try {
       bytes = await readFile(modelPath);

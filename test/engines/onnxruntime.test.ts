@@ -152,6 +152,12 @@ describe("onnxruntime engine", () => {
     await expect(engine({ modelPath: bad }).load()).rejects.toThrow(/bad\.onnx is not a valid ONNX model/);
   });
 
+  it("refuses to load for a strategy it does not support", async () => {
+    const e = createOnnxRuntimeEngine({ scenario: scenario(), precision: "fp32", strategy: "per-shape", modelPath: fp32Path });
+    await expect(e.load()).rejects.toThrow(EngineUnavailableError);
+    await expect(e.load()).rejects.toThrow(/does not support strategy "per-shape"/);
+  });
+
   it("says which strategies it supports", () => {
     for (const s of STRATEGIES) {
       const why = onnxruntimeSupports(s);
