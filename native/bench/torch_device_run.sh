@@ -19,6 +19,8 @@ python3 -c 'import torch,torchvision;print("torch",torch.__version__,"cuda",torc
 cmake --version | head -1; g++ --version | head -1; node --version; nproc
 echo "Torch_DIR=${Torch_DIR:-unset} CUDA_HOME=${CUDA_HOME:-unset}"
 export CMAKE_BUILD_PARALLEL_LEVEL=$(nproc)
+# Torch's CMake config may enable CUDA as a language: let CMake find nvcc.
+export PATH=${CUDA_HOME:-/usr/local/cuda}/bin:$PATH CUDACXX=${CUDA_HOME:-/usr/local/cuda}/bin/nvcc
 
 step "export model + build addon + build bench (in parallel)"
 t0=$(date +%s)
