@@ -21,6 +21,7 @@
 
 #include "../engine.h"
 #include "trt_allocator.h"
+#include "trt_compat.h"
 #include "trt_cuda.h"
 #include "trt_logger.h"
 #include "trt_options.h"

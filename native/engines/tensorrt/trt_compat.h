@@ -7,6 +7,13 @@
 
 #include <NvInferVersion.h>
 
+// The V2 device-memory calls (getDeviceMemorySizeV2, setDeviceMemoryV2,
+// getDeviceMemorySizeForProfileV2) that the user-managed strategy and the memory figures
+// rely on arrived in TensorRT 10.1.
+#if NV_TENSORRT_MAJOR < 10 || (NV_TENSORRT_MAJOR == 10 && NV_TENSORRT_MINOR < 1)
+#error "vramgate's TensorRT engine needs TensorRT 10.1 or newer"
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define VRAMGATE_TRT_ALLOW_DEPRECATED_BEGIN \
   _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wdeprecated-declarations\"")

@@ -30,41 +30,32 @@ std::string DimsText(const Dims& dims) {
 std::string DimsText(const nvinfer1::Dims& dims) { return DimsText(FromTrtDims(dims)); }
 
 int32_t ElementBits(nvinfer1::DataType type) {
-  using nvinfer1::DataType;
-  switch (type) {
-    case DataType::kFLOAT: return 32;
-    case DataType::kHALF: return 16;
-    case DataType::kBF16: return 16;
-    case DataType::kINT8: return 8;
-    case DataType::kUINT8: return 8;
-    case DataType::kBOOL: return 8;
-    case DataType::kFP8: return 8;
-    case DataType::kE8M0: return 8;
-    case DataType::kINT32: return 32;
-    case DataType::kINT64: return 64;
-    case DataType::kINT4: return 4;
-    case DataType::kFP4: return 4;
+  // By value, not by enumerator: FP4 (10) and E8M0 (11) exist only from TensorRT 10.8 /
+  // 10.12 on, and this file compiles against every 10.x from 10.1.
+  switch (static_cast<int32_t>(type)) {
+    case 0: return 32;   // kFLOAT
+    case 1: return 16;   // kHALF
+    case 2: return 8;    // kINT8
+    case 3: return 32;   // kINT32
+    case 4: return 8;    // kBOOL
+    case 5: return 8;    // kUINT8
+    case 6: return 8;    // kFP8
+    case 7: return 16;   // kBF16
+    case 8: return 64;   // kINT64
+    case 9: return 4;    // kINT4
+    case 10: return 4;   // kFP4
+    case 11: return 8;   // kE8M0
+    default: break;
   }
   throw std::runtime_error("unknown TensorRT data type " + std::to_string(static_cast<int>(type)));
 }
 
 std::string DataTypeName(nvinfer1::DataType type) {
-  using nvinfer1::DataType;
-  switch (type) {
-    case DataType::kFLOAT: return "float32";
-    case DataType::kHALF: return "float16";
-    case DataType::kBF16: return "bfloat16";
-    case DataType::kINT8: return "int8";
-    case DataType::kUINT8: return "uint8";
-    case DataType::kBOOL: return "bool";
-    case DataType::kFP8: return "fp8";
-    case DataType::kE8M0: return "e8m0";
-    case DataType::kINT32: return "int32";
-    case DataType::kINT64: return "int64";
-    case DataType::kINT4: return "int4";
-    case DataType::kFP4: return "fp4";
-  }
-  return "type" + std::to_string(static_cast<int>(type));
+  static const char* const kNames[] = {"float32", "float16", "int8",  "int32", "bool", "uint8",
+                                       "fp8",     "bfloat16", "int64", "int4",  "fp4",  "e8m0"};
+  const auto index = static_cast<int32_t>(type);
+  if (index >= 0 && index < static_cast<int32_t>(sizeof(kNames) / sizeof(kNames[0]))) return kNames[index];
+  return "type" + std::to_string(index);
 }
 
 int64_t TensorBytes(const nvinfer1::Dims& dims, nvinfer1::DataType type, const std::string& tensorName) {
