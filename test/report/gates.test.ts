@@ -73,7 +73,7 @@ describe("leak gate", () => {
     const o = evaluateGates(loadFixture("faulted"), { overrides: { leak: "fail" } });
     const g = one(o, "leak", "per-shape");
     expect(g.status).toBe("warn");
-    expect(g.message).toContain("900 more iterations");
+    expect(g.message).toMatch(/about \d+ more iterations would decide/);
   });
 
   it("warns when a secondary signal leaks while the primary does not", () => {
