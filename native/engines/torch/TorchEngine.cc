@@ -170,10 +170,12 @@ class TorchContext final : public Context {
   TorchEngine& engine_;
   const bool shared_;  // user-managed: inputs live in the engine's shared buffers
   std::string shapeKey_;
-  std::vector<torch::Tensor> buffers_;
-  c10::IValue outputs_;
+  // Declared before the tensors so it is destroyed after them: the graph's private pool
+  // is released once no tensor of it is alive.
   std::unique_ptr<at::cuda::CUDAGraph> graph_;
   std::optional<c10::cuda::CUDAStream> graphStream_;
+  std::vector<torch::Tensor> buffers_;
+  c10::IValue outputs_;
   std::vector<c10::IValue> graphInputs_;  // the captured graph reads these tensors
 };
 

@@ -16,6 +16,16 @@
 if(NOT DEFINED Torch_DIR AND DEFINED ENV{Torch_DIR})
   set(Torch_DIR $ENV{Torch_DIR})
 endif()
+set(_vramgate_torch_where "${Torch_DIR}")  # as given, before find_package rewrites it
+# Torch's CMake config probes CUDA with try_compile/try_run; give it a C compiler too when
+# one exists (the addon project itself enables only CXX). Only when torch is looked for.
+if(Torch_DIR AND NOT CMAKE_C_COMPILER_LOADED)
+  include(CheckLanguage)
+  check_language(C)
+  if(CMAKE_C_COMPILER)
+    enable_language(C)
+  endif()
+endif()
 find_package(Torch QUIET)
 
 set(VRAMGATE_TORCH_ENGINE_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -67,9 +77,7 @@ if(Torch_FOUND)
     vramgate_use_torch(torch_strategy_check)
   endif()
 else()
-  if(Torch_DIR AND NOT Torch_DIR MATCHES "NOTFOUND$")
-    set(_vramgate_torch_where "${Torch_DIR}")
-  else()
+  if(NOT _vramgate_torch_where OR _vramgate_torch_where MATCHES "NOTFOUND$")
     set(_vramgate_torch_where "unset")
   endif()
   set(VRAMGATE_TORCH_REASON
