@@ -50,6 +50,10 @@ export const LEAK_DEFAULTS = {
   tailFraction: 0.2,
   /** Tail rise must be at least this share of slope × tail length. */
   tailRiseShare: 0.3,
+  /** The tail's slope CI upper bound must reach this share of the late slope. */
+  tailSlopeShare: 0.5,
+  /** Growth over the window must exceed this many noise scales (robust σ around the trend). */
+  noiseMultiple: 4,
   /** Block minima's slope must be at least this share of the maxima's. */
   floorSlopeShare: 0.25,
 } as const;
@@ -128,14 +132,34 @@ function scaleEvidence(b: Blocks, windowIters: number, floorBytes: number, alpha
   const tailRise = (running[m - 1] as number) - (running[tailStart - 1] as number);
   const tailIters = (x[m - 1] as number) - (x[tailStart - 1] as number);
   const stillRising = slope > 0 && tailRise >= LEAK_DEFAULTS.tailRiseShare * slope * tailIters;
+  // …and is the tail's own slope still compatible with the late slope? (A plateau's flat
+  // tail has a slope interval well below it, however noisy the running max is.)
+  const tail = tailStart < m - 3 ? segmentTrend(x.subarray(tailStart), hwm.subarray(tailStart), alpha) : undefined;
+  const tailConsistent = !tail || tail.ts.ci[1] >= LEAK_DEFAULTS.tailSlopeShare * slope;
+  // Did growth stop? Fit rise-then-flat; when the flat part is long enough, its own slope
+  // interval must still reach half the rise's slope (a plateau ending late in a short,
+  // noisy run fools the late-half slope, not this).
+  const stop = hingeFit(x, hwm, "plateau");
+  let stopped = false;
+  if (stop.slope > 0 && stop.index >= Math.max(minPoints, Math.ceil(0.1 * m)) && m - stop.index >= Math.max(minPoints, Math.ceil(0.2 * m))) {
+    const rise = theilSen(x.subarray(0, stop.index), hwm.subarray(0, stop.index), { alpha }).slope;
+    const post = segmentTrend(x.subarray(stop.index), hwm.subarray(stop.index), alpha);
+    stopped = rise > 0 && post.ts.ci[1] < LEAK_DEFAULTS.tailSlopeShare * rise;
+  }
   // A sawtooth's floor stays put; a leak lifts the floor as well as the peaks.
   const floorSlope = theilSen(lateX, b.min.subarray(lateStart), { alpha }).slope;
   const floorRising = floorSlope >= LEAK_DEFAULTS.floorSlopeShare * slope;
+  // Noise scale: robust spread of the late segment around its Sen line.
+  const resid = new Float64Array(lateX.length);
+  for (let i = 0; i < lateX.length; i++) resid[i] = (hwm[lateStart + i] as number) - late.ts.intercept - slope * (lateX[i] as number);
+  const center = medianOf(resid);
+  for (let i = 0; i < resid.length; i++) resid[i] = Math.abs((resid[i] as number) - center);
+  const noiseBytes = 1.4826 * medianOf(resid);
   return {
     x, firstIteration: b.firstIteration, hwm, smooth, running, late, slope, onsetFit, onsetHelps, lateStart, minLate,
     significant: late.ts.ci[0] > 0 && late.mk.pValue < alpha && late.mk.s > 0,
-    material: slope * windowIters >= floorBytes,
-    stillRising,
+    material: slope * windowIters >= Math.max(floorBytes, LEAK_DEFAULTS.noiseMultiple * noiseBytes),
+    stillRising: stillRising && tailConsistent && !stopped,
     floorRising,
   };
 }

@@ -90,8 +90,9 @@ function lowerBound(a: number[], v: number): number {
 
 /**
  * Hamed–Rao n/n*: 1 + 2/(n(n−1)(n−2)) Σ (n−k)(n−k−1)(n−k−2) ρ_k over the lags whose rank
- * autocorrelation of the detrended series is significant at 5 %. Clamped to ≥ 1: the
- * correction may only make the test more cautious.
+ * autocorrelation of the detrended series is significant at 5 %, floored by the AR(1)
+ * factor from the lag-1 rank autocorrelation and by 1: the correction may only make the
+ * test more cautious.
  */
 export function hamedRaoFactor(detrended: ArrayLike<number>, maxLag?: number): number {
   const n = detrended.length;
@@ -112,17 +113,53 @@ export function hamedRaoFactor(detrended: ArrayLike<number>, maxLag?: number): n
     const rho = ck / c0;
     if (Math.abs(rho) > bound) sum += (n - k) * (n - k - 1) * (n - k - 2) * rho;
   }
-  return Math.max(1, 1 + (2 * sum) / (n * (n - 1) * (n - 2)));
+  const hamedRao = 1 + (2 * sum) / (n * (n - 1) * (n - 2));
+  // Lag-1 (AR(1)) effective-sample-size factor 1 + 2 Σ (1 − k/n) ρ₁^k as a floor: the
+  // significance screen above drops the many small lags of a strongly persistent series.
+  let lag1 = 0;
+  for (let i = 0; i + 1 < n; i++) lag1 += ((r[i] as number) - mean) * ((r[i + 1] as number) - mean);
+  const rho1 = Math.min(0.99, lag1 / c0);
+  let ar1 = 1;
+  if (rho1 > 0) {
+    let pk = 1;
+    for (let k = 1; k < n; k++) {
+      pk *= rho1;
+      if (pk < 1e-6) break;
+      ar1 += 2 * (1 - k / n) * pk;
+    }
+  }
+  return Math.max(1, hamedRao, ar1);
 }
 
 export interface MannKendallOptions {
   /** Apply the Hamed–Rao correction (default true). */
   autocorrelation?: boolean;
-  /** Slope to detrend by before estimating autocorrelation (default: none, i.e. raw ranks — pass the Sen slope). */
+  /**
+   * Slope to detrend by before estimating autocorrelation (default: least-squares slope on x).
+   * Detrending matters: the ranks of a trending series are autocorrelated by the trend itself.
+   */
   detrendSlope?: number;
   /** Positions (x) used for detrending; default 0..n−1. */
   x?: ArrayLike<number>;
   maxLag?: number;
+}
+
+function lsSlope(x: (i: number) => number, y: ArrayLike<number>): number {
+  const n = y.length;
+  let mx = 0, my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x(i);
+    my += y[i] as number;
+  }
+  mx /= n;
+  my /= n;
+  let sxx = 0, sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x(i) - mx;
+    sxx += dx * dx;
+    sxy += dx * ((y[i] as number) - my);
+  }
+  return sxx > 0 ? sxy / sxx : 0;
 }
 
 /** Mann–Kendall test of `y` (in time order). n < 3 gives p = 1. */
@@ -132,9 +169,10 @@ export function mannKendall(y: ArrayLike<number>, opts: MannKendallOptions = {})
   const { s, varS } = kendallS(y);
   let factor = 1;
   if (opts.autocorrelation !== false) {
-    const slope = opts.detrendSlope ?? 0;
+    const xAt = (i: number) => (opts.x ? (opts.x[i] as number) : i);
+    const slope = opts.detrendSlope ?? lsSlope(xAt, y);
     const det = new Float64Array(n);
-    for (let i = 0; i < n; i++) det[i] = (y[i] as number) - slope * (opts.x ? (opts.x[i] as number) : i);
+    for (let i = 0; i < n; i++) det[i] = (y[i] as number) - slope * xAt(i);
     factor = hamedRaoFactor(det, opts.maxLag);
   }
   const v = varS * factor;
