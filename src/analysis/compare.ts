@@ -163,8 +163,16 @@ function summary(f: ResultsFile): Comparison["base"] {
  * engines the runs used, and the CPU when neither side has a GPU (then the CPU does the work).
  */
 export function environmentDifferences(base: ResultsFile, head: ResultsFile): string[] {
-  const a = base.environment;
-  const b = head.environment;
+  const used = [...base.runs, ...head.runs].map((r) => r.engine);
+  return compareEnvironments(base.environment, head.environment, used);
+}
+
+/**
+ * The same check on two environments alone, e.g. a baseline file's against the machine's
+ * before a run starts (so a mismatch is reported before the benchmark, not after it).
+ * `enginesUsed`: engine names whose versions matter (all recorded engines when empty).
+ */
+export function compareEnvironments(a: Environment, b: Environment, enginesUsed: readonly string[] = []): string[] {
   const out: string[] = [];
   const gpus = (e: Environment): string => (e.gpus.length ? e.gpus.map((g) => g.name).sort().join(" + ") : "none");
   if (gpus(a) !== gpus(b)) out.push(`GPU: ${gpus(a)} vs ${gpus(b)}`);
@@ -174,7 +182,7 @@ export function environmentDifferences(base: ResultsFile, head: ResultsFile): st
   if (a.gpus.length === 0 && b.gpus.length === 0 && a.cpu !== b.cpu) out.push(`CPU: ${a.cpu} vs ${b.cpu}`);
 
   // Only engines the runs used matter: a library installed since is no reason to refuse.
-  const used = new Set<string>([...base.runs, ...head.runs].map((r) => r.engine));
+  const used = new Set<string>(enginesUsed);
   let names = [...new Set([...Object.keys(a.engines), ...Object.keys(b.engines)])].filter((n) => used.has(n));
   if (names.length === 0) names = [...new Set([...Object.keys(a.engines), ...Object.keys(b.engines)])];
   for (const n of names.sort()) {

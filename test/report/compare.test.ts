@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import yargs from "yargs";
 import { afterEach, describe, expect, it } from "vitest";
-import { bootstrapRatioOfMedians, compareResults, regressions, type StrategyComparison } from "../../src/analysis/compare.js";
+import { bootstrapRatioOfMedians, compareEnvironments, compareResults, regressions, type StrategyComparison } from "../../src/analysis/compare.js";
 import { command, runCompare } from "../../src/cli/compare.js";
 import { InputError } from "../../src/cli/errors.js";
 import type { ResultsFile } from "../../src/results/types.js";
@@ -84,6 +84,16 @@ describe("compareResults", () => {
     expect(msg).toContain("driver: 570.124.06 vs 575.51.03");
     expect(msg).toContain("onnxruntime: 1.30.0 vs 1.31.0");
     expect(msg).toContain("--force");
+  });
+
+  it("checks two environments alone (before a run), limited to the engines named", () => {
+    const a = loadFixture("faulted").environment;
+    const b = structuredClone(a);
+    b.engines["tensorrt"] = "10.15.0";
+    b.cudaVersion = "13.0";
+    expect(compareEnvironments(a, b, ["onnxruntime"])).toEqual(["CUDA: 12.8 vs 13.0"]);
+    expect(compareEnvironments(a, b, ["tensorrt"])).toEqual(["CUDA: 12.8 vs 13.0", "tensorrt: 10.14.1 vs 10.15.0"]);
+    expect(compareEnvironments(a, b)).toEqual(["CUDA: 12.8 vs 13.0", "tensorrt: 10.14.1 vs 10.15.0"]);
   });
 
   it("ignores versions of engines the runs did not use", () => {
