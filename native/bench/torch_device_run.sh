@@ -26,8 +26,8 @@ step "export model + build addon + build bench (in parallel)"
 t0=$(date +%s)
 (python3 scripts/export-torchscript.py "$model" >"$OUT/export.log" 2>&1; echo "export rc=$?" >>"$OUT/export.log") &
 (cmake -S native/bench -B build-bench -DCMAKE_BUILD_TYPE=Release >"$OUT/build-bench.log" 2>&1 &&
-  cmake --build build-bench >>"$OUT/build-bench.log" 2>&1; echo "bench build rc=$?" >>"$OUT/build-bench.log") &
-(npm run build:native >"$OUT/build-addon.log" 2>&1; echo "addon build rc=$?" >>"$OUT/build-addon.log") &
+  timeout 300 cmake --build build-bench >>"$OUT/build-bench.log" 2>&1; echo "bench build rc=$?" >>"$OUT/build-bench.log") &
+(timeout 300 npm run build:native >"$OUT/build-addon.log" 2>&1; echo "addon build rc=$?" >>"$OUT/build-addon.log") &
 wait
 echo "export + builds took $(( $(date +%s) - t0 )) s"
 tail -n 2 "$OUT/export.log"; grep -E "libtorch|vramgate engines" "$OUT/build-addon.log" | head -5
