@@ -170,8 +170,10 @@ const TrtEngine::UserBlock& TrtEngine::UserBlockFor(int64_t neededBytes) {
   // Free before allocating: the old block is idle (every call synchronizes its stream) and
   // holding both would double the peak at exactly the moment memory is tightest.
   userBlock_.buffer = DeviceBuffer();
-  userBlock_.buffer = DeviceBuffer(neededBytes, "the user-managed context memory block");
+  // Bumped before allocating: if the allocation fails, contexts bound to the freed block
+  // still see a new generation and rebind before their next enqueue.
   ++userBlock_.generation;
+  userBlock_.buffer = DeviceBuffer(neededBytes, "the user-managed context memory block");
   return userBlock_;
 }
 
