@@ -41,7 +41,7 @@ class Net:
 
     def run_into(self, input_shape, out):
         """One inference on random input of input_shape, written into `out`; returns when done."""
-        with torch.inference_mode():
+        with torch.no_grad():  # not inference_mode: `out` is a normal tensor written in place
             x = torch.rand(tuple(input_shape), device=self.device, dtype=self.dtype)
             out.copy_(self.model(x))
         torch.cuda.synchronize(self.device)
