@@ -142,7 +142,9 @@ function convert(issue: Issue, prefix: DataPath, ctx: IssueContext, out: InputPr
         return;
       }
       const wanted = branches.map(rootExpectation).filter((x): x is string => x !== undefined);
-      push({ expected: wanted.length ? wanted.join(" or ") : issue.message, found: describeValue(value, true) });
+      // A union with its own message (schema.ts `error:`) says it better than the branch list.
+      const custom = issue.message !== "Invalid input" ? issue.message : undefined;
+      push({ expected: custom ?? (wanted.length ? wanted.join(" or ") : "another value"), found: describeValue(value, true) });
       return;
     }
     case "invalid_key":

@@ -5,10 +5,10 @@
  */
 import { readFile } from "node:fs/promises";
 import { relative, resolve, isAbsolute } from "node:path";
-import { isMap, LineCounter, parseDocument, type YAMLError } from "yaml";
-import { InputError, type InputProblem } from "../cli/errors.js";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type YAMLError } from "yaml";
+import { formatProblem, InputError, type InputProblem } from "../cli/errors.js";
 import { zodProblems } from "./issues.js";
-import { describeValue, YamlLocator } from "./locate.js";
+import { describeValue, formatPath, YamlLocator } from "./locate.js";
 import { scenarioSchema, scenarioShape, type RawScenario } from "./schema.js";
 import { Checker, resolveScenario } from "./resolve.js";
 import type { Scenario } from "./types.js";
@@ -22,15 +22,35 @@ function displayName(file: string): string {
   return rel && !rel.startsWith("..") ? rel : file;
 }
 
-function yamlProblem(err: YAMLError, file: string, text: string, locator: YamlLocator): InputProblem {
+/** The data path of the key written at `offset` (the repeated key of a DUPLICATE_KEY error). */
+function keyPathAt(doc: Document, offset: number): Array<string | number> | undefined {
+  let found: Array<string | number> | undefined;
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      if (!isScalar(pair.key) || pair.key.range?.[0] !== offset) return undefined;
+      const path: Array<string | number> = [];
+      ancestors.forEach((a, i) => {
+        if (isPair(a) && isScalar(a.key)) path.push(String(a.key.value));
+        if (isSeq(a)) path.push(a.items.indexOf(ancestors[i + 1] as never));
+      });
+      found = [...path, String(pair.key.value)];
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+function yamlProblem(err: YAMLError, file: string, doc: Document, locator: YamlLocator): InputProblem {
   const { line, col } = locator.at(err.pos[0]);
   if (err.code === "DUPLICATE_KEY") {
-    // The error spans the repeated key; its text is the key as written.
-    const key = text.slice(err.pos[0], Math.max(err.pos[1], err.pos[0] + 1)).trim() || "key";
-    return { file, line, col, expected: "each key once in a mapping", found: `"${key}" again` };
+    const path = keyPathAt(doc, err.pos[0]);
+    const key = path?.[path.length - 1];
+    const problem: InputProblem = { file, line, col, expected: "each key once in a mapping", found: key === undefined ? "a repeated key" : `"${key}" again` };
+    if (path) problem.path = formatPath(path);
+    return problem;
   }
   const message = err.message.replace(/ at line \d+, column \d+[\s\S]*$/, "").trim();
-  return { file, line, col, expected: "valid YAML", found: `a syntax error (${message})` };
+  return { file, line, col, expected: "valid YAML", found: `a syntax error (${message})`, hint: "Check indentation, quotes and brackets here and on the lines above." };
 }
 
 const byPosition = (a: InputProblem, b: InputProblem): number => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0);
@@ -45,7 +65,15 @@ export function parseScenario(text: string, file: string): Scenario {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const locator = new YamlLocator(doc, lineCounter);
 
-  const problems: InputProblem[] = doc.errors.map((e) => yamlProblem(e, name, text, locator));
+  const problems: InputProblem[] = [];
+  const seen = new Set<string>();
+  for (const e of doc.errors) {
+    // yaml can report one fault twice (e.g. an unclosed flow collection).
+    const p = yamlProblem(e, name, doc, locator);
+    const id = formatProblem(p);
+    if (!seen.has(id)) problems.push(p);
+    seen.add(id);
+  }
   // Duplicate keys leave a usable document: go on and report the rest too.
   if (doc.errors.some((e) => e.code !== "DUPLICATE_KEY")) throw new InputError(problems.sort(byPosition));
 

@@ -35,7 +35,7 @@ const model = z
       generate: z.enum(RESNET_DEPTHS).optional().meta({ description: "Generate this ResNet with seeded random weights (cached under models/)." }),
       seed: z.int().min(0).optional().meta({ description: "Weight seed for `generate` (default 1)." }),
     }),
-  ])
+  ], { error: (iss) => (iss.code === "invalid_union" ? "a model file path, { path: file.onnx } or { generate: resnet18, seed: 1 }" : undefined) })
   .meta({ description: "The model: a file path, { path }, or { generate: resnet18|resnet34|resnet50, seed }." });
 
 const inputProfile = z
