@@ -92,6 +92,17 @@ describe("process engine: a well-behaved worker", () => {
     await e.close(); // idempotent
   });
 
+  it("close escalates to SIGKILL when the worker ignores shutdown and SIGTERM", async () => {
+    const e = engine({ command: ["python3", "lingers.py"] }, { closeGraceMs: 300 });
+    await e.load();
+    const [pid] = e.extraPids();
+    const started = Date.now();
+    await e.close();
+    expect(await waitGone(pid!)).toBe(true);
+    // grace (300 ms) + SIGTERM wait (1 s) + SIGKILL: bounded, not a hang.
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+
   it("kills the whole process group of a wrapper command, and samples the real worker's pid too", async () => {
     // sh stays the parent of python (the `; exit 0` prevents exec): two pids, one group.
     const e = engine({ command: ["sh", "-c", "python3 good.py; exit 0"] }, { closeGraceMs: 300 });
