@@ -1,6 +1,7 @@
 #include "TrtEngine.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 #include <utility>
 
@@ -77,12 +78,22 @@ void TrtEngine::Load() {
   runtime_->setGpuAllocator(allocator_.get());
 
   Plan plan = LoadOrBuildPlan(cfg_, opts_, *logger_);
-  planOrigin_ = plan.origin;
   logger_->ClearLastError();
   engine_.reset(runtime_->deserializeCudaEngine(plan.bytes.data(), plan.bytes.size()));
+  if (!engine_ && plan.origin == "engine cache hit" && !allocator_->TakeOutOfMemory() &&
+      !logger_->LastErrorIsOutOfMemory()) {
+    // A cached engine that no longer loads (truncated, or a driver update changed what the
+    // key cannot see) is rebuilt once rather than failing every run until someone deletes it.
+    std::fprintf(stderr, "[vramgate tensorrt] warning: cached engine %s did not load (%s); rebuilding it\n",
+                 plan.cachePath.c_str(), logger_->LastError().c_str());
+    std::error_code ignored;
+    std::filesystem::remove(plan.cachePath, ignored);
+    plan = LoadOrBuildPlan(cfg_, opts_, *logger_);
+    logger_->ClearLastError();
+    engine_.reset(runtime_->deserializeCudaEngine(plan.bytes.data(), plan.bytes.size()));
+  }
   if (!engine_) {
     std::string hint;
-    if (plan.origin == "engine cache hit") hint = " (delete the cached engine " + plan.cachePath + " to rebuild it)";
     if (plan.origin == "plan file") {
       hint = " (a plan only loads with the TensorRT version and GPU it was built for; this is TensorRT " +
              VersionText(getInferLibVersion()) + ")";
@@ -337,6 +348,7 @@ void TrtContext::Infer(const ShapeMap& shape, CallTiming* timing) {
   const int64_t startNs = MonotonicNs();
   cudaStream_t stream = stream_.get();
   engine_.logger_->ClearLastError();
+  (void)engine_.allocator_->TakeOutOfMemory();  // only a failure during this call counts
 
   SetInputShapes(shape);
   if (userManaged_) BindUserMemory();

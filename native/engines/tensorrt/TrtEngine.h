@@ -89,7 +89,6 @@ class TrtEngine final : public Engine {
   std::unique_ptr<nvinfer1::IRuntime> runtime_;
   std::unique_ptr<nvinfer1::ICudaEngine> engine_;
   std::vector<IoTensor> io_;  // the engine's I/O tensors in engine order
-  std::string planOrigin_;
 
   int64_t engineDeviceBytes_ = 0;   // getDeviceMemorySizeV2(): most any context needs
   int64_t profileDeviceBytes_ = 0;  // getDeviceMemorySizeForProfileV2(0)
