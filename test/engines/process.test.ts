@@ -202,6 +202,19 @@ describe("process engine: failures", () => {
     expect(await waitGone(pid)).toBe(true);
   });
 
+  it("a worker that exits between calls fails the next call with its exit code", async () => {
+    const e = engine({ command: ["python3", "exits_idle.py"] });
+    await e.load();
+    await e.activate();
+    await waitGone(e.extraPids()[0]!);
+    await new Promise((r) => setTimeout(r, 300)); // past the drain window
+    const err = await failure(() => e.infer(SHAPE));
+    expect(err).toBeInstanceOf(ProcessWorkerError);
+    expect((err as ProcessWorkerError).exitCode).toBe(5);
+    expect(err.message).toContain("process worker `python3 exits_idle.py`: worker exited with code 5 between calls");
+    expect(err.lastExchange).toBe('sent {"id":2,"op":"activate"}; got {"id": 2, "ok": true, "ms": 0.1}');
+  });
+
   it("a worker that hangs times out, is killed, and the error says so", async () => {
     const e = engine({ command: ["python3", "hangs.py"] }, { replyTimeoutMs: 500 });
     await e.load();
