@@ -10,7 +10,8 @@ import { runBench } from "../run/orchestrator.js";
 import { writeFileAtomic, toJson } from "../run/atomic-write.js";
 import { analyzeResults } from "../analysis/analyze-results.js";
 import { evaluateGates, exitCodeFor } from "../analysis/gates.js";
-import { compareResults } from "../analysis/compare.js";
+import { compareEnvironments, compareResults } from "../analysis/compare.js";
+import { collectEnvironment } from "../run/environment.js";
 import { writeReport } from "../report/markdown.js";
 import { formatSummary } from "../report/terminal.js";
 import { emitCiOutputs } from "../report/ci.js";
@@ -104,6 +105,13 @@ export const command: CommandModule<object, BenchArgs> = {
     }
     if (problems.length) throw new InputError(problems.join("\n"));
     const baseline = a.baseline ? readResultsFile(a.baseline) : undefined;
+    if (baseline && !a.force) {
+      // Refuse before measuring, not after: a different GPU or driver makes the comparison meaningless.
+      const diffs = compareEnvironments(baseline.environment, collectEnvironment(), [...new Set(scenarios.map((s) => s.engine))]);
+      if (diffs.length) {
+        throw new InputError(`--baseline ${a.baseline} was measured on a different machine or software:\n  ${diffs.join("\n  ")}\nRun the baseline here, or pass --force to compare anyway.`);
+      }
+    }
 
     const progress = createProgress({ quiet: a.quiet || a.json });
     const abort = new AbortController();
@@ -127,8 +135,9 @@ export const command: CommandModule<object, BenchArgs> = {
 
     const results = analyzeResults(run.results);
     writeFileAtomic(run.path, toJson(results));
+    // Engine versions are known only now; a mismatch here still keeps the results on disk.
     const comparison = baseline ? compareResults(baseline, results, { force: a.force, maxRegression: gates.maxRegression, maxMemoryIncrease: gates.maxMemoryIncrease }) : undefined;
-    const outcomes = evaluateGates(results, { overrides: gates, baselineFile: baseline, force: a.force });
+    const outcomes = evaluateGates(results, { overrides: gates, baselineFile: baseline, comparison, force: a.force });
     results.gates = outcomes;
     writeFileAtomic(run.path, toJson(results));
     const reportPath = writeReport(run.path, results, outcomes, { comparison });

@@ -3,6 +3,7 @@
  * explanations, recommendation, charts), the comparison with a baseline, the environment.
  * GitHub-flavoured markdown; charts are separate SVG files linked by relative path.
  */
+import { isDeviceSignal } from "../analysis/analyze-results.js";
 import { basename, dirname, join } from "node:path";
 import type { Comparison } from "../analysis/compare.js";
 import { writeFileAtomic } from "../run/atomic-write.js";
@@ -120,7 +121,10 @@ function explanationLines(s: StrategyResult): string[] {
   const r = s.residual;
   if (r && (r.afterReleaseBytes !== undefined || r.afterExitDeviceBytes !== undefined)) {
     const parts: string[] = [];
-    if (r.afterReleaseBytes !== undefined) parts.push(`${mib(r.afterReleaseBytes)} MiB not returned after release`);
+    if (r.afterReleaseBytes !== undefined) {
+      const host = isDeviceSignal(s.primarySignal) ? "" : " (host RSS: allocators often keep freed pages, so this is an upper bound)";
+      parts.push(`${mib(r.afterReleaseBytes)} MiB not returned after release${host}`);
+    }
     if (r.afterExitDeviceBytes !== undefined) parts.push(`${mib(r.afterExitDeviceBytes)} MiB device-wide after the process exited`);
     lines.push(`- **${s.strategy}** residual: ${parts.join("; ")}.`);
   }

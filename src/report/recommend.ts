@@ -4,6 +4,7 @@
  */
 import type { ScenarioRunResult, StrategyResult } from "../results/types.js";
 import type { StrategyName } from "../scenarios/types.js";
+import { isDeviceSignal } from "../analysis/analyze-results.js";
 import { MIB, medianRate, mib, primaryLeak, residualBytes, slope } from "./format.js";
 
 /** Residue tolerated when the scenario sets no maxResidualMiB: allocator rounding, lazily loaded modules. */
@@ -22,19 +23,23 @@ export interface Recommendation {
   excluded: Array<{ strategy: StrategyName; reason: string }>;
 }
 
-function exclusion(s: StrategyResult, residueLimitMiB: number): string | undefined {
+function exclusion(s: StrategyResult, residueLimitMiB: number | undefined): string | undefined {
   if (s.state !== "completed") return s.state === "oom" ? "ran out of memory" : `did not complete (${s.state})`;
   const leak = primaryLeak(s);
   if (!leak) return "no leak analysis";
   if (leak.verdict === "leak") return `leaks ${slope(leak.slopeBytesPerIteration)}`;
   if (leak.verdict === "inconclusive") return "leak not ruled out (inconclusive)";
   const residue = residualBytes(s);
-  if (residue !== undefined && residue / MIB > residueLimitMiB) return `leaves ${mib(residue)} MiB after release (limit ${residueLimitMiB} MiB)`;
+  // Host allocators keep freed pages (RSS rarely drops after a release), so a default
+  // limit is only applied to device memory; an explicit maxResidualMiB applies to both.
+  const limited = residueLimitMiB !== undefined || isDeviceSignal(s.primarySignal);
+  const limit = residueLimitMiB ?? DEFAULT_RESIDUE_MIB;
+  if (residue !== undefined && limited && residue / MIB > limit) return `leaves ${mib(residue)} MiB after release (limit ${limit} MiB)`;
   return undefined;
 }
 
 export function recommend(run: ScenarioRunResult): Recommendation {
-  const limit = run.gate.maxResidualMiB ?? DEFAULT_RESIDUE_MIB;
+  const limit = run.gate.maxResidualMiB;
   const excluded: Recommendation["excluded"] = [];
   const ratios = new Map((run.throughput ?? []).filter((t) => t.claim !== "no-data").map((t) => [t.strategy, t]));
   const candidates: Array<{ s: StrategyResult; ratio?: number; ci?: [number, number]; rate?: number }> = [];

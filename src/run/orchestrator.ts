@@ -174,6 +174,7 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
     ctx.live.add(c);
     await guard(c, "start", () => c.start());
   }
+  for (const c of children) Object.assign(results.environment.engines, c.engineVersions);
   for (const c of healthy()) {
     if (ctx.isAborted()) break;
     await guard(c, "warm-up", () => c.calls("warmup", -1, 0, s.run.warmup, total));

@@ -6,6 +6,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
 import type { ScenarioRun, StrategyName } from "../scenarios/types.js";
 import type { StrategyResult, StrategyState } from "../results/types.js";
 import type { ChildMessage, ParentMessage } from "./protocol.js";
@@ -15,7 +16,12 @@ import { BlockSeriesBuilder } from "./block-series.js";
 import { LatencyHistogram } from "./latency-histogram.js";
 import { TraceWriter } from "./trace-writer.js";
 
-const CHILD_MAIN = fileURLToPath(new URL("./child-main.js", import.meta.url));
+/** The child entry: compiled JS, or the TS source under tsx when run from source (tests, dev). */
+function childEntry(): { path: string; execArgv: string[] } {
+  const js = fileURLToPath(new URL("./child-main.js", import.meta.url));
+  if (existsSync(js)) return { path: js, execArgv: [] };
+  return { path: fileURLToPath(new URL("./child-main.ts", import.meta.url)), execArgv: ["--import", "tsx"] };
+}
 const PUMP_MS = 50;
 const STDERR_TAIL = 4000;
 
@@ -101,7 +107,9 @@ export class StrategyChild {
   /** Spawns the child, loads the engine, records the pre-activation baseline. */
   async start(): Promise<void> {
     this.startedAt = Date.now();
-    const child = fork(CHILD_MAIN, [], {
+    const entry = childEntry();
+    const child = fork(entry.path, [], {
+      execArgv: entry.execArgv,
       // Own process group: a terminal Ctrl-C reaches only the parent, which stops the
       // child itself; and a hung child's whole tree (process-engine workers) can be killed.
       detached: true,
@@ -180,7 +188,7 @@ export class StrategyChild {
 
   /** Ctrl-C: fail whatever is pending with state `aborted` and stop the child. */
   abort(message: string): void {
-    this.failWith(new StrategyFault("aborted", message, this.lastIndex + 1 - this.warmup));
+    this.failWith(new StrategyFault("aborted", message));
     this.stop();
   }
 
@@ -229,8 +237,9 @@ export class StrategyChild {
     this.clearWatchdog();
     const s = this.opts.run.scenario.run.watchdogS;
     this.watchdog = setTimeout(() => {
-      const at = this.lastIndex >= 0 ? ` after call ${this.lastIndex - this.warmup}` : "";
-      this.failWith(new StrategyFault("timeout", `no progress for ${s} s${at} (watchdog); the process was killed`, this.lastIndex + 1 - this.warmup));
+      this.pumpSamples(true);
+      const at = this.measured > 0 ? ` after ${this.measured} measured calls` : this.lastIndex >= 0 ? " during warm-up" : "";
+      this.failWith(new StrategyFault("timeout", `no progress for ${s} s${at} (watchdog); the process was killed`));
       this.kill();
     }, s * 1000);
     this.watchdog.unref?.();
@@ -267,11 +276,12 @@ export class StrategyChild {
     this.exited = true;
     for (const w of this.exitWaiters.splice(0)) w();
     if (this.fault || (code === 0 && !this.pending)) return;
+    this.pumpSamples(true);
     const lastWords = this.stderrTail.trim().split("\n").slice(-5).join("\n");
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     const oom = /out of memory|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation/i.test(lastWords);
     this.failWith(
-      new StrategyFault(oom ? "oom" : signal ? "crashed" : "errored", `the strategy's process ${how}${lastWords ? `; last output:\n${lastWords}` : ""}`, this.lastIndex + 1 - this.warmup),
+      new StrategyFault(oom ? "oom" : signal ? "crashed" : "errored", `the strategy's process ${how}${lastWords ? `; last output:\n${lastWords}` : ""}`),
     );
   }
 
@@ -357,7 +367,8 @@ export class StrategyChild {
       engineMemory: this.engineMemory,
     };
     if (f) {
-      result.error = { message: f.message, iteration: f.index, lastExchange: f.lastExchange ?? (this.stderrTail.trim().slice(-800) || undefined) };
+      // Without an index from the engine, the fault hit the call after the last one measured.
+      result.error = { message: f.message, iteration: f.index ?? this.measured, lastExchange: f.lastExchange ?? (this.stderrTail.trim().slice(-800) || undefined) };
       if (f.state === "oom") result.oom = { iteration: f.index ?? this.measured, usedBytes: this.peak[this.primarySignal] ?? Number.NaN };
     }
     return result;

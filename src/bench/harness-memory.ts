@@ -1,0 +1,76 @@
+/**
+ * `npm run bench:harness [-- --iterations N]`: proves the harness's own memory stays flat
+ * over a long run. Runs a real scenario (onnxruntime, a tiny generated model so calls are
+ * cheap) for 10^6 calls by default while sampling the parent's RSS, then judges that RSS
+ * series with vramgate's own leak detector. Exit 1 if the harness itself leaks.
+ */
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildTinyReluModel } from "../models/tiny.js";
+import { parseScenario } from "../scenarios/parse.js";
+import { runBench } from "../run/orchestrator.js";
+import { analyzeLeak } from "../analysis/leak.js";
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function main(): Promise<void> {
+  const iterations = arg("iterations", 1_000_000);
+  const dir = mkdtempSync(join(tmpdir(), "vramgate-harness-"));
+  writeFileSync(join(dir, "tiny.onnx"), buildTinyReluModel());
+  const yaml = `name: harness-memory
+model: tiny.onnx
+engine: onnxruntime
+precision: fp32
+profile:
+  inputs:
+    input: { min: [1, 8], opt: [2, 8], max: [4, 8] }
+  sequence: random
+strategies: [persistent]
+baseline: persistent
+run: { warmup: 100, iterations: ${iterations}, rounds: 10, maxDurationS: 3600, watchdogS: 120 }
+memory: { intervalMs: 5 }
+onnxruntime: { intraOpThreads: 1 }
+`;
+  const file = join(dir, "harness.yaml");
+  writeFileSync(file, yaml);
+  const scenario = parseScenario(yaml, file);
+
+  // Parent RSS against calls completed, sampled every 200 ms.
+  const iters: number[] = [];
+  const rss: number[] = [];
+  const times: number[] = [];
+  let done = 0;
+  const t0 = Date.now();
+  const timer = setInterval(() => {
+    iters.push(done);
+    rss.push(process.memoryUsage().rss);
+    times.push(Date.now() - t0);
+  }, 200);
+  const { results } = await runBench({
+    scenarios: [scenario],
+    outDir: join(dir, "results"),
+    progress: {
+      progress: (n) => {
+        done = n;
+      },
+    },
+  });
+  clearInterval(timer);
+  const s = results.runs[0]!.strategies[0]!;
+  const seconds = (Date.now() - t0) / 1000;
+  // Judge after the first 5 % of calls (module loading, JIT, buffers reaching size).
+  const leak = analyzeLeak({ iteration: iters, value: rss, timeMs: times }, { warmupIterations: Math.floor(iterations * 0.05) });
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  console.log(`harness memory over ${s.iterations.toLocaleString("en")} calls (${s.state}) in ${seconds.toFixed(0)} s, ${(s.iterations / seconds).toFixed(0)} calls/s`);
+  console.log(`  parent RSS: start ${mib(rss[0]!)}, min ${mib(Math.min(...rss))}, max ${mib(Math.max(...rss))}, end ${mib(rss.at(-1)!)} (${rss.length} samples)`);
+  console.log(`  results series: ${s.series.firstIteration.length} blocks of ${s.series.blockSize} calls`);
+  console.log(`  detector on the harness's RSS: ${leak.verdict} — ${leak.explanation}`);
+  rmSync(dir, { recursive: true, force: true });
+  process.exitCode = leak.verdict === "leak" ? 1 : 0;
+}
+
+await main();

@@ -1,0 +1,85 @@
+/**
+ * Runs the real vramgate CLI from source (tsx) in a child process, as a user would,
+ * and finds the results it wrote.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { buildTinyReluModel } from "../../src/models/tiny.js";
+import type { ResultsFile } from "../../src/results/types.js";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+const MAIN = join(ROOT, "src/cli/main.ts");
+
+export interface CliRun {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+export function startCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, ...opts.env, FORCE_COLOR: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) =>
+    child.on("close", (code, signal) => res({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
+  return startCli(args, opts).done;
+}
+
+/** A temp folder with the tiny Relu model and the given scenario files (name → YAML). */
+export function scenarioDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "vramgate-test-"));
+  writeFileSync(join(dir, "tiny.onnx"), buildTinyReluModel());
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/** A scenario on the tiny model; `extra` is appended YAML (top-level keys). */
+export function tinyScenario(name: string, run: string, extra = ""): string {
+  return `name: ${name}
+model: tiny.onnx
+engine: onnxruntime
+precision: fp32
+profile:
+  inputs:
+    input: { min: [1, 8], opt: [2, 8], max: [4, 8] }
+  sequence: random
+strategies: [persistent, teardown, scoped]
+baseline: scoped
+run: ${run}
+memory: { intervalMs: 2 }
+onnxruntime: { intraOpThreads: 1 }
+${extra}`;
+}
+
+export function resultsIn(dir: string): ResultsFile[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as ResultsFile);
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      const v = probe();
+      if (v !== undefined) return v;
+    } catch {
+      /* file being replaced: try again */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
