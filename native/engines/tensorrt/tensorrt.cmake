@@ -87,6 +87,11 @@ foreach(_vg_part MAJOR MINOR PATCH)
   endif()
 endforeach()
 string(REPLACE ";" "." _vg_trt_version "${_vg_trt_version}")
+if(NOT _vg_trt_version MATCHES "^[0-9]+\\.[0-9]+\\.[0-9]+$")
+  set(VRAMGATE_TENSORRT_REASON
+      "could not read the TensorRT version from ${VRAMGATE_TRT_INCLUDE_DIR}/NvInferVersion.h")
+  return()
+endif()
 if(_vg_trt_version VERSION_LESS 10.1)
   set(VRAMGATE_TENSORRT_REASON
       "TensorRT ${_vg_trt_version} found in ${VRAMGATE_TRT_INCLUDE_DIR}, but the engine needs 10.1 or newer (the V2 device-memory API)")
