@@ -1,0 +1,22 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { SCHEMA_FILE, scenarioJsonSchema, scenarioJsonSchemaText } from "../../src/scenarios/json-schema.js";
+import { ENGINES, STRATEGIES } from "../../src/scenarios/types.js";
+
+describe("schema/scenario.schema.json", () => {
+  it("is what the zod schema generates (regenerate: npx tsx scripts/gen-schema.ts)", () => {
+    expect(readFileSync(SCHEMA_FILE, "utf8")).toBe(scenarioJsonSchemaText());
+  });
+
+  it("describes the file as written: required fields, closed mappings, enums", () => {
+    const s = scenarioJsonSchema() as {
+      required: string[];
+      additionalProperties: boolean;
+      properties: Record<string, { enum?: string[]; items?: { enum?: string[] } }>;
+    };
+    expect(s.required.sort()).toEqual(["engine", "model", "name", "profile"]);
+    expect(s.additionalProperties).toBe(false);
+    expect(s.properties.engine!.enum).toEqual([...ENGINES]);
+    expect(s.properties.strategies!.items!.enum).toEqual([...STRATEGIES]);
+  });
+});
