@@ -147,8 +147,11 @@ function scaleEvidence(b: Blocks, windowIters: number, floorBytes: number, alpha
     stopped = rise > 0 && post.ts.ci[1] < LEAK_DEFAULTS.tailSlopeShare * rise;
   }
   // A sawtooth's floor stays put; a leak lifts the floor as well as the peaks.
-  const floorSlope = theilSen(lateX, b.min.subarray(lateStart), { alpha }).slope;
-  const floorRising = floorSlope >= LEAK_DEFAULTS.floorSlopeShare * slope;
+  const floor = segmentTrend(lateX, b.min.subarray(lateStart), alpha);
+  const floorRising = floor.ts.slope >= LEAK_DEFAULTS.floorSlopeShare * slope;
+  // What a leak retains is never freed, so the floor's own rise must be significant too
+  // (a garbage-collected heap that is still sizing itself lifts its peaks, not its floor).
+  const floorSignificant = floor.ts.ci[0] > 0;
   // Noise scale: robust spread of the late segment around its Sen line.
   const resid = new Float64Array(lateX.length);
   for (let i = 0; i < lateX.length; i++) resid[i] = (hwm[lateStart + i] as number) - late.ts.intercept - slope * (lateX[i] as number);
@@ -157,7 +160,7 @@ function scaleEvidence(b: Blocks, windowIters: number, floorBytes: number, alpha
   const noiseBytes = 1.4826 * medianOf(resid);
   return {
     x, firstIteration: b.firstIteration, hwm, smooth, running, late, slope, onsetFit, onsetHelps, lateStart, minLate,
-    significant: late.ts.ci[0] > 0 && late.mk.pValue < alpha && late.mk.s > 0,
+    significant: late.ts.ci[0] > 0 && late.mk.pValue < alpha && late.mk.s > 0 && floorSignificant,
     material: slope * windowIters >= Math.max(floorBytes, LEAK_DEFAULTS.noiseMultiple * noiseBytes),
     stillRising: stillRising && tailConsistent && !stopped,
     floorRising,
