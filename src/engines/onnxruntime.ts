@@ -33,15 +33,6 @@ type Session = Awaited<ReturnType<OrtModule["InferenceSession"]["create"]>>;
 type OrtTensor = InstanceType<OrtModule["Tensor"]>;
 type SessionOptions = NonNullable<Parameters<OrtModule["InferenceSession"]["create"]>[1]>;
 
-/**
- * Session options beyond the contract's OnnxRuntimeOptions that this engine honours when
- * a scenario carries them (ORT's defaults otherwise: both on).
- */
-interface OnnxRuntimeArenaOptions {
-  enableCpuMemArena?: boolean;
-  enableMemPattern?: boolean;
-}
-
 const SUPPORTED_STRATEGIES: Partial<Record<StrategyName, true>> = { persistent: true, teardown: true, scoped: true };
 const UNSUPPORTED_REASONS: Partial<Record<StrategyName, string>> = {
   "per-shape": "an ONNX Runtime session is not bound to a shape, so a per-shape pool would hold N copies of the same weights",
@@ -240,7 +231,7 @@ class OnnxRuntimeEngine implements JsEngine {
 
   private sessionOptions(): SessionOptions {
     const { scenario } = this.init;
-    const opts = scenario.onnxruntime as typeof scenario.onnxruntime & OnnxRuntimeArenaOptions;
+    const opts = scenario.onnxruntime;
     const provider = opts.executionProvider;
     const options: SessionOptions = {
       executionProviders: [provider === "cpu" ? "cpu" : { name: provider, deviceId: scenario.memory.device }],

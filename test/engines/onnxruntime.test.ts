@@ -84,6 +84,15 @@ describe("onnxruntime engine", () => {
     await expect(e.infer({ input: [1, 3, 32, 32] })).rejects.toThrow(/before activate/);
   });
 
+  it("runs with ORT's CPU arena and memory pattern turned off", async () => {
+    const e = engine({ ort: { enableCpuMemArena: false, enableMemPattern: false } });
+    await e.load();
+    await e.activate();
+    await e.infer({ input: [2, 3, 64, 64] });
+    await e.infer({ input: [1, 3, 32, 32] });
+    await e.close();
+  });
+
   it("runs a scoped cycle: activate/infer/deactivate ×5", async () => {
     const e = engine();
     await e.load();
