@@ -1,15 +1,15 @@
 /**
  * Reading traces recorded anywhere, for `vramgate analyze`:
  * - CSV with a header holding at least `iteration` and `used_bytes` (optional `time_ms`
- *   and other `*_bytes` columns; pick one with `column`). Streamed line by line into
- *   growable Float64Arrays, so 10^7 rows never exist as 10^7 strings.
+ *   and other `*_bytes` columns; pick one with `column`). Streamed in 1 MiB byte chunks,
+ *   numbers parsed from the bytes into growable Float64Arrays: 10^7 rows never exist as strings.
  * - a vramgate results JSON (schema "vramgate.results/1"), via src/results/read.ts.
  * Bad input raises InputError with file:line:col.
  */
 import { open } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { InputError, type InputProblem } from "../cli/errors.js";
 import type { MemorySeries } from "./types.js";
+import { parseNumberBytes } from "./csv-number.js";
 
 export interface CsvTrace extends MemorySeries {
   iteration: Float64Array;
@@ -77,82 +77,110 @@ const MAX_PROBLEMS = 5;
 
 /**
  * Stream a CSV trace. `column` (default `used_bytes`) must be a header column.
- * Rows must have non-decreasing iterations; blank lines and lines starting with `#` are skipped.
+ * Rows must have non-decreasing iterations; blank lines and lines starting with `#` are
+ * skipped. Reads raw byte chunks and parses numbers from the bytes: no per-row strings.
+ * Columns (`col`) in problems count bytes, i.e. characters for ASCII files.
  */
 export async function readCsvTrace(file: string, opts: { column?: string } = {}): Promise<CsvTrace> {
-  let stream;
+  let fh;
   try {
-    const fh = await open(file, "r");
-    stream = fh.createReadStream({ encoding: "utf8", highWaterMark: 1 << 20 });
+    fh = await open(file, "r");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError([{ file, expected: "a readable CSV trace", found: code === "ENOENT" ? "no such file" : `unreadable (${code ?? (e as Error).message})` }]);
   }
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  const column = opts.column ?? "used_bytes";
   const problems: InputProblem[] = [];
   let columns: string[] | undefined;
-  let colStarts: number[] = [];
   let iterIdx = -1, valueIdx = -1, timeIdx = -1;
-  let column = opts.column ?? "used_bytes";
   const it = new Growable(), val = new Growable(), tm = new Growable();
   let lineNo = 0;
   let lastIter = -Infinity;
-  try {
-    for await (const raw of lines) {
-      lineNo++;
-      const line = lineNo === 1 ? raw.replace(/^\uFEFF/, "") : raw;
-      if (line.trim() === "" || line.startsWith("#")) continue;
-      if (!columns) {
-        columns = line.split(",").map((c) => c.trim());
-        iterIdx = columns.indexOf("iteration");
-        valueIdx = columns.indexOf(column);
-        timeIdx = columns.indexOf("time_ms");
-        if (iterIdx < 0) problems.push({ file, line: lineNo, col: 1, expected: "a CSV header with an `iteration` column (e.g. iteration,used_bytes,time_ms)", found: `columns ${columns.join(", ")}` });
-        if (valueIdx < 0) {
-          const candidates = byteColumns(columns);
-          const hint = didYouMean(column, columns);
-          problems.push({
-            file, line: lineNo, col: 1,
-            expected: opts.column ? `a column named "${column}" (available: ${candidates.join(", ") || "none ending in _bytes"})` : "a `used_bytes` column (or name one with --column)",
-            found: `columns ${columns.join(", ")}`,
-            ...(hint ? { hint } : {}),
-          });
-        }
-        if (problems.length > 0) throw new InputError(problems);
-        continue;
-      }
-      const cells = line.split(",");
-      if (colStarts.length !== cells.length) colStarts = new Array<number>(cells.length);
-      let pos = 1;
-      for (let k = 0; k < cells.length; k++) {
-        colStarts[k] = pos;
-        pos += (cells[k] as string).length + 1;
-      }
-      const cell = (k: number, name: string): number => {
-        const text = cells[k];
-        if (text === undefined) {
-          problems.push({ file, line: lineNo, col: line.length + 1, expected: `${columns!.length} columns (${name} is column ${k + 1})`, found: `${cells.length}` });
-          return NaN;
-        }
-        const t = text.trim();
-        const v = t === "" ? NaN : Number(t);
-        if (!Number.isFinite(v)) problems.push({ file, line: lineNo, col: colStarts[k] as number, path: name, expected: "a finite number", found: t === "" ? "an empty cell" : JSON.stringify(t) });
-        return v;
-      };
-      const i = cell(iterIdx, "iteration");
-      const v = cell(valueIdx, column);
-      const t = timeIdx >= 0 ? cell(timeIdx, "time_ms") : 0;
-      if (Number.isFinite(i) && i < lastIter)
-        problems.push({ file, line: lineNo, col: colStarts[iterIdx] as number, path: "iteration", expected: `iterations in non-decreasing order (≥ ${lastIter})`, found: String(i) });
-      if (problems.length >= MAX_PROBLEMS) throw new InputError(problems);
-      lastIter = i;
-      it.push(i);
-      val.push(v);
-      if (timeIdx >= 0) tm.push(t);
+  // Byte offsets of the cells of the current line (reused).
+  const starts: number[] = [];
+  const ends: number[] = [];
+
+  const header = (text: string): void => {
+    columns = text.split(",").map((c) => c.trim());
+    iterIdx = columns.indexOf("iteration");
+    valueIdx = columns.indexOf(column);
+    timeIdx = columns.indexOf("time_ms");
+    if (iterIdx < 0) problems.push({ file, line: lineNo, col: 1, expected: "a CSV header with an `iteration` column (e.g. iteration,used_bytes,time_ms)", found: `columns ${columns.join(", ")}` });
+    if (valueIdx < 0) {
+      const candidates = byteColumns(columns);
+      const hint = didYouMean(column, columns);
+      problems.push({
+        file, line: lineNo, col: 1,
+        expected: opts.column ? `a column named "${column}" (available: ${candidates.join(", ") || "none ending in _bytes"})` : "a `used_bytes` column (or name one with --column)",
+        found: `columns ${columns.join(", ")}`,
+        ...(hint ? { hint } : {}),
+      });
     }
+    if (problems.length > 0) throw new InputError(problems);
+  };
+
+  const row = (buf: Buffer, s: number, e: number): void => {
+    starts.length = 0;
+    ends.length = 0;
+    let a = s;
+    for (let i = s; i <= e; i++) {
+      if (i === e || buf[i] === 44 /* , */) {
+        starts.push(a);
+        ends.push(i);
+        a = i + 1;
+      }
+    }
+    const cell = (k: number, name: string): number => {
+      if (k >= starts.length) {
+        problems.push({ file, line: lineNo, col: e - s + 1, expected: `${columns!.length} columns (${name} is column ${k + 1})`, found: `${starts.length}` });
+        return NaN;
+      }
+      const cs = starts[k] as number;
+      const ce = ends[k] as number;
+      const v = parseNumberBytes(buf, cs, ce);
+      if (Number.isNaN(v)) {
+        const t = buf.toString("utf8", cs, ce).trim();
+        problems.push({ file, line: lineNo, col: cs - s + 1, path: name, expected: "a finite number", found: t === "" ? "an empty cell" : JSON.stringify(t) });
+      }
+      return v;
+    };
+    const i = cell(iterIdx, "iteration");
+    const v = cell(valueIdx, column);
+    const t = timeIdx >= 0 ? cell(timeIdx, "time_ms") : 0;
+    if (!Number.isNaN(i) && i < lastIter)
+      problems.push({ file, line: lineNo, col: (starts[iterIdx] as number) - s + 1, path: "iteration", expected: `iterations in non-decreasing order (≥ ${lastIter})`, found: String(i) });
+    if (problems.length >= MAX_PROBLEMS) throw new InputError(problems);
+    lastIter = i;
+    it.push(i);
+    val.push(v);
+    if (timeIdx >= 0) tm.push(t);
+  };
+
+  const line = (buf: Buffer, s: number, e: number): void => {
+    lineNo++;
+    if (lineNo === 1 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3; // BOM
+    if (e > s && buf[e - 1] === 13 /* \r */) e--;
+    let k = s;
+    while (k < e && (buf[k] === 32 || buf[k] === 9)) k++;
+    if (k === e || buf[s] === 35 /* # */) return;
+    if (!columns) header(buf.toString("utf8", s, e));
+    else row(buf, s, e);
+  };
+
+  let carry: Buffer | undefined;
+  try {
+    for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20 })) {
+      const buf: Buffer = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+      let s = 0;
+      for (let nl = buf.indexOf(10, s); nl >= 0; nl = buf.indexOf(10, s)) {
+        line(buf, s, nl);
+        s = nl + 1;
+      }
+      carry = s < buf.length ? Buffer.from(buf.subarray(s)) : undefined;
+    }
+    if (carry) line(carry, 0, carry.length);
   } finally {
-    lines.close();
-    stream.destroy();
+    await fh.close().catch(() => undefined);
   }
   if (problems.length > 0) throw new InputError(problems);
   if (!columns) throw new InputError([{ file, expected: "a CSV header with iteration,used_bytes", found: "an empty file" }]);
