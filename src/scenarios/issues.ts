@@ -6,8 +6,8 @@
 import type * as z from "zod";
 import type { InputProblem } from "../cli/errors.js";
 import { describeValue, formatPath, valueAt, type DataPath, type YamlLocator } from "./locate.js";
-import { knownKeys } from "./schema-walk.js";
-import { didYouMean } from "./suggest.js";
+import { allFieldPaths, knownKeys } from "./schema-walk.js";
+import { closest, didYouMean } from "./suggest.js";
 
 /** The fields of zod 4 issues read here (a loose view over its issue union). */
 interface Issue {
@@ -87,6 +87,17 @@ function bound(issue: Issue, small: boolean): string {
   return issue.inclusive === false ? `a value less than ${n}` : `a value of at most ${n}`;
 }
 
+/** For a key written at the wrong level: where a field of that name (or close to it) lives. */
+function elsewhere(key: string, at: DataPath, schema: z.ZodType): string | undefined {
+  const here = at.filter((s) => typeof s === "string").join(".");
+  const others = allFieldPaths(schema).filter((p) => p.slice(0, -1).join(".") !== here && !p.includes("*"));
+  const name = closest(key, others.map((p) => p[p.length - 1]!));
+  if (name === undefined) return undefined;
+  const homes = others.filter((p) => p[p.length - 1] === name).map((p) => p.join("."));
+  if (homes.length !== 1) return undefined;
+  return `Did you mean ${homes[0]}? (${name} belongs under ${homes[0]!.split(".").slice(0, -1).join(".")}:)`;
+}
+
 /** Turns one zod issue (with `prefix` from enclosing unions) into problems. */
 function convert(issue: Issue, prefix: DataPath, ctx: IssueContext, out: InputProblem[]): void {
   const path = [...prefix, ...toPath(issue.path)];
@@ -118,7 +129,7 @@ function convert(issue: Issue, prefix: DataPath, ctx: IssueContext, out: InputPr
     case "unrecognized_keys": {
       const known = knownKeys(ctx.schema, path, ctx.data);
       for (const key of issue.keys ?? []) {
-        const hint = didYouMean(key, known);
+        const hint = didYouMean(key, known) ?? elsewhere(key, path, ctx.schema);
         push({ expected: known.length ? `one of the keys ${known.join(", ")}` : "no such key", found: `unknown key "${key}"`, ...(hint ? { hint } : {}) }, [...path, key], true);
       }
       return;
@@ -144,7 +155,8 @@ function convert(issue: Issue, prefix: DataPath, ctx: IssueContext, out: InputPr
       const wanted = branches.map(rootExpectation).filter((x): x is string => x !== undefined);
       // A union with its own message (schema.ts `error:`) says it better than the branch list.
       const custom = issue.message !== "Invalid input" ? issue.message : undefined;
-      push({ expected: custom ?? (wanted.length ? wanted.join(" or ") : "another value"), found: describeValue(value, true) });
+      const required = value === undefined ? { hint: `${formatPath(path)} is required.` } : {};
+      push({ expected: custom ?? (wanted.length ? wanted.join(" or ") : "another value"), found: describeValue(value, true), ...required });
       return;
     }
     case "invalid_key":

@@ -16,6 +16,19 @@ export function scenarioJsonSchema(): Record<string, unknown> {
     title: "vramgate scenario",
     description: "A vramgate benchmark scenario: model, shape profile, strategies to compare, run length and gates. See scenarios/README-fields.md.",
     ...rest,
+    // Rules zod checks in resolve.ts, stated for editors: model is required except for the
+    // process engine, which needs its process section; an engine section needs its engine.
+    allOf: [
+      {
+        if: { properties: { engine: { const: "process" } }, required: ["engine"] },
+        then: { required: ["process"] },
+        else: { required: ["model"] },
+      },
+      ...(["onnxruntime", "tensorrt", "libtorch", "process"] as const).map((section) => ({
+        if: { required: [section] },
+        then: { properties: { engine: { const: section } } },
+      })),
+    ],
   };
 }
 

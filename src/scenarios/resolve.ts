@@ -187,7 +187,7 @@ function resolveSequences(raw: RawSequence | RawSequence[], profile: Record<stri
   });
 }
 
-function resolveModel(raw: RawScenario["model"], dir: string, c: Checker): ModelSpec | undefined {
+function resolveModel(raw: NonNullable<RawScenario["model"]>, dir: string, c: Checker): ModelSpec | undefined {
   const obj = typeof raw === "string" ? { path: raw } : raw;
   const pathAt: DataPath = typeof raw === "string" ? ["model"] : ["model", "path"];
   if (obj.path !== undefined && obj.generate !== undefined) {
@@ -240,7 +240,17 @@ export function resolveScenario(parts: Partial<RawScenario>, rawKeys: ReadonlySe
   const { engine, strategies } = parts;
 
   const profile = parts.profile ? resolveProfile(parts.profile.inputs, c) : undefined;
-  const model = parts.model !== undefined ? resolveModel(parts.model, dir, c) : undefined;
+  let model: ModelSpec | undefined;
+  if (parts.model !== undefined) model = resolveModel(parts.model, dir, c);
+  else if (!rawKeys.has("model") && engine === "process") model = { kind: "none" };
+  else if (!rawKeys.has("model") && engine) {
+    c.report({
+      path: ["model"],
+      expected: `a model for engine ${engine}: a file path, { path: file.onnx } or { generate: resnet18, seed: 1 }`,
+      found: "nothing",
+      hint: "model is required (only engine process may leave it out).",
+    });
+  }
   if (model?.kind === "generate" && profile) checkGeneratedInputs(profile, model.arch, c);
   const sequences = parts.profile && profile && parts.run ? resolveSequences(parts.profile.sequence, profile, parts.run.seed, c) : undefined;
 

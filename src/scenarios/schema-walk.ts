@@ -83,3 +83,30 @@ export function knownKeys(root: z.ZodType, path: DataPath, data: unknown): strin
   }
   return [...keys];
 }
+
+/**
+ * Every field path the schema defines (through objects, unions and list items; record
+ * entries are user-named, so not followed), e.g. ["run", "iterations"]. Used to say where
+ * a key written at the wrong level belongs.
+ */
+export function allFieldPaths(root: z.ZodType): string[][] {
+  const out: string[][] = [];
+  const seen = new Set<string>();
+  const walk = (s: z.ZodType, prefix: string[]): void => {
+    const d = def(unwrap(s));
+    if (d.type === "union" && d.options) for (const o of d.options) walk(o, prefix);
+    else if (d.type === "array" && d.element) walk(d.element, prefix);
+    else if (d.type === "record" && d.valueType && d.keyType && def(unwrap(d.keyType)).entries) walk(d.valueType, [...prefix, "*"]);
+    else if (d.type === "object" && d.shape) {
+      for (const [k, v] of Object.entries(d.shape)) {
+        const path = [...prefix, k];
+        const id = path.join(".");
+        if (!seen.has(id)) out.push(path);
+        seen.add(id);
+        walk(v, path);
+      }
+    }
+  };
+  walk(root, []);
+  return out;
+}

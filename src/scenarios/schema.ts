@@ -36,7 +36,8 @@ const model = z
       seed: z.int().min(0).optional().meta({ description: "Weight seed for `generate` (default 1)." }),
     }),
   ], { error: (iss) => (iss.code === "invalid_union" ? "a model file path, { path: file.onnx } or { generate: resnet18, seed: 1 }" : undefined) })
-  .meta({ description: "The model: a file path, { path }, or { generate: resnet18|resnet34|resnet50, seed }." });
+  .optional()
+  .meta({ description: "The model: a file path, { path }, or { generate: resnet18|resnet34|resnet50, seed }. Required except for engine process, whose worker may load its own." });
 
 const inputProfile = z
   .strictObject({

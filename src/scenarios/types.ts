@@ -48,7 +48,9 @@ export interface SequenceSpec {
 
 export type ModelSpec =
   | { kind: "file"; path: string; /** absolute path after resolution against the scenario's folder */ resolvedPath: string }
-  | { kind: "generate"; arch: ResnetName; seed: number };
+  | { kind: "generate"; arch: ResnetName; seed: number }
+  /** Engine `process` only, when the scenario names no model: the worker loads its own. */
+  | { kind: "none" };
 
 export interface RunSpec {
   /** Iterations before measurement starts (per strategy, not timed into rounds). */

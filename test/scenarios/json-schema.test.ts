@@ -14,7 +14,14 @@ describe("schema/scenario.schema.json", () => {
       additionalProperties: boolean;
       properties: Record<string, { enum?: string[]; items?: { enum?: string[] } }>;
     };
-    expect(s.required.sort()).toEqual(["engine", "model", "name", "profile"]);
+    expect(s.required.sort()).toEqual(["engine", "name", "profile"]);
+    // model is required unless engine is process (which requires its process section).
+    const rule = (s as unknown as { allOf: Array<{ if: unknown; then: unknown; else?: unknown }> }).allOf[0]!;
+    expect(rule).toEqual({
+      if: { properties: { engine: { const: "process" } }, required: ["engine"] },
+      then: { required: ["process"] },
+      else: { required: ["model"] },
+    });
     expect(s.additionalProperties).toBe(false);
     expect(s.properties.engine!.enum).toEqual([...ENGINES]);
     expect(s.properties.strategies!.items!.enum).toEqual([...STRATEGIES]);

@@ -38,6 +38,7 @@ const CORPUS: Row[] = [
   ["min-greater-than-max.yaml", 6, 62, "profile.inputs.input.max[0]: expected at least min[0] = 8, found 4."],
   ["min-speedup-baseline.yaml", 8, 23, "gate.minSpeedup.scoped: expected a strategy other than the baseline (its speedup is 1 by definition), found \"scoped\", the baseline."],
   ["missing-model-file.yaml", 2, 8, ['model: expected an existing model file (looked for ', 'found "models/nowhere.onnx". Paths are relative to the scenario file\'s folder.']],
+  ["missing-model.yaml", 1, 1, "model: expected a model for engine libtorch: a file path, { path: file.onnx } or { generate: resnet18, seed: 1 }, found nothing. model is required (only engine process may leave it out)."],
   ["missing-name.yaml", 1, 1, "name: expected a string, found nothing. name is required."],
   ["missing-profile.yaml", 1, 1, "profile: expected a mapping, found nothing. profile is required."],
   ["model-path-and-generate.yaml", 2, 24, "model.generate: expected either path or generate, not both, found both."],

@@ -162,6 +162,23 @@ describe("paths", () => {
   });
 });
 
+describe("process engine", () => {
+  it("may leave model out: the worker loads its own", () => {
+    const s = parseScenario(
+      "name: w\nengine: process\nprocess: { command: [python3, w.py] }\nprofile: { inputs: { x: { shape: [2, 8] } } }\n",
+      join(tmp, "w.yaml"),
+    );
+    expect(s.model).toEqual({ kind: "none" });
+    expect(s.process).toEqual({ command: ["python3", "w.py"], env: {} });
+  });
+
+  it.each(["examples/cpu/worker.yaml", "examples/torch/leaky.yaml", "examples/torch/fixed.yaml"])("%s parses", async (file) => {
+    const s = await loadScenario(file);
+    expect(s.engine).toBe("process");
+    expect(expandScenario(s).length).toBeGreaterThan(0);
+  });
+});
+
 describe("reporting", () => {
   it("reports every problem in one error, in file order", () => {
     const err = problemsOf(`name: t
