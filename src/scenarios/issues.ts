@@ -115,7 +115,12 @@ function convert(issue: Issue, prefix: DataPath, ctx: IssueContext, out: InputPr
       if (value === undefined) {
         push({ expected, found: "nothing", hint: `${formatPath(path)} is required.` });
       } else {
-        const hint = typeof value === "number" && issue.expected === "string" ? "Quote it to make it a string." : undefined;
+        const hint =
+          typeof value === "number" && issue.expected === "string"
+            ? "Quote it to make it a string."
+            : value === null && issue.expected === "object"
+              ? `Give ${formatPath(path)} its fields, or leave the key out.`
+              : undefined;
         push({ expected, found: describeValue(value, true), ...(hint ? { hint } : {}) });
       }
       return;

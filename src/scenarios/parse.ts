@@ -62,7 +62,7 @@ const byPosition = (a: InputProblem, b: InputProblem): number => (a.line ?? 0) -
 export function parseScenario(text: string, file: string): Scenario {
   const name = displayName(file);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const locator = new YamlLocator(doc, lineCounter);
 
   const problems: InputProblem[] = [];

@@ -202,6 +202,19 @@ tensorrt: {}
     expect(err.message.split("\n")).toHaveLength(5);
   });
 
+  it("accepts YAML anchors and merge keys", () => {
+    const s = parseScenario(
+      `${BASE.replace(/profile:[\s\S]*/, "").replace("engine: onnxruntime", "engine: process\nprocess: { command: [w] }").replace(/model:.*\n/, "")}profile:\n  inputs:\n    a: &range { min: [1, 8], opt: [2, 8], max: [4, 8] }\n    b: { <<: *range, dtype: int64 }\n`,
+      join(tmp, "m.yaml"),
+    );
+    expect(s.profile.b).toEqual({ min: [1, 8], opt: [2, 8], max: [4, 8], dtype: "int64" });
+  });
+
+  it("says how to fix an empty section", () => {
+    const err = problemsOf(`${BASE}run:\n`);
+    expect(err.message).toContain("run: expected a mapping, found an empty value (null). Give run its fields, or leave the key out.");
+  });
+
   it("names a missing scenario file without a line", async () => {
     await expect(loadScenario(join(tmp, "nope.yaml"))).rejects.toThrow(InputError);
     await expect(loadScenario(join(tmp, "nope.yaml"))).rejects.toThrow(/nope\.yaml: expected a scenario file \(YAML\), found no such file\./);
