@@ -21,7 +21,8 @@ function fmix32(x: number): number {
  */
 export function uniformAt(seed: number, k: number, dimIndex: number): number {
   const kHigh = Math.floor(k / 0x1_0000_0000);
-  let h = fmix32((seed >>> 0) ^ 0x9e3779b9);
+  const seedHigh = Math.floor(seed / 0x1_0000_0000);
+  let h = fmix32((seed >>> 0) ^ 0x9e3779b9 ^ fmix32(seedHigh >>> 0));
   h = fmix32(h ^ (k >>> 0));
   h = fmix32(h ^ (kHigh >>> 0) ^ 0x85ebca6b);
   h = fmix32(h ^ Math.imul(dimIndex + 1, 0x27d4eb2f));

@@ -87,6 +87,7 @@ describe("shapeAt", () => {
     const shape = shapeAt(run, far, far + 1);
     expect(shape.tokens![0]).toBeGreaterThanOrEqual(1);
     expect(uniformAt(1, far, 0)).not.toBe(uniformAt(1, far + 2 ** 32, 0));
+    expect(uniformAt(1, 5, 0)).not.toBe(uniformAt(1 + 2 ** 32, 5, 0));
   });
 
   it("fixed feeds opt (or the given shape) every call", () => {
