@@ -10,7 +10,8 @@ import { formatProblem, InputError, type InputProblem } from "../cli/errors.js";
 import { zodProblems } from "./issues.js";
 import { describeValue, formatPath, YamlLocator } from "./locate.js";
 import { scenarioSchema, scenarioShape, type RawScenario } from "./schema.js";
-import { Checker, resolveScenario } from "./resolve.js";
+import { Checker } from "./checker.js";
+import { resolveScenario } from "./resolve.js";
 import type { Scenario } from "./types.js";
 
 const TOP_LEVEL_EXPECTED = "a mapping of scenario fields (name, model, engine, profile, strategies, …)";

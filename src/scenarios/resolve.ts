@@ -1,191 +1,22 @@
 /**
- * Checks that need more than one field (min ≤ opt ≤ max, baseline in strategies, sections
- * matching the engine, files that must exist) and the defaults that depend on other fields.
- * Works on whichever top-level sections passed the schema, so one run of the validator
- * reports every problem it can find, not just the first section's.
+ * Checks that need more than one field (baseline in strategies, sections matching the
+ * engine, files that must exist) and the defaults that depend on other fields; profile
+ * checks live in profile.ts. Works on whichever top-level sections passed the schema, so
+ * one run of the validator reports every problem it can find, not just the first section's.
  */
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { InputProblem } from "../cli/errors.js";
-import { formatPath, type DataPath, type YamlLocator } from "./locate.js";
-import { DEFAULT_BASELINE, sectionSchemas, type RawInputProfile, type RawScenario, type RawSequence } from "./schema.js";
-import { didYouMean } from "./suggest.js";
-import type {
-  EngineName,
-  InputProfile,
-  ModelSpec,
-  Precision,
-  Scenario,
-  SequenceSpec,
-  Shape,
-  ShapeMap,
-  StrategyName,
-} from "./types.js";
+import type { Checker } from "./checker.js";
+import type { DataPath } from "./locate.js";
+import { dimsText, resolveProfile, resolveSequences } from "./profile.js";
+import { DEFAULT_BASELINE, sectionSchemas, type RawScenario } from "./schema.js";
+import type { EngineName, InputProfile, ModelSpec, Precision, Scenario, StrategyName } from "./types.js";
 
 /** Strategies the JS-hosted engines run (src/run/strategy-loop.ts refuses the rest at run time). */
 export const JS_ENGINE_STRATEGIES: readonly StrategyName[] = ["persistent", "teardown", "scoped"];
 const JS_ENGINES: readonly EngineName[] = ["onnxruntime", "process"];
 /** Input of the generated ResNets (src/models/resnet.ts RESNET_INPUT): [batch, 3, height, width]. */
 export const GENERATED_INPUT = "input";
-export const DEFAULT_SAWTOOTH_PERIOD = 16;
-
-interface Report {
-  /** Data path named in the message. */
-  path: DataPath;
-  expected: string;
-  found: string;
-  hint?: string | undefined;
-  /** Where to point instead of `path` (e.g. the `engine` line for a missing section). */
-  at?: DataPath;
-  /** Point at the key rather than its value. */
-  key?: boolean;
-}
-
-export class Checker {
-  readonly problems: InputProblem[] = [];
-  constructor(
-    readonly file: string,
-    readonly locator: YamlLocator,
-  ) {}
-
-  report(r: Report): void {
-    const { line, col } = this.locator.locate(r.at ?? r.path, { key: r.key ?? false });
-    const p: InputProblem = { file: this.file, line, col, path: formatPath(r.path), expected: r.expected, found: r.found };
-    if (r.hint) p.hint = r.hint;
-    this.problems.push(p);
-  }
-}
-
-const dimsText = (s: Shape): string => `[${s.join(", ")}]`;
-
-function resolveProfile(inputs: Record<string, RawInputProfile>, c: Checker): Record<string, InputProfile> | undefined {
-  const before = c.problems.length;
-  const out: Record<string, InputProfile> = {};
-  if (Object.keys(inputs).length === 0) {
-    c.report({ path: ["profile", "inputs"], expected: "at least one input, e.g. input: { min: [...], opt: [...], max: [...] }", found: "an empty mapping" });
-  }
-  for (const [name, p] of Object.entries(inputs)) {
-    const base = ["profile", "inputs", name];
-    if (p.shape) {
-      for (const k of ["min", "opt", "max"] as const) {
-        if (p[k]) c.report({ path: [...base, k], expected: "either shape or min/opt/max (shape means min = opt = max)", found: `both shape and ${k}`, key: true });
-      }
-      out[name] = { min: p.shape, opt: p.shape, max: p.shape, dtype: p.dtype };
-      continue;
-    }
-    const { min, opt, max } = p;
-    for (const k of ["min", "opt", "max"] as const) {
-      if (!p[k]) c.report({ path: [...base, k], expected: "a shape (a list of positive integers)", found: "nothing", hint: "Give min, opt and max, or shape: for a static input." });
-    }
-    if (!min || !opt || !max) continue;
-    let ranksMatch = true;
-    for (const [k, s] of [["opt", opt], ["max", max]] as const) {
-      if (s.length !== min.length) {
-        ranksMatch = false;
-        c.report({ path: [...base, k], expected: `${min.length} dimensions, like min ${dimsText(min)}`, found: `${s.length} dimensions ${dimsText(s)}` });
-      }
-    }
-    if (!ranksMatch) continue;
-    for (let i = 0; i < min.length; i++) {
-      const lo = min[i]!;
-      const hi = max[i]!;
-      const mid = opt[i]!;
-      if (lo > hi) {
-        c.report({ path: [...base, "max", i], expected: `at least min[${i}] = ${lo}`, found: String(hi) });
-      } else if (mid < lo || mid > hi) {
-        c.report({ path: [...base, "opt", i], expected: `a value from min[${i}] to max[${i}] (${lo}..${hi})`, found: String(mid) });
-      }
-    }
-    out[name] = { min, opt, max, dtype: p.dtype };
-  }
-  return c.problems.length === before ? out : undefined;
-}
-
-/** A user's shape map checked against the profile; inputs left out take opt. */
-function resolveShapeMap(given: Record<string, number[]>, profile: Record<string, InputProfile>, base: DataPath, c: Checker): ShapeMap {
-  const names = Object.keys(profile);
-  const out: ShapeMap = {};
-  for (const [name, dims] of Object.entries(given)) {
-    const p = profile[name];
-    if (!p) {
-      c.report({ path: [...base, name], expected: `an input of the profile (${names.join(", ")})`, found: `unknown input "${name}"`, hint: didYouMean(name, names), key: true });
-      continue;
-    }
-    if (dims.length !== p.min.length) {
-      c.report({ path: [...base, name], expected: `${p.min.length} dimensions, like profile.inputs.${name}.min ${dimsText(p.min)}`, found: `${dims.length} dimensions ${dimsText(dims)}` });
-      continue;
-    }
-    dims.forEach((d, i) => {
-      const lo = p.min[i]!;
-      const hi = p.max[i]!;
-      if (d < lo || d > hi) c.report({ path: [...base, name, i], expected: `a value within the profile's ${name}[${i}] range ${lo}..${hi}`, found: String(d) });
-    });
-    out[name] = dims;
-  }
-  for (const name of names) out[name] ??= profile[name]!.opt;
-  // Key order is the model's input order, whatever order the user wrote.
-  return Object.fromEntries(names.map((n) => [n, out[n]!]));
-}
-
-function resolveSequences(raw: RawSequence | RawSequence[], profile: Record<string, InputProfile>, runSeed: number, c: Checker): SequenceSpec[] {
-  const list = Array.isArray(raw) ? raw : [raw];
-  const pick = (which: "min" | "opt" | "max"): ShapeMap => Object.fromEntries(Object.entries(profile).map(([n, p]) => [n, p[which]]));
-  const specs: Array<Omit<SequenceSpec, "label"> & { label?: string }> = list.map((entry, i) => {
-    const base: DataPath = Array.isArray(raw) ? ["profile", "sequence", i] : ["profile", "sequence"];
-    const s = typeof entry === "string" ? { kind: entry } : entry;
-    const spec: Omit<SequenceSpec, "label"> & { label?: string } = { kind: s.kind };
-    if ("label" in s && s.label !== undefined) spec.label = s.label;
-    switch (s.kind) {
-      case "fixed":
-      case "cycle": {
-        const given = "shapes" in s ? s.shapes : undefined;
-        spec.shapes = given
-          ? given.map((m, j) => resolveShapeMap(m, profile, [...base, "shapes", j], c))
-          : s.kind === "fixed"
-            ? [pick("opt")]
-            : [pick("min"), pick("opt"), pick("max")];
-        break;
-      }
-      case "random":
-        spec.seed = ("seed" in s ? s.seed : undefined) ?? runSeed;
-        break;
-      case "sawtooth":
-        spec.period = ("period" in s ? s.period : undefined) ?? DEFAULT_SAWTOOTH_PERIOD;
-        break;
-      case "ascending":
-        break;
-    }
-    return spec;
-  });
-
-  // Labels: the user's must be unique; defaults are the kind, suffixed -2, -3 … on repeats.
-  const taken = new Map<string, number>();
-  specs.forEach((s, i) => {
-    if (s.label === undefined) return;
-    const first = taken.get(s.label);
-    if (first !== undefined) {
-      const at: DataPath = ["profile", "sequence", i, "label"];
-      c.report({ path: at, expected: "a label no other sequence uses", found: `"${s.label}" (also profile.sequence[${first}])` });
-    } else {
-      taken.set(s.label, i);
-    }
-  });
-  const repeats = new Map<string, number>();
-  for (const s of specs) if (s.label === undefined) repeats.set(s.kind, (repeats.get(s.kind) ?? 0) + 1);
-  const seen = new Map<string, number>();
-  return specs.map((s, i) => {
-    if (s.label !== undefined) return s as SequenceSpec;
-    let label: string = s.kind;
-    if ((repeats.get(s.kind) ?? 0) > 1 || taken.has(label)) {
-      let n = (seen.get(s.kind) ?? 0) + 1;
-      label = n === 1 && !taken.has(s.kind) ? s.kind : `${s.kind}-${n}`;
-      while (taken.has(label)) label = `${s.kind}-${++n}`;
-      seen.set(s.kind, n);
-    }
-    taken.set(label, i);
-    return { ...s, label };
-  });
-}
 
 function resolveModel(raw: NonNullable<RawScenario["model"]>, dir: string, c: Checker): ModelSpec | undefined {
   const obj = typeof raw === "string" ? { path: raw } : raw;

@@ -3,6 +3,7 @@
  * child compute the same shapes independently, and every strategy of a run sees the
  * same sequence (so strategies are compared on equal work).
  */
+import { DEFAULT_SAWTOOTH_PERIOD } from "./profile.js";
 import type { InputProfile, ScenarioRun, Shape, ShapeMap } from "./types.js";
 
 /** murmur3's 32-bit finaliser: a bijective avalanche mix. */
@@ -68,7 +69,7 @@ export function shapeAt(run: ScenarioRun, k: number, total: number): ShapeMap {
       return mapProfile(run, (p) => between(p, t));
     }
     case "sawtooth": {
-      const period = Math.max(1, seq.period ?? 16);
+      const period = Math.max(1, seq.period ?? DEFAULT_SAWTOOTH_PERIOD);
       const t = period === 1 ? 0 : (k % period) / (period - 1);
       return mapProfile(run, (p) => between(p, t));
     }
