@@ -1,20 +1,24 @@
 /**
  * Leak verdict for one memory series: leak / plateau / flat / inconclusive.
  *
- * Method (all steps after the first run on ≤ maxBlocks points, so cost is O(n) + constant):
- * 1. Drop warm-up, block-reduce to ≤ maxBlocks blocks; judge the block maxima (high-water
- *    mark, H) — allocators grow in steps and what matters for out-of-memory is the peak.
- * 2. Late segment = the last half of the window, or from a late onset (hinge fit) on.
- *    On it: Mann–Kendall with tie + Hamed–Rao autocorrelation correction, and the
- *    Theil–Sen slope with Sen's CI built from the corrected variance.
- * 3. `leak` needs all of: CI lower bound > 0 and p < alpha; material growth (slope × window
- *    ≥ max(minGrowthBytes, minGrowthFraction × level)); the high-water mark still rising in
- *    the final tail (its rise there ≥ 30 % of what the slope predicts — a plateau or a
- *    sawtooth's repeated peaks fail this); the block minima rising too (a sawtooth's floor
- *    does not). Mann–Kendall alone is never enough.
- * 4. Otherwise: material rise between the first and last fifth of the window → `plateau`
- *    (hinge fit gives where it stopped); a material but unproven slope → `inconclusive`
- *    (with an estimate of iterations needed); else `flat`.
+ * Method (everything after step 1 runs on ≤ maxBlocks points: cost O(n) + a constant):
+ * 1. Drop warm-up; block-reduce to ≤ maxBlocks blocks of (min, max). Judge the block
+ *    maxima (high-water mark): allocators grow in steps and the peak is what runs out.
+ * 2. At the block scale and at coarser ones (maxima of 4 and 16 blocks, so a sawtooth or a
+ *    slow staircase shows its trend at some scale), on the late segment (last half, or
+ *    from a late onset found by a hinge fit): Mann–Kendall with tie correction and a
+ *    Hamed–Rao / AR(1) variance inflation for autocorrelation, and the Theil–Sen slope with
+ *    Sen's CI built from that inflated variance.
+ * 3. `leak` at a scale needs ALL of: slope CI > 0 and p < alpha; the block minima's own
+ *    trend significant and ≥ ¼ of the maxima's (what leaks is never freed; a sawtooth or a
+ *    GC heap lifts only its peaks); growth slope × window ≥ max(1 MiB, 0.1 % of the level,
+ *    4 × the noise around the trend); still rising at the end (the robust high-water mark
+ *    rises in the last 20 % by ≥ 30 % of what the slope predicts, the tail's slope CI
+ *    reaches half the late slope, and a rise-then-flat fit does not show a long flat part
+ *    whose slope CI stays below half the rise's). Mann–Kendall alone is never enough.
+ * 4. Otherwise: growth that looks ongoing at every scale but is unproven → `inconclusive`
+ *    (with iterations needed, from CI width ∝ N^-1.5); a material rise between the first
+ *    and last fifth → `plateau` (with where it stopped); else `flat`.
  */
 import { blockReduce } from "./stats/block-reduce.js";
 import { hingeFit } from "./stats/changepoint.js";
