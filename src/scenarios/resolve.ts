@@ -8,6 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Checker } from "./checker.js";
 import type { DataPath } from "./locate.js";
+import { checkOnnxInputs, isOnnxPath } from "./model-inputs.js";
 import { dimsText, resolveProfile, resolveSequences } from "./profile.js";
 import { DEFAULT_BASELINE, sectionSchemas, type RawScenario } from "./schema.js";
 import type { EngineName, InputProfile, ModelSpec, Precision, Scenario, StrategyName } from "./types.js";
@@ -83,6 +84,10 @@ export function resolveScenario(parts: Partial<RawScenario>, rawKeys: ReadonlySe
     });
   }
   if (model?.kind === "generate" && profile) checkGeneratedInputs(profile, model.arch, c);
+  // The engines that read ONNX; a process worker may take any file.
+  if (model?.kind === "file" && profile && (engine === "onnxruntime" || engine === "tensorrt") && isOnnxPath(model.resolvedPath)) {
+    checkOnnxInputs(model.resolvedPath, typeof parts.model === "string" ? ["model"] : ["model", "path"], profile, c);
+  }
   const sequences = parts.profile && profile && parts.run ? resolveSequences(parts.profile.sequence, profile, parts.run.seed, c) : undefined;
 
   let precisions: Precision[] | undefined;

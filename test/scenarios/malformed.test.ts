@@ -41,6 +41,7 @@ const CORPUS: Row[] = [
   ["missing-model.yaml", 1, 1, "model: expected a model for engine libtorch: a file path, { path: file.onnx } or { generate: resnet18, seed: 1 }, found nothing. model is required (only engine process may leave it out)."],
   ["missing-name.yaml", 1, 1, "name: expected a string, found nothing. name is required."],
   ["missing-profile.yaml", 1, 1, "profile: expected a mapping, found nothing. profile is required."],
+  ["model-not-onnx.yaml", 2, 8, "model: expected an ONNX model file, found a file that is not a valid ONNX model (protobuf decoding failed: "],
   ["model-path-and-generate.yaml", 2, 24, "model.generate: expected either path or generate, not both, found both."],
   ["model-wrong-type.yaml", 2, 8, "model: expected a model file path, { path: file.onnx } or { generate: resnet18, seed: 1 }, found 42 (an integer)."],
   ["negative-interval.yaml", 7, 23, "memory.intervalMs: expected a value greater than 0, found -1."],

@@ -9,6 +9,7 @@ import { expandScenario } from "../../src/scenarios/expand.js";
 import { loadScenario, parseScenario } from "../../src/scenarios/parse.js";
 import { GENERATED_INPUT, JS_ENGINE_STRATEGIES } from "../../src/scenarios/resolve.js";
 import { STRATEGIES, type Scenario } from "../../src/scenarios/types.js";
+import { DataType, writeTinyModel } from "./tiny-model.js";
 
 const VALID = "test/fixtures/scenarios/valid";
 const tmp = mkdtempSync(join(tmpdir(), "vramgate-scenarios-"));
@@ -149,9 +150,9 @@ describe("paths", () => {
   it("accepts model as a string or { path }, relative to the file wherever the process runs", () => {
     const dir = join(tmp, "nested", "deeper");
     mkdirSync(join(dir, "m"), { recursive: true });
-    writeFileSync(join(dir, "m", "net.onnx"), "x");
+    writeTinyModel(join(dir, "m", "net.onnx"), [{ name: "x", elemType: DataType.FLOAT }]);
     for (const model of ["m/net.onnx", "{ path: m/net.onnx }", "./m/../m/net.onnx"]) {
-      const s = parseScenario(BASE.replace("{ generate: resnet18 }", model).replace(/profile:[\s\S]*/, "profile: { inputs: { x: { shape: [1] } } }\n"), join(dir, "s.yaml"));
+      const s = parseScenario(BASE.replace("{ generate: resnet18 }", model).replace(/profile:[\s\S]*/, "profile: { inputs: { x: { shape: [1, 8] } } }\n"), join(dir, "s.yaml"));
       expect(s.model.kind === "file" && s.model.resolvedPath).toBe(join(dir, "m", "net.onnx"));
     }
   });
@@ -159,6 +160,46 @@ describe("paths", () => {
   it("reports a model path that is a folder", () => {
     const err = problemsOf(BASE.replace("{ generate: resnet18 }", "."));
     expect(err.problems[0]!.found).toContain("a folder");
+  });
+});
+
+describe("an ONNX model file against the profile", () => {
+  const dir = join(tmp, "onnx");
+  mkdirSync(dir, { recursive: true });
+  writeTinyModel(join(dir, "two.onnx"), [
+    { name: "input_ids", elemType: DataType.INT64 },
+    { name: "attention_mask", elemType: DataType.INT64 },
+  ]);
+  const scenario = (inputs: string, engine = "onnxruntime") =>
+    `name: t\nmodel: two.onnx\nengine: ${engine}\nprofile:\n  inputs:\n${inputs}`;
+  const ids = "    input_ids: { min: [1, 8], opt: [2, 8], max: [4, 8], dtype: int64 }\n";
+  const mask = "    attention_mask: { min: [1, 8], opt: [2, 8], max: [4, 8], dtype: int64 }\n";
+
+  it("accepts a profile that names every model input with its type", () => {
+    const s = parseScenario(scenario(ids + mask), join(dir, "ok.yaml"));
+    expect(Object.keys(s.profile)).toEqual(["input_ids", "attention_mask"]);
+  });
+
+  it("reports a misnamed input at its key, with the model's names", () => {
+    const err = problemsOf(scenario(ids + mask.replace("attention_mask", "atention_mask")), join(dir, "bad.yaml"));
+    expect(err.message.split("\n")).toEqual([
+      `${join(dir, "bad.yaml")}:6:5: profile.inputs: expected an entry for every model input (input_ids, attention_mask), found none for "attention_mask".`,
+      `${join(dir, "bad.yaml")}:7:5: profile.inputs.atention_mask: expected an input of the model (input_ids, attention_mask), found input "atention_mask". Did you mean "attention_mask"?`,
+    ]);
+  });
+
+  it("reports a dtype that differs from the model's", () => {
+    const err = problemsOf(scenario(ids + mask.replace(", dtype: int64", "")), join(dir, "bad.yaml"));
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]).toMatchObject({ line: 7, col: 21, path: "profile.inputs.attention_mask.dtype", expected: 'dtype int64, the model\'s type for "attention_mask"', found: "float32" });
+  });
+
+  it("reports a .onnx file that is not ONNX, and leaves process workers' files alone", () => {
+    writeFileSync(join(dir, "text.onnx"), "not a model\n");
+    const text = scenario(ids + mask).replace("two.onnx", "text.onnx");
+    expect(problemsOf(text, join(dir, "bad.yaml")).problems[0]).toMatchObject({ line: 2, col: 8, expected: "an ONNX model file" });
+    const asProcess = text.replace("engine: onnxruntime", "engine: process\nprocess: { command: [w] }");
+    expect(parseScenario(asProcess, join(dir, "p.yaml")).model).toMatchObject({ kind: "file", path: "text.onnx" });
   });
 });
 
