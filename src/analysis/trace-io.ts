@@ -96,9 +96,6 @@ export async function readCsvTrace(file: string, opts: { column?: string } = {})
   const it = new Growable(), val = new Growable(), tm = new Growable();
   let lineNo = 0;
   let lastIter = -Infinity;
-  // Byte offsets of the cells of the current line (reused).
-  const starts: number[] = [];
-  const ends: number[] = [];
 
   const header = (text: string): void => {
     columns = text.split(",").map((c) => c.trim());
@@ -119,36 +116,37 @@ export async function readCsvTrace(file: string, opts: { column?: string } = {})
     if (problems.length > 0) throw new InputError(problems);
   };
 
+  const bad = (buf: Buffer, s: number, cs: number, ce: number, name: string): void => {
+    const t = buf.toString("utf8", cs, ce).trim();
+    problems.push({ file, line: lineNo, col: cs - s + 1, path: name, expected: "a finite number", found: t === "" ? "an empty cell" : JSON.stringify(t) });
+  };
+
+  // Hot path: one pass over the bytes, parsing only the cells needed (no strings, no closures).
   const row = (buf: Buffer, s: number, e: number): void => {
-    starts.length = 0;
-    ends.length = 0;
+    const last = Math.max(iterIdx, valueIdx, timeIdx);
+    let i = NaN, v = NaN, t = 0;
+    let iterCol = 1;
+    let k = 0;
     let a = s;
-    for (let i = s; i <= e; i++) {
-      if (i === e || buf[i] === 44 /* , */) {
-        starts.push(a);
-        ends.push(i);
-        a = i + 1;
+    for (let p = s; p <= e && k <= last; p++) {
+      if (p !== e && buf[p] !== 44 /* , */) continue;
+      if (k === iterIdx) {
+        iterCol = a - s + 1;
+        i = parseNumberBytes(buf, a, p);
+        if (Number.isNaN(i)) bad(buf, s, a, p, "iteration");
+      } else if (k === valueIdx) {
+        v = parseNumberBytes(buf, a, p);
+        if (Number.isNaN(v)) bad(buf, s, a, p, column);
+      } else if (k === timeIdx) {
+        t = parseNumberBytes(buf, a, p);
+        if (Number.isNaN(t)) bad(buf, s, a, p, "time_ms");
       }
+      k++;
+      a = p + 1;
     }
-    const cell = (k: number, name: string): number => {
-      if (k >= starts.length) {
-        problems.push({ file, line: lineNo, col: e - s + 1, expected: `${columns!.length} columns (${name} is column ${k + 1})`, found: `${starts.length}` });
-        return NaN;
-      }
-      const cs = starts[k] as number;
-      const ce = ends[k] as number;
-      const v = parseNumberBytes(buf, cs, ce);
-      if (Number.isNaN(v)) {
-        const t = buf.toString("utf8", cs, ce).trim();
-        problems.push({ file, line: lineNo, col: cs - s + 1, path: name, expected: "a finite number", found: t === "" ? "an empty cell" : JSON.stringify(t) });
-      }
-      return v;
-    };
-    const i = cell(iterIdx, "iteration");
-    const v = cell(valueIdx, column);
-    const t = timeIdx >= 0 ? cell(timeIdx, "time_ms") : 0;
-    if (!Number.isNaN(i) && i < lastIter)
-      problems.push({ file, line: lineNo, col: (starts[iterIdx] as number) - s + 1, path: "iteration", expected: `iterations in non-decreasing order (≥ ${lastIter})`, found: String(i) });
+    if (k <= last) problems.push({ file, line: lineNo, col: e - s + 1, expected: `${columns!.length} columns (${columns![last]} is column ${last + 1})`, found: `${k}` });
+    else if (!Number.isNaN(i) && i < lastIter)
+      problems.push({ file, line: lineNo, col: iterCol, path: "iteration", expected: `iterations in non-decreasing order (≥ ${lastIter})`, found: String(i) });
     if (problems.length >= MAX_PROBLEMS) throw new InputError(problems);
     lastIter = i;
     it.push(i);
