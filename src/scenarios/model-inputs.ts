@@ -29,8 +29,10 @@ export function checkOnnxInputs(resolvedPath: string, modelAt: DataPath, profile
   try {
     inputs = inspectOnnx(readFileSync(resolvedPath)).inputs;
   } catch (e) {
-    if (!(e instanceof OnnxFormatError)) throw e;
-    c.report({ path: modelAt, expected: "an ONNX model file", found: `a file that is ${e.message}` });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (e instanceof OnnxFormatError) c.report({ path: modelAt, expected: "an ONNX model file", found: `a file that is ${e.message}` });
+    else if (code) c.report({ path: modelAt, expected: "a readable model file", found: `an error reading it (${code})` });
+    else throw e;
     return;
   }
   const names = inputs.map((i) => i.name);
