@@ -216,6 +216,7 @@ export function createProcessEngine(init: EngineInit, options: ProcessEngineOpti
       return [...pids];
     },
     hello: () => info,
+    usesGpu: () => info?.gpu,
     lastCallMs: () => lastMs,
     lastExchange: () => worker?.lastExchange() ?? "none (the worker was not started)",
     async close(): Promise<void> {

@@ -21,6 +21,8 @@ export interface JsEngine {
   deactivate(): Promise<void>;
   /** Engine-level memory figures in bytes (allocator, arena), keyed by signal name. */
   memoryStats?(): Record<string, number>;
+  /** false when the engine runs on no GPU (judge host memory); undefined when unknown. */
+  usesGpu?(): boolean | undefined;
   /** Other processes whose device memory belongs to this run (the process engine's worker). */
   extraPids?(): number[];
   /** Free everything, including what load() made. */

@@ -146,7 +146,9 @@ function recommendationLine(run: ScenarioRunResult): string {
 function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: RenderedReport["charts"]): string[] {
   const lines: string[] = [];
   lines.push(`## ${run.key}`, "");
-  const model = `\`${run.model.path}\` (sha256 \`${run.model.sha256.slice(0, 12)}\`${run.model.generated ? `, generated: ${run.model.generated}` : ""})`;
+  const model = run.model.path
+    ? `\`${run.model.path}\` (sha256 \`${run.model.sha256.slice(0, 12)}\`${run.model.generated ? `, generated: ${run.model.generated}` : ""})`
+    : "loaded by the worker";
   const signals = [...new Set(run.strategies.map((s) => signalLabel(s.primarySignal)))].join(", ");
   lines.push(`${run.engine} · ${run.precision} · shapes \`${run.sequence}\` · baseline \`${run.baseline}\` · scenario \`${run.file}\` · model ${model} · memory: ${signals}`, "");
   lines.push(

@@ -27,7 +27,7 @@ async function handle(msg: ParentMessage): Promise<void> {
       init = msg;
       driver = await createDriver(msg.run, msg.strategy, msg.modelPath);
       await driver.load();
-      await send({ type: "loaded", pid: process.pid, extraPids: driver.extraPids(), versions: driver.versions(), engineMemory: driver.engineMemory() });
+      await send({ type: "loaded", pid: process.pid, extraPids: driver.extraPids(), versions: driver.versions(), engineMemory: driver.engineMemory(), usesGpu: driver.usesGpu() });
       return;
     }
     case "calls": {

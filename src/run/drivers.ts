@@ -14,6 +14,8 @@ export interface Driver {
   versions(): Record<string, string>;
   extraPids(): number[];
   engineMemory(): Record<string, number> | undefined;
+  /** false when the engine declares it uses no GPU; undefined when it does not say. */
+  usesGpu(): boolean | undefined;
   /** Runs the calls for the given shapes (absolute indices from firstIndex). */
   runCalls(shapes: ShapeMap[], firstIndex: number, onMarks: (b: MarkBatch) => void): Promise<void>;
   finish(): Promise<void>;
@@ -55,6 +57,9 @@ export class JsDriver implements Driver {
   }
   engineMemory(): Record<string, number> | undefined {
     return this.engine.memoryStats?.();
+  }
+  usesGpu(): boolean | undefined {
+    return this.engine.usesGpu?.();
   }
   async runCalls(shapes: ShapeMap[], firstIndex: number, onMarks: (b: MarkBatch) => void): Promise<void> {
     let batch = emptyBatch();
@@ -140,6 +145,9 @@ export class NativeDriver implements Driver {
   }
   engineMemory(): Record<string, number> | undefined {
     return this.engine.memoryStats();
+  }
+  usesGpu(): boolean | undefined {
+    return true;
   }
   async runCalls(shapes: ShapeMap[], firstIndex: number, onMarks: (b: MarkBatch) => void): Promise<void> {
     const keys = shapes.map(shapeKey);

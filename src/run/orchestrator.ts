@@ -60,11 +60,16 @@ function makeRunId(scenarios: Scenario[]): string {
   return `${stamp}-${names}`;
 }
 
-async function materialiseModel(s: Scenario, modelDir: string): Promise<{ path: string; sha256: string; generated?: string }> {
+async function materialiseModel(run: ScenarioRun, modelDir: string): Promise<{ path: string; sha256: string; generated?: string }> {
+  const s = run.scenario;
   if (s.model.kind === "generate") {
-    const m = await ensureModel({ arch: s.model.arch, seed: s.model.seed }, modelDir);
-    return { path: m.path, sha256: m.sha256, generated: `${s.model.arch} seed ${s.model.seed}` };
+    // ONNX Runtime runs a model in the precision it is stored in; TensorRT builds fp16 from fp32.
+    const dtype = s.engine === "onnxruntime" && run.precision === "fp16" ? "float16" : "float32";
+    const m = await ensureModel({ arch: s.model.arch, seed: s.model.seed, dtype }, modelDir);
+    return { path: m.path, sha256: m.sha256, generated: `${s.model.arch} seed ${s.model.seed}${dtype === "float16" ? " fp16" : ""}` };
   }
+  // A process worker may load its own model: nothing for vramgate to hash.
+  if (s.model.kind === "none") return { path: "", sha256: "" };
   return { path: s.model.resolvedPath, sha256: await fileSha256(s.model.resolvedPath) };
 }
 
@@ -119,7 +124,7 @@ interface RunContext extends BenchOptions {
 
 async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, ctx: RunContext): Promise<void> {
   const s = run.scenario;
-  const model = await materialiseModel(s, ctx.modelDir ?? "models");
+  const model = await materialiseModel(run, ctx.modelDir ?? "models");
   const entry: ScenarioRunResult = {
     key: run.key,
     scenario: s.name,

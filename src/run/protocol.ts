@@ -27,7 +27,15 @@ export interface MarkBatch {
 }
 
 export type ChildMessage =
-  | { type: "loaded"; pid: number; extraPids: number[]; versions: Record<string, string>; engineMemory?: Record<string, number> }
+  | {
+      type: "loaded";
+      pid: number;
+      extraPids: number[];
+      versions: Record<string, string>;
+      engineMemory?: Record<string, number>;
+      /** false when the engine says it uses no GPU (a CPU-only process worker): judge host RSS. */
+      usesGpu?: boolean;
+    }
   | { type: "marks"; batch: MarkBatch }
   | { type: "callsDone"; phase: "warmup" | "round"; round: number; count: number }
   | { type: "finished"; engineMemory?: Record<string, number> }

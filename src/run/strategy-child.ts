@@ -65,7 +65,8 @@ export class StrategyChild {
   private exited = false;
   private exitWaiters: Array<() => void> = [];
 
-  readonly primarySignal: string;
+  /** Fixed once the engine has loaded (a process worker may declare it uses no GPU). */
+  primarySignal: string;
   private readonly warmup: number;
   private firstMeasuredStartNs: number | undefined;
   private measured = 0;
@@ -91,7 +92,6 @@ export class StrategyChild {
     const gpuEngine = s.engine !== "onnxruntime" || s.onnxruntime.executionProvider !== "cpu";
     this.primarySignal = this.sampler.hasGpu && gpuEngine ? "gpuProcessBytes" : "rssBytes";
     this.joiner = new Joiner(this.sampler.hasGpu ? ["gpuProcessBytes", "deviceUsedBytes", "rssBytes"] : ["rssBytes"]);
-    if (opts.tracePath) this.trace = new TraceWriter(opts.tracePath, this.primarySignal);
   }
 
   get pid(): number | undefined {
@@ -133,7 +133,9 @@ export class StrategyChild {
       this.versions = loaded.versions;
       this.engineMemory = loaded.engineMemory;
       if (loaded.extraPids.length) this.sampler.setPids([child.pid!, ...loaded.extraPids]);
+      if (loaded.usesGpu === false) this.primarySignal = "rssBytes";
     }
+    if (this.opts.tracePath) this.trace = new TraceWriter(this.opts.tracePath, this.primarySignal);
     this.startBytes = await this.settledValues();
   }
 
