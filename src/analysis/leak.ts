@@ -16,7 +16,9 @@
  *    rises in the last 20 % by ≥ 30 % of what the slope predicts, the tail's slope CI
  *    reaches half the late slope, and a rise-then-flat fit does not show a long flat part
  *    whose slope CI stays below half the rise's). Mann–Kendall alone is never enough.
- * 4. Otherwise: growth that looks ongoing at every scale but is unproven → `inconclusive`
+ *    The verdict is `leak` when at least two scales pass (all, when fewer are evaluated).
+ * 4. Otherwise: growth that passes at one scale only, or looks ongoing at every scale but is
+ *    unproven → `inconclusive`
  *    (with iterations needed, from CI width ∝ N^-1.5); a material rise between the first
  *    and last fifth → `plateau` (with where it stopped); else `flat`.
  */
@@ -274,7 +276,8 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
     scales.push(scaleEvidence(g === 1 ? red : regroup(red, g), windowIters, floorBytes, alpha, minPoints));
   }
   const fine = scales[0] as ScaleEvidence;
-  const leakScale = scales.find((e) => e.significant && e.material && e.stillRising && e.floorRising);
+  const passing = scales.filter((e) => e.significant && e.material && e.stillRising && e.floorRising);
+  const leakScale = passing.length >= Math.min(2, scales.length) ? passing[0] : undefined;
   const growing = scales.every((e) => e.material && e.slope > 0 && e.floorRising && e.stillRising);
   const { x, hwm, smooth, running, late, slope, onsetFit, onsetHelps, lateStart, minLate } = leakScale ?? fine;
   const mm = x.length;
@@ -292,7 +295,7 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
 
   let verdict: LeakVerdict;
   if (leakScale) verdict = "leak";
-  else if (growing) verdict = "inconclusive";
+  else if (growing || passing.length > 0) verdict = "inconclusive";
   else if (rise >= floorBytes) verdict = "plateau";
   else verdict = "flat";
 
@@ -371,7 +374,8 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
     const ratio = Number.isFinite(half) && slope > 0 ? half / slope : 4;
     const needed = windowIters * (Math.pow(Math.max(1, ratio), 2 / 3) - 1);
     common.moreIterationsNeeded = Math.max(Math.ceil(0.5 * windowIters), Math.ceil(needed));
-    common.explanation = `inconclusive: grows ${formatBytes(slope)}/iter (${ciText(late.ts.ci[0], late.ts.ci[1])}, p = ${late.mk.pValue.toPrecision(2)}) but not provably; ~${formatCount(common.moreIterationsNeeded)} more iterations would likely decide`;
+    const why = passing.length > 0 ? "but only at one time scale" : "but not significantly";
+    common.explanation = `inconclusive: grows ${formatBytes(slope)}/iter (${ciText(late.ts.ci[0], late.ts.ci[1])}, p = ${late.mk.pValue.toPrecision(2)}) ${why}; ~${formatCount(common.moreIterationsNeeded)} more iterations would likely decide`;
     return common;
   }
   common.explanation = `flat: no material growth after warm-up (${formatBytes(slope)}/iter, ${ciText(late.ts.ci[0], late.ts.ci[1])}; change ${formatBytes(growthBytes)})`;
