@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { relative, resolve, isAbsolute } from "node:path";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type YAMLError } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type YAMLError } from "yaml";
 import { formatProblem, InputError, type InputProblem } from "../cli/errors.js";
 import { zodProblems } from "./issues.js";
 import { describeValue, formatPath, YamlLocator } from "./locate.js";
@@ -54,6 +54,25 @@ function yamlProblem(err: YAMLError, file: string, doc: Document, locator: YamlL
   return { file, line, col, expected: "valid YAML", found: `a syntax error (${message})`, hint: "Check indentation, quotes and brackets here and on the lines above." };
 }
 
+function aliasProblem(doc: Document, file: string, locator: YamlLocator, err: unknown): InputProblem {
+  let bad: Alias | undefined;
+  let first: Alias | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      first ??= node;
+      if (node.resolve(doc) === undefined) {
+        bad = node;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  const node = bad ?? first;
+  const where = node?.range ? locator.at(node.range[0]) : { line: 1, col: 1 };
+  const found = bad ? `*${bad.source}, which names no anchor above it` : `too many aliases (${(err as Error).message})`;
+  return { file, ...where, expected: bad ? "an alias to an anchor defined earlier (&name before *name)" : "at most 1000 alias expansions", found };
+}
+
 const byPosition = (a: InputProblem, b: InputProblem): number => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0);
 
 /**
@@ -82,7 +101,14 @@ export function parseScenario(text: string, file: string): Scenario {
     problems.push({ file: name, expected: TOP_LEVEL_EXPECTED, found: text.trim() === "" ? "an empty file" : "a file with no content (only comments)" });
     throw new InputError(problems);
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    // Aliases are resolved only here: one naming no earlier anchor, or too many of them.
+    problems.push(aliasProblem(doc, name, locator, e));
+    throw new InputError(problems);
+  }
   if (!isMap(doc.contents) || data === null || typeof data !== "object" || Array.isArray(data)) {
     const { line, col } = locator.locate([]);
     problems.push({ file: name, line, col, expected: TOP_LEVEL_EXPECTED, found: describeValue(data, true) });

@@ -14,6 +14,7 @@ const DIR = "test/fixtures/scenarios/malformed";
 type Row = [file: string, line: number | undefined, col: number | undefined, message: string | string[]];
 
 const CORPUS: Row[] = [
+  ["alias-bomb.yaml", 5, 10, "expected at most 1000 alias expansions, found too many aliases"],
   ["bad-dtype.yaml", 6, 84, "profile.inputs.input.dtype: expected one of float32, float16, int64, int32, found \"float64\". Did you mean \"float32\"?"],
   ["bad-indent.yaml", 3, 9, "expected valid YAML, found a syntax error (Nested mappings are not allowed in compact mappings). Check indentation, quotes and brackets here and on the lines above."],
   ["bad-name.yaml", 1, 7, "name: expected a name of letters, digits, '.', '_' or '-' (starting with a letter or digit), found \"my scenario\"."],
@@ -57,6 +58,7 @@ const CORPUS: Row[] = [
   ["string-for-number.yaml", 8, 11, "run.warmup: expected a number, found \"ten\" (a string)."],
   ["tensorrt-section-on-onnxruntime.yaml", 7, 1, "tensorrt: expected no tensorrt section (engine is onnxruntime), found a tensorrt section. Remove it, or set engine: tensorrt."],
   ["top-level-list.yaml", 1, 1, "expected a mapping of scenario fields (name, model, engine, profile, strategies, …), found a list (2 items)."],
+  ["unresolved-alias.yaml", 6, 19, "expected an alias to an anchor defined earlier (&name before *name), found *low, which names no anchor above it."],
   ["unknown-engine.yaml", 3, 9, "engine: expected one of onnxruntime, libtorch, tensorrt, process, found \"tensorrtt\". Did you mean \"tensorrt\"?"],
   ["unknown-gate-mode.yaml", 7, 15, "gate.leak: expected one of fail, warn, off, found \"fial\". Did you mean \"fail\"?"],
   ["unknown-gate-strategy.yaml", 10, 5, "gate.allow.persistant: expected one of the keys persistent, teardown, scoped, per-shape, user-managed, found unknown key \"persistant\". Did you mean \"persistent\"?"],
