@@ -9,7 +9,7 @@ import { scenarioDir, tinyScenario, startCli, resultsIn, waitFor, runCli } from 
 
 describe("faults", () => {
   it("a strategy's process killed mid-run is recorded as crashed; the others complete; exit 3", async () => {
-    const dir = scenarioDir({ "s.yaml": tinyScenario("kill", "{ warmup: 5, iterations: 400000, rounds: 40, watchdogS: 60, maxDurationS: 25 }") });
+    const dir = scenarioDir({ "s.yaml": tinyScenario("kill", "{ warmup: 5, iterations: 400000, rounds: 40, watchdogS: 60, maxDurationS: 10 }") });
     const out = join(dir, "out");
     const cli = startCli(["bench", join(dir, "s.yaml"), "--out", out, "--quiet"]);
     // Wait for the first round to land on disk, then kill the teardown strategy's process.
