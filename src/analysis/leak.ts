@@ -299,7 +299,7 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
   else if (rise >= floorBytes) verdict = "plateau";
   else verdict = "flat";
 
-  const ciText = (lo: number, hi: number) => `95 % CI ${formatBytesRange(lo, hi)}/iter`;
+  const ciText = (lo: number, hi: number) => `${Math.round(100 * (1 - alpha))} % CI ${formatBytesRange(lo, hi)}/iter`;
   const base = {
     pValue: late.mk.pValue,
     growthBytes,
