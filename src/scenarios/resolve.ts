@@ -55,10 +55,15 @@ function checkGeneratedInputs(profile: Record<string, InputProfile>, arch: strin
   }
   const p = profile[GENERATED_INPUT];
   if (!p) return;
+  // The fp16 variant also takes float32 input (it casts inside the graph).
+  if (p.dtype !== "float32") {
+    c.report({ path: ["profile", "inputs", GENERATED_INPUT, "dtype"], at: ["profile", "inputs", GENERATED_INPUT], expected: `float32, the generated ${arch}'s input type`, found: p.dtype });
+  }
   for (const k of ["min", "opt", "max"] as const) {
     const s = p[k];
-    if (s.length !== 4 || s[1] !== 3) {
-      c.report({ path: ["profile", "inputs", GENERATED_INPUT, k], expected: `[batch, 3, height, width] for the generated ${arch}`, found: dimsText(s) });
+    // Five stride-2 stages: smaller images vanish before the global pool (src/models/resnet.ts).
+    if (s.length !== 4 || s[1] !== 3 || s[2]! < 32 || s[3]! < 32) {
+      c.report({ path: ["profile", "inputs", GENERATED_INPUT, k], expected: `[batch, 3, height ≥ 32, width ≥ 32] for the generated ${arch}`, found: dimsText(s) });
     }
   }
 }

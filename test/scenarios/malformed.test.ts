@@ -32,6 +32,7 @@ const CORPUS: Row[] = [
   ["fixed-shape-outside-profile.yaml", 10, 17, "profile.sequence.shapes[0].input[0]: expected a value within the profile's input[0] range 1..4, found 16."],
   ["fixed-two-shapes.yaml", 9, 13, "profile.sequence.shapes: expected a list of exactly 1 item, found a list (2 items)."],
   ["fractional-dim.yaml", 6, 41, "profile.inputs.input.opt[0]: expected an integer, found 2.5 (a number)."],
+  ["generated-model-small-image.yaml", 6, 19, "profile.inputs.input.min: expected [batch, 3, height ≥ 32, width ≥ 32] for the generated resnet18, found [1, 3, 16, 16]."],
   ["generated-model-input-name.yaml", 6, 5, "profile.inputs.images: expected the generated resnet18's one input, \"input\", found input \"images\"."],
   ["iterations-less-than-rounds.yaml", 8, 15, "run.iterations: expected at least run.rounds = 5 (every round needs an iteration), found 3."],
   ["js-engine-per-shape.yaml", 7, 14, "strategies[0]: expected a strategy the onnxruntime engine runs (persistent, teardown, scoped), found \"per-shape\". per-shape and user-managed need a native engine (libtorch or tensorrt)."],

@@ -85,7 +85,7 @@ describe("defaults", () => {
     expect(s.description).toBe("every field given");
     expect(s.model).toEqual({ kind: "generate", arch: "resnet34", seed: 7 });
     expect(s.precisions).toEqual(["fp16", "fp32"]);
-    expect(s.profile.input!.dtype).toBe("float16");
+    expect(s.profile.input!.dtype).toBe("float32");
     expect(s.baseline).toBe("teardown");
     expect(s.run).toEqual({ warmup: 4, iterations: 40, rounds: 4, maxDurationS: 60, seed: 9, watchdogS: 30 });
     expect(s.memory).toEqual({ intervalMs: 0.5, device: 1 });
