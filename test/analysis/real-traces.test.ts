@@ -10,6 +10,8 @@ interface Entry {
   expected: LeakVerdict | "not-leak";
   column?: string;
   warmupIterations?: number;
+  /** For leaks of known rate: bounds the slope must fall within, bytes/iteration. */
+  slopeBytesPerIterationRange?: [number, number];
   recordedWith: string;
   knownMisjudged?: string;
 }
@@ -36,6 +38,10 @@ describe("real traces (test/fixtures/traces/real/manifest.json)", () => {
       const a = analyzeLeak(trace, e.warmupIterations !== undefined ? { warmupIterations: e.warmupIterations } : {});
       if (e.expected === "not-leak") expect(a.verdict, a.explanation).not.toBe("leak");
       else expect(a.verdict, a.explanation).toBe(e.expected);
+      if (e.slopeBytesPerIterationRange) {
+        expect(a.slopeBytesPerIteration).toBeGreaterThanOrEqual(e.slopeBytesPerIterationRange[0]);
+        expect(a.slopeBytesPerIteration).toBeLessThanOrEqual(e.slopeBytesPerIterationRange[1]);
+      }
     });
   }
 });
