@@ -15,8 +15,8 @@ export function isDeviceSignal(signal: string): boolean {
  * with the block's last iteration and end time).
  */
 export function signalSeries(s: StrategyResult, signal: string): MemorySeries | undefined {
-  const sig = s.series.signals[signal];
-  if (!sig) return undefined;
+  const sig = s.series?.signals?.[signal];
+  if (!sig || !Array.isArray(sig.max)) return undefined;
   const n = Math.min(sig.max.length, s.series.lastIteration.length);
   const series: MemorySeries = { iteration: s.series.lastIteration.slice(0, n), value: sig.max.slice(0, n) };
   if (s.series.timeMs.length >= n) series.timeMs = s.series.timeMs.slice(0, n);
@@ -38,7 +38,7 @@ export function analyzeResults(file: ResultsFile): ResultsFile {
   for (const run of out.runs) {
     for (const s of run.strategies) {
       const leak: Record<string, LeakAnalysis> = {};
-      for (const signal of Object.keys(s.series.signals)) {
+      for (const signal of Object.keys(s.series?.signals ?? {})) {
         const series = signalSeries(s, signal);
         if (!series || series.value.length === 0) continue;
         const totalBytes = capacityFor(out, signal);

@@ -173,6 +173,32 @@ function scaleEvidence(b: Blocks, windowIters: number, floorBytes: number, alpha
   };
 }
 
+/**
+ * The series without points whose iteration, value or time is not a finite number (a
+ * results file writes null where a signal had no sample). No copy when all are finite.
+ */
+function finitePoints(series: MemorySeries): MemorySeries {
+  const { iteration, value, timeMs } = series;
+  const n = Math.min(iteration.length, value.length);
+  const ok = (i: number) =>
+    Number.isFinite(iteration[i]) && Number.isFinite(value[i]) && (timeMs === undefined || Number.isFinite(timeMs[i]));
+  let bad = 0;
+  for (let i = 0; i < n; i++) if (!ok(i)) bad++;
+  if (bad === 0) return series;
+  const it = new Float64Array(n - bad);
+  const val = new Float64Array(n - bad);
+  const tm = timeMs ? new Float64Array(n - bad) : undefined;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (!ok(i)) continue;
+    it[k] = iteration[i] as number;
+    val[k] = value[i] as number;
+    if (tm && timeMs) tm[k] = timeMs[i] as number;
+    k++;
+  }
+  return tm ? { iteration: it, value: val, timeMs: tm } : { iteration: it, value: val };
+}
+
 /** Index of the first element ≥ v in an ascending array-like. */
 function firstAtLeast(a: ArrayLike<number>, v: number): number {
   let lo = 0;
@@ -245,7 +271,7 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
   const minGrowthFraction = opts.minGrowthFraction ?? LEAK_DEFAULTS.minGrowthFraction;
   const alpha = opts.alpha ?? LEAK_DEFAULTS.alpha;
   const minPoints = opts.minPoints ?? LEAK_DEFAULTS.minPoints;
-  const { iteration, value, timeMs } = series;
+  const { iteration, value, timeMs } = finitePoints(series);
   const n = Math.min(iteration.length, value.length);
   if (n === 0) return inconclusive(0, minPoints, `no points to judge; record at least ${minPoints} iterations`);
 

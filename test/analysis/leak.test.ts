@@ -104,6 +104,16 @@ describe("analyzeLeak on bounded growth and edge cases", () => {
     expect(analyzeLeak({ iteration, value }).verdict).toBe("plateau");
   });
 
+  it("ignores points whose value is missing (null in a results file) or not finite", () => {
+    const t = synthTrace({ kind: "leak", iterations: 2_000, seed: 9, leakBytesPerIteration: 1 * MiB });
+    const value: (number | null)[] = Array.from(t.value);
+    for (let i = 0; i < value.length; i += 7) value[i] = null;
+    value[500] = NaN;
+    const a = analyzeLeak({ iteration: t.iteration, value: value as number[], timeMs: t.timeMs });
+    expect(a.verdict).toBe("leak");
+    expect(Math.abs(a.slopeBytesPerIteration / MiB - 1)).toBeLessThan(0.05);
+  });
+
   it("is inconclusive with too few points and says how many more iterations", () => {
     const a = analyzeLeak({ iteration: [0, 1, 2, 3, 4], value: [1, 2, 3, 4, 5] });
     expect(a.verdict).toBe("inconclusive");
