@@ -40,9 +40,10 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
 
-/** Seconds → "45 s", "31 min", "5.2 h", "3.1 days". */
+/** Seconds → "250 ms", "45 s", "31 min", "5.2 h", "3.1 days". */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "∞";
+  if (seconds < 1) return `${Math.max(1, Math.round(seconds * 1000))} ms`;
   if (seconds < 90) return `${Math.round(seconds)} s`;
   if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
   if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
