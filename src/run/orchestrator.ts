@@ -63,8 +63,9 @@ function makeRunId(scenarios: Scenario[]): string {
 async function materialiseModel(run: ScenarioRun, modelDir: string): Promise<{ path: string; sha256: string; generated?: string }> {
   const s = run.scenario;
   if (s.model.kind === "generate") {
-    // ONNX Runtime runs a model in the precision it is stored in; TensorRT builds fp16 from fp32.
-    const dtype = s.engine === "onnxruntime" && run.precision === "fp16" ? "float16" : "float32";
+    // ONNX Runtime runs a model in the precision it is stored in, and TensorRT 11 builds
+    // strongly typed networks only: fp16 runs get fp16 weights (TensorRT 10 takes either).
+    const dtype = run.precision === "fp16" ? "float16" : "float32";
     const m = await ensureModel({ arch: s.model.arch, seed: s.model.seed, dtype }, modelDir);
     return { path: m.path, sha256: m.sha256, generated: `${s.model.arch} seed ${s.model.seed}${dtype === "float16" ? " fp16" : ""}` };
   }
