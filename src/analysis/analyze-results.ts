@@ -12,13 +12,14 @@ export function isDeviceSignal(signal: string): boolean {
 
 /**
  * The block-maximum series of one signal of a strategy (the high-water mark per block,
- * with the block's last iteration and end time).
+ * with the block's last iteration and end time), with the block minima as `min`.
  */
 export function signalSeries(s: StrategyResult, signal: string): MemorySeries | undefined {
   const sig = s.series?.signals?.[signal];
   if (!sig || !Array.isArray(sig.max)) return undefined;
   const n = Math.min(sig.max.length, s.series.lastIteration.length);
   const series: MemorySeries = { iteration: s.series.lastIteration.slice(0, n), value: sig.max.slice(0, n) };
+  if (Array.isArray(sig.min) && sig.min.length >= n) series.min = sig.min.slice(0, n);
   if (s.series.timeMs.length >= n) series.timeMs = s.series.timeMs.slice(0, n);
   return series;
 }

@@ -178,25 +178,34 @@ function scaleEvidence(b: Blocks, windowIters: number, floorBytes: number, alpha
  * results file writes null where a signal had no sample). No copy when all are finite.
  */
 function finitePoints(series: MemorySeries): MemorySeries {
-  const { iteration, value, timeMs } = series;
+  const { iteration, value, timeMs, min } = series;
   const n = Math.min(iteration.length, value.length);
   const ok = (i: number) =>
     Number.isFinite(iteration[i]) && Number.isFinite(value[i]) && (timeMs === undefined || Number.isFinite(timeMs[i]));
   let bad = 0;
   for (let i = 0; i < n; i++) if (!ok(i)) bad++;
-  if (bad === 0) return series;
+  // A missing floor falls back to the point's value.
+  const floorAt = (i: number) => (min && Number.isFinite(min[i]) ? (min[i] as number) : (value[i] as number));
+  let floorGaps = false;
+  if (min) for (let i = 0; i < n && !floorGaps; i++) floorGaps = !Number.isFinite(min[i]);
+  if (bad === 0 && !floorGaps) return series;
   const it = new Float64Array(n - bad);
   const val = new Float64Array(n - bad);
   const tm = timeMs ? new Float64Array(n - bad) : undefined;
+  const fl = min ? new Float64Array(n - bad) : undefined;
   let k = 0;
   for (let i = 0; i < n; i++) {
     if (!ok(i)) continue;
     it[k] = iteration[i] as number;
     val[k] = value[i] as number;
     if (tm && timeMs) tm[k] = timeMs[i] as number;
+    if (fl) fl[k] = floorAt(i);
     k++;
   }
-  return tm ? { iteration: it, value: val, timeMs: tm } : { iteration: it, value: val };
+  const out: MemorySeries = { iteration: it, value: val };
+  if (tm) out.timeMs = tm;
+  if (fl) out.min = fl;
+  return out;
 }
 
 /** Index of the first element ≥ v in an ascending array-like. */
@@ -271,7 +280,8 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
   const minGrowthFraction = opts.minGrowthFraction ?? LEAK_DEFAULTS.minGrowthFraction;
   const alpha = opts.alpha ?? LEAK_DEFAULTS.alpha;
   const minPoints = opts.minPoints ?? LEAK_DEFAULTS.minPoints;
-  const { iteration, value, timeMs } = finitePoints(series);
+  const pts = finitePoints(series);
+  const { iteration, value, timeMs } = pts;
   const n = Math.min(iteration.length, value.length);
   if (n === 0) return inconclusive(0, minPoints, `no points to judge; record at least ${minPoints} iterations`);
 
@@ -286,7 +296,7 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
       `only ${windowPoints} points after warm-up (iteration ${formatCount(warmup)}); need at least ${minPoints}`);
   }
 
-  const red = blockReduce(iteration, value, maxBlocks, timeMs, start, n);
+  const red = blockReduce(iteration, value, maxBlocks, timeMs, start, n, pts.min);
   const m = red.max.length;
   const windowStart = red.firstIteration[0] as number;
   const windowEnd = red.lastIteration[m - 1] as number;

@@ -10,6 +10,12 @@ export interface MemorySeries {
   value: ArrayLike<number>;
   /** Milliseconds since start at each point, when known (for slopes per second). */
   timeMs?: ArrayLike<number>;
+  /**
+   * Optional floor of each point, bytes, when each point already summarises a block (a
+   * BlockSeries' `min` beside its `max` as `value`). Lets the detector see that a sawtooth's
+   * or a garbage-collected heap's floor stays put while its peaks rise. Default: `value`.
+   */
+  min?: ArrayLike<number>;
 }
 
 export interface LeakOptions {

@@ -114,6 +114,20 @@ describe("analyzeLeak on bounded growth and edge cases", () => {
     expect(Math.abs(a.slopeBytesPerIteration / MiB - 1)).toBeLessThan(0.05);
   });
 
+  it("uses per-block floors when given: rising peaks over a fixed floor are not a leak", () => {
+    // 800 blocks: peaks climb 256 KiB per block (a heap sizing itself), floors stay put.
+    const t = synthTrace({ kind: "leak", iterations: 800, seed: 21, leakBytesPerIteration: 256 * KiB });
+    const iteration = Float64Array.from(t.iteration, (i) => i * 100);
+    const fixedFloor = new Float64Array(800).fill(1.5 * 1024 * MiB);
+    expect(analyzeLeak({ iteration, value: t.value }).verdict).toBe("leak");
+    expect(analyzeLeak({ iteration, value: t.value, min: fixedFloor }).verdict).not.toBe("leak");
+    // Floors that rise with the peaks: still a leak.
+    const risingFloor = Float64Array.from(t.value, (v) => v - 64 * MiB);
+    const a = analyzeLeak({ iteration, value: t.value, min: risingFloor });
+    expect(a.verdict).toBe("leak");
+    expect(Math.abs(a.slopeBytesPerIteration / (2.56 * KiB) - 1)).toBeLessThan(0.1);
+  });
+
   it("is inconclusive with too few points and says how many more iterations", () => {
     const a = analyzeLeak({ iteration: [0, 1, 2, 3, 4], value: [1, 2, 3, 4, 5] });
     expect(a.verdict).toBe("inconclusive");

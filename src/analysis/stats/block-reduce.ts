@@ -31,6 +31,8 @@ export function blockReduce(
   timeMs?: ArrayLike<number>,
   start = 0,
   end = value.length,
+  /** Per-point floors (when points are blocks already); block min is taken over these. */
+  floor?: ArrayLike<number>,
 ): ReducedSeries {
   const n = Math.max(0, end - start);
   const blockSize = Math.max(1, Math.ceil(n / Math.max(1, maxBlocks)));
@@ -53,7 +55,8 @@ export function blockReduce(
     let sum = 0;
     for (let i = a; i < b; i++) {
       const v = value[i] as number;
-      if (v < lo) lo = v;
+      const f = floor ? Math.min(v, floor[i] as number) : v;
+      if (f < lo) lo = f;
       if (v > hi) hi = v;
       sum += v;
     }
