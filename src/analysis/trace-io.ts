@@ -10,6 +10,7 @@ import { open } from "node:fs/promises";
 import { InputError, type InputProblem } from "../cli/errors.js";
 import type { MemorySeries } from "./types.js";
 import { parseNumberBytes } from "./csv-number.js";
+import { didYouMean } from "../scenarios/suggest.js";
 
 export interface CsvTrace extends MemorySeries {
   iteration: Float64Array;
@@ -21,35 +22,6 @@ export interface CsvTrace extends MemorySeries {
   columns: string[];
   /** Data rows read. */
   rows: number;
-}
-
-/** Edit distance, for did-you-mean hints on column names. */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0] as number;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j] as number;
-      prev[j] = Math.min(up + 1, (prev[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length] as number;
-}
-
-/** "did you mean X?" for the closest candidate within a small distance, else undefined. */
-export function didYouMean(name: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? `Did you mean "${best}"?` : undefined;
 }
 
 class Growable {
@@ -205,38 +177,3 @@ export async function looksLikeJson(file: string): Promise<boolean> {
   }
 }
 
-/** Whether JSON.parse's complaint about a prefix only means "the text stopped early". */
-function endedEarly(prefix: string): boolean {
-  try {
-    JSON.parse(prefix);
-    return true;
-  } catch (e) {
-    const msg = (e as Error).message;
-    if (/end of (JSON )?input|Unterminated string/i.test(msg)) return true;
-    const m = /position (\d+)/.exec(msg);
-    return m !== null && Number(m[1]) >= prefix.trimEnd().length;
-  }
-}
-
-/**
- * Character offset of the first JSON syntax error in `text` (undefined when it parses).
- * Node 20 omits the position for some errors ("Unexpected token ','…"), so the offset is
- * found by bisection: the shortest prefix whose failure is not just an early end.
- */
-export function jsonErrorOffset(text: string): number | undefined {
-  try {
-    JSON.parse(text);
-    return undefined;
-  } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message);
-    if (m) return Number(m[1]);
-  }
-  let lo = 0; // prefix of length lo only ended early
-  let hi = text.length; // prefix of length hi is broken
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1;
-    if (endedEarly(text.slice(0, mid))) lo = mid;
-    else hi = mid;
-  }
-  return hi - 1;
-}

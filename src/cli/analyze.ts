@@ -17,9 +17,9 @@ import type { CommandModule } from "yargs";
 import { EXIT, InputError } from "./errors.js";
 import { analyzeLeak } from "../analysis/leak.js";
 import { capacityFor, signalSeries } from "../analysis/analyze-results.js";
-import { didYouMean, jsonErrorOffset, looksLikeJson, readCsvTrace } from "../analysis/trace-io.js";
-import { readFileSync } from "node:fs";
-import { lineCol, parseResultsJson } from "../results/read.js";
+import { looksLikeJson, readCsvTrace } from "../analysis/trace-io.js";
+import { didYouMean } from "../scenarios/suggest.js";
+import { readResultsFile } from "../results/read.js";
 import type { ResultsFile } from "../results/types.js";
 import type { LeakAnalysis, LeakOptions } from "../analysis/types.js";
 
@@ -46,24 +46,6 @@ function leakOptions(args: AnalyzeArgs, totalBytes: number | undefined): LeakOpt
   return o;
 }
 
-/** Read a results JSON, locating syntax errors by line:col even where Node's message has no position. */
-function readResults(file: string): ResultsFile {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError([{ file, expected: "a readable results JSON file", found: code === "ENOENT" ? "no such file" : `unreadable (${code ?? (e as Error).message})` }]);
-  }
-  const offset = jsonErrorOffset(text);
-  if (offset !== undefined) {
-    const { line, col } = lineCol(text, offset);
-    const near = JSON.stringify(text.slice(offset, offset + 12));
-    throw new InputError([{ file, line, col, expected: "a vramgate results JSON", found: `invalid JSON near ${near}` }]);
-  }
-  return parseResultsJson(text, file);
-}
-
 const label = (a: LeakAnalysis) => a.verdict.toUpperCase();
 
 export async function runAnalyze(args: AnalyzeArgs, out: (s: string) => void): Promise<number> {
@@ -71,7 +53,7 @@ export async function runAnalyze(args: AnalyzeArgs, out: (s: string) => void): P
   checkNumber("warmup", args.warmup, false);
   let anyLeak = false;
   if (await looksLikeJson(args.file)) {
-    const results = readResults(args.file);
+    const results = readResultsFile(args.file);
     if (args.column) {
       // Error only when no strategy has the signal; a strategy without it reports null.
       const all = new Set(results.runs.flatMap((r) => r.strategies.flatMap((s) => Object.keys(s.series?.signals ?? {}))));

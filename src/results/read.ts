@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { InputError } from "../cli/errors.js";
 import { RESULTS_SCHEMA, type ResultsFile } from "./types.js";
+import { jsonErrorOffset } from "./json-position.js";
 
 /** 1-based line and column of a character offset. */
 export function lineCol(text: string, offset: number): { line: number; col: number } {
@@ -23,11 +24,11 @@ export function parseResultsJson(text: string, file: string): ResultsFile {
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    const at = m ? lineCol(text, Number(m[1])) : undefined;
-    throw new InputError([{ file, line: at?.line, col: at?.col, expected: "a vramgate results JSON", found: `invalid JSON (${msg.replace(/^.*?: /, "")})` }]);
+  } catch {
+    const offset = jsonErrorOffset(text) ?? 0;
+    const { line, col } = lineCol(text, offset);
+    const near = JSON.stringify(text.slice(offset, offset + 12));
+    throw new InputError([{ file, line, col, expected: "a vramgate results JSON", found: `invalid JSON near ${near}` }]);
   }
   const schema = (data as { schema?: unknown } | null)?.schema;
   if (typeof data !== "object" || data === null || Array.isArray(data) || schema !== RESULTS_SCHEMA) {

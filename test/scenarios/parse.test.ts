@@ -47,7 +47,7 @@ describe("scenarios/resnet.yaml (the default scenario)", () => {
     expect(s.profile.input!.max[0]).toBe(4);
     expect(s.sequences.map((q) => q.kind)).toEqual(["random"]);
     expect(s.run.iterations % s.run.rounds).toBe(0);
-    expect(s.gate.allow).toEqual({ persistent: ["plateau"], teardown: ["plateau"] });
+    expect(s.gate.allow).toEqual({ persistent: ["plateau"], teardown: ["plateau"], scoped: ["plateau"] });
     expect(expandScenario(s).map((r) => r.key)).toEqual(["resnet18-cpu/random/fp32"]);
   });
 
