@@ -4,6 +4,7 @@
 // error mapping, and vramgate's overhead against the bare libtorch loop.
 //
 //   node native/bench/torch_smoke.mjs MODEL.pt --bare build-bench/bare_torch_loop [--out smoke.json]
+//        [--calls 400] [--overhead-rounds 5] [--overhead-calls 300]
 //
 // Each check runs in its own child process (as vramgate runs each strategy), so one
 // strategy's cached blocks never colour another's figures. Prints one JSON line per check
@@ -198,6 +199,9 @@ function parent(argv) {
   }
   const bare = opt("--bare", "build-bench/bare_torch_loop");
   const calls = Number(opt("--calls", "400"));
+  // The H100 run used 5 × 300; host noise there was ±25 %, so a conclusive ratio needs more.
+  const overheadRounds = Number(opt("--overhead-rounds", "5"));
+  const overheadCalls = Number(opt("--overhead-calls", "300"));
   const base = { model, maxBatch: 32 };
   const random = { ...base, sequence: "random" };
   const fixed16 = { ...base, sequence: "fixed", batch: 16 };
@@ -214,7 +218,7 @@ function parent(argv) {
     { ...fixed16, kind: "strategy", name: "scoped/leak4MiB", strategy: "scoped", calls: 200, faults: { leakBytesPerIteration: 4 * MiB } },
     { ...fixed16, kind: "strategy", name: "persistent/retain10", strategy: "persistent", calls: 200, faults: { retainOutputsEvery: 10 } },
     { ...base, kind: "errors", name: "errors" },
-    { ...base, kind: "overhead", name: "overhead/batch16", batch: 16, calls: 300, rounds: 5, bare },
+    { ...base, kind: "overhead", name: "overhead/batch16", batch: 16, calls: overheadCalls, rounds: overheadRounds, bare },
   ];
   const results = [];
   for (const spec of checks) {
