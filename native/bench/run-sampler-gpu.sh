@@ -13,7 +13,9 @@ echo "== machine"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
 nproc; uname -r; cmake --version | head -1; g++ --version | head -1; nvcc --version | tail -2
 echo "== nvml.h process-info layout (the addon declares its own structs)"
-grep -n -B2 -A14 "typedef struct nvmlProcessInfo_st" "${CUDA_HOME:-/usr/local/cuda}/include/nvml.h" | grep -v '^\S*-\s*\*' | head -30
+for h in $(find / -xdev -name nvml.h 2>/dev/null | head -3); do
+  echo "$h"; grep -n -A12 "typedef struct nvmlProcessInfo_st" "$h" | grep -v '//' | head -12
+done
 echo "== build addon"
 t0=$(date +%s)
 VRAMGATE_CMAKE_ARGS="-DVRAMGATE_DISABLE_TORCH=ON -DVRAMGATE_DISABLE_TENSORRT=ON" npm run build:native || exit 3
@@ -30,5 +32,15 @@ fi
 node -e 'console.log(JSON.stringify(require("./build/Release/vramgate.node").probe(), null, 2))' > "$OUT/probe.json"
 cat "$OUT/probe.json"
 echo "== bench:sampler"
-node dist/bench/sampler.js --gpu-loop /tmp/gpu_loop --out "$OUT/sampler.json" "$@"
+node dist/bench/sampler.js --gpu-loop /tmp/gpu_loop --out "$OUT/${SAMPLER_JSON:-sampler.json}" "$@"
 echo "exit $?"
+if [ "${FULL_BUILD:-0}" = 1 ]; then
+  # The whole addon with every engine whose SDK is here (libtorch via Torch_DIR from
+  # bootstrap.sh), in its own folder: shows the engine .cmake contract end to end.
+  echo "== full addon build (engines included)"
+  t0=$(date +%s)
+  env -u npm_config_nodedir node node_modules/cmake-js/bin/cmake-js compile --out build-full 2>&1 | grep -E "vramgate engines|libtorch|TensorRT|error|warning: unused|Linking|FAILED" | head -40
+  echo "full build: $(( $(date +%s) - t0 )) s"
+  node -e 'const p=require("./build-full/Release/vramgate.node").probe(); console.log(JSON.stringify({engines:p.engines,nvml:p.nvml.found,gpus:p.gpus.length}))' > "$OUT/probe-full.json" 2>&1
+  cat "$OUT/probe-full.json"
+fi
