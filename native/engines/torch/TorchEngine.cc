@@ -117,7 +117,7 @@ class TorchContext final : public Context {
     shapeKey_ = ShapeKey(*opts.shape);
     Translate("creating the context for " + shapeKey_, [&] {
       std::vector<c10::IValue> inputs = ViewsFor(buffers_, *opts.shape, engine_);
-      if (engine_.cudaGraphs()) Capture(inputs, *opts.shape);
+      if (engine_.cudaGraphs()) Capture(inputs);
     });
   }
 
@@ -138,7 +138,7 @@ class TorchContext final : public Context {
         std::vector<c10::IValue> inputs = ViewsFor(shared_ ? engine_.sharedBuffers() : buffers_, shape, engine_);
         cudaStream_t stream = c10::cuda::getCurrentCUDAStream(engine_.device().index()).stream();
         CheckCuda(cudaEventRecord(engine_.startEvent(), stream), "cudaEventRecord");
-        outputs_ = engine_.Forward(inputs, shape);
+        outputs_ = engine_.Forward(inputs);
         CheckCuda(cudaEventRecord(engine_.endEvent(), stream), "cudaEventRecord");
       }
       CheckCuda(cudaEventSynchronize(engine_.endEvent()), "synchronizing the inference");
@@ -152,17 +152,17 @@ class TorchContext final : public Context {
  private:
   // Captures one forward on a side stream; replays reuse the same input and output
   // tensors, whose memory lives in the graph's private pool until the context dies.
-  void Capture(std::vector<c10::IValue>& inputs, const ShapeMap& shape) {
+  void Capture(std::vector<c10::IValue>& inputs) {
     const c10::DeviceIndex index = engine_.device().index();
     c10::cuda::getCurrentCUDAStream(index).synchronize();  // input fill done
     graphStream_ = c10::cuda::getStreamFromPool(/*isHighPriority=*/false, index);
     c10::cuda::CUDAStreamGuard streamGuard(*graphStream_);
-    for (int i = 0; i < kGraphWarmupRuns; ++i) outputs_ = engine_.Forward(inputs, shape);
+    for (int i = 0; i < kGraphWarmupRuns; ++i) outputs_ = engine_.Forward(inputs);
     graphStream_->synchronize();
     graph_ = std::make_unique<at::cuda::CUDAGraph>();
     // Thread-local capture mode: the sampler thread's CUDA queries must not break it.
     graph_->capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
-    outputs_ = engine_.Forward(inputs, shape);
+    outputs_ = engine_.Forward(inputs);
     graph_->capture_end();
     graphInputs_ = std::move(inputs);
   }
@@ -274,10 +274,7 @@ std::unique_ptr<Context> TorchEngine::CreateContext(const ContextOptions& opts) 
   return std::make_unique<TorchContext>(*this, opts);
 }
 
-c10::IValue TorchEngine::Forward(std::vector<c10::IValue>& inputs, const ShapeMap& shape) {
-  (void)shape;
-  return module_.forward(inputs);
-}
+c10::IValue TorchEngine::Forward(std::vector<c10::IValue>& inputs) { return module_.forward(inputs); }
 
 void TorchEngine::AfterCall(const c10::IValue& outputs) {
   ++calls_;

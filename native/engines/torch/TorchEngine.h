@@ -52,7 +52,7 @@ class TorchEngine final : public Engine {
   c10::ScalarType InputType(size_t inputIndex) const;
   bool cudaGraphs() const { return cudaGraphs_; }
   // Runs the module on the current stream; c10::Error propagates (callers translate it).
-  c10::IValue Forward(std::vector<c10::IValue>& inputs, const ShapeMap& shape);
+  c10::IValue Forward(std::vector<c10::IValue>& inputs);
   // Grow-only flat buffers shared by user-managed contexts.
   std::vector<torch::Tensor>& sharedBuffers() { return sharedBuffers_; }
   // Counts the call and applies the planted faults (leak bytes, retained outputs).
