@@ -72,8 +72,9 @@ class Engine {
   // Empty string when the strategy is supported, else why not.
   virtual std::string Unsupported(const std::string& strategy) const = 0;
   virtual std::unique_ptr<Context> CreateContext(const ContextOptions& opts) = 0;
-  // Called after a scoped context is destroyed (libtorch: empty the caching allocator).
-  virtual void AfterScopedRelease() {}
+  // Called after the strategy destroyed its contexts: after every scoped call, and at
+  // Finish() for teardown / per-shape / user-managed (libtorch: empty the caching allocator).
+  virtual void AfterRelease() {}
   // Engine-level memory figures in bytes (allocator allocated/reserved, engine/context memory).
   virtual std::map<std::string, int64_t> MemoryStats() = 0;
 };

@@ -107,7 +107,7 @@ void StrategyRunner::RunOne(const ShapeMap& shape, int64_t index,
         } count{destroyed_};
         ctx->Infer(shape, &timing);
       }
-      engine_.AfterScopedRelease();
+      engine_.AfterRelease();
       break;
     }
     case Strategy::kPerShape:
@@ -155,12 +155,14 @@ void StrategyRunner::Finish() {
         single_.reset();
         ++destroyed_;
       }
+      engine_.AfterRelease();  // e.g. libtorch: give cached blocks back, as scoped does per call
       break;
     case Strategy::kScoped:
       break;  // nothing outlives a call
     case Strategy::kPerShape:
       destroyed_ += static_cast<int64_t>(pool_.size());
       pool_.clear();
+      engine_.AfterRelease();
       break;
   }
 }

@@ -20,7 +20,7 @@
 namespace vramgate {
 
 // What one call did. Times are CLOCK_MONOTONIC and cover everything the strategy did for
-// that call (scoped: create + infer + destroy + AfterScopedRelease; persistent and
+// that call (scoped: create + infer + destroy + AfterRelease; persistent and
 // per-shape: the lazy creation on the call that needed it).
 struct Mark {
   int64_t index = 0;

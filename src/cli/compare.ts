@@ -31,7 +31,7 @@ function fraction(flag: string, v: number | undefined): number | undefined {
 /** The comparison as a plain-text table plus one line per regression and a verdict. */
 export function formatComparison(c: Comparison, color = false): string {
   const table = new Table({
-    head: ["run", "strategy", "items/s base → head", "change [95% CI]", "throughput", "peak MiB base → head", "change", "memory"],
+    head: ["run", "strategy", "calls/s base → head", "change [95% CI]", "throughput", "peak MiB base → head", "change", "memory"],
     colAligns: ["left", "left", "right", "left", "left", "right", "right", "left"],
     style: color ? { head: ["cyan"], border: ["grey"], compact: true } : { head: [], border: [], compact: true },
   });

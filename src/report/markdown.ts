@@ -138,7 +138,7 @@ function recommendationLine(run: ScenarioRunResult): string {
   let speed = "";
   if (rec.strategy === run.baseline) speed = "it is the baseline";
   else if (rec.ratio !== undefined && rec.ratioCi) speed = `${rec.ratio.toFixed(2)}× ${run.baseline} [${rec.ratioCi[0].toFixed(2)}, ${rec.ratioCi[1].toFixed(2)}]`;
-  else if (rec.itemsPerSecond !== undefined) speed = `${rate(rec.itemsPerSecond)} items/s`;
+  else if (rec.itemsPerSecond !== undefined) speed = `${rate(rec.itemsPerSecond)} calls/s`;
   const noise = rec.withinNoise.length ? ` Within noise of it: ${rec.withinNoise.map((s) => `\`${s}\``).join(", ")} (the order between them is not shown).` : "";
   return `**Recommendation: \`${rec.strategy}\`** — the fastest strategy that neither leaks nor leaves memory behind (${speed}).${noise}${excluded}`;
 }
@@ -152,7 +152,7 @@ function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: Rende
   const signals = [...new Set(run.strategies.map((s) => signalLabel(s.primarySignal)))].join(", ");
   lines.push(`${run.engine} · ${run.precision} · shapes \`${run.sequence}\` · baseline \`${run.baseline}\` · scenario \`${run.file}\` · model ${model} · memory: ${signals}`, "");
   lines.push(
-    row(["strategy", "state", "items/s", `× ${run.baseline} [95 % CI]`, "p50 / p99 ms", "peak MiB", "slope [95 % CI]", "verdict", "time to OOM", "residual MiB"]),
+    row(["strategy", "state", "calls/s", `× ${run.baseline} [95 % CI]`, "p50 / p99 ms", "peak MiB", "slope [95 % CI]", "verdict", "time to OOM", "residual MiB"]),
     "|---|---|--:|---|--:|--:|---|---|---|--:|",
   );
   for (const s of run.strategies) lines.push(strategyRow(run, s));
@@ -193,12 +193,12 @@ function comparisonSection(c: Comparison): string[] {
   const commit = c.base.gitCommit ? ` (commit \`${c.base.gitCommit.slice(0, 7)}\`)` : "";
   lines.push(`## Compared with baseline \`${c.base.runId}\`${commit}`, "");
   lines.push(
-    `Throughput: median per-round items/s, this run ÷ baseline, 95 % bootstrap interval; a regression needs the whole interval below −${(c.thresholds.maxRegression * 100).toFixed(0)} %. ` +
+    `Throughput: median per-round calls/s, this run ÷ baseline, 95 % bootstrap interval; a regression needs the whole interval below −${(c.thresholds.maxRegression * 100).toFixed(0)} %. ` +
       `Peak memory: an increase past +${(c.thresholds.maxMemoryIncrease * 100).toFixed(0)} %.`,
     "",
   );
   if (c.environmentDifferences.length) lines.push(`> Compared with --force although the environments differ: ${c.environmentDifferences.join("; ")}.`, "");
-  lines.push(row(["run", "strategy", "items/s baseline → this run", "change [95 % CI]", "throughput", "peak MiB baseline → this run", "change", "memory"]), "|---|---|--:|---|---|--:|--:|---|");
+  lines.push(row(["run", "strategy", "calls/s baseline → this run", "change [95 % CI]", "throughput", "peak MiB baseline → this run", "change", "memory"]), "|---|---|--:|---|---|--:|--:|---|");
   for (const s of c.strategies) {
     const t = s.throughput;
     const m = s.peakMemory;

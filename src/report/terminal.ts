@@ -37,7 +37,7 @@ function runTable(run: ScenarioRunResult, p: Palette): string {
   // Columns that would be empty for every strategy are left out to keep the table narrow.
   const showOom = run.strategies.some((s) => s.state === "oom" || primaryLeak(s)?.projection);
   const showResidual = run.strategies.some((s) => residualBytes(s) !== undefined);
-  const head = ["strategy", "state", "items/s", `× ${run.baseline} [95% CI]`, "p50/p99 ms", "peak MiB", "slope [95% CI]", "verdict"];
+  const head = ["strategy", "state", "calls/s", `× ${run.baseline} [95% CI]`, "p50/p99 ms", "peak MiB", "slope [95% CI]", "verdict"];
   const colAligns: Array<"left" | "right"> = ["left", "left", "right", "left", "right", "right", "left", "left"];
   if (showOom) head.push("time to OOM"), colAligns.push("left");
   if (showResidual) head.push("residual MiB"), colAligns.push("right");

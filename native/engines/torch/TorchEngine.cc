@@ -290,7 +290,7 @@ void TorchEngine::AfterCall(const c10::IValue& outputs) {
   }
 }
 
-void TorchEngine::AfterScopedRelease() { c10::cuda::CUDACachingAllocator::emptyCache(); }
+void TorchEngine::AfterRelease() { c10::cuda::CUDACachingAllocator::emptyCache(); }
 
 std::map<std::string, int64_t> TorchEngine::MemoryStats() {
   std::map<std::string, int64_t> out;

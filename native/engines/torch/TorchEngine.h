@@ -40,7 +40,7 @@ class TorchEngine final : public Engine {
   std::string Unsupported(const std::string& strategy) const override;
   std::unique_ptr<Context> CreateContext(const ContextOptions& opts) override;
   // Returns the cached blocks freed by the scoped context to the driver.
-  void AfterScopedRelease() override;
+  void AfterRelease() override;
   // torchAllocatedBytes, torchReservedBytes (caching allocator, current, this device),
   // plantedLeakBytes, retainedOutputs; cudaUsedBytes (device-wide, cudaMemGetInfo) when
   // options["memGetInfo"] is "true".
