@@ -45,9 +45,16 @@ onnxruntime: { intraOpThreads: 1 }
   const times: number[] = [];
   let done = 0;
   const t0 = Date.now();
+  // With --expose-gc, collect before each sample so the series shows what is retained,
+  // not how lazily V8 collects (the npm script passes it).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const heap: number[] = [];
   const timer = setInterval(() => {
+    gc?.();
+    const m = process.memoryUsage();
     iters.push(done);
-    rss.push(process.memoryUsage().rss);
+    rss.push(m.rss);
+    heap.push(m.heapUsed + m.external + m.arrayBuffers);
     times.push(Date.now() - t0);
   }, 200);
   const { results } = await runBench({
@@ -63,14 +70,17 @@ onnxruntime: { intraOpThreads: 1 }
   const s = results.runs[0]!.strategies[0]!;
   const seconds = (Date.now() - t0) / 1000;
   // Judge after the first 5 % of calls (module loading, JIT, buffers reaching size).
-  const leak = analyzeLeak({ iteration: iters, value: rss, timeMs: times }, { warmupIterations: Math.floor(iterations * 0.05) });
+  const warmupIterations = Math.floor(iterations * 0.05);
+  const leak = analyzeLeak({ iteration: iters, value: rss, timeMs: times }, { warmupIterations });
+  const heapLeak = analyzeLeak({ iteration: iters, value: heap, timeMs: times }, { warmupIterations });
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   console.log(`harness memory over ${s.iterations.toLocaleString("en")} calls (${s.state}) in ${seconds.toFixed(0)} s, ${(s.iterations / seconds).toFixed(0)} calls/s`);
   console.log(`  parent RSS: start ${mib(rss[0]!)}, min ${mib(Math.min(...rss))}, max ${mib(Math.max(...rss))}, end ${mib(rss.at(-1)!)} (${rss.length} samples)`);
   console.log(`  results series: ${s.series.firstIteration.length} blocks of ${s.series.blockSize} calls`);
   console.log(`  detector on the harness's RSS: ${leak.verdict} — ${leak.explanation}`);
+  console.log(`  JS heap + external after GC${gc ? "" : " (no --expose-gc: not collected first)"}: ${mib(heap[0]!)} → ${mib(heap.at(-1)!)}; detector: ${heapLeak.verdict} — ${heapLeak.explanation}`);
   rmSync(dir, { recursive: true, force: true });
-  process.exitCode = leak.verdict === "leak" ? 1 : 0;
+  process.exitCode = leak.verdict === "leak" || heapLeak.verdict === "leak" ? 1 : 0;
 }
 
 await main();
