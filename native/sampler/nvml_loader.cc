@@ -1,6 +1,8 @@
 #include "nvml_loader.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 namespace vramgate {
 
@@ -122,17 +124,49 @@ bool Nvml::MemoryInfo(nvml::Device dev, uint64_t* usedBytes, uint64_t* totalByte
 
 bool Nvml::ComputeProcesses(nvml::Device dev, std::vector<nvml::ProcessInfo>* list) {
   if (!ready_ || !dev) return false;
-  if (list->capacity() < 64) list->reserve(64);
+  // The element size of the _v3 call changed across header releases (24 bytes, or 32 with
+  // usedGpuCcProtectedMemory in some 12.x headers), and a wrong stride silently mixes up
+  // PIDs once two processes use the GPU. The buffer is sized for the larger layout and,
+  // until the driver's stride is known, pre-filled with a sentinel: the driver writes
+  // exactly n elements, so the 8 bytes after n 24-byte elements stay untouched only when
+  // its elements are 24 bytes. pid (offset 0) and usedGpuMemory (offset 8) are common.
+  constexpr size_t kMaxStride = 32;
+  constexpr unsigned char kSentinel = 0xA5;
+  thread_local std::vector<unsigned char> raw;
+  unsigned capacity = raw.empty() ? 64 : static_cast<unsigned>(raw.size() / kMaxStride);
   for (int attempt = 0; attempt < 4; ++attempt) {
-    list->resize(list->capacity());
-    unsigned n = static_cast<unsigned>(list->size());
-    nvml::Return r = procs_(dev, &n, list->data());
-    if (r == nvml::kSuccess) {
-      list->resize(n);
-      return true;
+    raw.resize(static_cast<size_t>(capacity) * kMaxStride);
+    int stride = stride_.load(std::memory_order_relaxed);
+    if (stride == 0) std::fill(raw.begin(), raw.end(), kSentinel);
+    unsigned n = capacity;
+    nvml::Return r = procs_(dev, &n, reinterpret_cast<nvml::ProcessInfo*>(raw.data()));
+    if (r == nvml::kErrorInsufficientSize) {
+      capacity = n * 2 + 16;  // processes appeared between calls
+      continue;
     }
-    if (r != nvml::kErrorInsufficientSize) return false;
-    list->reserve(static_cast<size_t>(n) * 2 + 16);  // processes appeared between calls
+    if (r != nvml::kSuccess) return false;
+    if (stride == 0 && n > 0) {
+      // n < capacity here only when the sentinel bytes exist; with n == capacity the
+      // 32-byte reading is the only one that fits, but decide on a later call instead.
+      if (n < capacity) {
+        const unsigned char* tail = raw.data() + static_cast<size_t>(n) * 24;
+        bool untouched = std::all_of(tail, tail + 8, [](unsigned char b) { return b == kSentinel; });
+        stride = untouched ? 24 : 32;
+        stride_.store(stride, std::memory_order_relaxed);
+      } else {
+        capacity *= 2;
+        continue;
+      }
+    }
+    list->resize(n);
+    for (unsigned i = 0; i < n; ++i) {
+      const unsigned char* e = raw.data() + static_cast<size_t>(i) * static_cast<size_t>(stride);
+      nvml::ProcessInfo& p = (*list)[i];
+      std::memcpy(&p.pid, e, sizeof p.pid);
+      std::memcpy(&p.usedGpuMemory, e + 8, sizeof p.usedGpuMemory);
+      p.gpuInstanceId = p.computeInstanceId = 0;
+    }
+    return true;
   }
   return false;
 }

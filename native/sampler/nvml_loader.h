@@ -2,6 +2,7 @@
 // The few structs used are declared here with NVML's documented layouts.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -27,8 +28,8 @@ struct MemoryV2 {  // nvmlMemory_v2_t
   unsigned long long total, reserved, free, used;
 };
 constexpr unsigned int kMemoryV2Version = static_cast<unsigned int>(sizeof(MemoryV2)) | (2u << 24);
-// nvmlProcessInfo_v2_t; also the element of the _v3 call in current drivers (the
-// confidential-compute field briefly added in 12.0 headers lives in nvmlProcessDetail now).
+// The fields the sampler reads from nvmlProcessInfo_t (the buffer itself is parsed with the
+// stride the driver uses: 24 bytes, or 32 where the header had usedGpuCcProtectedMemory).
 struct ProcessInfo {
   unsigned int pid;
   unsigned long long usedGpuMemory;
@@ -63,6 +64,7 @@ class Nvml {
   // Device-wide used and total bytes; false on failure.
   bool MemoryInfo(nvml::Device dev, uint64_t* usedBytes, uint64_t* totalBytes);
   // Compute processes on the device; *list is reused between calls to avoid allocation.
+  // Only pid and usedGpuMemory are filled in.
   bool ComputeProcesses(nvml::Device dev, std::vector<nvml::ProcessInfo>* list);
   std::string ErrorString(nvml::Return r);
 
@@ -72,6 +74,7 @@ class Nvml {
   LibraryLoad load_;
   bool ready_ = false;
   std::string error_;
+  std::atomic<int> stride_{0};  // bytes per process element of the driver; 0 until known
 
   nvml::Return (*init_)() = nullptr;
   nvml::Return (*count_)(unsigned*) = nullptr;

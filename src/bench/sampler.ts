@@ -163,8 +163,10 @@ function firstAtOrAfter(d: SamplerDrain, t: number): number {
 
 function analysePlant(d: SamplerDrain, events: PlantEvent[], bytes: number, intervalMs: number) {
   const rows = events.map((e, k) => {
-    // Baseline: the last sample started before cudaMalloc was called.
-    const i0 = firstAtOrAfter(d, e.allocStartNs) - 1;
+    // Baseline: the last sample started two intervals before cudaMalloc was called. A sample
+    // started just before the call can already see the allocation: its NVML read comes tens
+    // of µs after its timestamp (seen once on an H100, where it made the event look unseen).
+    const i0 = firstAtOrAfter(d, e.allocStartNs - 2 * intervalMs * 1e6) - 1;
     const base = i0 >= 0 ? d.gpuProcessBytes[i0]! : Number.NaN;
     const seen = (i: number) => d.gpuProcessBytes[i]! - base >= bytes * 0.9;
     const gone = (i: number) => d.gpuProcessBytes[i]! - base <= bytes * 0.1;
