@@ -28,7 +28,8 @@ struct Mark {
   int64_t endNs = 0;
   double gpuMs = -1;  // < 0 when the engine did not measure it
   // Engine::MemoryStats() after the call plus the runner's own figures:
-  // contextsCreated (since construction), contextsLive (now).
+  // contextsCreated (since construction), contextsLive (now). MemoryStats is called after
+  // every call (after endNs, but before the next call starts), so engines keep it cheap.
   std::map<std::string, int64_t> stats;
 };
 
