@@ -1,0 +1,27 @@
+/**
+ * Renders a vramgate markdown report (and its SVG charts) to a PNG with headless Chromium:
+ *   npx tsx scripts/screenshot-report.ts REPORT.md OUT.png [WIDTHxHEIGHT]
+ * Uses the same minimal markdown→HTML converter as the screenshot test.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { markdownToHtml } from "../test/report/helpers.js";
+
+const [md, out, size = "1200x2000"] = process.argv.slice(2);
+if (!md || !out) {
+  console.error("usage: npx tsx scripts/screenshot-report.ts REPORT.md OUT.png [WIDTHxHEIGHT]");
+  process.exit(2);
+}
+const html = join(dirname(resolve(md)), `.${Date.now()}.screenshot.html`);
+writeFileSync(html, markdownToHtml(readFileSync(md, "utf8"), "vramgate report"));
+const profile = mkdtempSync(join(tmpdir(), "vramgate-chromium-"));
+execFileSync("chromium", [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+  "--no-first-run", "--disable-sync", "--hide-scrollbars", `--user-data-dir=${profile}`,
+  `--screenshot=${resolve(out)}`, `--window-size=${size.replace("x", ",")}`, pathToFileURL(html).href,
+], { stdio: "pipe", timeout: 90_000 });
+execFileSync("rm", ["-f", html]);
+console.log(`wrote ${out}`);
