@@ -17,6 +17,8 @@
 import { InputError } from "../cli/errors.js";
 import type { Environment, ResultsFile, StrategyResult } from "../results/types.js";
 import type { StrategyName } from "../scenarios/types.js";
+import { medianOf } from "./stats/select.js";
+import { mulberry32 } from "./stats/prng.js";
 
 /** Tolerated throughput drop when none is given: 5 %. */
 export const DEFAULT_MAX_REGRESSION = 0.05;
@@ -239,33 +241,12 @@ export function bootstrapRatioOfMedians(base: readonly number[], head: readonly 
   for (let i = 0; i < resamples; i++) {
     for (let k = 0; k < bs.length; k++) bs[k] = base[Math.floor(rand() * base.length)]!;
     for (let k = 0; k < hs.length; k++) hs[k] = head[Math.floor(rand() * head.length)]!;
-    ratios[i] = sortedMedian(hs.sort()) / sortedMedian(bs.sort());
+    ratios[i] = medianOf(hs) / medianOf(bs);
   }
   ratios.sort();
   const lo = ratios[Math.floor(0.025 * (resamples - 1))]!;
   const hi = ratios[Math.ceil(0.975 * (resamples - 1))]!;
   return [lo, hi];
-}
-
-function sortedMedian(s: Float64Array): number {
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function medianOf(values: readonly number[]): number {
-  return sortedMedian(Float64Array.from(values).sort());
-}
-
-/** Small fast seeded PRNG (32-bit state); quality is ample for resampling indices. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** FNV-1a of a string: a per-(run, strategy) seed, so intervals do not depend on file order. */

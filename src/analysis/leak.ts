@@ -24,7 +24,7 @@
  */
 import { blockReduce } from "./stats/block-reduce.js";
 import { hingeFit } from "./stats/changepoint.js";
-import { mannKendall } from "./stats/mann-kendall.js";
+import { lowerBound, mannKendall } from "./stats/mann-kendall.js";
 import { medianOf } from "./stats/select.js";
 import { theilSen } from "./stats/theil-sen.js";
 import { formatBytes, formatBytesRange, formatCount, formatDuration } from "./format.js";
@@ -208,17 +208,6 @@ function finitePoints(series: MemorySeries): MemorySeries {
   return out;
 }
 
-/** Index of the first element ≥ v in an ascending array-like. */
-function firstAtLeast(a: ArrayLike<number>, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((a[mid] as number) < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** Running median of width w (odd), shrinking at the ends; damps single-block spikes. */
 function rollingMedian(y: Float64Array, w: number): Float64Array {
@@ -288,7 +277,7 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
   const first = iteration[0] as number;
   const last = iteration[n - 1] as number;
   const warmup = opts.warmupIterations ?? first + 0.1 * (last - first);
-  const start = Math.min(n, firstAtLeast(iteration, warmup));
+  const start = Math.min(n, lowerBound(iteration, warmup));
   const windowPoints = n - start;
   if (windowPoints < minPoints) {
     const perPoint = n > 1 ? (last - first) / (n - 1) : 1;

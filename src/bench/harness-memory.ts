@@ -7,7 +7,7 @@
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildTinyReluModel } from "../models/tiny.js";
+import { buildTinyReluModel, tinyScenarioYaml } from "../models/tiny.js";
 import { parseScenario } from "../scenarios/parse.js";
 import { runBench } from "../run/orchestrator.js";
 import { analyzeLeak } from "../analysis/leak.js";
@@ -21,20 +21,13 @@ async function main(): Promise<void> {
   const iterations = arg("iterations", 1_000_000);
   const dir = mkdtempSync(join(tmpdir(), "vramgate-harness-"));
   writeFileSync(join(dir, "tiny.onnx"), buildTinyReluModel());
-  const yaml = `name: harness-memory
-model: tiny.onnx
-engine: onnxruntime
-precision: fp32
-profile:
-  inputs:
-    input: { min: [1, 8], opt: [2, 8], max: [4, 8] }
-  sequence: random
-strategies: [persistent]
-baseline: persistent
-run: { warmup: 100, iterations: ${iterations}, rounds: 10, maxDurationS: 3600, watchdogS: 120 }
-memory: { intervalMs: 5 }
-onnxruntime: { intraOpThreads: 1 }
-`;
+  const yaml = tinyScenarioYaml({
+    name: "harness-memory",
+    strategies: ["persistent"],
+    baseline: "persistent",
+    run: `{ warmup: 100, iterations: ${iterations}, rounds: 10, maxDurationS: 3600, watchdogS: 120 }`,
+    intervalMs: 5,
+  });
   const file = join(dir, "harness.yaml");
   writeFileSync(file, yaml);
   const scenario = parseScenario(yaml, file);

@@ -15,3 +15,25 @@ export function buildTinyReluModel(width = 8): Uint8Array {
     ),
   );
 }
+
+/**
+ * A scenario on the tiny model (file `tiny.onnx` next to the scenario): the harness's own
+ * tests and benchmarks use it. `run` is the YAML flow mapping of the run section.
+ */
+export function tinyScenarioYaml(opts: { name: string; run: string; strategies?: string[]; baseline?: string; intervalMs?: number; extra?: string }): string {
+  const strategies = opts.strategies ?? ["persistent", "teardown", "scoped"];
+  return `name: ${opts.name}
+model: tiny.onnx
+engine: onnxruntime
+precision: fp32
+profile:
+  inputs:
+    input: { min: [1, 8], opt: [2, 8], max: [4, 8] }
+  sequence: random
+strategies: [${strategies.join(", ")}]
+baseline: ${opts.baseline ?? "scoped"}
+run: ${opts.run}
+memory: { intervalMs: ${opts.intervalMs ?? 2} }
+onnxruntime: { intraOpThreads: 1 }
+${opts.extra ?? ""}`;
+}

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { buildTinyReluModel } from "../../src/models/tiny.js";
+import { buildTinyReluModel, tinyScenarioYaml } from "../../src/models/tiny.js";
 import type { ResultsFile } from "../../src/results/types.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -47,20 +47,7 @@ export function scenarioDir(files: Record<string, string>): string {
 
 /** A scenario on the tiny model; `extra` is appended YAML (top-level keys). */
 export function tinyScenario(name: string, run: string, extra = ""): string {
-  return `name: ${name}
-model: tiny.onnx
-engine: onnxruntime
-precision: fp32
-profile:
-  inputs:
-    input: { min: [1, 8], opt: [2, 8], max: [4, 8] }
-  sequence: random
-strategies: [persistent, teardown, scoped]
-baseline: scoped
-run: ${run}
-memory: { intervalMs: 2 }
-onnxruntime: { intraOpThreads: 1 }
-${extra}`;
+  return tinyScenarioYaml({ name, run, extra });
 }
 
 export function resultsIn(dir: string): ResultsFile[] {

@@ -77,7 +77,8 @@ export function kendallS(y: ArrayLike<number>): { s: number; varS: number } {
   return { s, varS };
 }
 
-function lowerBound(a: number[], v: number): number {
+/** Index of the first element ≥ v in an ascending array-like. */
+export function lowerBound(a: ArrayLike<number>, v: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
