@@ -18,7 +18,7 @@
  *    whose slope CI stays below half the rise's). Mann–Kendall alone is never enough.
  *    The verdict is `leak` when at least two scales pass (all, when fewer are evaluated).
  * 4. Otherwise: growth that passes at one scale only, or looks ongoing at every scale but is
- *    unproven → `inconclusive`
+ *    unproven, or whose late slope CI excludes 0 and is material → `inconclusive`
  *    (with iterations needed, from CI width ∝ N^-1.5); a material rise between the first
  *    and last fifth → `plateau` (with where it stopped); else `flat`.
  */
@@ -318,9 +318,12 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
       : undefined;
   const perSecond = (bytesPerIter: number) => (secPerIter && secPerIter > 0 ? bytesPerIter / secPerIter : undefined);
 
+  // A plateau's late slope must be compatible with zero: growth whose late CI excludes 0
+  // and that would be material over the window has not been shown to stop.
+  const lateGrowth = fine.late.ts.ci[0] > 0 && fine.slope * windowIters >= floorBytes;
   let verdict: LeakVerdict;
   if (leakScale) verdict = "leak";
-  else if (growing || passing.length > 0) verdict = "inconclusive";
+  else if (growing || passing.length > 0 || lateGrowth) verdict = "inconclusive";
   else if (rise >= floorBytes) verdict = "plateau";
   else verdict = "flat";
 
@@ -399,7 +402,7 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
     const ratio = Number.isFinite(half) && slope > 0 ? half / slope : 4;
     const needed = windowIters * (Math.pow(Math.max(1, ratio), 2 / 3) - 1);
     common.moreIterationsNeeded = Math.max(Math.ceil(0.5 * windowIters), Math.ceil(needed));
-    const why = passing.length > 0 ? "but only at one time scale" : "but not significantly";
+    const why = passing.length > 0 ? "but only at one time scale" : lateGrowth ? "but not at every time scale" : "but not significantly";
     common.explanation = `inconclusive: grows ${formatBytes(slope)}/iter (${ciText(late.ts.ci[0], late.ts.ci[1])}, p = ${late.mk.pValue.toPrecision(2)}) ${why}; ~${formatCount(common.moreIterationsNeeded)} more iterations would likely decide`;
     return common;
   }
