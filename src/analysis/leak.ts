@@ -18,7 +18,8 @@
  *    whose slope CI stays below half the rise's). Mann–Kendall alone is never enough.
  *    The verdict is `leak` when at least two scales pass (all, when fewer are evaluated).
  * 4. Otherwise: growth that passes at one scale only, or looks ongoing at every scale but is
- *    unproven, or whose late slope CI excludes 0 and is material → `inconclusive`
+ *    unproven, or whose late growth is proven material (the slope CI's lower bound over
+ *    the late segment reaches the growth floor) → `inconclusive`
  *    (with iterations needed, from CI width ∝ N^-1.5); a material rise between the first
  *    and last fifth → `plateau` (with where it stopped); else `flat`.
  */
@@ -318,9 +319,10 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
       : undefined;
   const perSecond = (bytesPerIter: number) => (secPerIter && secPerIter > 0 ? bytesPerIter / secPerIter : undefined);
 
-  // A plateau's late slope must be compatible with zero: growth whose late CI excludes 0
-  // and that would be material over the window has not been shown to stop.
-  const lateGrowth = fine.late.ts.ci[0] > 0 && fine.slope * windowIters >= floorBytes;
+  // Not a plateau while the late segment's growth is proven material: even its slope CI's
+  // lower bound, over that segment, adds up to at least the growth floor.
+  const lateIters = (fine.x[fine.x.length - 1] as number) - (fine.x[fine.lateStart] as number);
+  const lateGrowth = fine.late.ts.ci[0] * lateIters >= floorBytes;
   let verdict: LeakVerdict;
   if (leakScale) verdict = "leak";
   else if (growing || passing.length > 0 || lateGrowth) verdict = "inconclusive";
