@@ -3,12 +3,12 @@
 # ResNet-50, then run through the real CLI: the ResNet-50 scenario, the planted leak, the
 # process engine's leaky and fixed PyTorch workers, and the overhead against a bare loop.
 #   source .device/bootstrap.sh && OUT=$OUT bash scripts/gpu-evidence.sh
-# Everything lands in results/examples/h100/ and comes back as $OUT/evidence.tgz (+ run.log).
+# Everything lands in $EVIDENCE_DIR (default results/examples/h100/) and comes back as $OUT/evidence.tgz (+ run.log).
 set -u
 OUT=${OUT:-/tmp/gpu-evidence}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/run.log") 2>&1
-E=results/examples/h100
+E=${EVIDENCE_DIR:-results/examples/h100}
 rm -rf "$E" && mkdir -p "$E"
 step() { echo; echo "=== $(date -u +%T) $*"; }
 bench() { # name, scenario, extra args…

@@ -395,7 +395,9 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
     while (reach < mm - 1 && (running[reach] as number) < target) reach++;
     const idx = Math.min(fit.index, reach);
     common.plateauIteration = fine.firstIteration[idx] as number;
-    common.explanation = `plateau: grew ${formatBytes(rise)} then stopped by iteration ${formatCount(common.plateauIteration)}; late slope ${formatBytes(slope)}/iter (${ciText(late.ts.ci[0], late.ts.ci[1])})`;
+    // A late CI above 0 here is growth too small to be material over the late segment.
+    const creep = late.ts.ci[0] > 0 ? `; proven late growth ${formatBytes(late.ts.ci[0] * lateIters)}, under the ${formatBytes(floorBytes)} floor` : "";
+    common.explanation = `plateau: grew ${formatBytes(rise)} then stopped by iteration ${formatCount(common.plateauIteration)}; late slope ${formatBytes(slope)}/iter (${ciText(late.ts.ci[0], late.ts.ci[1])})${creep}`;
     return common;
   }
   if (verdict === "inconclusive") {
