@@ -17,7 +17,7 @@
 import { InputError } from "../cli/errors.js";
 import type { Environment, ResultsFile, StrategyResult } from "../results/types.js";
 import type { StrategyName } from "../scenarios/types.js";
-import { medianOf } from "./stats/select.js";
+import { medianInPlace, medianOf } from "./stats/select.js";
 import { mulberry32 } from "./stats/prng.js";
 
 /** Tolerated throughput drop when none is given: 5 %. */
@@ -241,7 +241,7 @@ export function bootstrapRatioOfMedians(base: readonly number[], head: readonly 
   for (let i = 0; i < resamples; i++) {
     for (let k = 0; k < bs.length; k++) bs[k] = base[Math.floor(rand() * base.length)]!;
     for (let k = 0; k < hs.length; k++) hs[k] = head[Math.floor(rand() * head.length)]!;
-    ratios[i] = medianOf(hs) / medianOf(bs);
+    ratios[i] = medianInPlace(hs) / medianInPlace(bs);
   }
   ratios.sort();
   const lo = ratios[Math.floor(0.025 * (resamples - 1))]!;

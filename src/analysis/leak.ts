@@ -25,8 +25,8 @@
  */
 import { blockReduce } from "./stats/block-reduce.js";
 import { hingeFit } from "./stats/changepoint.js";
-import { lowerBound, mannKendall } from "./stats/mann-kendall.js";
-import { medianOf } from "./stats/select.js";
+import { mannKendall } from "./stats/mann-kendall.js";
+import { lowerBound, medianOf } from "./stats/select.js";
 import { theilSen } from "./stats/theil-sen.js";
 import { formatBytes, formatBytesRange, formatCount, formatDuration } from "./format.js";
 import type { LeakAnalysis, LeakOptions, LeakVerdict, MemorySeries } from "./types.js";
@@ -208,7 +208,6 @@ function finitePoints(series: MemorySeries): MemorySeries {
   if (fl) out.min = fl;
   return out;
 }
-
 
 /** Running median of width w (odd), shrinking at the ends; damps single-block spikes. */
 function rollingMedian(y: Float64Array, w: number): Float64Array {

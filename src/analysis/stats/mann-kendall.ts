@@ -6,6 +6,7 @@
  * autocorrelation of the detrended ranks.
  */
 import { normalQuantile, twoSidedP } from "./normal.js";
+import { lowerBound } from "./select.js";
 
 export interface MannKendallResult {
   /** Σ sign(y_j − y_i) over i < j. */
@@ -75,18 +76,6 @@ export function kendallS(y: ArrayLike<number>): { s: number; varS: number } {
   }
   const varS = (n * (n - 1) * (2 * n + 5) - tieTerm) / 18;
   return { s, varS };
-}
-
-/** Index of the first element ≥ v in an ascending array-like. */
-export function lowerBound(a: ArrayLike<number>, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((a[mid] as number) < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -34,12 +34,28 @@ export function selectInPlace(a: Float64Array, k: number, n = a.length): number 
 
 /** Median of an array (copied; the input is left untouched). NaN for an empty array. */
 export function medianOf(values: ArrayLike<number>): number {
-  const n = values.length;
+  return medianInPlace(Float64Array.from(values));
+}
+
+/** Median of `a`, rearranging it in place (no allocation: for hot loops over a reused buffer). NaN when empty. */
+export function medianInPlace(a: Float64Array): number {
+  const n = a.length;
   if (n === 0) return NaN;
-  const a = Float64Array.from(values);
   const hi = selectInPlace(a, n >> 1);
   if (n % 2 === 1) return hi;
   let lo = -Infinity;
   for (let i = 0; i < n >> 1; i++) if ((a[i] as number) > lo) lo = a[i] as number;
   return (lo + hi) / 2;
+}
+
+/** Index of the first element ≥ v in an ascending array-like. */
+export function lowerBound(a: ArrayLike<number>, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
