@@ -1,8 +1,9 @@
 /** Fill a results file's analysis: leak verdict per memory signal, throughput vs the baseline. */
 import { analyzeLeak } from "./leak.js";
 import { compareThroughput } from "./throughput.js";
-import type { LeakAnalysis, MemorySeries } from "./types.js";
-import type { ResultsFile, RoundResult, StrategyResult } from "../results/types.js";
+import { attributeShapes, shapeTax } from "./shape.js";
+import type { LeakAnalysis, MemorySeries, ShapeAttribution } from "./types.js";
+import { RESULTS_SCHEMA, type Environment, type ResultsFile, type RoundResult, type ScenarioRunResult, type StrategyResult } from "../results/types.js";
 import type { StrategyName } from "../scenarios/types.js";
 
 /** Signals measured on the device (their capacity is the GPU's), by name. */
@@ -39,15 +40,30 @@ export function analyzeResults(file: ResultsFile): ResultsFile {
   for (const run of out.runs) {
     for (const s of run.strategies) {
       const leak: Record<string, LeakAnalysis> = {};
+      const shapes: Record<string, ShapeAttribution> = {};
       for (const signal of Object.keys(s.series?.signals ?? {})) {
         const series = signalSeries(s, signal);
         if (!series || series.value.length === 0) continue;
         const totalBytes = capacityFor(out, signal);
         // The series starts after the strategy's configured warm-up; the automatic 10 %
         // warm-up still applies, for allocator growth that outlasts the configured one.
-        leak[signal] = analyzeLeak(series, totalBytes !== undefined ? { totalBytes } : {});
+        const whole = analyzeLeak(series, totalBytes !== undefined ? { totalBytes } : {});
+        leak[signal] = whole;
+        if (!s.shapeStats) continue;
+        const judged = attributeShapes(whole, s.shapeStats, signal, {
+          allowedShapes: run.allowedShapes,
+          capacityBytes: totalBytes,
+          currentBytes: lastFinite(series.value),
+          secondsPerCall: secondsPerCall(series),
+        });
+        leak[signal] = judged.leak;
+        shapes[signal] = judged.attribution;
       }
       s.analysis = { leak };
+      if (s.shapeStats) {
+        s.analysis.shapes = shapes;
+        s.analysis.tax = shapeTax(s.shapeStats, shapes[s.primarySignal]);
+      }
     }
     const rounds: Partial<Record<StrategyName, RoundResult[]>> = {};
     for (const s of run.strategies) if (s.rounds.length > 0) rounds[s.strategy] = s.rounds;
@@ -56,7 +72,31 @@ export function analyzeResults(file: ResultsFile): ResultsFile {
   return out;
 }
 
+function lastFinite(xs: ArrayLike<number>): number | undefined {
+  for (let i = xs.length - 1; i >= 0; i--) if (Number.isFinite(xs[i])) return xs[i] as number;
+  return undefined;
+}
+
+function secondsPerCall(series: MemorySeries): number | undefined {
+  const n = series.value.length;
+  const t = series.timeMs;
+  if (!t || n < 2) return undefined;
+  const calls = (series.iteration[n - 1] as number) - (series.iteration[0] as number);
+  const ms = (t[n - 1] as number) - (t[0] as number);
+  return calls > 0 && ms > 0 ? ms / 1000 / calls : undefined;
+}
+
 /** The verdict a strategy is judged by: the analysis of its primary signal (undefined before analyzeResults). */
 export function strategyVerdict(s: StrategyResult): LeakAnalysis | undefined {
   return s.analysis?.leak[s.primarySignal];
+}
+
+/**
+ * The primary verdict of one strategy as analyzeResults would give it now, for deciding
+ * mid-run whether to confirm it (the run's other strategies and throughput are ignored).
+ */
+export function judgeStrategy(environment: Environment, run: ScenarioRunResult, s: StrategyResult): string | undefined {
+  const one: ResultsFile = { schema: RESULTS_SCHEMA, runId: "", createdAt: "", state: "aborted", argv: [], environment, runs: [{ ...run, strategies: [s], throughput: undefined }] };
+  const judged = analyzeResults(one).runs[0]!.strategies[0]!;
+  return strategyVerdict(judged)?.verdict;
 }

@@ -10,6 +10,11 @@
  *   fails (warns in mode warn); `inconclusive` and `plateau` warn; `flat` passes. A verdict
  *   listed in gate.allow[strategy] passes. Another signal judged `leak` (e.g. an engine
  *   allocator figure) warns: it may be a leak hidden from the primary signal.
+ * - shape-growth (mode gate.shapeGrowth, default warn): a `shape-growth` verdict (memory grows
+ *   only at first-seen shapes) fails in mode fail, warns in warn, passes in off; it never
+ *   counts as a leak. With maxShapeGrowthMiB, the projected growth if every allowed shape is
+ *   seen (bytes new shapes brought so far + remaining shapes × the per-shape CI's upper
+ *   bound) above it fails in any mode but off.
  * - residual: the larger of the release residual and the after-exit device residual must
  *   not exceed maxResidualMiB.
  * - min-speedup: a speed-up claim needs the whole interval: passes only when the lower
@@ -123,10 +128,11 @@ function leakOutcomes(run: ScenarioRunResult, s: StrategyResult, gate: GateSpec)
     if (s.state === "completed") out.push(outcome("leak", "warn", run, s.strategy, `${s.strategy}: no leak analysis of ${s.primarySignal} in the results`));
     return out;
   }
+  if (primary.verdict === "shape-growth") return [shapeGrowthOutcome(run, s, gate, allowed.includes("shape-growth"))];
   const head = `${s.strategy}: ${s.primarySignal} ${primary.verdict}`;
   let status: GateOutcome["status"];
   let note = "";
-  if (allowed.includes(primary.verdict as "plateau" | "inconclusive" | "leak")) {
+  if (primary.verdict !== "flat" && allowed.includes(primary.verdict)) {
     status = "pass";
     note = ` (allowed for ${s.strategy})`;
   } else if (primary.verdict === "leak") {
@@ -146,6 +152,28 @@ function leakOutcomes(run: ScenarioRunResult, s: StrategyResult, gate: GateSpec)
     out.push(outcome("leak", "warn", run, s.strategy, `${s.strategy}: secondary signal ${signal} leak while ${s.primarySignal} is ${primary.verdict} — ${a.explanation}`));
   }
   return out;
+}
+
+/** Growth if every allowed shape were seen: what new shapes brought so far + remaining × per-shape CI upper bound. */
+export function projectedShapeGrowthBytes(s: StrategyResult): number | undefined {
+  const a = s.analysis?.shapes?.[s.primarySignal];
+  if (!a?.bound) return undefined;
+  return Math.max(0, a.newShapeBytes) + a.bound.remainingShapes * Math.max(0, a.bytesPerNewShapeCi[1]);
+}
+
+function shapeGrowthOutcome(run: ScenarioRunResult, s: StrategyResult, gate: GateSpec, allowed: boolean): GateOutcome {
+  const primary = s.analysis!.leak[s.primarySignal]!;
+  const bound = s.analysis?.shapes?.[s.primarySignal]?.bound;
+  const growth = projectedShapeGrowthBytes(s);
+  const head = `${s.strategy}: ${s.primarySignal} shape-growth`;
+  if (gate.shapeGrowth === "off" || allowed) return outcome("shape-growth", "pass", run, s.strategy, `${head}${allowed ? ` (allowed for ${s.strategy})` : ""} — ${primary.explanation}`);
+  if (gate.maxShapeGrowthMiB !== undefined && growth !== undefined && growth / MIB > gate.maxShapeGrowthMiB) {
+    return outcome("shape-growth", "fail", run, s.strategy, `${head}: projected growth ${(growth / MIB).toFixed(1)} MiB if every allowed shape is seen; limit ${gate.maxShapeGrowthMiB} MiB — ${primary.explanation}`);
+  }
+  const overflow = bound !== undefined && !bound.fits;
+  const status = gate.shapeGrowth === "fail" ? "fail" : "warn";
+  const note = overflow ? " (the projected bound does not fit in memory)" : gate.shapeGrowth === "warn" ? " (gate.shapeGrowth: off accepts it)" : "";
+  return outcome("shape-growth", status, run, s.strategy, `${head}${note} — ${primary.explanation}`);
 }
 
 function residualOutcome(run: ScenarioRunResult, s: StrategyResult, gate: GateSpec): GateOutcome | undefined {

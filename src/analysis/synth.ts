@@ -154,3 +154,102 @@ export function nonLeakingCorpus(iterations: number, seeds: number, firstSeed = 
           out.push({ kind, iterations, seed: seed++, noiseBytes, granularityBytes, amplitudeBytes: (64 + (seed % 8) * 64) * MiB });
   return out;
 }
+
+/** How new shapes arrive over a shaped trace. */
+export const SHAPE_ARRIVALS = ["often", "rarely", "late"] as const;
+export type ShapeArrival = (typeof SHAPE_ARRIVALS)[number];
+
+export interface ShapedSynthSpec {
+  /** often: 4 096 allowed shapes drawn uniformly (most calls new); rarely: 24 allowed shapes
+   * (all seen early); late: 24 shapes for the first 70 % of calls, then 4 096. */
+  arrival: ShapeArrival;
+  /** Calls drawn from the arrival pattern. */
+  calls: number;
+  /** Calls appended that replay shapes already seen (the confirmation experiment). */
+  replayCalls: number;
+  seed: number;
+  /** Memory each first-seen shape adds (plan caches, kernels), bytes (default 256 KiB). */
+  bytesPerShape?: number;
+  /** A grow-only buffer sized for the largest shape so far, bytes at the largest (default 64 MiB; 0 = none). */
+  maxShapeBufferBytes?: number;
+  /** Leak on top, bytes per call at any shape (default 0). */
+  leakBytesPerCall?: number;
+  /** Share of new-shape growth that lands one call late (default 0.3). */
+  lateShare?: number;
+  noiseBytes?: number;
+  granularityBytes?: number;
+}
+
+export interface ShapedSynthTrace {
+  spec: ShapedSynthSpec;
+  iteration: Float64Array;
+  value: Float64Array;
+  timeMs: Float64Array;
+  latencyMs: Float64Array;
+  shapeIds: Int32Array;
+  shapeNames: string[];
+  leaking: boolean;
+}
+
+/**
+ * A trace whose memory grows when a shape is fed for the first time (per-shape caches and a
+ * buffer sized for the largest shape so far), with allocator granularity, autocorrelated
+ * noise, growth that sometimes lands one call late, an optional leak on every call, and a
+ * replay tail of seen shapes. First-seen-shape calls are ~30× slower (plan building).
+ */
+export function synthShapedTrace(spec: ShapedSynthSpec): ShapedSynthTrace {
+  const rng = mulberry32(spec.seed);
+  const n = spec.calls + spec.replayCalls;
+  const perShape = spec.bytesPerShape ?? 256 * KiB;
+  const bufferMax = spec.maxShapeBufferBytes ?? 64 * MiB;
+  const leak = spec.leakBytesPerCall ?? 0;
+  const lateShare = spec.lateShare ?? 0.3;
+  const sigma = spec.noiseBytes ?? 0.5 * MiB;
+  const gran = spec.granularityBytes ?? 2 * MiB;
+  const rho = 0.8;
+  const innovation = sigma * Math.sqrt(1 - rho * rho);
+  const base = 1.5 * 1024 * MiB;
+  const many = 4096;
+  const few = 24;
+  const iteration = new Float64Array(n);
+  const value = new Float64Array(n);
+  const timeMs = new Float64Array(n);
+  const latencyMs = new Float64Array(n);
+  const shapeIds = new Int32Array(n);
+  const seen = new Set<number>();
+  const fed: number[] = [];
+  let caches = 0;
+  let pendingLate = 0;
+  let largest = 0;
+  let noise = sigma * normalDeviate(rng);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    let shape: number;
+    if (i >= spec.calls) shape = fed[Math.floor(rng() * fed.length)] as number;
+    else {
+      const pool = spec.arrival === "often" || (spec.arrival === "late" && i >= 0.7 * spec.calls) ? many : few;
+      shape = Math.floor(rng() * pool);
+    }
+    fed.push(shape);
+    const isNew = !seen.has(shape);
+    caches += pendingLate;
+    pendingLate = 0;
+    if (isNew) {
+      seen.add(shape);
+      if (rng() < lateShare) pendingLate = perShape;
+      else caches += perShape;
+      largest = Math.max(largest, (shape % 64) + 1);
+    }
+    noise = rho * noise + innovation * normalDeviate(rng);
+    const live = base + caches + (bufferMax * largest) / 64 + leak * i + noise;
+    iteration[i] = i;
+    value[i] = gran > 0 ? Math.ceil(live / gran) * gran : live;
+    shapeIds[i] = shape;
+    const lat = (isNew ? 60 : 2) * (0.8 + 0.4 * rng());
+    latencyMs[i] = lat;
+    t += lat;
+    timeMs[i] = t;
+  }
+  const shapeNames = Array.from({ length: many }, (_, k) => `input_ids:${1 + (k % 16)}x${8 * (1 + (k >> 4))}`);
+  return { spec, iteration, value, timeMs, latencyMs, shapeIds, shapeNames, leaking: leak > 0 };
+}

@@ -7,6 +7,7 @@
  * Bad input raises InputError with file:line:col.
  */
 import { open } from "node:fs/promises";
+import { LIMITS, limitValue, openInputFile } from "../results/read-limited.js";
 import { InputError, type InputProblem } from "../cli/errors.js";
 import type { MemorySeries } from "./types.js";
 import { parseNumberBytes } from "./csv-number.js";
@@ -22,6 +23,11 @@ export interface CsvTrace extends MemorySeries {
   columns: string[];
   /** Data rows read. */
   rows: number;
+  /** With a `shape` column (any string key per row): each row's shape as an index into `shapeNames`. */
+  shapeIds?: Int32Array;
+  shapeNames?: string[];
+  /** With a `latency_ms` column: each row's call latency. */
+  latencyMs?: Float64Array;
 }
 
 class Growable {
@@ -54,18 +60,16 @@ const MAX_PROBLEMS = 5;
  * Columns (`col`) in problems count bytes, i.e. characters for ASCII files.
  */
 export async function readCsvTrace(file: string, opts: { column?: string } = {}): Promise<CsvTrace> {
-  let fh;
-  try {
-    fh = await open(file, "r");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError([{ file, expected: "a readable CSV trace", found: code === "ENOENT" ? "no such file" : `unreadable (${code ?? (e as Error).message})` }]);
-  }
+  // A regular file within VRAMGATE_MAX_TRACE_MIB, its lines within VRAMGATE_MAX_LINE_KIB and VRAMGATE_MAX_TRACE_LINES (read-limited.ts).
+  const fh = await openInputFile(file, { what: "a readable CSV trace", limit: LIMITS.trace, maxLines: limitValue(LIMITS.traceLines), linesLimit: LIMITS.traceLines });
   const column = opts.column ?? "used_bytes";
   const problems: InputProblem[] = [];
   let columns: string[] | undefined;
-  let iterIdx = -1, valueIdx = -1, timeIdx = -1;
-  const it = new Growable(), val = new Growable(), tm = new Growable();
+  let iterIdx = -1, valueIdx = -1, timeIdx = -1, shapeIdx = -1, latIdx = -1;
+  const it = new Growable(), val = new Growable(), tm = new Growable(), shp = new Growable(), lat = new Growable();
+  // Shapes are interned: one string per distinct shape, an index per row.
+  const shapeIndex = new Map<string, number>();
+  const shapeNames: string[] = [];
   let lineNo = 0;
   let lastIter = -Infinity;
 
@@ -74,6 +78,8 @@ export async function readCsvTrace(file: string, opts: { column?: string } = {})
     iterIdx = columns.indexOf("iteration");
     valueIdx = columns.indexOf(column);
     timeIdx = columns.indexOf("time_ms");
+    shapeIdx = columns.indexOf("shape");
+    latIdx = columns.indexOf("latency_ms");
     if (iterIdx < 0) problems.push({ file, line: lineNo, col: 1, expected: "a CSV header with an `iteration` column (e.g. iteration,used_bytes,time_ms)", found: `columns ${columns.join(", ")}` });
     if (valueIdx < 0) {
       const candidates = byteColumns(columns);
@@ -95,8 +101,8 @@ export async function readCsvTrace(file: string, opts: { column?: string } = {})
 
   // Hot path: one pass over the bytes, parsing only the cells needed (no strings, no closures).
   const row = (buf: Buffer, s: number, e: number): void => {
-    const last = Math.max(iterIdx, valueIdx, timeIdx);
-    let i = NaN, v = NaN, t = 0;
+    const last = Math.max(iterIdx, valueIdx, timeIdx, shapeIdx, latIdx);
+    let i = NaN, v = NaN, t = 0, sh = -1, l = NaN;
     let iterCol = 1;
     let k = 0;
     let a = s;
@@ -112,6 +118,17 @@ export async function readCsvTrace(file: string, opts: { column?: string } = {})
       } else if (k === timeIdx) {
         t = parseNumberBytes(buf, a, p);
         if (Number.isNaN(t)) bad(buf, s, a, p, "time_ms");
+      } else if (k === shapeIdx) {
+        const key = buf.toString("utf8", a, p).trim();
+        sh = shapeIndex.get(key) ?? -1;
+        if (sh < 0) {
+          sh = shapeNames.length;
+          shapeIndex.set(key, sh);
+          shapeNames.push(key);
+        }
+      } else if (k === latIdx) {
+        // A missing latency is not an error: the tax simply leaves that call out.
+        l = a === p ? NaN : parseNumberBytes(buf, a, p);
       }
       k++;
       a = p + 1;
@@ -124,6 +141,8 @@ export async function readCsvTrace(file: string, opts: { column?: string } = {})
     it.push(i);
     val.push(v);
     if (timeIdx >= 0) tm.push(t);
+    if (shapeIdx >= 0) shp.push(sh);
+    if (latIdx >= 0) lat.push(l);
   };
 
   const line = (buf: Buffer, s: number, e: number): void => {
@@ -157,6 +176,11 @@ export async function readCsvTrace(file: string, opts: { column?: string } = {})
   if (it.length === 0) throw new InputError([{ file, line: lineNo + 1, col: 1, expected: "at least one data row after the header", found: "none" }]);
   const out: CsvTrace = { iteration: it.done(), value: val.done(), column, columns, rows: it.length };
   if (timeIdx >= 0) out.timeMs = tm.done();
+  if (shapeIdx >= 0) {
+    out.shapeIds = Int32Array.from(shp.done());
+    out.shapeNames = shapeNames;
+  }
+  if (latIdx >= 0) out.latencyMs = lat.done();
   return out;
 }
 

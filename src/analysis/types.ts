@@ -1,6 +1,11 @@
 import type { StrategyName } from "../scenarios/types.js";
 
-export type LeakVerdict = "leak" | "plateau" | "flat" | "inconclusive";
+/**
+ * `shape-growth`: memory grows only when a call arrives at a shape not fed before (plan
+ * caches, kernels loaded on first use, larger buffers) and stays flat on shapes seen
+ * before; bounded by the shapes the profile allows.
+ */
+export type LeakVerdict = "leak" | "shape-growth" | "plateau" | "flat" | "inconclusive";
 
 /** A memory series to judge: one value per point, in iteration order. */
 export interface MemorySeries {
@@ -71,11 +76,70 @@ export interface ThroughputComparison {
 }
 
 export interface GateOutcome {
-  gate: "leak" | "residual" | "min-speedup" | "max-slowdown" | "max-peak" | "regression" | "memory-increase" | "run";
+  gate: "leak" | "shape-growth" | "residual" | "min-speedup" | "max-slowdown" | "max-peak" | "regression" | "memory-increase" | "run";
   status: "pass" | "fail" | "warn";
   /** Scenario run key and strategy concerned, when one. */
   run?: string;
   strategy?: StrategyName;
   /** One line: what was measured vs the threshold. */
   message: string;
+}
+
+/** Why a signal's verdict is what it is, once growth is attributed to shapes. */
+export type ShapeReason =
+  /** No measured call was at a new shape: the whole series decides. */
+  | "no-new-shapes"
+  /** Memory keeps growing on calls at shapes already seen: a leak (on top of any shape growth). */
+  | "repeat-growth"
+  /** Growth only at first-seen shapes; repeats flat. */
+  | "new-shapes-only"
+  /** Growth at new shapes, but repeats are not yet proven flat. */
+  | "repeats-undecided"
+  /** The whole series' verdict stands (it did not grow, or growth is not tied to new shapes). */
+  | "whole-series";
+
+/** Growth attributed to first-seen vs repeated shapes, for one memory signal. */
+export interface ShapeAttribution {
+  reason: ShapeReason;
+  /** Verdict of the whole series, before attribution. */
+  wholeVerdict: LeakVerdict;
+  distinctShapes: number;
+  newShapeCalls: number;
+  repeatCalls: number;
+  /** Shapes the run's sequence can produce (exact: false → a lower bound). */
+  allowedShapes?: { count: number; exact: boolean };
+  /** Bytes owned by new-shape events in all. */
+  newShapeBytes: number;
+  /** Mean bytes per new shape and its 95 % bootstrap CI (events kept in the results). */
+  bytesPerNewShape: number;
+  bytesPerNewShapeCi: [number, number];
+  /** Verdict of the memory with new-shape steps removed (x: repeat-call ordinal). */
+  repeat?: LeakAnalysis;
+  /** Projected memory if every allowed shape is seen. */
+  bound?: {
+    remainingShapes: number;
+    /** Current level + remaining × bytes per new shape (CI from the per-shape CI). */
+    projectedBytes: number;
+    projectedCi: [number, number];
+    /** Capacity of the signal's memory (device or host), bytes. */
+    capacityBytes: number;
+    /** The CI's upper bound fits in the capacity. */
+    fits: boolean;
+    /** New shapes until out of memory at the mean rate (when growth per shape > 0). */
+    shapesToOom?: number;
+  };
+}
+
+/** What dynamic shapes cost one strategy: first-seen-shape calls vs repeat calls. */
+export interface ShapeTax {
+  newShapeCalls: number;
+  repeatCalls: number;
+  newShapeLatencyMs?: { p50: number; p99: number; samples: number };
+  repeatLatencyMs?: { p50: number; p99: number; samples: number };
+  /** median(new-shape latency) ÷ median(repeat latency), 95 % bootstrap CI. */
+  latencyRatio?: number;
+  latencyRatioCi?: [number, number];
+  /** Primary signal's bytes per new shape, with CI. */
+  bytesPerNewShape?: number;
+  bytesPerNewShapeCi?: [number, number];
 }

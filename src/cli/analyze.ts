@@ -13,13 +13,17 @@
  * Infinite CI ends (too few points) print as null. Exit 0, or 1 with --fail-on-leak when
  * any verdict is `leak`; bad input exits 2.
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { EXIT, InputError } from "./errors.js";
+import { numberFlag } from "./flags.js";
 import { analyzeLeak } from "../analysis/leak.js";
+import { attributeShapes, shapeStatsOfTrace, shapeTax } from "../analysis/shape.js";
 import { capacityFor, signalSeries } from "../analysis/analyze-results.js";
 import { looksLikeJson, readCsvTrace } from "../analysis/trace-io.js";
 import { didYouMean } from "../scenarios/suggest.js";
 import { readResultsFile } from "../results/read.js";
+import { checkInputFile } from "../results/read-limited.js";
 import type { ResultsFile } from "../results/types.js";
 import type { LeakAnalysis, LeakOptions } from "../analysis/types.js";
 
@@ -32,10 +36,9 @@ interface AnalyzeArgs {
   failOnLeak: boolean;
 }
 
-function checkNumber(name: string, v: number | undefined, integer: boolean): void {
-  if (v === undefined) return;
-  if (!Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v)))
-    throw new InputError(`analyze: expected --${name} to be a non-negative ${integer ? "integer" : "number"}, found ${String(v)}`);
+/** The flag as the user typed it when it is not a number ("abc", not NaN) is in the message. */
+function checkNumber(name: string, v: unknown, integer: boolean): void {
+  numberFlag(name, v, { integer, min: 0, what: `a non-negative ${integer ? "integer" : "number"}` });
 }
 
 function leakOptions(args: AnalyzeArgs, totalBytes: number | undefined): LeakOptions {
@@ -48,12 +51,39 @@ function leakOptions(args: AnalyzeArgs, totalBytes: number | undefined): LeakOpt
 
 const label = (a: LeakAnalysis) => a.verdict.toUpperCase();
 
+/**
+ * A trace that fails to parse and whose header is split by tabs or semicolons, not commas,
+ * gets told so: the message alone ("found columns iteration<TAB>used_bytes") hides why.
+ */
+function withSeparatorHint(e: unknown, file: string): unknown {
+  if (!(e instanceof InputError)) return e;
+  let head = "";
+  try {
+    const fd = openSync(file, "r");
+    try {
+      const buf = Buffer.alloc(4096);
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString("utf8").split(/\r?\n/)[0] ?? "";
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return e;
+  }
+  if (head.includes(",")) return e;
+  const sep = head.includes("\t") ? { name: "tab", fix: "tr '\\t' ','" } : head.includes(";") ? { name: "semicolon", fix: "tr ';' ','" } : undefined;
+  if (!sep) return e;
+  return new InputError(`${e.message}\nThe header is ${sep.name}-separated; vramgate reads comma-separated traces. Convert it, e.g. \`${sep.fix} < ${file} > trace.csv\`.`);
+}
+
 export async function runAnalyze(args: AnalyzeArgs, out: (s: string) => void): Promise<number> {
   checkNumber("total-bytes", args.totalBytes, false);
   checkNumber("warmup", args.warmup, false);
   let anyLeak = false;
+  // A folder, pipe or device is refused before anything opens it (a FIFO would block, /dev/zero never ends).
+  checkInputFile(args.file, { what: /\.json$/i.test(args.file) ? "a vramgate results JSON" : "a readable CSV trace", maxBytes: Number.POSITIVE_INFINITY });
   if (await looksLikeJson(args.file)) {
-    const results = readResultsFile(args.file);
+    // Lenient: results-like JSON from anywhere needs runs, strategies and series, not run metadata.
+    const results = readResultsFile(args.file, { lenient: true });
     if (args.column) {
       // Error only when no strategy has the signal; a strategy without it reports null.
       const all = new Set(results.runs.flatMap((r) => r.strategies.flatMap((s) => Object.keys(s.series?.signals ?? {}))));
@@ -68,7 +98,12 @@ export async function runAnalyze(args: AnalyzeArgs, out: (s: string) => void): P
       strategies: run.strategies.map((s) => {
         const signal = args.column ?? s.primarySignal;
         const series = signalSeries(s, signal);
-        const analysis = series && series.value.length > 0 ? analyzeLeak(series, leakOptions(args, capacityFor(results, signal))) : null;
+        const capacity = capacityFor(results, signal);
+        let analysis = series && series.value.length > 0 ? analyzeLeak(series, leakOptions(args, capacity)) : null;
+        // Results with shape attribution are judged the same way the run judged them.
+        if (analysis && series && s.shapeStats) {
+          analysis = attributeShapes(analysis, s.shapeStats, signal, { allowedShapes: run.allowedShapes, capacityBytes: args.totalBytes ?? capacity, currentBytes: series.value[series.value.length - 1] as number }).leak;
+        }
         if (analysis?.verdict === "leak") anyLeak = true;
         return { strategy: s.strategy, state: s.state, signal, analysis };
       }),
@@ -82,11 +117,22 @@ export async function runAnalyze(args: AnalyzeArgs, out: (s: string) => void): P
       }
     }
   } else {
-    const trace = await readCsvTrace(args.file, args.column !== undefined ? { column: args.column } : {});
-    const analysis = analyzeLeak(trace, leakOptions(args, undefined));
+    const trace = await readCsvTrace(args.file, args.column !== undefined ? { column: args.column } : {}).catch((e: unknown) => {
+      throw withSeparatorHint(e, args.file);
+    });
+    let analysis = analyzeLeak(trace, leakOptions(args, undefined));
+    let shapes: object | undefined;
+    if (trace.shapeIds && trace.shapeNames) {
+      // A shape column: attribute growth to first-seen vs repeated shapes, as a run does.
+      const stats = shapeStatsOfTrace({ ...trace, shapeIds: trace.shapeIds, shapeNames: trace.shapeNames }, trace.column, args.warmup);
+      const last = trace.value[trace.value.length - 1];
+      const judged = attributeShapes(analysis, stats, trace.column, { ...(args.totalBytes !== undefined ? { capacityBytes: args.totalBytes } : {}), ...(last !== undefined ? { currentBytes: last } : {}) });
+      analysis = judged.leak;
+      shapes = { ...judged.attribution, tax: shapeTax(stats, judged.attribution) };
+    }
     anyLeak = analysis.verdict === "leak";
-    if (args.json) out(JSON.stringify({ file: args.file, kind: "trace", column: trace.column, rows: trace.rows, ...analysis }, null, 2));
-    else out(`${args.file} (${trace.column}, ${trace.rows.toLocaleString("en-US")} rows): ${label(analysis)} — ${analysis.explanation}`);
+    if (args.json) out(JSON.stringify({ file: args.file, kind: "trace", column: trace.column, rows: trace.rows, ...analysis, ...(shapes ? { shapes } : {}) }, null, 2));
+    else out(`${args.file} (${trace.column}, ${trace.rows.toLocaleString("en-US")} rows${trace.shapeNames ? `, ${trace.shapeNames.length.toLocaleString("en-US")} shapes` : ""}): ${label(analysis)} — ${analysis.explanation}`);
   }
   return anyLeak && args.failOnLeak ? EXIT.gateFailed : EXIT.ok;
 }
@@ -99,8 +145,8 @@ export const command: CommandModule<object, any> = {
       .positional("file", { describe: "CSV trace or vramgate results JSON", type: "string", demandOption: true })
       .option("column", { describe: "byte column (CSV) or signal (results JSON) to judge", type: "string" })
       .option("json", { describe: "print one JSON object", type: "boolean", default: false })
-      .option("total-bytes", { describe: "memory capacity for the out-of-memory projection, bytes", type: "number" })
-      .option("warmup", { describe: "iterations below this are warm-up (default: first 10 %)", type: "number" })
+      .option("total-bytes", { describe: "memory capacity for the out-of-memory projection, bytes", requiresArg: true })
+      .option("warmup", { describe: "iterations below this are warm-up (default: first 10 %)", requiresArg: true })
       .option("fail-on-leak", { describe: "exit 1 when any verdict is leak", type: "boolean", default: false }),
   handler: async (raw) => {
     const a = raw as unknown as { file: string; column?: string; json: boolean; totalBytes?: number; warmup?: number; failOnLeak: boolean };

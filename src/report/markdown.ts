@@ -12,6 +12,7 @@ import type { Environment, ResultsFile, ScenarioRunResult, StrategyResult } from
 import { MIB, count, medianRate, mib, percentChange, primaryLeak, rate, ratioWithCi, residualBytes, sentence, sig3, slope, timeToOom } from "./format.js";
 import { recommend } from "./recommend.js";
 import { overlayChart, signalLabel, strategyChart } from "./svg.js";
+import { TAX_HEAD, comparisonCell, confirmationSentence, hasShapeGrowthData, sequenceComparisons, shapeAdvice, shapeSentence, taxRows } from "./shapes.js";
 
 export interface MarkdownOptions {
   /** Folder of the chart files as linked from the markdown (relative to the .md). */
@@ -131,6 +132,46 @@ function explanationLines(s: StrategyResult): string[] {
   return lines;
 }
 
+/** The dynamic-shape tax, where growth came from, and how replay confirmed the verdicts. */
+function shapeSection(run: ScenarioRunResult): string[] {
+  const lines: string[] = [];
+  const rows = taxRows(run);
+  const confirmations = run.strategies.map((s) => [s, confirmationSentence(s)] as const).filter(([, t]) => t !== undefined);
+  if (!rows.length && !confirmations.length) return lines;
+  lines.push("### Dynamic shapes", "");
+  if (rows.length && hasShapeGrowthData(run)) {
+    lines.push("Calls at a shape fed for the first time vs calls at a shape seen before (memory from the primary signal; latency per call).", "");
+    lines.push(row(TAX_HEAD), "|---|--:|--:|--:|---|---|---|");
+    for (const r of rows) lines.push(row([`**${r.strategy}**`, r.newCalls, r.newLatency, r.repeatLatency, r.slower, r.perShape, r.repeats]));
+    lines.push("");
+    for (const s of run.strategies) {
+      const t = shapeSentence(run, s);
+      if (t) lines.push(`- **${s.strategy}**: ${sentence(t)}`);
+    }
+    lines.push("");
+  }
+  if (confirmations.length) {
+    for (const [s, t] of confirmations) lines.push(`- **${s.strategy}** confirmation: ${sentence(t!)}`);
+    lines.push("");
+  }
+  const advice = shapeAdvice(run);
+  if (advice) lines.push(advice, "");
+  return lines;
+}
+
+/** Runs of one scenario that differ only in their shape sequence (e.g. raw vs bucketed), side by side. */
+function sequenceSection(results: ResultsFile): string[] {
+  const lines: string[] = [];
+  for (const c of sequenceComparisons(results)) {
+    lines.push(`## Shape sequences compared: ${c.scenario} · ${c.precision}`, "");
+    lines.push("Median calls/s over rounds and peak memory per sequence; each sequence is a separate run (not interleaved with the others), so ratios carry the drift between runs.", "");
+    lines.push(row(["strategy", ...c.sequences.map((q) => `\`${q}\``)]), `|---|${c.sequences.map(() => "---").join("|")}|`);
+    for (const r of c.rows) lines.push(row([`**${r.strategy}**`, ...r.cells.map((cell, i) => comparisonCell(cell, r.cells[0]!, i === 0))]));
+    lines.push("");
+  }
+  return lines;
+}
+
 function recommendationLine(run: ScenarioRunResult): string {
   const rec = recommend(run);
   const excluded = rec.excluded.length ? ` Excluded: ${rec.excluded.map((e) => `\`${e.strategy}\` (${e.reason})`).join(", ")}.` : "";
@@ -159,6 +200,7 @@ function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: Rende
   lines.push("");
   const expl = run.strategies.flatMap(explanationLines);
   if (expl.length) lines.push(...expl, "");
+  lines.push(...shapeSection(run));
   lines.push(recommendationLine(run), "");
 
   if (opts.charts === false) return lines;
@@ -255,6 +297,7 @@ export function renderMarkdown(results: ResultsFile, outcomes: readonly GateOutc
   const charts: RenderedReport["charts"] = [];
   const lines: string[] = [...verdictSection(results, outcomes)];
   for (const run of results.runs) lines.push(...runSection(run, opts, charts));
+  lines.push(...sequenceSection(results));
   if (opts.comparison) lines.push(...comparisonSection(opts.comparison));
   lines.push(...environmentSection(results));
   lines.push(...allGatesSection(outcomes));
@@ -278,8 +321,8 @@ export function writeReport(
   if (opts.comparison) renderOpts.comparison = opts.comparison;
   const { markdown, charts } = renderMarkdown(results, outcomes, renderOpts);
   const chartDir = join(dir, chartDirName);
-  for (const c of charts) writeFileAtomic(join(chartDir, c.file), c.svg);
+  for (const c of charts) writeFileAtomic(join(chartDir, c.file), c.svg, { what: "a report chart (SVG)" });
   const markdownPath = join(dir, `${stem}.md`);
-  writeFileAtomic(markdownPath, markdown);
+  writeFileAtomic(markdownPath, markdown, { what: "the markdown report" });
   return markdownPath;
 }

@@ -29,6 +29,8 @@ function exclusion(s: StrategyResult, residueLimitMiB: number | undefined): stri
   if (!leak) return "no leak analysis";
   if (leak.verdict === "leak") return `leaks ${slope(leak.slopeBytesPerIteration)}`;
   if (leak.verdict === "inconclusive") return "leak not ruled out (inconclusive)";
+  const bound = s.analysis?.shapes?.[s.primarySignal]?.bound;
+  if (leak.verdict === "shape-growth" && bound && !bound.fits) return `grows per new shape and would run out of memory after ~${Math.round(bound.shapesToOom ?? 0)} more new shapes`;
   const residue = residualBytes(s);
   // Host allocators keep freed pages (RSS rarely drops after a release), so a default
   // limit is only applied to device memory; an explicit maxResidualMiB applies to both.

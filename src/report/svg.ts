@@ -31,6 +31,8 @@ export interface LineChartSpec {
   yLabel: string;
   lines: ChartLine[];
   markers?: ChartMarker[];
+  /** Short ticks along the x axis at these x (e.g. calls at a first-seen shape), with a legend entry. */
+  rug?: { x: number[]; label: string; color: string };
   /** Pixels; defaults 720 × 320. */
   width?: number;
   height?: number;
@@ -184,6 +186,12 @@ export function lineChart(spec: LineChartSpec): string {
     parts.push(`<text x="${x}" y="${m.top - 4}" ${FONT} font-size="11" fill="${mk.color}" text-anchor="${anchor}">${escapeXml(mk.label)}</text>`);
   }
 
+  if (spec.rug && spec.rug.x.length > 0) {
+    // One path of short ticks above the x axis: thousands of events stay one element.
+    const ticks = spec.rug.x.filter((x) => Number.isFinite(x) && x >= x0 && x <= x1).map((x) => `M ${f1(sx(x))} ${m.top + ph} v -8`);
+    if (ticks.length) parts.push(`<path d="${ticks.join(" ")}" stroke="${spec.rug.color}" stroke-width="1" stroke-opacity="0.7" fill="none"/>`);
+  }
+
   // Legend: one row under the title.
   let lx = m.left;
   for (const l of spec.lines) {
@@ -191,6 +199,10 @@ export function lineChart(spec: LineChartSpec): string {
     parts.push(`<line x1="${lx}" y1="34" x2="${lx + 18}" y2="34" stroke="${l.color}" stroke-width="2"${dash}/>`);
     parts.push(`<text x="${lx + 24}" y="38" ${FONT} font-size="11" fill="#333333">${escapeXml(l.label)}</text>`);
     lx += 24 + Math.max(40, l.label.length * 6.2) + 16;
+  }
+  if (spec.rug && spec.rug.x.length > 0) {
+    parts.push(`<line x1="${lx + 9}" y1="30" x2="${lx + 9}" y2="38" stroke="${spec.rug.color}" stroke-width="1.5"/>`);
+    parts.push(`<text x="${lx + 24}" y="38" ${FONT} font-size="11" fill="#333333">${escapeXml(spec.rug.label)}</text>`);
   }
   parts.push(`</svg>`);
   return parts.join("\n") + "\n";
@@ -237,13 +249,18 @@ export function strategyChart(run: ScenarioRunResult, s: StrategyResult): string
   }
   const markers: ChartMarker[] = [];
   if (s.state === "oom" && s.oom) markers.push({ x: s.oom.iteration, label: "out of memory", color: "#b00020" });
-  return lineChart({
+  const conf = s.confirmation;
+  if (conf && conf.replayCalls > 0) markers.push({ x: conf.fromIteration, label: "replay of seen shapes →", color: "#555555" });
+  const events = s.shapeStats?.events.iteration ?? [];
+  const spec: LineChartSpec = {
     title: `${run.key} · ${s.strategy} — ${leak ? leak.verdict : s.state}`,
-    xLabel: "measured iteration",
+    xLabel: conf && conf.replayCalls > 0 ? "measured iteration (then replay calls)" : "measured iteration",
     yLabel: `${signalLabel(s.primarySignal)}, MiB`,
     lines,
     markers,
-  });
+  };
+  if (events.length) spec.rug = { x: events, label: "call at a new shape", color: "#6a3d9a" };
+  return lineChart(spec);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Precision, StrategyName, EngineName, GateSpec } from "../scenarios/types.js";
-import type { LeakAnalysis, ThroughputComparison, GateOutcome } from "../analysis/types.js";
+import type { LeakAnalysis, ShapeAttribution, ShapeTax, ThroughputComparison, GateOutcome } from "../analysis/types.js";
 
 /** Version of the results JSON; bump on incompatible change. */
 export const RESULTS_SCHEMA = "vramgate.results/1" as const;
@@ -73,6 +73,61 @@ export interface RoundResult {
   itemsPerSecond: number;
 }
 
+/** Shape attribution as stored in a results file (per strategy). */
+export interface ShapeStats {
+  /** Calls that owned a change after `lagCalls` (see the module comment). */
+  lagCalls: number;
+  /** Distinct shapes fed, warm-up included. */
+  distinctShapes: number;
+  /** Measured calls (replay included) at a first-seen shape. */
+  newShapeCalls: number;
+  /** Measured calls at a shape fed before. */
+  repeatCalls: number;
+  /** Per new-shape event among measured calls, in order (at most MAX_EVENTS kept). */
+  events: {
+    /** Measured iteration of the event's call. */
+    iteration: number[];
+    /** Bytes the event owned, per signal (same order as `iteration`). */
+    bytes: Record<string, number[]>;
+  };
+  /** Events beyond the kept list (their bytes are still in `eventBytesTotal`). */
+  eventsDropped: number;
+  /** Sum of bytes owned by all events, per signal. */
+  eventBytesTotal: Record<string, number>;
+  /**
+   * Memory with the steps at new shapes removed, per signal: the level before the first
+   * measured call plus the changes owned by repeat calls. `firstIteration`/`lastIteration`
+   * count repeat calls (ordinal), not measured iterations; `timeMs` is the call's real time.
+   */
+  repeatSeries: BlockSeries;
+  /** Host latency of calls (ms): a bounded uniform sample of each kind. */
+  latencyMs: { newShape: number[]; repeat: number[] };
+}
+
+/**
+ * Calls made after the measured rounds to test the verdict: a replay of shapes already seen
+ * (a leak keeps growing there, growth per new shape does not), then, when the primary
+ * verdict is `leak` or `shape-growth`, extensions of more replay calls until two checks in a
+ * row agree or the budget (run.confirm) runs out. These calls are in `series` and the trace
+ * (after `iterations`), never in `rounds` or `latency`.
+ */
+export interface Confirmation {
+  /** Replay calls made (the replay phase and the extensions together). */
+  replayCalls: number;
+  /** Measured iteration of the first replay call. */
+  fromIteration: number;
+  /** Primary verdict after the replay phase, before any extension. */
+  verdictBefore?: string;
+  /** Primary verdict after the last check. */
+  verdictAfter?: string;
+  /** Primary verdicts after each extension, in order. */
+  checks: string[];
+  /** Set when extensions ran: true when the verdict held (verdictAfter = verdictBefore and the last two checks agree). */
+  confirmed?: boolean;
+  /** The budget ran out before two checks in a row agreed. */
+  budgetExhausted?: boolean;
+}
+
 export interface StrategyResult {
   strategy: StrategyName;
   state: StrategyState;
@@ -113,7 +168,18 @@ export interface StrategyResult {
   };
   /** Engine memory figures (e.g. TensorRT engine/context device memory), bytes. */
   engineMemory?: Record<string, number>;
-  analysis?: { leak: Record<string, LeakAnalysis> };
+  /** Growth attributed to first-seen vs repeated shapes (absent in files from before it existed). */
+  shapeStats?: ShapeStats;
+  /** The designed experiment after the measured rounds: replay of seen shapes, and the extension that confirms a verdict. */
+  confirmation?: Confirmation;
+  analysis?: {
+    /** Final verdict per signal (shape attribution applied when shapeStats exist). */
+    leak: Record<string, LeakAnalysis>;
+    /** Per signal: how growth splits between new and repeated shapes. */
+    shapes?: Record<string, ShapeAttribution>;
+    /** The dynamic-shape tax (latency and memory of first-seen-shape calls). */
+    tax?: ShapeTax;
+  };
 }
 
 export interface ScenarioRunResult {
@@ -129,6 +195,8 @@ export interface ScenarioRunResult {
   gate: GateSpec;
   /** The validated scenario as run (for reproduction). */
   config: unknown;
+  /** Distinct shapes this run's sequence can produce (exact: false → a lower bound). */
+  allowedShapes?: { count: number; exact: boolean };
   strategies: StrategyResult[];
   throughput?: ThroughputComparison[];
 }

@@ -7,6 +7,7 @@
 import { createDriver } from "../engines/factory.js";
 import { EngineUnavailableError } from "../engines/types.js";
 import { shapeAt } from "../scenarios/sequence.js";
+import { replayShapeAt } from "../scenarios/replay.js";
 import type { ShapeMap } from "../scenarios/types.js";
 import { CallError, type Driver } from "./drivers.js";
 import type { ChildMessage, ParentMessage } from "./protocol.js";
@@ -33,7 +34,10 @@ async function handle(msg: ParentMessage): Promise<void> {
     case "calls": {
       if (!driver || !init) throw new Error("calls before init");
       const shapes: ShapeMap[] = [];
-      for (let k = 0; k < msg.count; k++) shapes.push(shapeAt(init.run, msg.firstIndex + k, msg.total));
+      for (let k = 0; k < msg.count; k++) {
+        const index = msg.firstIndex + k;
+        shapes.push(msg.replayOf !== undefined ? replayShapeAt(init.run, index, msg.replayOf, msg.total) : shapeAt(init.run, index, msg.total));
+      }
       const pending: Promise<void>[] = [];
       await driver.runCalls(shapes, msg.firstIndex, (batch) => pending.push(send({ type: "marks", batch })));
       await Promise.all(pending);

@@ -6,13 +6,15 @@
  */
 import { resolve, relative, dirname, join, basename } from "node:path";
 import type { ScenarioRun, Scenario } from "../scenarios/types.js";
-import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
+import type { Confirmation, Environment, ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
+import { confirmBudget, replayCalls } from "../scenarios/replay.js";
 import { RESULTS_SCHEMA } from "../results/types.js";
 import { expandScenario } from "../scenarios/expand.js";
 import { ensureModel, fileSha256 } from "../models/cache.js";
 import { StrategyChild, StrategyFault } from "./strategy-child.js";
 import { collectEnvironment } from "./environment.js";
 import { writeFileAtomic, toJson } from "./atomic-write.js";
+import { makeRunId } from "../results/run-id.js";
 
 export interface RunOverrides {
   iterations?: number;
@@ -42,6 +44,11 @@ export interface BenchOptions {
   signal?: AbortSignal;
   /** Directory for generated models (default ./models). */
   modelDir?: string;
+  /**
+   * The primary verdict of one strategy as the analysis would give it now (injected by the
+   * caller: analysis sits above this layer). Without it, verdicts are not confirmed.
+   */
+  judge?: (environment: Environment, run: ScenarioRunResult, strategy: StrategyResult) => string | undefined;
 }
 
 export function applyOverrides(s: Scenario, o: RunOverrides | undefined): Scenario {
@@ -52,12 +59,6 @@ export function applyOverrides(s: Scenario, o: RunOverrides | undefined): Scenar
   if (o.rounds !== undefined) run.rounds = o.rounds;
   run.rounds = Math.max(1, Math.min(run.rounds, run.iterations));
   return { ...s, run };
-}
-
-function makeRunId(scenarios: Scenario[]): string {
-  const stamp = new Date().toISOString().replace(/[:]/g, "-").replace(/\..+/, "Z");
-  const names = scenarios.map((s) => s.name).join("+").replace(/[^A-Za-z0-9._+-]+/g, "_").slice(0, 80);
-  return `${stamp}-${names}`;
 }
 
 async function materialiseModel(run: ScenarioRun, modelDir: string): Promise<{ path: string; sha256: string; generated?: string }> {
@@ -160,8 +161,15 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
       },
     });
   });
+  const confirmations = new Map<StrategyChild, Confirmation>();
+  const resultOf = (c: StrategyChild): StrategyResult => {
+    const r = c.toResult();
+    const conf = confirmations.get(c);
+    if (conf) r.confirmation = { ...conf, replayCalls: c.replayCalls, checks: [...conf.checks] };
+    return r;
+  };
   const snapshot = () => {
-    entry.strategies = children.map((c) => c.toResult());
+    entry.strategies = children.map(resultOf);
     save();
   };
   const healthy = () => children.filter((c) => !c.hasFault);
@@ -203,6 +211,8 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
     first += count;
     snapshot();
   }
+  if (Date.now() <= deadline) await confirm(run, children, first, total, confirmations, guard, snapshot, ctx, ctx.judge && ((c) => ctx.judge!(results.environment, entry, resultOf(c))));
+  else if (replayCalls(run) > 0) ctx.progress?.note?.(`${run.key}: no replay of seen shapes (run.maxDurationS = ${s.run.maxDurationS} s reached)`);
 
   for (const c of healthy()) {
     if (ctx.isAborted()) break;
@@ -213,6 +223,79 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
     ctx.live.delete(c);
   }
   snapshot();
+}
+
+/**
+ * The designed experiment after the rounds: every healthy strategy replays shapes already
+ * seen (interleaved, same shapes for all); then each strategy whose verdict is `leak` or
+ * `shape-growth` is extended with more replay calls until two checks in a row agree or its
+ * budget runs out (confirm before accusing).
+ */
+async function confirm(
+  run: ScenarioRun,
+  children: StrategyChild[],
+  seenCalls: number,
+  total: number,
+  confirmations: Map<StrategyChild, Confirmation>,
+  guard: (c: StrategyChild, what: string, step: () => Promise<void>) => Promise<void>,
+  snapshot: () => void,
+  ctx: RunContext,
+  judge: ((c: StrategyChild) => string | undefined) | undefined,
+): Promise<void> {
+  const replay = replayCalls(run);
+  const budget = confirmBudget(run);
+  if (replay === 0 && (!budget || !judge)) return;
+  const next = new Map(children.map((c) => [c, seenCalls]));
+  const runReplay = async (c: StrategyChild, count: number, what: string) => {
+    const first = next.get(c)!;
+    next.set(c, first + count);
+    await guard(c, what, () => c.calls("replay", -1, first, count, total, seenCalls));
+  };
+  for (const c of children) if (!c.hasFault) confirmations.set(c, { replayCalls: 0, fromIteration: seenCalls - run.scenario.run.warmup, checks: [] });
+  if (replay > 0) {
+    ctx.progress?.note?.(`${run.key}: replaying ${replay} calls at shapes already seen, per strategy`);
+    // Two halves in rotated order, so drift during replay hits strategies alike.
+    const halves = [Math.ceil(replay / 2), Math.floor(replay / 2)];
+    for (let h = 0; h < halves.length; h++) {
+      for (const c of rotate(children, h)) {
+        if (ctx.isAborted() || c.hasFault) continue;
+        await runReplay(c, halves[h]!, "replay");
+      }
+    }
+    snapshot();
+  }
+  if (!budget || !judge) return;
+  for (const c of children) {
+    const conf = confirmations.get(c);
+    if (ctx.isAborted() || c.hasFault || !conf) continue;
+    const verdict = judge(c);
+    conf.verdictBefore = verdict;
+    conf.verdictAfter = verdict;
+    if (verdict !== "leak" && verdict !== "shape-growth") continue;
+    ctx.progress?.note?.(`${run.key} ${c.strategy}: ${verdict} — confirming with up to ${budget.calls} more replay calls`);
+    const started = Date.now();
+    let used = 0;
+    let previous = verdict;
+    let stable = false;
+    while (!ctx.isAborted() && !c.hasFault && used + budget.chunk <= budget.calls && Date.now() - started < budget.seconds * 1000) {
+      await runReplay(c, budget.chunk, "confirmation");
+      used += budget.chunk;
+      if (c.hasFault) break;
+      const now = judge(c) ?? "none";
+      conf.checks.push(now);
+      conf.verdictAfter = now;
+      if (now === previous) {
+        stable = true;
+        break;
+      }
+      previous = now;
+    }
+    if (conf.checks.length > 0) {
+      conf.confirmed = stable && conf.verdictAfter === conf.verdictBefore;
+      if (!stable) conf.budgetExhausted = true;
+    }
+    snapshot();
+  }
 }
 
 function rotate<T>(xs: T[], k: number): T[] {

@@ -7,11 +7,17 @@ import type { ScenarioRun, ShapeMap, StrategyName } from "../scenarios/types.js"
 
 export type ParentMessage =
   | { type: "init"; run: ScenarioRun; strategy: StrategyName; modelPath: string }
-  /** Run calls [firstIndex, firstIndex + count) (absolute indices, warm-up first). */
-  | { type: "calls"; phase: "warmup" | "round"; round: number; firstIndex: number; count: number; total: number }
+  /**
+   * Run calls [firstIndex, firstIndex + count) (absolute indices, warm-up first). With
+   * `replayOf`, each call feeds again the shape of one of the calls [0, replayOf).
+   */
+  | { type: "calls"; phase: CallPhase; round: number; firstIndex: number; count: number; total: number; replayOf?: number }
   /** Release what the strategy holds (teardown-style release; persistent keeps it). */
   | { type: "finish" }
   | { type: "exit" };
+
+/** warmup: not measured; round: timed into throughput rounds; replay: the confirmation experiment (memory only). */
+export type CallPhase = "warmup" | "round" | "replay";
 
 /** Per-call marks in columnar form. Times are CLOCK_MONOTONIC nanoseconds. */
 export interface MarkBatch {
@@ -37,7 +43,7 @@ export type ChildMessage =
       usesGpu?: boolean;
     }
   | { type: "marks"; batch: MarkBatch }
-  | { type: "callsDone"; phase: "warmup" | "round"; round: number; count: number }
+  | { type: "callsDone"; phase: CallPhase; round: number; count: number }
   | { type: "finished"; engineMemory?: Record<string, number> }
   /** An engine fault. The child exits after sending it. */
   | { type: "fault"; kind: "oom" | "errored" | "unavailable"; message: string; index?: number; lastExchange?: string };

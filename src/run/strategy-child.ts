@@ -9,12 +9,14 @@ import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
 import type { ScenarioRun, StrategyName } from "../scenarios/types.js";
 import type { StrategyResult, StrategyState } from "../results/types.js";
-import type { ChildMessage, ParentMessage } from "./protocol.js";
+import type { CallPhase, ChildMessage, ParentMessage } from "./protocol.js";
 import { createSampler, type MemorySampler, type Samples } from "./memory-sampler.js";
 import { Joiner, type IterationRecord } from "./joiner.js";
 import { BlockSeriesBuilder } from "./block-series.js";
 import { LatencyHistogram } from "./latency-histogram.js";
 import { TraceWriter } from "./trace-writer.js";
+import { timerDelayMs } from "../timers.js";
+import { ShapeTracker } from "./shape-tracker.js";
 
 /** The child entry: compiled JS, or the TS source under tsx when run from source (tests, dev). */
 function childEntry(): { path: string; execArgv: string[] } {
@@ -56,6 +58,10 @@ export class StrategyChild {
   private readonly joiner: Joiner;
   private readonly series = new BlockSeriesBuilder(1024);
   private readonly latency = new LatencyHistogram();
+  private readonly shapeTracker = new ShapeTracker();
+  /** Absolute index of the first replay call (calls from it on are not timed into rounds). */
+  private replayFrom = Infinity;
+  private replayed = 0;
   private trace: TraceWriter | undefined;
   private pending: Pending | undefined;
   private pump: NodeJS.Timeout | undefined;
@@ -100,6 +106,10 @@ export class StrategyChild {
   get engineVersions(): Record<string, string> {
     return this.versions;
   }
+  /** Replay calls resolved so far. */
+  get replayCalls(): number {
+    return this.replayed;
+  }
   get hasFault(): boolean {
     return this.fault !== undefined;
   }
@@ -139,11 +149,20 @@ export class StrategyChild {
     this.startBytes = await this.settledValues();
   }
 
-  async calls(phase: "warmup" | "round", round: number, firstIndex: number, count: number, total: number): Promise<void> {
+  /**
+   * Runs calls [firstIndex, firstIndex + count). Phase `replay` feeds again shapes of calls
+   * [0, replayOf) (default: firstIndex) and is memory-only: not in rounds or latency.
+   */
+  async calls(phase: CallPhase, round: number, firstIndex: number, count: number, total: number, replayOf?: number): Promise<void> {
     if (count <= 0) return;
     this.roundCalls = 0;
     this.roundBusyMs = 0;
-    await this.request({ type: "calls", phase, round, firstIndex, count, total }, "callsDone");
+    const msg: ParentMessage = { type: "calls", phase, round, firstIndex, count, total };
+    if (phase === "replay") {
+      this.replayFrom = Math.min(this.replayFrom, firstIndex);
+      msg.replayOf = replayOf ?? firstIndex;
+    }
+    await this.request(msg, "callsDone");
     // Resolve every mark of this batch before the next strategy runs.
     await sleep(Math.max(2 * this.sampler.intervalMs, 2));
     this.pumpSamples(true);
@@ -174,7 +193,14 @@ export class StrategyChild {
     } catch {
       /* already gone */
     }
-    await Promise.race([new Promise<void>((r) => this.exitWaiters.push(r)), sleep(10_000)]);
+    // The 10 s grace timer is cleared as soon as the child exits (a pending timer would keep
+    // vramgate alive for the rest of the 10 s) and never holds the process open by itself.
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((r) => this.exitWaiters.push(r)),
+      new Promise<void>((r) => (grace = setTimeout(r, 10_000)).unref()),
+    ]);
+    clearTimeout(grace);
     if (!this.exited) this.kill();
     if (this.sampler.hasGpu && Number.isFinite(before.deviceUsedBytes) && Number.isFinite(before.gpuProcessBytes)) {
       this.sampler.setPids([]);
@@ -243,7 +269,7 @@ export class StrategyChild {
       const at = this.measured > 0 ? ` after ${this.measured} measured calls` : this.lastIndex >= 0 ? " during warm-up" : "";
       this.failWith(new StrategyFault("timeout", `no progress for ${s} s${at} (watchdog); the process was killed`));
       this.kill();
-    }, s * 1000);
+    }, timerDelayMs(s * 1000));
     this.watchdog.unref?.();
   }
 
@@ -322,14 +348,22 @@ export class StrategyChild {
       if (Number.isFinite(v) && !(v <= (this.peak[k] ?? -Infinity))) this.peak[k] = v;
     }
     const measuredIndex = r.index - this.warmup;
-    if (measuredIndex < 0) return;
+    if (measuredIndex < 0) {
+      this.shapeTracker.warmup(r.shape, r.signals);
+      return;
+    }
     this.firstMeasuredStartNs ??= r.startNs;
     const latencyMs = (r.endNs - r.startNs) / 1e6;
     const timeMs = (r.endNs - this.firstMeasuredStartNs) / 1e6;
-    this.latency.add(latencyMs);
     this.series.add(measuredIndex, timeMs, latencyMs, r.signals);
     this.trace?.write(measuredIndex, timeMs, latencyMs, r.shape, r.signals);
+    this.shapeTracker.measured(measuredIndex, timeMs, r.shape, latencyMs, r.signals);
     if (this.shapes.size < 256) this.shapes.add(r.shape);
+    if (r.index >= this.replayFrom) {
+      this.replayed++;
+      return;
+    }
+    this.latency.add(latencyMs);
     this.measured++;
     this.roundCalls++;
     this.roundBusyMs += latencyMs;
@@ -360,6 +394,7 @@ export class StrategyChild {
       rounds: [...this.rounds],
       latency: this.latency.summary(),
       shapes: [...this.shapes],
+      shapeStats: this.shapeTracker.toJSON(),
       primarySignal: this.primarySignal,
       peakBytes: { ...this.peak },
       startBytes: { ...this.startBytes },

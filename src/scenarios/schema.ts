@@ -5,6 +5,7 @@
  * must describe exactly what a user writes.
  */
 import * as z from "zod";
+import { MAX_TIMER_S } from "../timers.js";
 import { ENGINES, PRECISIONS, RESNET_DEPTHS, SEQUENCE_KINDS, STRATEGIES } from "./types.js";
 
 /** Names used in run keys and file names: no slashes, no spaces. */
@@ -39,6 +40,24 @@ const model = z
   .optional()
   .meta({ description: "The model: a file path, { path }, or { generate: resnet18|resnet34|resnet50, seed }. Required except for engine process, whose worker may load its own." });
 
+/** Values fed to an input (profile.ts checks min ≤ max and that they fit the dtype). */
+export const VALUE_FILLS = ["ones", "zeros"] as const;
+const inputValues = z
+  .union(
+    [
+      z.enum(VALUE_FILLS).meta({ description: "Every element 1 (ones) or 0 (zeros), e.g. an attention mask." }),
+      z
+        .strictObject({
+          min: z.number().meta({ description: "Smallest value (inclusive)." }),
+          max: z.number().meta({ description: "Largest value (inclusive)." }),
+        })
+        .meta({ description: "Integer dtypes: integers in [min, max], e.g. token ids { min: 0, max: 50256 }. Float dtypes: uniform in [min, max]." }),
+    ],
+    { error: (iss) => (iss.code === "invalid_union" ? "ones, zeros or { min: …, max: … }" : undefined) },
+  )
+  .optional()
+  .meta({ description: "Values fed to this input: { min, max } (inclusive), ones or zeros. Default: the engine's own deterministic fill." });
+
 const inputProfile = z
   .strictObject({
     min: dims.optional().meta({ description: "Smallest shape the engine must accept." }),
@@ -46,31 +65,52 @@ const inputProfile = z
     max: dims.optional().meta({ description: "Largest shape; memory is often sized for it." }),
     shape: dims.optional().meta({ description: "A static input: shorthand for min = opt = max = shape." }),
     dtype: z.enum(DTYPES).default("float32"),
+    values: inputValues,
   })
   .meta({ description: "Give min, opt and max (dynamic) or shape (static)." });
 
 const label = name.optional().meta({ description: "Name in run keys and reports (default: the kind, suffixed when repeated)." });
+/**
+ * Bucketing keys, on every object form so a misplaced one gets a message that says why
+ * (profile.ts rejects them on fixed and cycle, whose shapes are written out).
+ */
+const bucketing = {
+  multipleOf: z
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: "random, ascending, sawtooth: round every dynamic dim up to a multiple of this (at most the profile's max); the model runs on the padded shape." }),
+  buckets: z
+    .array(z.int().min(1))
+    .min(1)
+    .optional()
+    .meta({ description: "random, ascending, sawtooth: round every dynamic dim up to the smallest of these (ascending) that fits, else the profile's max." }),
+};
 const sequenceObject = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("fixed"),
     shapes: z.array(shapeMap).length(1).optional().meta({ description: "The one shape fed every call (default: opt)." }),
     label,
+    ...bucketing,
   }),
   z.strictObject({
     kind: z.literal("cycle"),
     shapes: z.array(shapeMap).min(1).optional().meta({ description: "Shapes fed in turn (default: min, opt, max)." }),
     label,
+    ...bucketing,
   }),
   z.strictObject({
     kind: z.literal("random"),
     seed: z.int().min(0).optional().meta({ description: "PRNG seed (default: run.seed)." }),
     label,
+    ...bucketing,
   }),
-  z.strictObject({ kind: z.literal("ascending"), label }),
+  z.strictObject({ kind: z.literal("ascending"), label, ...bucketing }),
   z.strictObject({
     kind: z.literal("sawtooth"),
     period: z.int().min(1).optional().meta({ description: "Calls from min to max before dropping back (default 16)." }),
     label,
+    ...bucketing,
   }),
 ]);
 const sequence = z.union([sequenceKind, sequenceObject]);
@@ -89,7 +129,21 @@ const run = z.strictObject({
   rounds: z.int().min(1).default(5).meta({ description: "Interleaved rounds (A B C A B C …) for throughput ratios." }),
   maxDurationS: z.number().positive().default(600).meta({ description: "Hard cap on the whole scenario run, seconds." }),
   seed: z.int().min(0).default(1).meta({ description: "Seed for random shapes and generated inputs." }),
-  watchdogS: z.number().positive().default(120).meta({ description: "A round with no progress for this many seconds is a hang." }),
+  watchdogS: z.number().positive().max(MAX_TIMER_S).default(120).meta({ description: `A round with no progress for this many seconds is a hang (at most ${MAX_TIMER_S}: Node's longest timer).` }),
+  replay: z
+    .union([z.literal("auto"), z.int().min(0)])
+    .default("auto")
+    .meta({ description: "Calls after the measured rounds that replay only shapes already seen (a leak keeps growing there; growth per new shape does not). auto: half of run.iterations (at least 20) for random, ascending and sawtooth sequences, 0 for fixed and cycle." }),
+  confirm: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        calls: z.int().min(0).optional().meta({ description: "Most replay calls added per strategy to confirm a verdict (default: 2 × run.iterations, at least 100)." }),
+        seconds: z.number().positive().max(86400).optional().meta({ description: "Most seconds spent confirming one strategy (default 120)." }),
+      }),
+    ])
+    .default({})
+    .meta({ description: "Confirm before accusing: a leak or shape-growth verdict extends that strategy with replay calls until two checks agree or this budget runs out. false: never." }),
 });
 
 const memory = z.strictObject({
@@ -97,7 +151,7 @@ const memory = z.strictObject({
   device: z.int().min(0).default(0).meta({ description: "GPU index sampled." }),
 });
 
-const verdict = z.enum(["plateau", "inconclusive", "leak"]);
+const verdict = z.enum(["plateau", "shape-growth", "inconclusive", "leak"]);
 const gate = z.strictObject({
   leak: z.enum(["fail", "warn", "off"]).default("fail").meta({ description: "What a leak verdict does to the exit code." }),
   allow: z
@@ -113,6 +167,11 @@ const gate = z.strictObject({
   maxPeakMiB: z.number().positive().optional().meta({ description: "Fail when a strategy's peak memory exceeds this, MiB." }),
   maxRegression: z.number().min(0).optional().meta({ description: "Against --baseline results: largest throughput drop, fraction." }),
   maxMemoryIncrease: z.number().min(0).optional().meta({ description: "Against --baseline results: largest memory increase, fraction." }),
+  shapeGrowth: z
+    .enum(["fail", "warn", "off"])
+    .default("warn")
+    .meta({ description: "What a shape-growth verdict (memory grows only at first-seen shapes) does: fail, warn, or off. A projected bound over maxShapeGrowthMiB, or one that does not fit in memory, fails when this is fail." }),
+  maxShapeGrowthMiB: z.number().positive().optional().meta({ description: "Largest memory growth accepted if every allowed shape is seen (the projected bound minus the level at the start), MiB." }),
 });
 
 const faults = z.strictObject({
@@ -147,7 +206,7 @@ const processSection = z.strictObject({
   command: z.array(z.string().min(1)).min(1).meta({ description: "argv of your worker (no shell), e.g. [python3, worker.py]." }),
   cwd: z.string().min(1).optional().meta({ description: "Worker's folder, relative to this file's folder (default: this file's folder)." }),
   env: z.record(z.string(), z.string()).default({}).meta({ description: "Extra environment variables (values are strings: quote numbers)." }),
-  replyTimeoutS: z.number().positive().optional().meta({ description: "Seconds to wait for each reply (default: run.watchdogS)." }),
+  replyTimeoutS: z.number().positive().max(MAX_TIMER_S).optional().meta({ description: `Seconds to wait for each reply (default: run.watchdogS; at most ${MAX_TIMER_S}).` }),
 });
 
 /** Top-level fields; keys in the order the README documents them. */

@@ -18,6 +18,14 @@ export type SequenceKind = (typeof SEQUENCE_KINDS)[number];
 export const RESNET_DEPTHS = ["resnet18", "resnet34", "resnet50"] as const;
 export type ResnetName = (typeof RESNET_DEPTHS)[number];
 
+/**
+ * Values fed to an input: `{ min, max }` (inclusive; integers in [min, max] for integer
+ * dtypes, uniform in [min, max] for float dtypes), or every element 1 (`ones`) or 0
+ * (`zeros`). Real models need valid values, not just shapes: token ids below the
+ * vocabulary size, attention masks of 0/1.
+ */
+export type InputValues = { min: number; max: number } | "ones" | "zeros";
+
 /** A tensor shape: one positive integer per dimension. */
 export type Shape = number[];
 /** One shape per model input, keyed by input name. */
@@ -32,6 +40,11 @@ export interface InputProfile {
   max: Shape;
   /** Element type fed to this input. Default float32. */
   dtype: "float32" | "float16" | "int64" | "int32";
+  /**
+   * Values fed to this input. Absent: each engine's own deterministic fill
+   * (scenarios/README-fields.md lists them; a process worker chooses its own).
+   */
+  values?: InputValues;
 }
 
 export interface SequenceSpec {
@@ -42,6 +55,17 @@ export interface SequenceSpec {
   seed?: number;
   /** sawtooth: iterations from min to max before dropping back (default 16). */
   period?: number;
+  /**
+   * Bucketing (random, ascending, sawtooth): every dynamic dim (profile min != max) is
+   * rounded up to the next multiple of this, clamped to the profile's max. The model runs
+   * on the padded shape. Never together with `buckets`.
+   */
+  multipleOf?: number;
+  /**
+   * Bucketing: every dynamic dim is rounded up to the smallest of these (strictly
+   * ascending positive integers) that is at least the drawn dim, else to the profile's max.
+   */
+  buckets?: number[];
   /** Label used in run keys and reports, e.g. "random" or "cycle". Defaults to kind. */
   label: string;
 }
@@ -65,6 +89,10 @@ export interface RunSpec {
   seed: number;
   /** A round that makes no progress for this long is a hang: the child is killed, state `timeout`. */
   watchdogS: number;
+  /** Replay calls after the rounds (only shapes already seen); "auto": see replayCalls(). */
+  replay: "auto" | number;
+  /** Budget for confirming a leak / shape-growth verdict with more replay calls; false: never. */
+  confirm: false | { calls?: number; seconds?: number };
 }
 
 export interface MemorySpec {
@@ -79,7 +107,7 @@ export type LeakGateMode = "fail" | "warn" | "off";
 export interface GateSpec {
   leak: LeakGateMode;
   /** Per-strategy verdicts that do not fail the leak gate, e.g. { persistent: ["plateau"] }. */
-  allow: Partial<Record<StrategyName, Array<"plateau" | "inconclusive" | "leak">>>;
+  allow: Partial<Record<StrategyName, Array<"plateau" | "shape-growth" | "inconclusive" | "leak">>>;
   /** Fail when memory not returned after release exceeds this many MiB. */
   maxResidualMiB?: number;
   /** Fail unless strategy is at least this many times faster than the baseline, e.g. { persistent: 2 }. */
@@ -91,6 +119,10 @@ export interface GateSpec {
   /** Against a baseline results file: maximum throughput drop (fraction) and memory increase (fraction). */
   maxRegression?: number;
   maxMemoryIncrease?: number;
+  /** What a shape-growth verdict does (default warn). */
+  shapeGrowth: LeakGateMode;
+  /** Largest projected growth if every allowed shape is seen, MiB. */
+  maxShapeGrowthMiB?: number;
 }
 
 export interface FaultSpec {
