@@ -2,8 +2,7 @@
  * `vramgate model <arch> [--seed N] [--out FILE] [--fp16]`: writes a generated ResNet.
  * Without --out the model goes to the cache folder models/ (reused when already valid).
  */
-import { dirname, resolve } from "node:path";
-import { mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { CommandModule } from "yargs";
 import { RESNET_DEPTHS, type ResnetName } from "../scenarios/types.js";
 import { EXIT, InputError } from "./errors.js";
@@ -44,8 +43,7 @@ export const command: CommandModule<object, any> = {
     let note = "";
     if (argv.out !== undefined) {
       path = resolve(argv.out);
-      await mkdir(dirname(path), { recursive: true });
-      ({ sha256 } = await writeGeneratedModel(spec, path));
+      ({ sha256 } = await writeGeneratedModel(spec, path, { what: "the model (--out)" }));
     } else {
       const ensured = await ensureModel(spec);
       ({ path, sha256 } = ensured);

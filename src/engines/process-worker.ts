@@ -5,6 +5,7 @@
  * later request fails with the same error, and the worker is being killed.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { timerDelayMs } from "../timers.js";
 import {
   MAX_LINE_BYTES,
   ProtocolViolation,
@@ -140,7 +141,7 @@ export class WorkerProcess {
     this.lastSent = line;
     this.lastGot = null;
     return new Promise<OkReply>((resolve, reject) => {
-      const timer = setTimeout(() => this.onTimeout(id, body.op, timeoutMs), timeoutMs);
+      const timer = setTimeout(() => this.onTimeout(id, body.op, timeoutMs), timerDelayMs(timeoutMs));
       this.pending = { id, op: body.op, resolve, reject, timer };
       this.child.stdin?.write(`${line}\n`);
     });

@@ -5,12 +5,13 @@
  * version wrote. A file is regenerated when it is missing, when the generator changed, or
  * when its bytes no longer match the recorded hash.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ResnetName } from "../scenarios/types.js";
 import { GENERATOR_VERSION, planResnet } from "./resnet.js";
+import { AtomicFileWriter, ensureFolder, writeFileAtomic } from "../run/atomic-write.js";
 
 export interface GeneratedModelSpec {
   arch: ResnetName;
@@ -63,19 +64,19 @@ async function readSidecar(path: string): Promise<Sidecar | undefined> {
  * Streams a generated model to `path` (via a temporary sibling and rename) while hashing
  * it; peak memory is about one weight tensor plus the write batch.
  */
-export async function writeGeneratedModel(spec: GeneratedModelSpec, path: string): Promise<{ sha256: string; bytes: number }> {
+export async function writeGeneratedModel(spec: GeneratedModelSpec, path: string, opts: { what?: string } = {}): Promise<{ sha256: string; bytes: number }> {
   const plan = planResnet(spec.arch, { seed: spec.seed, dtype: spec.dtype ?? "float32" });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   const hash = createHash("sha256");
-  const file = await open(tmp, "w");
-  let written = 0;
+  // Atomic and durable (run/atomic-write.ts): every write's byte count checked, the
+  // temporary file removed on any failure, filesystem errors as PathError/DiskError.
+  const file = new AtomicFileWriter(path, { what: opts.what ?? "the generated model" });
   try {
     const BATCH_BYTES = 8 << 20;
     let batch: Uint8Array[] = [];
     let batchBytes = 0;
-    const flush = async (): Promise<void> => {
+    const flush = (): void => {
       if (batch.length === 0) return;
-      await file.writev(batch);
+      file.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch));
       batch = [];
       batchBytes = 0;
     };
@@ -83,26 +84,22 @@ export async function writeGeneratedModel(spec: GeneratedModelSpec, path: string
       hash.update(chunk);
       batch.push(chunk);
       batchBytes += chunk.length;
-      written += chunk.length;
-      if (batchBytes >= BATCH_BYTES) await flush();
+      if (batchBytes >= BATCH_BYTES) flush();
     }
-    await flush();
-    await file.sync();
+    flush();
+    if (file.bytes !== plan.byteLength) throw new Error(`model size mismatch: planned ${plan.byteLength}, wrote ${file.bytes}`);
+    file.commit();
   } catch (err) {
-    await file.close();
-    await rm(tmp, { force: true });
+    file.abort();
     throw err;
   }
-  await file.close();
-  if (written !== plan.byteLength) throw new Error(`model size mismatch: planned ${plan.byteLength}, wrote ${written}`);
-  await rename(tmp, path);
-  return { sha256: hash.digest("hex"), bytes: written };
+  return { sha256: hash.digest("hex"), bytes: file.bytes };
 }
 
 /** Makes sure the generated model exists under `dir` and is what this generator writes. */
 export async function ensureModel(spec: GeneratedModelSpec, dir = "models"): Promise<EnsuredModel> {
   const absDir = resolve(dir);
-  await mkdir(absDir, { recursive: true });
+  ensureFolder(absDir, { what: "the model cache folder" });
   const path = join(absDir, modelFileName(spec));
   const sidecarPath = `${path}.sha256`;
 
@@ -116,8 +113,6 @@ export async function ensureModel(spec: GeneratedModelSpec, dir = "models"): Pro
 
   const { sha256, bytes } = await writeGeneratedModel(spec, path);
   const record: Sidecar = { generator: GENERATOR_VERSION, sha256, bytes };
-  const sidecarTmp = `${sidecarPath}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(sidecarTmp, `${JSON.stringify(record)}\n`);
-  await rename(sidecarTmp, sidecarPath);
+  writeFileAtomic(sidecarPath, `${JSON.stringify(record)}\n`, { what: "the model's checksum file" });
   return { path, sha256, generated: true, reused: false };
 }

@@ -4,6 +4,7 @@
  * scenario file so the annotation lands on it in the pull request.
  */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { fsError } from "../errors.js";
 import { isAbsolute, relative } from "node:path";
 import type { GateOutcome } from "../analysis/types.js";
 import type { ResultsFile } from "../results/types.js";
@@ -90,7 +91,13 @@ export function emitCiOutputs(results: ResultsFile, outcomes: readonly GateOutco
   const env = io.env ?? process.env;
   const write = io.write ?? ((t: string) => void process.stdout.write(t));
   const summaryFile = env.GITHUB_STEP_SUMMARY;
-  if (summaryFile && existsSync(reportPath)) appendFileSync(summaryFile, stepSummary(readFileSync(reportPath, "utf8"), reportPath) + "\n");
+  if (summaryFile && existsSync(reportPath)) {
+    try {
+      appendFileSync(summaryFile, stepSummary(readFileSync(reportPath, "utf8"), reportPath) + "\n");
+    } catch (e) {
+      throw fsError(e, { path: summaryFile, op: "write", what: "the step summary ($GITHUB_STEP_SUMMARY)", note: "The results JSON and the report are already written." });
+    }
+  }
   if (env.GITHUB_ACTIONS === "true") {
     const base = env.GITHUB_WORKSPACE ?? io.cwd ?? process.cwd();
     const lines = annotationLines(results, outcomes, base);

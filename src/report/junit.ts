@@ -66,5 +66,5 @@ export function junitXml(results: ResultsFile, outcomes: readonly GateOutcome[])
 
 /** Write the JUnit XML atomically (creating the folder). */
 export function writeJunit(path: string, results: ResultsFile, outcomes: readonly GateOutcome[]): void {
-  writeFileAtomic(path, junitXml(results, outcomes));
+  writeFileAtomic(path, junitXml(results, outcomes), { what: "the JUnit report (--junit)", advice: "Choose another --junit path." });
 }

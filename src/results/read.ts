@@ -1,26 +1,33 @@
 /**
- * Reads a vramgate results JSON with errors a person can act on (file:line:col for bad
- * JSON, the schema found vs expected), for `compare`, `analyze` and `bench --baseline`.
+ * Reads a vramgate results JSON — untrusted input — for `compare`, `analyze` and
+ * `bench --baseline`, with errors a person can act on: the file's size and kind checked
+ * first (read-limited.ts), file:line:col for bad JSON, a nesting limit, then the results
+ * schema (schema.ts) with file:line:col, JSON path, expected and found for every problem.
  */
-import { readFileSync } from "node:fs";
-import { InputError } from "../cli/errors.js";
+import { InputError } from "../errors.js";
 import { RESULTS_SCHEMA, type ResultsFile } from "./types.js";
 import { jsonErrorOffset } from "./json-position.js";
+import { lineCol, tooDeepAt } from "./json-locate.js";
+import { LIMITS, readInputFile } from "./read-limited.js";
+import { validateResults } from "./schema.js";
 
-/** 1-based line and column of a character offset. */
-export function lineCol(text: string, offset: number): { line: number; col: number } {
-  let line = 1;
-  let last = -1;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      last = i;
-    }
-  }
-  return { line, col: offset - last };
+export { lineCol };
+
+/** Deepest nesting of arrays and objects accepted (vramgate's own files nest about 12 deep). */
+export const MAX_JSON_DEPTH = 64;
+
+/** `lenient`: accept results-like JSON without run metadata (see makeResultsSchema), for `analyze`. */
+export interface ReadResultsOptions {
+  lenient?: boolean;
 }
 
-export function parseResultsJson(text: string, file: string): ResultsFile {
+export function parseResultsJson(text: string, file: string, opts: ReadResultsOptions = {}): ResultsFile {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const deep = tooDeepAt(text, MAX_JSON_DEPTH);
+  if (deep !== undefined) {
+    const { line, col } = lineCol(text, deep);
+    throw new InputError([{ file, line, col, expected: `a vramgate results JSON (arrays and objects nested at most ${MAX_JSON_DEPTH} deep)`, found: `nesting deeper than ${MAX_JSON_DEPTH}` }]);
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -32,20 +39,25 @@ export function parseResultsJson(text: string, file: string): ResultsFile {
   }
   const schema = (data as { schema?: unknown } | null)?.schema;
   if (typeof data !== "object" || data === null || Array.isArray(data) || schema !== RESULTS_SCHEMA) {
-    throw new InputError([{ file, path: "schema", expected: `"${RESULTS_SCHEMA}"`, found: schema === undefined ? "no schema field (not a vramgate results file?)" : JSON.stringify(schema) }]);
+    const found =
+      typeof data !== "object" || data === null || Array.isArray(data)
+        ? `${Array.isArray(data) ? "an array" : data === null ? "null" : `a ${typeof data}`} at the top level (not a vramgate results file?)`
+        : schema === undefined
+          ? "no schema field (not a vramgate results file?)"
+          : JSON.stringify(schema).slice(0, 80);
+    throw new InputError([{ file, path: "schema", expected: `"${RESULTS_SCHEMA}"`, found }]);
   }
-  const r = data as ResultsFile;
-  if (!Array.isArray(r.runs)) throw new InputError([{ file, path: "runs", expected: "an array of runs", found: typeof r.runs }]);
-  return r;
+  const checked = validateResults(data, text, file, opts);
+  if (!checked.ok) throw new InputError(checked.problems);
+  return checked.value;
 }
 
-export function readResultsFile(file: string): ResultsFile {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError([{ file, expected: "a readable results JSON file", found: code === "ENOENT" ? "no such file" : `unreadable (${code ?? (e as Error).message})` }]);
-  }
-  return parseResultsJson(text, file);
+/**
+ * Reads and validates a results file. Refuses (InputError, exit 2) a missing or unreadable
+ * file, a folder, a pipe or device, a file over VRAMGATE_MAX_RESULTS_MIB (64 MiB by
+ * default), invalid JSON, nesting deeper than 64 and anything not shaped like a results file.
+ */
+export function readResultsFile(file: string, opts: ReadResultsOptions = {}): ResultsFile {
+  const text = readInputFile(file, { what: "a vramgate results JSON", limit: LIMITS.results });
+  return parseResultsJson(text, file, opts);
 }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { loadAddon } from "../native/binding.js";
+import { timerDelayMs } from "../timers.js";
 import { monotonicNs } from "./strategy-loop.js";
 
 export interface Samples {
@@ -56,7 +57,7 @@ class JsSampler implements MemorySampler {
   }
   start(): void {
     this.sample();
-    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    this.timer = setInterval(() => this.sample(), timerDelayMs(this.intervalMs));
     this.timer.unref();
   }
   private sample(): void {

@@ -3,7 +3,7 @@
  * schema, semantic checks) is collected and thrown as one InputError whose problems carry
  * file:line:col of the offending node.
  */
-import { readFile } from "node:fs/promises";
+import { LIMITS, readInputFile } from "../results/read-limited.js";
 import { relative, resolve, isAbsolute } from "node:path";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type YAMLError } from "yaml";
 import { formatProblem, InputError, type InputProblem } from "../cli/errors.js";
@@ -135,13 +135,7 @@ export function parseScenario(text: string, file: string): Scenario {
 
 /** Reads and parses a scenario file. A missing or unreadable file is an InputError too. */
 export async function loadScenario(file: string): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const found = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder" : `an unreadable file (${code ?? String(e)})`;
-    throw new InputError([{ file: displayName(file), expected: "a scenario file (YAML)", found }]);
-  }
+  // A regular file of at most VRAMGATE_MAX_SCENARIO_MIB (1 MiB): never a pipe or /dev/urandom.
+  const text = readInputFile(file, { what: "a scenario file (YAML)", limit: LIMITS.scenario, display: displayName(file) });
   return parseScenario(text, file);
 }

@@ -1,0 +1,34 @@
+/**
+ * Run ids name the results file (`<runId>.json`), its traces (`<runId>-traces/`) and its
+ * report. They must never collide, not even for two runs started in the same second into
+ * one --out folder: UTC time to the millisecond, a random suffix, then the scenario names
+ * (cut so every derived file name fits the filesystem's 255-byte name limit).
+ */
+import { randomBytes } from "node:crypto";
+
+/** Most characters of scenario names in a run id. */
+export const RUN_ID_NAMES_MAX = 80;
+
+/** `2026-12-01T15-08-01.123Z`: sortable, no `:` (not allowed in Windows file names). */
+export function runStamp(now: Date): string {
+  return now.toISOString().replace(/:/g, "-");
+}
+
+/** 6 hex characters (24 random bits): two runs in the same millisecond collide once in 16 million. */
+export function runSuffix(): string {
+  return randomBytes(3).toString("hex");
+}
+
+/** Scenario names as one file-name-safe part (ASCII letters, digits, `._+-`), at most RUN_ID_NAMES_MAX characters. */
+export function runIdNames(names: readonly string[]): string {
+  const joined = names.join("+").replace(/[^A-Za-z0-9._+-]+/g, "_").replace(/^[.]+/, "_");
+  return joined.slice(0, RUN_ID_NAMES_MAX) || "run";
+}
+
+/**
+ * The id of a run of these scenarios, e.g. `2026-12-01T15-08-01.123Z-3fa9c1-resnet18-cpu`.
+ * `now` and `suffix` are for tests.
+ */
+export function makeRunId(scenarios: ReadonlyArray<{ name: string }>, opts: { now?: Date; suffix?: string } = {}): string {
+  return `${runStamp(opts.now ?? new Date())}-${opts.suffix ?? runSuffix()}-${runIdNames(scenarios.map((s) => s.name))}`;
+}
