@@ -8,6 +8,7 @@ import { resolve, relative, dirname, join, basename } from "node:path";
 import type { ScenarioRun, Scenario } from "../scenarios/types.js";
 import type { Confirmation, Environment, ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import { confirmBudget, replayCalls } from "../scenarios/replay.js";
+import { allowedShapes } from "../scenarios/allowed-shapes.js";
 import { RESULTS_SCHEMA } from "../results/types.js";
 import { expandScenario } from "../scenarios/expand.js";
 import { ensureModel, fileSha256 } from "../models/cache.js";
@@ -138,6 +139,7 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
     baseline: s.baseline,
     gate: s.gate,
     config: s,
+    allowedShapes: allowedShapes(run),
     strategies: [],
   };
   results.runs.push(entry);
