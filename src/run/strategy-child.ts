@@ -194,11 +194,12 @@ export class StrategyChild {
       /* already gone */
     }
     // The 10 s grace timer is cleared as soon as the child exits (a pending timer would keep
-    // vramgate alive for the rest of the 10 s) and never holds the process open by itself.
+    // vramgate alive for the rest of the 10 s). It stays referenced: a SIGKILLed child's
+    // handle may not hold the event loop open until its exit event arrives (seen: exit 13).
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([
       new Promise<void>((r) => this.exitWaiters.push(r)),
-      new Promise<void>((r) => (grace = setTimeout(r, 10_000)).unref()),
+      new Promise<void>((r) => (grace = setTimeout(r, 10_000))),
     ]);
     clearTimeout(grace);
     if (!this.exited) this.kill();
