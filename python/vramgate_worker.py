@@ -15,6 +15,13 @@ Standard library only, Python >= 3.8. The protocol is described in docs/protocol
 
 or subclass Worker and call `MyWorker().serve()`.
 
+Inputs with a `values:` spec in the scenario (token ids below the vocabulary size, 0/1
+masks) reach load() in hello's config; `input_values(config, name)` reads one, and
+`sample_values(config, name, count)` builds that many deterministic values from it:
+
+    def load(config):
+        ids = sample_values(config, "input_ids", 8 * 512)   # None: the scenario set no values
+
 The helper answers the protocol on the process's real stdout and points sys.stdout (and
 file descriptor 1, so native libraries' printf output too) at stderr: print() in your
 code cannot corrupt the protocol channel. When vramgate starts the worker it sets
@@ -31,7 +38,9 @@ import time
 
 PROTOCOL_VERSION = 1
 
-__all__ = ["PROTOCOL_VERSION", "Worker", "serve", "claim_stdout", "is_out_of_memory"]
+__all__ = ["PROTOCOL_VERSION", "Worker", "serve", "claim_stdout", "is_out_of_memory", "input_values", "sample_values"]
+
+_INTEGER_DTYPES = ("int32", "int64")
 
 _protocol_out = None  # binary stream of the real stdout, once claimed
 
@@ -68,6 +77,68 @@ def is_out_of_memory(exc):
     return "out of memory" in text or "cudaerrormemoryallocation" in text or "cuda_error_out_of_memory" in text
 
 
+def input_values(config, name):
+    """The values to feed input `name`, from hello's config.
+
+    Returns {"min": lo, "max": hi} (inclusive; "ones" is 1..1 and "zeros" is 0..0), or None
+    when the scenario sets no values for the input and the worker chooses its own.
+    Raises KeyError for an input the profile does not name, ValueError for a malformed spec.
+    """
+    profile = (config or {}).get("profile") or {}
+    if name not in profile:
+        raise KeyError("input %r is not in the scenario's profile (inputs: %s)" % (name, ", ".join(profile) or "none"))
+    spec = profile[name].get("values")
+    if spec is None:
+        return None
+    if spec == "ones":
+        return {"min": 1, "max": 1}
+    if spec == "zeros":
+        return {"min": 0, "max": 0}
+    if isinstance(spec, dict):
+        lo, hi = spec.get("min"), spec.get("max")
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lo, hi))
+        if numbers and lo <= hi:
+            return {"min": lo, "max": hi}
+    raise ValueError('values of input %r: expected "ones", "zeros" or {"min": lo, "max": hi} with lo <= hi, got %r' % (name, spec))
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def _mix64(x):
+    """splitmix64's finaliser: element i's draw depends on (seed, i) only."""
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9 & _MASK64
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EB & _MASK64
+    return x ^ (x >> 31)
+
+
+def sample_values(config, name, count, seed=0):
+    """`count` deterministic values for input `name` per its values spec, as a list.
+
+    Integer dtypes (int32, int64) get ints in [min, max]; float dtypes get floats in
+    [min, max). Element i depends only on (seed, i), so a longer list starts with a shorter
+    one's values. Returns None when the scenario sets no values for the input. Pure Python:
+    fine for ids and masks; for large float tensors prefer your framework's own generator.
+    """
+    spec = input_values(config, name)
+    if spec is None:
+        return None
+    lo, hi = spec["min"], spec["max"]
+    integer = config["profile"][name].get("dtype") in _INTEGER_DTYPES
+    base = (seed * 0x9E3779B97F4A7C15) & _MASK64
+    if integer:
+        lo, hi = int(lo), int(hi)
+        n = hi - lo + 1
+        if n == 1:
+            return [lo] * count
+        # 64-bit draws modulo n: the bias is below n / 2^64, nothing for id ranges.
+        return [lo + _mix64((base + (i + 1) * 0x9E3779B97F4A7C15) & _MASK64) % n for i in range(count)]
+    if lo == hi:
+        return [float(lo)] * count
+    scale = (hi - lo) / float(1 << 53)
+    return [lo + (_mix64((base + (i + 1) * 0x9E3779B97F4A7C15) & _MASK64) >> 11) * scale for i in range(count)]
+
+
 def _watch_parent(interval_s=0.5):
     """Exits when the process that started us dies, so a worker never outlives vramgate."""
     parent = os.getppid()
@@ -98,7 +169,10 @@ class Worker:
         return {}
 
     def load(self, config):
-        """Called once with hello's config (scenario, strategy, precision, modelPath, device, profile)."""
+        """Called once with hello's config (scenario, strategy, precision, modelPath, device, profile).
+
+        profile[name] has min/opt/max, dtype and values (see input_values / sample_values).
+        """
 
     def activate(self):
         """Create what the strategy keeps alive (context, buffers)."""

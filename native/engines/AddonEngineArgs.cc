@@ -33,6 +33,38 @@ std::string String(const Napi::Value& v, const std::string& field) {
   return v.As<Napi::String>().Utf8Value();
 }
 
+double Finite(const Napi::Value& v, const std::string& field) {
+  if (!v.IsNumber()) Type(v.Env(), "Expected a number for " + field + " but received " + Describe(v));
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) throw Napi::RangeError::New(v.Env(), "Expected a finite number for " + field);
+  return d;
+}
+
+// "ones" | "zeros" | { min, max } (min <= max). The scenario parser has checked the range
+// against the dtype; this only refuses what would make the fill meaningless.
+InputValues ParseValues(const Napi::Value& v, const std::string& field) {
+  InputValues out;
+  if (v.IsUndefined() || v.IsNull()) return out;
+  out.given = true;
+  if (v.IsString()) {
+    const std::string s = v.As<Napi::String>().Utf8Value();
+    if (s == "ones" || s == "zeros") {
+      out.min = out.max = s == "ones" ? 1 : 0;
+      return out;
+    }
+    throw Napi::RangeError::New(v.Env(), "Expected \"ones\", \"zeros\" or { min, max } for " + field + " but received \"" + s + "\"");
+  }
+  if (!v.IsObject() || v.IsArray()) Type(v.Env(), "Expected \"ones\", \"zeros\" or { min, max } for " + field + " but received " + Describe(v));
+  Napi::Object o = v.As<Napi::Object>();
+  out.min = Finite(o.Get("min"), field + ".min");
+  out.max = Finite(o.Get("max"), field + ".max");
+  if (out.min > out.max) {
+    throw Napi::RangeError::New(v.Env(), "Expected " + field + ".min <= " + field + ".max but received " +
+                                             std::to_string(out.min) + " > " + std::to_string(out.max));
+  }
+  return out;
+}
+
 Dims ParseDims(const Napi::Value& v, const std::string& field) {
   if (!v.IsArray()) Type(v.Env(), "Expected an array of dimensions for " + field + " but received " + Describe(v));
   Napi::Array a = v.As<Napi::Array>();
@@ -66,6 +98,7 @@ EngineConfig ParseEngineConfig(const Napi::Value& v) {
       ip.opt = ParseDims(p.Get("opt"), f + ".opt");
       ip.max = ParseDims(p.Get("max"), f + ".max");
       ip.dtype = p.Get("dtype").IsUndefined() ? "float32" : String(p.Get("dtype"), f + ".dtype");
+      ip.values = ParseValues(p.Get("values"), f + ".values");
       cfg.profile.push_back(std::move(ip));
     }
   }

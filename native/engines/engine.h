@@ -20,11 +20,26 @@ using Dims = std::vector<int64_t>;
 // One shape per model input, in the model's input order.
 using ShapeMap = std::vector<std::pair<std::string, Dims>>;
 
+// Values an input is filled with (the scenario's profile.inputs.<name>.values). Without
+// one, each engine keeps its own default fill; "ones" / "zeros" arrive as 1..1 / 0..0.
+struct InputValues {
+  bool given = false;
+  double min = 0;  // inclusive; integral for integer dtypes (checked by the scenario parser)
+  double max = 0;  // inclusive
+};
+
 struct InputProfile {
   std::string name;
   Dims min, opt, max;
   std::string dtype;  // "float32" | "float16" | "int64" | "int32"
+  InputValues values;
 };
+
+// Stride of the integer fill: a prime above 2^31, so for ranges of up to 2^31 values
+// element i's value min + (i * kValueStride) mod n visits every value once per n elements.
+constexpr int64_t kValueStride = 2654435761;
+// Float fill: element i's fraction frac(i * kValueGolden), an even spread over [0, 1).
+constexpr double kValueGolden = 0.6180339887498949;
 
 struct FaultConfig {
   int64_t leakBytesPerIteration = 0;  // cudaMalloc'd and never freed, per call

@@ -22,10 +22,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import type { InputProfile, Precision, Scenario, ShapeMap, StrategyName } from "../scenarios/types.js";
+import type { InputProfile, InputValues, Precision, Scenario, ShapeMap, StrategyName } from "../scenarios/types.js";
+import { uniformAt } from "../scenarios/sequence.js";
 import { DataType } from "../models/onnx-proto.js";
 import { inspectOnnx, type OnnxSummary } from "../models/onnx-inspect.js";
-import { fillUniform, toFloat16 } from "../models/weights.js";
+import { fillUniform, hashName, toFloat16 } from "../models/weights.js";
 import { probeProvider, type OrtModule } from "./onnxruntime-probe.js";
 import { EngineUnavailableError, OutOfMemoryError, type EngineInit, type JsEngine } from "./types.js";
 
@@ -151,11 +152,15 @@ function elementCount(dims: number[]): number {
 type InputArray = Float32Array | Uint16Array | Int32Array | BigInt64Array;
 
 /**
- * Deterministic input values: uniform in [-1, 1) for float inputs, integers in [0, 100)
- * for integer inputs (valid ids for typical embedding tables). The generator is
- * sequential, so a longer buffer starts with the same values as a shorter one.
+ * Deterministic input values. Without a values spec (the default, unchanged): uniform in
+ * [-1, 1) for float inputs, integers in [0, 100) for integer inputs (valid ids for typical
+ * embedding tables). With `values`: ones, zeros, or { min, max } (integers uniform in
+ * [min, max] for integer dtypes, uniform in [min, max] for floats). Both generators are
+ * indexed by element, so a longer buffer starts with the same values as a shorter one.
  */
-function seededInput(dtype: InputProfile["dtype"], count: number, seed: number, name: string): InputArray {
+export function seededInput(spec: Pick<InputProfile, "dtype" | "values">, count: number, seed: number, name: string): InputArray {
+  const { dtype, values: fill } = spec;
+  if (fill !== undefined) return filledInput(dtype, fill, count, seed, name);
   const values = new Float32Array(count);
   fillUniform(values, seed, `input:${name}`, 1);
   switch (dtype) {
@@ -168,6 +173,34 @@ function seededInput(dtype: InputProfile["dtype"], count: number, seed: number, 
     case "int64":
       return BigInt64Array.from(values, (v) => BigInt(Math.floor((v + 1) * 50)));
   }
+}
+
+/**
+ * An input filled per its values spec. Draws come from uniformAt keyed by (seed, input
+ * name), one 32-bit draw per element, two where an integer range has more than 2^32
+ * values (int64 ids), so every integer of [min, max] is reachable.
+ */
+function filledInput(dtype: InputProfile["dtype"], fill: InputValues, count: number, seed: number, name: string): InputArray {
+  const { min, max } = fill === "ones" ? { min: 1, max: 1 } : fill === "zeros" ? { min: 0, max: 0 } : fill;
+  const key = (seed ^ hashName(`values:${name}`)) >>> 0;
+  if (dtype === "float32" || dtype === "float16") {
+    const out = new Float32Array(count);
+    if (min === max) out.fill(min);
+    else for (let i = 0; i < count; i++) out[i] = min + uniformAt(key, i, 0) * (max - min);
+    return dtype === "float16" ? toFloat16(out) : out;
+  }
+  const n = max - min + 1;
+  const wide = n > 2 ** 32;
+  const at = (i: number): number => {
+    if (n === 1) return min;
+    const u = wide ? uniformAt(key, i, 0) + uniformAt(key, i, 1) / 2 ** 32 : uniformAt(key, i, 0);
+    // The two-draw sum can round up to 1.0 in double precision: clamp to the last value.
+    return min + Math.min(n - 1, Math.floor(u * n));
+  };
+  if (dtype === "int32") return Int32Array.from({ length: count }, (_, i) => at(i));
+  const out = new BigInt64Array(count);
+  for (let i = 0; i < count; i++) out[i] = BigInt(at(i));
+  return out;
 }
 
 class OnnxRuntimeEngine implements JsEngine {
@@ -225,7 +258,7 @@ class OnnxRuntimeEngine implements JsEngine {
     this.ort = ort;
     this.modelBytes = bytes;
     for (const [name, spec] of Object.entries(scenario.profile)) {
-      this.inputPools.set(name, seededInput(spec.dtype, elementCount(spec.max), scenario.run.seed, name));
+      this.inputPools.set(name, seededInput(spec, elementCount(spec.max), scenario.run.seed, name));
     }
   }
 
@@ -264,7 +297,7 @@ class OnnxRuntimeEngine implements JsEngine {
     const count = elementCount(dims);
     let pool = this.inputPools.get(name);
     if (!pool || pool.length < count) {
-      pool = seededInput(this.init.scenario.profile[name]?.dtype ?? "float32", count, this.init.scenario.run.seed, name);
+      pool = seededInput(this.init.scenario.profile[name] ?? { dtype: "float32" }, count, this.init.scenario.run.seed, name);
       this.inputPools.set(name, pool);
     }
     const data = pool.subarray(0, count);

@@ -3,7 +3,7 @@
  * line, requests on the worker's stdin and replies on its stdout. This file only builds
  * requests and validates replies; it never touches a process.
  */
-import type { ShapeMap } from "../scenarios/types.js";
+import type { InputValues, ShapeMap } from "../scenarios/types.js";
 
 /** The protocol version this harness speaks; a worker must answer hello with the same number. */
 export const PROTOCOL_VERSION = 1;
@@ -21,8 +21,12 @@ export interface HelloConfig {
   modelPath: string;
   /** NVML device index the harness samples. */
   device: number;
-  /** Per input: min/opt/max shapes and dtype, in the model's input order. */
-  profile: Record<string, { min: number[]; opt: number[]; max: number[]; dtype: string }>;
+  /**
+   * Per input, in the model's input order: min/opt/max shapes, dtype, and the values to
+   * feed (`{ min, max }`, "ones" or "zeros"; null when the scenario sets none and the
+   * worker chooses).
+   */
+  profile: Record<string, { min: number[]; opt: number[]; max: number[]; dtype: string; values: InputValues | null }>;
 }
 
 export type Request =

@@ -89,7 +89,7 @@ export function workerEnv(scenarioEnv: Record<string, string>): NodeJS.ProcessEn
 function helloConfig(init: EngineInit): HelloConfig {
   const s = init.scenario;
   const profile: HelloConfig["profile"] = {};
-  for (const [name, p] of Object.entries(s.profile)) profile[name] = { min: p.min, opt: p.opt, max: p.max, dtype: p.dtype };
+  for (const [name, p] of Object.entries(s.profile)) profile[name] = { min: p.min, opt: p.opt, max: p.max, dtype: p.dtype, values: p.values ?? null };
   return {
     scenario: s.name,
     scenarioFile: s.file,

@@ -107,6 +107,8 @@ export interface NativeInputProfile {
   opt: number[];
   max: number[];
   dtype: "float32" | "float16" | "int64" | "int32";
+  /** Values to fill the input with ("ones" = 1..1, "zeros" = 0..0); absent: the engine's default fill. */
+  values?: { min: number; max: number } | "ones" | "zeros";
 }
 
 export interface NativeEngineConfig {

@@ -122,7 +122,7 @@ export class NativeDriver implements Driver {
         modelPath,
         precision: run.precision,
         device: s.memory.device,
-        profile: Object.entries(s.profile).map(([name, p]) => ({ name, min: p.min, opt: p.opt, max: p.max, dtype: p.dtype })),
+        profile: Object.entries(s.profile).map(([name, p]) => ({ name, min: p.min, opt: p.opt, max: p.max, dtype: p.dtype, ...(p.values !== undefined ? { values: p.values } : {}) })),
         faults: { leakBytesPerIteration: s.faults.leakBytesPerIteration ?? 0, retainOutputsEvery: s.faults.retainOutputsEvery ?? 0 },
         options,
       });

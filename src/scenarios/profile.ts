@@ -1,16 +1,48 @@
 /**
- * profile.inputs and profile.sequence: shape ranges (same rank, min ≤ opt ≤ max), shapes
- * named in sequences (known inputs, within range), sequence defaults and unique labels.
+ * profile.inputs and profile.sequence: shape ranges (same rank, min ≤ opt ≤ max), input
+ * values (min ≤ max, integers for integer dtypes, within the dtype), shapes named in
+ * sequences (known inputs, within range), bucketing, sequence defaults and unique labels.
  */
 import type { Checker } from "./checker.js";
 import type { DataPath } from "./locate.js";
 import type { RawInputProfile, RawSequence } from "./schema.js";
 import { didYouMean } from "./suggest.js";
-import type { InputProfile, SequenceSpec, Shape, ShapeMap } from "./types.js";
+import type { InputProfile, InputValues, SequenceSpec, Shape, ShapeMap } from "./types.js";
 
 export const DEFAULT_SAWTOOTH_PERIOD = 16;
 
 export const dimsText = (s: Shape): string => `[${s.join(", ")}]`;
+
+/**
+ * The values each dtype holds. int64 stops at the largest safe integer: values travel as
+ * JS and JSON numbers (doubles), which skip integers beyond 2^53.
+ */
+export const DTYPE_LIMITS: Record<InputProfile["dtype"], { lo: number; hi: number; integer: boolean }> = {
+  float32: { lo: -3.4028234663852886e38, hi: 3.4028234663852886e38, integer: false },
+  float16: { lo: -65504, hi: 65504, integer: false },
+  int32: { lo: -(2 ** 31), hi: 2 ** 31 - 1, integer: true },
+  int64: { lo: -Number.MAX_SAFE_INTEGER, hi: Number.MAX_SAFE_INTEGER, integer: true },
+};
+
+function checkValues(values: InputValues, dtype: InputProfile["dtype"], name: string, base: DataPath, c: Checker): void {
+  if (typeof values === "string") return; // ones and zeros fit every dtype
+  const at = [...base, "values"];
+  const limit = DTYPE_LIMITS[dtype];
+  let fits = true;
+  for (const k of ["min", "max"] as const) {
+    const v = values[k];
+    if (limit.integer && !Number.isInteger(v)) {
+      fits = false;
+      c.report({ path: [...at, k], expected: `an integer (input ${name} is ${dtype})`, found: String(v) });
+    } else if (v < limit.lo || v > limit.hi) {
+      fits = false;
+      c.report({ path: [...at, k], expected: `a value within ${dtype}'s range (${limit.lo}..${limit.hi})`, found: String(v) });
+    }
+  }
+  if (fits && values.min > values.max) {
+    c.report({ path: [...at, "max"], expected: `at least values.min = ${values.min}`, found: String(values.max) });
+  }
+}
 
 export function resolveProfile(inputs: Record<string, RawInputProfile>, c: Checker): Record<string, InputProfile> | undefined {
   const before = c.problems.length;
@@ -25,6 +57,10 @@ export function resolveProfile(inputs: Record<string, RawInputProfile>, c: Check
         if (p[k]) c.report({ path: [...base, k], expected: "either shape or min/opt/max (shape means min = opt = max)", found: `both shape and ${k}`, key: true });
       }
       out[name] = { min: p.shape, opt: p.shape, max: p.shape, dtype: p.dtype };
+      if (p.values !== undefined) {
+        checkValues(p.values, p.dtype, name, base, c);
+        out[name].values = p.values;
+      }
       continue;
     }
     const { min, opt, max } = p;
@@ -51,6 +87,10 @@ export function resolveProfile(inputs: Record<string, RawInputProfile>, c: Check
       }
     }
     out[name] = { min, opt, max, dtype: p.dtype };
+    if (p.values !== undefined) {
+      checkValues(p.values, p.dtype, name, base, c);
+      out[name].values = p.values;
+    }
   }
   return c.problems.length === before ? out : undefined;
 }
@@ -81,6 +121,35 @@ function resolveShapeMap(given: Record<string, number[]>, profile: Record<string
   return Object.fromEntries(names.map((n) => [n, out[n]!]));
 }
 
+/** multipleOf / buckets: one of them, ascending buckets, and only where shapes are drawn. */
+function checkBucketing(s: { kind: SequenceSpec["kind"]; multipleOf?: number | undefined; buckets?: number[] | undefined }, base: DataPath, c: Checker): void {
+  const given = (["multipleOf", "buckets"] as const).filter((k) => s[k] !== undefined);
+  if (given.length === 0) return;
+  if (s.kind === "fixed" || s.kind === "cycle") {
+    for (const k of given) {
+      c.report({
+        path: [...base, k],
+        expected: `${k} only on a random, ascending or sawtooth sequence`,
+        found: `${k} on a ${s.kind} sequence`,
+        hint: `A ${s.kind} sequence feeds its shapes as written: write the padded shapes under shapes: instead.`,
+        key: true,
+      });
+    }
+    return;
+  }
+  if (given.length === 2) {
+    c.report({ path: [...base, "buckets"], expected: "either multipleOf or buckets, not both", found: "both", key: true });
+    return;
+  }
+  const buckets = s.buckets ?? [];
+  for (let j = 1; j < buckets.length; j++) {
+    if (buckets[j]! <= buckets[j - 1]!) {
+      c.report({ path: [...base, "buckets", j], expected: `a value greater than buckets[${j - 1}] = ${buckets[j - 1]} (buckets ascend)`, found: String(buckets[j]) });
+      return;
+    }
+  }
+}
+
 export function resolveSequences(raw: RawSequence | RawSequence[], profile: Record<string, InputProfile>, runSeed: number, c: Checker): SequenceSpec[] {
   const list = Array.isArray(raw) ? raw : [raw];
   const pick = (which: "min" | "opt" | "max"): ShapeMap => Object.fromEntries(Object.entries(profile).map(([n, p]) => [n, p[which]]));
@@ -109,6 +178,9 @@ export function resolveSequences(raw: RawSequence | RawSequence[], profile: Reco
       case "ascending":
         break;
     }
+    checkBucketing(s, base, c);
+    if ("multipleOf" in s && s.multipleOf !== undefined) spec.multipleOf = s.multipleOf;
+    if ("buckets" in s && s.buckets !== undefined) spec.buckets = s.buckets;
     return spec;
   });
 

@@ -4,7 +4,35 @@
  * same sequence (so strategies are compared on equal work).
  */
 import { DEFAULT_SAWTOOTH_PERIOD } from "./profile.js";
-import type { InputProfile, ScenarioRun, Shape, ShapeMap } from "./types.js";
+import type { InputProfile, ScenarioRun, SequenceSpec, Shape, ShapeMap } from "./types.js";
+
+/**
+ * Bucketing of one dynamic dim `d` within the profile's lo..hi: up to the next multiple of
+ * `multipleOf`, or to the smallest bucket ≥ d; never past hi (past every bucket: hi).
+ * Static dims (lo = hi) and sequences without bucketing are returned unchanged.
+ */
+export function roundDim(d: number, lo: number, hi: number, seq: Pick<SequenceSpec, "multipleOf" | "buckets">): number {
+  if (lo === hi) return d;
+  if (seq.multipleOf !== undefined) return Math.min(hi, Math.ceil(d / seq.multipleOf) * seq.multipleOf);
+  if (seq.buckets !== undefined) {
+    // Buckets are few; a linear scan of the ascending list finds the smallest one ≥ d.
+    for (const b of seq.buckets) if (b >= d) return Math.min(hi, b);
+    return hi;
+  }
+  return d;
+}
+
+/** Applies the sequence's bucketing to every dim of a drawn shape map (the map itself when it has none). */
+function bucketed(run: ScenarioRun, shape: ShapeMap): ShapeMap {
+  const seq = run.sequence;
+  if (seq.multipleOf === undefined && seq.buckets === undefined) return shape;
+  const out: ShapeMap = {};
+  for (const [name, dims] of Object.entries(shape)) {
+    const p = run.scenario.profile[name];
+    out[name] = p ? dims.map((d, i) => roundDim(d, p.min[i]!, p.max[i]!, seq)) : dims;
+  }
+  return out;
+}
 
 /** murmur3's 32-bit finaliser: a bijective avalanche mix. */
 function fmix32(x: number): number {
@@ -44,8 +72,15 @@ function mapProfile(run: ScenarioRun, f: (p: InputProfile, name: string) => Shap
 /**
  * Shape map for absolute call index `k` (warm-up calls first, counted from 0) of a run
  * with `total` calls (warmup + iterations). Every dim stays within the profile's min..max.
+ * With `multipleOf` or `buckets`, each dynamic dim is then padded up (roundDim): the
+ * model runs on the padded shape, which is what padding a real input to its bucket costs.
  */
 export function shapeAt(run: ScenarioRun, k: number, total: number): ShapeMap {
+  return bucketed(run, drawnShapeAt(run, k, total));
+}
+
+/** The shape before bucketing. */
+function drawnShapeAt(run: ScenarioRun, k: number, total: number): ShapeMap {
   const seq = run.sequence;
   switch (seq.kind) {
     case "fixed":
@@ -57,6 +92,8 @@ export function shapeAt(run: ScenarioRun, k: number, total: number): ShapeMap {
     case "random": {
       const seed = seq.seed ?? run.scenario.run.seed;
       // Draws depend on the dim index only, so a batch dim shared by inputs stays consistent.
+      // Dims with the same index in different inputs therefore share one draw u, and the
+      // shapes a random run can produce are counted per index, not per dim (allowed-shapes.ts).
       return mapProfile(run, (p) =>
         p.min.map((lo, i) => {
           const hi = p.max[i]!;

@@ -54,7 +54,7 @@ const CORPUS: Row[] = [
   ["process-section-missing.yaml", 3, 9, "process: expected a process section (engine is process), found nothing. Add e.g. process: { command: [python3, worker.py] }."],
   ["process-without-command.yaml", 5, 3, "process.command: expected a list, found nothing. process.command is required."],
   ["rank-mismatch.yaml", 9, 12, "profile.inputs.input.max: expected 4 dimensions, like min [1, 3, 32, 32], found 3 dimensions [4, 3, 32]."],
-  ["sequence-unknown-key.yaml", 7, 31, "profile.sequence.perod: expected one of the keys kind, period, label, found unknown key \"perod\". Did you mean \"period\"?"],
+  ["sequence-unknown-key.yaml", 7, 31, "profile.sequence.perod: expected one of the keys kind, period, label, multipleOf, buckets, found unknown key \"perod\". Did you mean \"period\"?"],
   ["shape-and-range.yaml", 6, 37, "profile.inputs.input.max: expected either shape or min/opt/max (shape means min = opt = max), found both shape and max."],
   ["string-for-number.yaml", 8, 11, "run.warmup: expected a number, found \"ten\" (a string)."],
   ["tensorrt-section-on-onnxruntime.yaml", 7, 1, "tensorrt: expected no tensorrt section (engine is onnxruntime), found a tensorrt section. Remove it, or set engine: tensorrt."],
@@ -63,7 +63,7 @@ const CORPUS: Row[] = [
   ["unknown-engine.yaml", 3, 9, "engine: expected one of onnxruntime, libtorch, tensorrt, process, found \"tensorrtt\". Did you mean \"tensorrt\"?"],
   ["unknown-gate-mode.yaml", 7, 15, "gate.leak: expected one of fail, warn, off, found \"fial\". Did you mean \"fail\"?"],
   ["unknown-gate-strategy.yaml", 10, 5, "gate.allow.persistant: expected one of the keys persistent, teardown, scoped, per-shape, user-managed, found unknown key \"persistant\". Did you mean \"persistent\"?"],
-  ["unknown-nested-key.yaml", 10, 3, "run.iteration: expected one of the keys warmup, iterations, rounds, maxDurationS, seed, watchdogS, found unknown key \"iteration\". Did you mean \"iterations\"?"],
+  ["unknown-nested-key.yaml", 10, 3, "run.iteration: expected one of the keys warmup, iterations, rounds, maxDurationS, seed, watchdogS, replay, confirm, found unknown key \"iteration\". Did you mean \"iterations\"?"],
   ["unknown-precision.yaml", 4, 19, "precision[1]: expected one of fp32, fp16, bf16, int8, fp8, found \"fp61\". Did you mean \"fp16\"?"],
   ["unknown-sequence-kind.yaml", 7, 13, "profile.sequence: expected one of fixed, cycle, random, ascending, sawtooth, found \"randon\". Did you mean \"random\"?"],
   ["unknown-strategy.yaml", 7, 26, "strategies[1]: expected one of persistent, teardown, scoped, per-shape, user-managed, found \"persistant\". Did you mean \"persistent\"?"],
@@ -72,6 +72,13 @@ const CORPUS: Row[] = [
   ["wrong-type-name.yaml", 1, 7, "name: expected a string, found a list (2 items)."],
   ["zero-dim.yaml", 6, 20, "profile.inputs.input.min[0]: expected a value of at least 1, found 0."],
   ["zero-rounds.yaml", 8, 11, "run.rounds: expected a value of at least 1, found 0."],
+  ["values-min-greater-than-max.yaml", 6, 102, "profile.inputs.input_ids.values.max: expected at least values.min = 50256, found 0."],
+  ["values-fractional-int64.yaml", 11, 30, "profile.inputs.input_ids.values.max: expected an integer (input input_ids is int64), found 50256.5."],
+  ["values-outside-int32.yaml", 6, 71, "profile.inputs.input_ids.values.max: expected a value within int32's range (-2147483648..2147483647), found 3000000000."],
+  ["values-unknown-fill.yaml", 6, 51, "profile.inputs.mask.values: expected one of ones, zeros, found \"one\". Did you mean \"ones\"?"],
+  ["multipleof-with-buckets.yaml", 9, 39, "profile.sequence[1].buckets: expected either multipleOf or buckets, not both, found both."],
+  ["buckets-not-ascending.yaml", 7, 50, "profile.sequence.buckets[2]: expected a value greater than buckets[1] = 128 (buckets ascend), found 64."],
+  ["bucketing-on-cycle.yaml", 7, 28, "profile.sequence.multipleOf: expected multipleOf only on a random, ascending or sawtooth sequence, found multipleOf on a cycle sequence. A cycle sequence feeds its shapes as written: write the padded shapes under shapes: instead."],
 ];
 
 async function problemsOf(file: string): Promise<{ message: string; problems: InputProblem[] }> {

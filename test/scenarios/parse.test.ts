@@ -69,9 +69,9 @@ describe("defaults", () => {
       sequences: [{ kind: "random", seed: 1, label: "random" }],
       strategies: ["persistent", "teardown", "scoped"],
       baseline: "scoped",
-      run: { warmup: 10, iterations: 200, rounds: 5, maxDurationS: 600, seed: 1, watchdogS: 120 },
+      run: { warmup: 10, iterations: 200, rounds: 5, maxDurationS: 600, seed: 1, watchdogS: 120, replay: "auto", confirm: {} },
       memory: { intervalMs: 1, device: 0 },
-      gate: { leak: "fail", allow: {}, minSpeedup: {} },
+      gate: { leak: "fail", shapeGrowth: "warn", allow: {}, minSpeedup: {} },
       faults: {},
       onnxruntime: { executionProvider: "cpu" },
       tensorrt: { allocationStrategy: "static", cudaGraph: false, perShapePoolSize: 8 },
@@ -87,10 +87,11 @@ describe("defaults", () => {
     expect(s.precisions).toEqual(["fp16", "fp32"]);
     expect(s.profile.input!.dtype).toBe("float32");
     expect(s.baseline).toBe("teardown");
-    expect(s.run).toEqual({ warmup: 4, iterations: 40, rounds: 4, maxDurationS: 60, seed: 9, watchdogS: 30 });
+    expect(s.run).toEqual({ warmup: 4, iterations: 40, rounds: 4, maxDurationS: 60, seed: 9, watchdogS: 30, replay: "auto", confirm: {} });
     expect(s.memory).toEqual({ intervalMs: 0.5, device: 1 });
     expect(s.gate).toEqual({
       leak: "warn",
+      shapeGrowth: "warn",
       allow: { persistent: ["plateau", "inconclusive"] },
       maxResidualMiB: 64,
       minSpeedup: { persistent: 1.5 },

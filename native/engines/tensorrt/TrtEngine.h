@@ -70,6 +70,10 @@ class TrtEngine final : public Engine {
     uint64_t generation = 0;
   };
 
+  // Host bytes an input is filled from when the scenario gives its values, built once at
+  // the profile max (a buffer for any smaller shape is a prefix); nullptr: no values given
+  // (or a type with no such fill), so the default memset fill applies.
+  const std::vector<uint8_t>* InputPattern(const IoTensor& t, int64_t bytes);
   // Grows the shared block to at least neededBytes (never shrinks) and returns it.
   const UserBlock& UserBlockFor(int64_t neededBytes);
   // Fault injection, once per call (engine-level: survives every context).
@@ -89,6 +93,7 @@ class TrtEngine final : public Engine {
   std::unique_ptr<nvinfer1::IRuntime> runtime_;
   std::unique_ptr<nvinfer1::ICudaEngine> engine_;
   std::vector<IoTensor> io_;  // the engine's I/O tensors in engine order
+  std::map<std::string, std::vector<uint8_t>> inputPatterns_;  // by input name (InputPattern)
 
   int64_t engineDeviceBytes_ = 0;   // getDeviceMemorySizeV2(): most any context needs
   int64_t profileDeviceBytes_ = 0;  // getDeviceMemorySizeForProfileV2(0)

@@ -74,13 +74,45 @@ int64_t Numel(const ShapeMap::value_type& input) {
   return n;
 }
 
-// Deterministic, cheap, device-side: the same shape always gets the same values.
-void FillDeterministic(torch::Tensor& flat) {
-  auto ramp = torch::arange(flat.numel(), torch::TensorOptions().dtype(torch::kFloat).device(flat.device()));
-  if (c10::isIntegralType(flat.scalar_type(), /*includeBool=*/false)) {
-    flat.copy_(ramp.remainder_(97));
+// Deterministic, cheap, device-side: the same shape always gets the same values, and
+// element i's value depends on i only, so a grown buffer starts with the old one's values.
+// Without a values spec: integers i mod 97, floats in [-0.5, 0.5). With one: integers
+// min + (i * kValueStride) mod n over the n values of [min, max], floats
+// min + frac(i * kValueGolden) * (max - min).
+void FillDeterministic(torch::Tensor& flat, const InputValues& values) {
+  const bool integral = c10::isIntegralType(flat.scalar_type(), /*includeBool=*/false);
+  if (!values.given) {
+    auto ramp = torch::arange(flat.numel(), torch::TensorOptions().dtype(torch::kFloat).device(flat.device()));
+    if (integral) {
+      flat.copy_(ramp.remainder_(97));
+    } else {
+      flat.copy_(ramp.mul_(0.6180339887).frac_().sub_(0.5));
+    }
+    return;
+  }
+  if (values.min == values.max) {  // ones, zeros, or a one-value range
+    if (integral) {
+      flat.fill_(static_cast<int64_t>(values.min));
+    } else {
+      flat.fill_(values.min);
+    }
+    return;
+  }
+  auto ramp = torch::arange(flat.numel(), torch::TensorOptions().dtype(torch::kLong).device(flat.device()));
+  if (integral) {
+    const int64_t lo = static_cast<int64_t>(values.min);
+    const int64_t n = static_cast<int64_t>(values.max) - lo + 1;
+    if (n <= (int64_t{1} << 31)) {
+      // (i mod n) * (stride mod n) < 2^62: the product cannot overflow int64.
+      ramp.remainder_(n).mul_(kValueStride % n).remainder_(n);
+    } else {
+      ramp.remainder_(n);  // wider than any buffer: a plain ramp already never repeats
+    }
+    flat.copy_(ramp.add_(lo));
   } else {
-    flat.copy_(ramp.mul_(0.6180339887).frac_().sub_(0.5));
+    // Double: i * golden keeps its fraction exact enough for any buffer size.
+    auto u = ramp.to(torch::kDouble).mul_(kValueGolden).frac_();
+    flat.copy_(u.mul_(values.max - values.min).add_(values.min));
   }
 }
 
@@ -99,7 +131,7 @@ std::vector<c10::IValue> ViewsFor(std::vector<torch::Tensor>& buffers, const Sha
     if (!buf.defined() || buf.numel() < numel || buf.scalar_type() != type) {
       buf = torch::Tensor();  // release first so the allocator can reuse the block
       buf = torch::empty({numel}, torch::TensorOptions().dtype(type).device(engine.device()));
-      FillDeterministic(buf);
+      FillDeterministic(buf, engine.InputValuesAt(i));
     }
     inputs.emplace_back(buf.narrow(0, 0, numel).view(shape[i].second));
   }
@@ -267,6 +299,11 @@ c10::ScalarType TorchEngine::InputType(size_t inputIndex) const {
   }
   // Float inputs follow the module's precision: an fp16 module needs fp16 activations.
   return computeType_;
+}
+
+const InputValues& TorchEngine::InputValuesAt(size_t inputIndex) const {
+  static const InputValues kDefault;
+  return inputIndex < cfg_.profile.size() ? cfg_.profile[inputIndex].values : kDefault;
 }
 
 std::unique_ptr<Context> TorchEngine::CreateContext(const ContextOptions& opts) {

@@ -50,6 +50,8 @@ class TorchEngine final : public Engine {
   c10::Device device() const { return device_; }
   // Element type fed to model input i: the profile's integer dtype, else the precision's.
   c10::ScalarType InputType(size_t inputIndex) const;
+  // Values model input i is filled with (the profile's; not given: the default fill).
+  const InputValues& InputValuesAt(size_t inputIndex) const;
   bool cudaGraphs() const { return cudaGraphs_; }
   // Runs the module on the current stream; c10::Error propagates (callers translate it).
   c10::IValue Forward(std::vector<c10::IValue>& inputs);

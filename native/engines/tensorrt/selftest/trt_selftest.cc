@@ -2,11 +2,14 @@
 // libraries (SHA-256, option parsing, tensor sizes, the logger), so they are exercised
 // on machines without TensorRT. Built and run by scripts/check-tensorrt.sh against each
 // TensorRT header version; not part of the addon.
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -138,10 +141,73 @@ void TestLogger() {
 
 }  // namespace
 
+// The values fill: integers cover [min, max] evenly, floats stay in range, ones/zeros are
+// exact in every type, and a smaller buffer is a prefix of a larger one.
+void TestValuesPattern() {
+  using nvinfer1::DataType;
+  using vramgate::trt::FillValuesPattern;
+  std::vector<uint8_t> bytes;
+  vramgate::InputValues ids;
+  ids.given = true;
+  ids.min = 3;
+  ids.max = 12;
+  Check(FillValuesPattern(DataType::kINT64, ids, 8 * 1000, &bytes) && bytes.size() == 8000, "int64 pattern size");
+  std::vector<int> counts(10, 0);
+  bool inRange = true;
+  for (size_t i = 0; i < 1000; ++i) {
+    int64_t v = 0;
+    std::memcpy(&v, bytes.data() + i * 8, 8);
+    if (v < 3 || v > 12) inRange = false;
+    else ++counts[static_cast<size_t>(v - 3)];
+  }
+  Check(inRange, "int64 values within [3, 12]");
+  bool even = true;
+  for (int c : counts) even = even && c == 100;  // a prime stride: every value once per 10 elements
+  Check(even, "int64 values spread evenly over the range, both ends included");
+
+  std::vector<uint8_t> shorter;
+  Check(FillValuesPattern(DataType::kINT32, ids, 4 * 10, &shorter) &&
+            FillValuesPattern(DataType::kINT32, ids, 4 * 100, &bytes) &&
+            std::memcmp(shorter.data(), bytes.data(), shorter.size()) == 0,
+        "a smaller buffer's pattern is a prefix of a larger one's");
+
+  vramgate::InputValues range;
+  range.given = true;
+  range.min = -0.5;
+  range.max = 2.0;
+  Check(FillValuesPattern(DataType::kFLOAT, range, 4 * 500, &bytes), "float32 pattern");
+  float lowest = 10, highest = -10;
+  for (size_t i = 0; i < 500; ++i) {
+    float f = 0;
+    std::memcpy(&f, bytes.data() + i * 4, 4);
+    lowest = std::min(lowest, f);
+    highest = std::max(highest, f);
+  }
+  Check(lowest >= -0.5f && highest <= 2.0f && lowest < -0.4f && highest > 1.9f, "float32 values spread over [min, max]");
+
+  vramgate::InputValues ones;
+  ones.given = true;
+  ones.min = ones.max = 1;
+  Check(FillValuesPattern(DataType::kHALF, ones, 2 * 3, &bytes) && bytes[0] == 0x00 && bytes[1] == 0x3C &&
+            bytes[4] == 0x00 && bytes[5] == 0x3C,
+        "ones in float16 are 0x3C00");
+  Check(FillValuesPattern(DataType::kBF16, ones, 2, &bytes) && bytes[0] == 0x80 && bytes[1] == 0x3F, "ones in bfloat16 are 0x3F80");
+  Check(FillValuesPattern(DataType::kINT32, ones, 4, &bytes) && bytes[0] == 1 && bytes[1] == 0, "ones in int32");
+  vramgate::InputValues zeros;
+  zeros.given = true;
+  Check(FillValuesPattern(DataType::kFLOAT, zeros, 4 * 4, &bytes) && std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; }),
+        "zeros in float32");
+  Check(!FillValuesPattern(DataType::kFP8, ones, 4, &bytes), "fp8 has no values fill (the default memset applies)");
+  Check(vramgate::trt::FloatToHalfBits(65504.0f) == 0x7BFF && vramgate::trt::FloatToHalfBits(1e6f) == 0x7C00 &&
+            vramgate::trt::FloatToHalfBits(-2.0f) == 0xC000,
+        "float16 conversion: largest finite, overflow to Inf, sign");
+}
+
 int main() {
   TestSha256();
   TestOptions();
   TestTensors();
+  TestValuesPattern();
   TestLogger();
   if (failures > 0) {
     std::fprintf(stderr, "trt_selftest (TensorRT %d headers): %d check(s) failed\n", NV_TENSORRT_MAJOR, failures);
