@@ -4,7 +4,7 @@
  * Pure; agrees with shapeAt (sequence.ts), bucketing included.
  */
 import { DEFAULT_SAWTOOTH_PERIOD } from "./profile.js";
-import { shapeAt, shapeKey } from "./sequence.js";
+import { dimBucketing, shapeAt, shapeKey } from "./sequence.js";
 import type { InputProfile, ScenarioRun, SequenceSpec } from "./types.js";
 
 export interface AllowedShapes {
@@ -32,7 +32,8 @@ type Bucketing = Pick<SequenceSpec, "multipleOf" | "buckets">;
  * or the buckets). roundDim maps lo..hi onto exactly these plus hi, so a dim takes
  * gridCount + 1 values.
  */
-function gridCount(lo: number, hi: number, seq: Bucketing): number {
+function gridCount(lo: number, hi: number, bucketing: Bucketing): number {
+  const seq = dimBucketing(lo, hi, bucketing);
   if (seq.multipleOf !== undefined) {
     const n = seq.multipleOf;
     return Math.max(0, Math.floor((hi - 1) / n) - Math.ceil(lo / n) + 1);
@@ -41,7 +42,8 @@ function gridCount(lo: number, hi: number, seq: Bucketing): number {
   return hi - lo;
 }
 
-function* gridPoints(lo: number, hi: number, seq: Bucketing): Generator<number> {
+function* gridPoints(lo: number, hi: number, bucketing: Bucketing): Generator<number> {
+  const seq = dimBucketing(lo, hi, bucketing);
   if (seq.multipleOf !== undefined) {
     for (let r = Math.ceil(lo / seq.multipleOf) * seq.multipleOf; r < hi; r += seq.multipleOf) yield r;
   } else if (seq.buckets !== undefined) {

@@ -7,12 +7,26 @@ import { DEFAULT_SAWTOOTH_PERIOD } from "./profile.js";
 import type { InputProfile, ScenarioRun, SequenceSpec, Shape, ShapeMap } from "./types.js";
 
 /**
+ * The bucketing that applies to a dim with range lo..hi: none when its whole range fits
+ * under the first step (hi ≤ multipleOf, or hi ≤ the first bucket). Padding such a dim
+ * would only ever feed its max (a batch of 1..16 under multipleOf: 64 would always be 16),
+ * which is not what bucketing a sequence length means.
+ */
+export function dimBucketing(lo: number, hi: number, seq: Pick<SequenceSpec, "multipleOf" | "buckets">): Pick<SequenceSpec, "multipleOf" | "buckets"> {
+  if (lo === hi) return {};
+  if (seq.multipleOf !== undefined) return hi > seq.multipleOf ? { multipleOf: seq.multipleOf } : {};
+  if (seq.buckets !== undefined && seq.buckets.length > 0) return hi > seq.buckets[0]! ? { buckets: seq.buckets } : {};
+  return {};
+}
+
+/**
  * Bucketing of one dynamic dim `d` within the profile's lo..hi: up to the next multiple of
  * `multipleOf`, or to the smallest bucket ≥ d; never past hi (past every bucket: hi).
- * Static dims (lo = hi) and sequences without bucketing are returned unchanged.
+ * Static dims (lo = hi), dims whose range fits under the first step (dimBucketing) and
+ * sequences without bucketing are returned unchanged.
  */
-export function roundDim(d: number, lo: number, hi: number, seq: Pick<SequenceSpec, "multipleOf" | "buckets">): number {
-  if (lo === hi) return d;
+export function roundDim(d: number, lo: number, hi: number, bucketing: Pick<SequenceSpec, "multipleOf" | "buckets">): number {
+  const seq = dimBucketing(lo, hi, bucketing);
   if (seq.multipleOf !== undefined) return Math.min(hi, Math.ceil(d / seq.multipleOf) * seq.multipleOf);
   if (seq.buckets !== undefined) {
     // Buckets are few; a linear scan of the ascending list finds the smallest one ≥ d.

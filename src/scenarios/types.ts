@@ -119,8 +119,8 @@ export interface GateSpec {
   /** Against a baseline results file: maximum throughput drop (fraction) and memory increase (fraction). */
   maxRegression?: number;
   maxMemoryIncrease?: number;
-  /** What a shape-growth verdict does (default warn). */
-  shapeGrowth: LeakGateMode;
+  /** What a shape-growth verdict does (default warn; absent in results files from before it existed). */
+  shapeGrowth?: LeakGateMode;
   /** Largest projected growth if every allowed shape is seen, MiB. */
   maxShapeGrowthMiB?: number;
 }

@@ -54,17 +54,17 @@ describe("allowedShapes: random", () => {
     expect(seen(r, 40_000)).toBe(8 * 113);
   });
 
-  it("with multipleOf: the padded values per index (length 64 or 128; batch always 8)", () => {
+  it("with multipleOf: the padded values per index (length 64 or 128; batch 1..8 left as drawn: its range fits under one step)", () => {
     const r = run("{ kind: random, multipleOf: 64 }");
-    expect(allowedShapes(r)).toEqual({ count: 2, exact: true });
-    expect(seen(r, 2000)).toBe(2);
+    expect(allowedShapes(r)).toEqual({ count: 16, exact: true });
+    expect(seen(r, 4000)).toBe(16);
   });
 
   it("with buckets: the buckets inside min..max-1, plus max", () => {
     const r = run("{ kind: random, buckets: [8, 32, 100, 500] }");
-    // length: 32, 100, 128; batch (1..8): 8 only.
-    expect(allowedShapes(r)).toEqual({ count: 3, exact: true });
-    expect(seen(r, 2000)).toBe(3);
+    // length: 32, 100, 128; batch (1..8, not above the first bucket): all 8 values.
+    expect(allowedShapes(r)).toEqual({ count: 24, exact: true });
+    expect(seen(r, 4000)).toBe(24);
   });
 
   it("different ranges at a shared index: the tuples one draw can give, counted exactly", () => {
