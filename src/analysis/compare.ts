@@ -173,8 +173,10 @@ export function environmentDifferences(base: ResultsFile, head: ResultsFile): st
  * The same check on two environments alone, e.g. a baseline file's against the machine's
  * before a run starts (so a mismatch is reported before the benchmark, not after it).
  * `enginesUsed`: engine names whose versions matter (all recorded engines when empty).
+ * `partial`: `b` was collected before its engines loaded, so an engine version missing
+ * from `b` is unknown (checked again after the run), not a difference.
  */
-export function compareEnvironments(a: Environment, b: Environment, enginesUsed: readonly string[] = []): string[] {
+export function compareEnvironments(a: Environment, b: Environment, enginesUsed: readonly string[] = [], opts: { partial?: boolean } = {}): string[] {
   const out: string[] = [];
   const gpus = (e: Environment): string => (e.gpus.length ? e.gpus.map((g) => g.name).sort().join(" + ") : "none");
   if (gpus(a) !== gpus(b)) out.push(`GPU: ${gpus(a)} vs ${gpus(b)}`);
@@ -189,6 +191,7 @@ export function compareEnvironments(a: Environment, b: Environment, enginesUsed:
   if (names.length === 0) names = [...new Set([...Object.keys(a.engines), ...Object.keys(b.engines)])];
   for (const n of names.sort()) {
     const va = a.engines[n] ?? "absent";
+    if (opts.partial && b.engines[n] === undefined) continue;
     const vb = b.engines[n] ?? "absent";
     if (va !== vb) out.push(`${n}: ${va} vs ${vb}`);
   }

@@ -9,23 +9,21 @@ import type { CommandModule } from "yargs";
 import { compareResults, regressions, type Comparison } from "../analysis/compare.js";
 import { readResultsFile } from "../results/read.js";
 import { mib, percentChange, rate } from "../report/format.js";
-import { EXIT, InputError } from "./errors.js";
+import { EXIT } from "./errors.js";
+import { numberFlag } from "./flags.js";
 
 interface CompareArgs {
   base: string;
   head: string;
   force: boolean;
   json: boolean;
-  "max-regression"?: number;
-  "max-memory-increase"?: number;
+  /** As the user typed it when not a number (see flags.ts). */
+  "max-regression"?: unknown;
+  "max-memory-increase"?: unknown;
 }
 
-function fraction(flag: string, v: number | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v >= 1) {
-    throw new InputError(`--${flag}: expected a fraction in [0, 1) such as 0.05 for 5 %, found ${JSON.stringify(v)}.`);
-  }
-  return v;
+function fraction(flag: string, v: unknown): number | undefined {
+  return numberFlag(flag, v, { min: 0, below: 1, what: "a fraction in [0, 1) such as 0.05 for 5 %" });
 }
 
 /** The comparison as a plain-text table plus one line per regression and a verdict. */
@@ -94,8 +92,8 @@ export const command: CommandModule<object, CompareArgs> = {
       .positional("head", { type: "string", demandOption: true, describe: "results JSON to judge" })
       .option("force", { type: "boolean", default: false, describe: "compare even when GPU, driver or engine versions differ" })
       .option("json", { type: "boolean", default: false, describe: "print the comparison as JSON" })
-      .option("max-regression", { type: "number", describe: "tolerated throughput drop, fraction (default 0.05)" })
-      .option("max-memory-increase", { type: "number", describe: "tolerated peak-memory increase, fraction (default 0.10)" }),
+      .option("max-regression", { requiresArg: true, describe: "tolerated throughput drop, fraction (default 0.05)" })
+      .option("max-memory-increase", { requiresArg: true, describe: "tolerated peak-memory increase, fraction (default 0.10)" }),
   handler: (a) => {
     const { exitCode, output } = runCompare(a, process.stdout.isTTY === true);
     process.stdout.write(output + "\n");

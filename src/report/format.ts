@@ -8,15 +8,19 @@ import type { RoundResult, StrategyResult } from "../results/types.js";
 export const MIB = 1024 * 1024;
 export const KIB = 1024;
 
-/** Bytes as MiB with one decimal below 100 MiB and none above: "12.5", "2048". */
+/** What a figure that could not be measured prints as (never "NaN" or "Infinity"). */
+export const NA = "n/a";
+
+/** Bytes as MiB with one decimal below 100 MiB and none above: "12.5", "2048"; "n/a" when not finite. */
 export function mib(bytes: number): string {
+  if (!Number.isFinite(bytes)) return NA;
   const v = bytes / MIB;
   return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1);
 }
 
-/** About 3 significant figures (whole numbers from 100 up), no exponent for the ranges we show. */
+/** About 3 significant figures (whole numbers from 100 up), no exponent for the ranges we show; "n/a" when not finite. */
 export function sig3(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
+  if (!Number.isFinite(v)) return NA;
   const a = Math.abs(v);
   if (a >= 100) return v.toFixed(0);
   if (a >= 10) return v.toFixed(1);
@@ -34,13 +38,23 @@ export function sentence(s: string): string {
   return /[.!?]$/.test(s.trimEnd()) ? s.trimEnd() : `${s.trimEnd()}.`;
 }
 
-/** Ratio with two decimals: "3.12×". */
+/** Ratio with two decimals: "3.12×"; "n/a" when not finite. */
 export function times(ratio: number): string {
-  return `${ratio.toFixed(2)}×`;
+  return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : NA;
 }
 
-/** Signed percent change from a ratio: 0.93 → "−7.0 %". */
+/**
+ * A 95 % interval with two decimals: "[2.95, 3.30]". An infinite or missing end (too few
+ * rounds to bound it) prints as "n/a", never as "Infinity".
+ */
+export function ci2(ci: readonly [number, number]): string {
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : NA);
+  return `[${f(ci[0])}, ${f(ci[1])}]`;
+}
+
+/** Signed percent change from a ratio: 0.93 → "−7.0 %"; "n/a" when not finite. */
 export function percentChange(ratio: number): string {
+  if (!Number.isFinite(ratio)) return NA;
   const p = Math.round((ratio - 1) * 1000) / 10;
   const sign = p > 0 ? "+" : p < 0 ? "−" : "±";
   return `${sign}${Math.abs(p).toFixed(1)} %`;
@@ -48,13 +62,16 @@ export function percentChange(ratio: number): string {
 
 /**
  * Slope in the unit that suits its size (the CI in the same unit):
- * "+1.50 MiB/iter [1.42, 1.58]" or "+3.2 KiB/iter [−0.4, 6.9]".
+ * "+1.50 MiB/iter [1.42, 1.58]" or "+3.2 KiB/iter [−0.4, 6.9]". An end of the interval
+ * that is not finite (too few points to bound it) prints as "n/a"; so does the slope.
  */
 export function slope(bytesPerIteration: number, ci?: [number, number]): string {
-  const big = Math.max(Math.abs(bytesPerIteration), ...(ci ?? []).map(Math.abs)) >= MIB;
+  if (!Number.isFinite(bytesPerIteration)) return NA;
+  const big = Math.max(Math.abs(bytesPerIteration), ...(ci ?? []).filter(Number.isFinite).map(Math.abs)) >= MIB;
   const unit = big ? MIB : KIB;
   const name = big ? "MiB/iter" : "KiB/iter";
   const f = (x: number): string => {
+    if (!Number.isFinite(x)) return NA;
     const v = x / unit;
     const s = Math.abs(v) >= 100 ? Math.abs(v).toFixed(0) : Math.abs(v) >= 10 ? Math.abs(v).toFixed(1) : Math.abs(v).toFixed(2);
     return (v < 0 && Number(s) !== 0 ? "−" : "") + s;
@@ -97,7 +114,7 @@ export function primaryLeak(s: StrategyResult): LeakAnalysis | undefined {
 /** "3.12× [2.95, 3.30] faster" — the ratio, its CI and the claim. */
 export function ratioWithCi(t: ThroughputComparison): string {
   if (t.claim === "no-data") return "no data";
-  return `${times(t.ratio)} [${t.ratioCi[0].toFixed(2)}, ${t.ratioCi[1].toFixed(2)}] ${t.claim}`;
+  return `${times(t.ratio)} ${ci2(t.ratioCi)} ${t.claim}`;
 }
 
 /** "≈ 41 200 iter (12 min)" for a leak's projection, "—" otherwise. */

@@ -1,13 +1,20 @@
 /**
- * The terminal summary printed after a run: one table per scenario run, the
- * recommendation, then every failed or warned gate and the overall verdict.
+ * The terminal summary printed after a run: one table per scenario run, the lines that
+ * explain it, the recommendation, then every failed or warned gate and the overall verdict.
+ *
+ * The default table is compact and fits 100 columns: strategy, state, calls/s, ratio to
+ * the baseline with its 95 % CI, p99 latency, peak memory and verdict. What it leaves out
+ * (slope, time to out-of-memory, residual) follows the table as short lines, only for the
+ * strategies concerned. `wide: true` (`--wide`) prints every column instead.
+ *
  * Colour only when asked (callers pass stdout.isTTY): cli-table3 colours its head and
  * borders by default even off a TTY, so both styles are emptied unless colour is on.
+ * A figure that could not be measured prints as "n/a", never "NaN" or "Infinity".
  */
 import Table from "cli-table3";
-import type { GateOutcome } from "../analysis/types.js";
+import type { GateOutcome, ThroughputComparison } from "../analysis/types.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
-import { count, medianRate, mib, primaryLeak, rate, residualBytes, sig3, slope, timeToOom } from "./format.js";
+import { ci2, count, medianRate, mib, primaryLeak, rate, residualBytes, sig3, slope, timeToOom } from "./format.js";
 import { recommend } from "./recommend.js";
 
 type Paint = (s: string) => string;
@@ -24,21 +31,44 @@ const COLOR: Palette = { red: ansi(31, 39), yellow: ansi(33, 39), green: ansi(32
 const id: Paint = (s) => s;
 const PLAIN: Palette = { red: id, yellow: id, green: id, bold: id, dim: id };
 
+export interface SummaryOptions {
+  color: boolean;
+  /** Every column (slope, p50, time to OOM, residual) instead of the compact table. */
+  wide?: boolean;
+}
+
+/** The verdict the analysis gave, as it gave it; coloured by how bad it is. */
 function verdictCell(s: StrategyResult, p: Palette): string {
   const leak = primaryLeak(s);
   if (!leak) return "—";
-  if (leak.verdict === "leak") return p.red(p.bold("leak"));
-  if (leak.verdict === "inconclusive") return p.yellow("inconclusive");
-  if (leak.verdict === "plateau") return p.yellow("plateau");
-  return p.green("flat");
+  const v = leak.verdict as string;
+  if (v === "leak") return p.red(p.bold(v));
+  if (v === "flat") return p.green(v);
+  return p.yellow(v);
 }
 
-function runTable(run: ScenarioRunResult, p: Palette): string {
-  // Columns that would be empty for every strategy are left out to keep the table narrow.
-  const showOom = run.strategies.some((s) => s.state === "oom" || primaryLeak(s)?.projection);
-  const showResidual = run.strategies.some((s) => residualBytes(s) !== undefined);
-  const head = ["strategy", "state", "calls/s", `× ${run.baseline} [95% CI]`, "p50/p99 ms", "peak MiB", "slope [95% CI]", "verdict"];
-  const colAligns: Array<"left" | "right"> = ["left", "left", "right", "left", "right", "right", "left", "left"];
+function ratioCell(run: ScenarioRunResult, s: StrategyResult, t: ThroughputComparison | undefined, p: Palette): string {
+  if (s.strategy === run.baseline) return "baseline";
+  if (!t) return "—";
+  if (t.claim === "no-data" || !Number.isFinite(t.ratio)) return "no data";
+  const text = `${t.ratio.toFixed(2)}× ${ci2(t.ratioCi)}`;
+  return t.claim === "faster" ? p.green(text) : t.claim === "slower" ? p.red(text) : text;
+}
+
+function stateCell(s: StrategyResult, p: Palette): string {
+  if (s.state === "completed") return s.state;
+  return p.red(s.state === "oom" && s.oom ? `oom at ${count(s.oom.iteration)}` : s.state);
+}
+
+function runTable(run: ScenarioRunResult, p: Palette, wide: boolean): string {
+  // Wide: columns that would be empty for every strategy are left out to keep it narrower.
+  const showOom = wide && run.strategies.some((s) => s.state === "oom" || primaryLeak(s)?.projection);
+  const showResidual = wide && run.strategies.some((s) => residualBytes(s) !== undefined);
+  const head = ["strategy", "state", "calls/s", `× ${run.baseline} [95% CI]`];
+  const colAligns: Array<"left" | "right"> = ["left", "left", "right", "left"];
+  if (wide) head.push("p50/p99 ms", "peak MiB", "slope [95% CI]"), colAligns.push("right", "right", "left");
+  else head.push("p99 ms", "peak MiB"), colAligns.push("right", "right");
+  head.push("verdict"), colAligns.push("left");
   if (showOom) head.push("time to OOM"), colAligns.push("left");
   if (showResidual) head.push("residual MiB"), colAligns.push("right");
   const table = new Table({
@@ -48,41 +78,58 @@ function runTable(run: ScenarioRunResult, p: Palette): string {
   });
   const ratios = new Map((run.throughput ?? []).map((t) => [t.strategy, t]));
   for (const s of run.strategies) {
-    const t = ratios.get(s.strategy);
     const leak = primaryLeak(s);
     const peak = s.peakBytes[s.primarySignal];
-    const residue = residualBytes(s);
     const itemsPerSecond = medianRate(s.rounds);
-    let ratio = "—";
-    if (s.strategy === run.baseline) ratio = "baseline";
-    else if (t && t.claim !== "no-data") {
-      const text = `${t.ratio.toFixed(2)}× [${t.ratioCi[0].toFixed(2)}, ${t.ratioCi[1].toFixed(2)}]`;
-      ratio = t.claim === "faster" ? p.green(text) : t.claim === "slower" ? p.red(text) : text;
-    } else if (t) ratio = "no data";
-    const state = s.state === "completed" ? s.state : p.red(s.state === "oom" && s.oom ? `oom at ${count(s.oom.iteration)}` : s.state);
-    const row = [
-      s.strategy,
-      state,
-      itemsPerSecond !== undefined ? rate(itemsPerSecond) : "—",
-      ratio,
-      s.latency ? `${sig3(s.latency.p50Ms)}/${sig3(s.latency.p99Ms)}` : "—",
-      typeof peak === "number" ? mib(peak) : "—",
-      leak ? slope(leak.slopeBytesPerIteration, leak.slopeCi) : "—",
-      verdictCell(s, p),
-    ];
+    const row = [s.strategy, stateCell(s, p), itemsPerSecond !== undefined ? rate(itemsPerSecond) : "—", ratioCell(run, s, ratios.get(s.strategy), p)];
+    if (wide) {
+      row.push(s.latency ? `${sig3(s.latency.p50Ms)}/${sig3(s.latency.p99Ms)}` : "—");
+      row.push(typeof peak === "number" ? mib(peak) : "—");
+      row.push(leak ? slope(leak.slopeBytesPerIteration, leak.slopeCi) : "—");
+    } else {
+      row.push(s.latency ? sig3(s.latency.p99Ms) : "—");
+      row.push(typeof peak === "number" ? mib(peak) : "—");
+    }
+    row.push(verdictCell(s, p));
     if (showOom) row.push(s.state === "oom" && s.oom ? p.red(`ran out at ${count(s.oom.iteration)}`) : timeToOom(leak));
-    if (showResidual) row.push(residue !== undefined ? mib(residue) : "—");
+    if (showResidual) {
+      const residue = residualBytes(s);
+      row.push(residue !== undefined ? mib(residue) : "—");
+    }
     table.push(row);
   }
   return table.toString();
 }
 
-export function formatSummary(results: ResultsFile, outcomes: readonly GateOutcome[], opts: { color: boolean }): string {
+/**
+ * What the compact table leaves out, one line per finding: a leak's slope and time to
+ * out-of-memory, and the memory not returned after release. Nothing in wide mode (the
+ * columns say it).
+ */
+function compactNotes(run: ScenarioRunResult, p: Palette): string[] {
+  const out: string[] = [];
+  for (const s of run.strategies) {
+    const leak = primaryLeak(s);
+    if (leak?.verdict !== "leak") continue;
+    const oom = leak.projection ? `; out of memory in ${timeToOom(leak)}` : "";
+    out.push(`  ${s.strategy}: ${p.red("leak")} ${slope(leak.slopeBytesPerIteration, leak.slopeCi)} (${s.primarySignal})${oom}`);
+  }
+  const residues = run.strategies
+    .map((s) => [s.strategy, residualBytes(s)] as const)
+    .filter((x): x is readonly [StrategyResult["strategy"], number] => x[1] !== undefined);
+  if (residues.length) out.push(`  residual after release: ${residues.map(([name, b]) => `${name} ${mib(b)} MiB`).join(", ")}`);
+  return out;
+}
+
+export function formatSummary(results: ResultsFile, outcomes: readonly GateOutcome[], opts: SummaryOptions): string {
   const p = opts.color ? COLOR : PLAIN;
+  const wide = opts.wide === true;
   const out: string[] = [];
   for (const run of results.runs) {
     out.push(p.bold(run.key) + p.dim(`  ${run.engine} · ${run.precision} · shapes ${run.sequence} · baseline ${run.baseline}`));
-    out.push(runTable(run, p));
+    out.push(runTable(run, p, wide));
+    // Lines about the table's figures go right after it (other findings may follow them).
+    if (!wide) out.push(...compactNotes(run, p));
     const rec = recommend(run);
     const excluded = rec.excluded.length ? `; excluded: ${rec.excluded.map((e) => `${e.strategy} (${e.reason})`).join(", ")}` : "";
     out.push(rec.strategy ? `Recommendation: ${p.bold(rec.strategy)}${excluded}` : `No recommendation: every strategy was excluded${excluded}`);
@@ -90,12 +137,24 @@ export function formatSummary(results: ResultsFile, outcomes: readonly GateOutco
   }
   const failed = outcomes.filter((o) => o.status === "fail");
   const warned = outcomes.filter((o) => o.status === "warn");
-  for (const o of [...failed, ...warned]) {
-    const tag = o.status === "fail" ? p.red("FAIL") : p.yellow("WARN");
-    out.push(`${tag} ${o.gate}${o.run ? ` ${o.run}` : ""}: ${o.message}`);
-  }
+  for (const o of [...failed, ...warned]) out.push(gateLine(o, p));
   const passed = outcomes.length - failed.length - warned.length;
   const verdict = failed.length ? p.red(p.bold("FAIL")) : p.green(p.bold("PASS"));
   out.push(`Gates: ${failed.length} failed, ${warned.length} warned, ${passed} passed → ${verdict}`);
   return out.join("\n");
+}
+
+/** One failed or warned gate as one line: "FAIL leak resnet/random/fp32: …". */
+export function gateLine(o: GateOutcome, p: Palette = PLAIN): string {
+  const tag = o.status === "fail" ? p.red("FAIL") : o.status === "warn" ? p.yellow("WARN") : "PASS";
+  return `${tag} ${o.gate}${o.run ? ` ${o.run}` : ""}: ${o.message}`;
+}
+
+/**
+ * The failures of a run, one line each, for `--quiet` (which prints nothing else): every
+ * failed gate (a failed strategy is a failed `run` gate). Multi-line messages keep their
+ * first line.
+ */
+export function failureLines(outcomes: readonly GateOutcome[]): string[] {
+  return outcomes.filter((o) => o.status === "fail").map((o) => gateLine({ ...o, message: o.message.split("\n")[0]! }));
 }

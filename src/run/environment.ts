@@ -2,6 +2,7 @@
 import { cpus, hostname, platform, release, totalmem, type } from "node:os";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { Environment } from "../results/types.js";
 import { addonStatus, loadAddon } from "../native/binding.js";
 
@@ -32,7 +33,33 @@ function osName(): string {
   return `${type()} ${platform()}`;
 }
 
-export function collectEnvironment(): Environment {
+/**
+ * Engine versions that are known before any engine is loaded, for the engines named:
+ * onnxruntime's is the installed onnxruntime-node package's version, exactly what its
+ * child reports once loaded. The native engines (libtorch, tensorrt) and the process
+ * engine report theirs only from a loaded engine or a started worker, so they are absent
+ * here; `compareEnvironments(…, { partial: true })` treats absent as unknown, not as
+ * different, and the full comparison runs again after the run.
+ */
+export function engineVersionsBeforeLoad(engines: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (engines.includes("onnxruntime")) {
+    try {
+      const pkg = createRequire(import.meta.url)("onnxruntime-node/package.json") as { version?: unknown };
+      if (typeof pkg.version === "string") out.onnxruntime = pkg.version;
+    } catch {
+      /* not installed: the engine says so when it is asked to run */
+    }
+  }
+  return out;
+}
+
+/**
+ * The machine and software a run is measured on. Engine versions are filled in by the
+ * orchestrator as each strategy's child loads its engine; `opts.engines` pre-fills those
+ * knowable without loading (see engineVersionsBeforeLoad), for checks made before a run.
+ */
+export function collectEnvironment(opts: { engines?: readonly string[] } = {}): Environment {
   const addon = loadAddon();
   const status = addonStatus();
   const probe = addon?.probe();
@@ -51,7 +78,7 @@ export function collectEnvironment(): Environment {
     gpus: (probe?.gpus ?? []).map((g) => ({ ...g, driverVersion: probe?.driverVersion })),
     driverVersion: probe?.driverVersion,
     cudaVersion: probe?.cudaDriverVersion ? formatCudaVersion(probe.cudaDriverVersion) : undefined,
-    engines: {},
+    engines: opts.engines ? engineVersionsBeforeLoad(opts.engines) : {},
   };
 }
 

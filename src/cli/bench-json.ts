@@ -1,0 +1,120 @@
+/**
+ * What `vramgate bench --json` prints on stdout: the whole outcome of the run in one
+ * object, stable and documented here (schema `vramgate.bench-summary/1`; fields are only
+ * ever added). Figures that could not be measured are `null`, never NaN or Infinity.
+ *
+ * ```
+ * {
+ *   schema: "vramgate.bench-summary/1",
+ *   exitCode: 0 | 1 | 3 | 130,
+ *   state: "completed" | "aborted",
+ *   results: "<path of the results JSON>", report: "<path of the markdown report>",
+ *   junit: "<path>" | null,
+ *   runs: [{
+ *     key, scenario, engine, precision, sequence, baseline,
+ *     recommendation: { strategy: string | null, excluded: [{ strategy, reason }] },
+ *     strategies: [{
+ *       strategy, state, iterations,
+ *       callsPerSecond: number | null,                  // median over rounds
+ *       throughput: { ratio, ci: [lo, hi], claim, rounds } | null,
+ *                                                       // × baseline; claim "baseline" for the
+ *                                                       // baseline itself (ratio 1, ci [1, 1]),
+ *                                                       // else faster | slower | within-noise | no-data
+ *       latencyMs: { p50, p90, p99, max } | null,
+ *       signal: "<primary signal>",                     // e.g. gpuProcessBytes or rssBytes
+ *       peakBytes: number | null,                       // of the primary signal
+ *       residualBytes: number | null,                   // memory not returned after release
+ *       verdict: "flat" | "plateau" | "shape-growth" | "leak" | "inconclusive" | … | null,
+ *       slopeBytesPerIteration: number | null, slopeCi: [lo, hi] | null,
+ *       iterationsToOom: number | null, secondsToOom: number | null,
+ *       explanation: string | null,
+ *       error: { message, iteration } | null            // why it did not complete
+ *     }]
+ *   }],
+ *   gates: [{ gate, status: "pass" | "fail" | "warn", run?, strategy?, message }],
+ *   baseline: { file, comparedWith: runId, environmentDifferences: [..], forced } | null
+ * }
+ * ```
+ */
+import type { GateOutcome } from "../analysis/types.js";
+import type { Comparison } from "../analysis/compare.js";
+import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
+import { medianRate, primaryLeak, residualBytes } from "../report/format.js";
+import { recommend } from "../report/recommend.js";
+
+export const BENCH_SUMMARY_SCHEMA = "vramgate.bench-summary/1";
+
+export interface BenchSummaryInput {
+  results: ResultsFile;
+  outcomes: readonly GateOutcome[];
+  exitCode: number;
+  resultsPath: string;
+  reportPath: string;
+  junitPath?: string;
+  baseline?: { file: string; comparison?: Comparison };
+}
+
+const num = (x: number | undefined): number | null => (typeof x === "number" && Number.isFinite(x) ? x : null);
+const pair = (x: readonly [number, number] | undefined): [number | null, number | null] | null => (x ? [num(x[0]), num(x[1])] : null);
+
+function strategySummary(run: ScenarioRunResult, s: StrategyResult) {
+  const t = run.throughput?.find((x) => x.strategy === s.strategy);
+  const leak = primaryLeak(s);
+  const throughput =
+    s.strategy === run.baseline
+      ? { ratio: 1, ci: [1, 1], claim: "baseline", rounds: s.rounds.length }
+      : t
+        ? { ratio: num(t.ratio), ci: pair(t.ratioCi), claim: t.claim, rounds: t.rounds }
+        : null;
+  return {
+    strategy: s.strategy,
+    state: s.state,
+    iterations: s.iterations,
+    callsPerSecond: num(medianRate(s.rounds)),
+    throughput,
+    latencyMs: s.latency ? { p50: num(s.latency.p50Ms), p90: num(s.latency.p90Ms), p99: num(s.latency.p99Ms), max: num(s.latency.maxMs) } : null,
+    signal: s.primarySignal,
+    peakBytes: num(s.peakBytes[s.primarySignal]),
+    residualBytes: num(residualBytes(s)),
+    verdict: leak?.verdict ?? null,
+    slopeBytesPerIteration: num(leak?.slopeBytesPerIteration),
+    slopeCi: pair(leak?.slopeCi),
+    iterationsToOom: num(leak?.projection?.iterationsToOom),
+    secondsToOom: num(leak?.projection?.secondsToOom),
+    explanation: leak?.explanation ?? null,
+    error: s.error ? { message: s.error.message, iteration: num(s.error.iteration) } : null,
+  };
+}
+
+export function benchSummary(i: BenchSummaryInput) {
+  return {
+    schema: BENCH_SUMMARY_SCHEMA,
+    exitCode: i.exitCode,
+    state: i.results.state,
+    results: i.resultsPath,
+    report: i.reportPath,
+    junit: i.junitPath ?? null,
+    runs: i.results.runs.map((run) => {
+      const rec = recommend(run);
+      return {
+        key: run.key,
+        scenario: run.scenario,
+        engine: run.engine,
+        precision: run.precision,
+        sequence: run.sequence,
+        baseline: run.baseline,
+        recommendation: { strategy: rec.strategy ?? null, excluded: rec.excluded },
+        strategies: run.strategies.map((s) => strategySummary(run, s)),
+      };
+    }),
+    gates: i.outcomes,
+    baseline: i.baseline
+      ? {
+          file: i.baseline.file,
+          comparedWith: i.baseline.comparison?.base.runId ?? null,
+          environmentDifferences: i.baseline.comparison?.environmentDifferences ?? [],
+          forced: i.baseline.comparison?.forced ?? false,
+        }
+      : null,
+  };
+}
