@@ -109,6 +109,8 @@ function convert(issue: Issue, prefix: DataPath, ctx: IssueContext, out: InputPr
     out.push(entry);
   };
 
+  if (bareShapeList(path, ctx, push, out)) return;
+
   switch (issue.code) {
     case "invalid_type": {
       const expected = TYPE_NAMES[issue.expected ?? ""] ?? issue.expected ?? "another type";
@@ -172,6 +174,27 @@ function convert(issue: Issue, prefix: DataPath, ctx: IssueContext, out: InputPr
       // invalid_format (our regex messages), custom, not_multiple_of: zod's message is the expectation.
       push({ expected: issue.message, found: describeValue(value) });
   }
+}
+
+const BARE_SHAPES = "a list of shapes, one mapping from input name to dims per item";
+
+/**
+ * `shapes: [2, 3, 64, 64]` is one shape written where a list of shape mappings belongs;
+ * zod's own complaint ("a list of exactly 1 item", or one per number) hides that. Reported
+ * once for the list, with the form to write. True when the issue was about such a list.
+ */
+function bareShapeList(path: DataPath, ctx: IssueContext, push: (p: Omit<InputProblem, "file" | "line" | "col" | "path">, at?: DataPath) => void, out: InputProblem[]): boolean {
+  const at = path[path.length - 1] === "shapes" ? path : path[path.length - 2] === "shapes" && typeof path[path.length - 1] === "number" ? path.slice(0, -1) : undefined;
+  if (!at) return false;
+  const list = valueAt(ctx.data, at);
+  if (!Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === "number")) return false;
+  if (out.some((p) => p.path === formatPath(at) && p.expected === BARE_SHAPES)) return true;
+  const inputs = valueAt(ctx.data, ["profile", "inputs"]);
+  const names = inputs !== null && typeof inputs === "object" && !Array.isArray(inputs) ? Object.keys(inputs) : [];
+  const name = names.length === 1 ? names[0]! : "input";
+  const dims = `[${list.join(", ")}]`;
+  push({ expected: BARE_SHAPES, found: `one shape ${dims}`, hint: `Write shapes: [{ ${name}: ${dims} }].` }, at);
+  return true;
 }
 
 export function zodProblems(issues: readonly unknown[], ctx: IssueContext): InputProblem[] {

@@ -12,6 +12,8 @@ import { checkOnnxInputs, isOnnxPath } from "./model-inputs.js";
 import { dimsText, resolveProfile, resolveSequences } from "./profile.js";
 import { DEFAULT_BASELINE, sectionSchemas, type RawScenario } from "./schema.js";
 import type { EngineName, InputProfile, ModelSpec, Precision, Scenario, StrategyName } from "./types.js";
+import { RESNET_DEPTHS } from "./types.js";
+import { closest } from "./suggest.js";
 
 /** Strategies the JS-hosted engines run (src/run/strategy-loop.ts refuses the rest at run time). */
 export const JS_ENGINE_STRATEGIES: readonly StrategyName[] = ["persistent", "teardown", "scoped"];
@@ -36,7 +38,12 @@ function resolveModel(raw: NonNullable<RawScenario["model"]>, dir: string, c: Ch
   }
   const resolvedPath = resolve(dir, obj.path);
   if (!existsSync(resolvedPath)) {
-    c.report({ path: pathAt, expected: `an existing model file (looked for ${resolvedPath})`, found: `"${obj.path}"`, hint: "Paths are relative to the scenario file's folder." });
+    // A bare generated-model name ("resnet18") is a file path here: say how to generate it.
+    const arch = /^[\w.-]+$/.test(obj.path) && !/\.(onnx|pt|pth|plan|engine)$/i.test(obj.path) ? closest(obj.path, RESNET_DEPTHS) : undefined;
+    const hint = arch
+      ? `To generate a ${arch} instead of reading a file, write \`model: { generate: ${arch} }\`.`
+      : "Paths are relative to the scenario file's folder.";
+    c.report({ path: pathAt, expected: `an existing model file (looked for ${resolvedPath})`, found: `"${obj.path}"`, hint });
     return undefined;
   }
   if (!statSync(resolvedPath).isFile()) {
