@@ -198,7 +198,8 @@ export class StrategyChild {
     // handle may not hold the event loop open until its exit event arrives (seen: exit 13).
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([
-      new Promise<void>((r) => this.exitWaiters.push(r)),
+      // It may have exited while the values settled (its exit event has come and gone).
+      new Promise<void>((r) => (this.exited ? r() : this.exitWaiters.push(r))),
       new Promise<void>((r) => (grace = setTimeout(r, 10_000))),
     ]);
     clearTimeout(grace);
