@@ -45,6 +45,14 @@ export function scenarioDir(files: Record<string, string>): string {
   return dir;
 }
 
+/**
+ * A scenario on the tiny model with a fixed shape (nothing to replay after the rounds, so
+ * the run length is exactly warm-up + iterations); `run` is the run: mapping.
+ */
+export function tinyFixedScenario(name: string, run: string, strategies = ["persistent", "teardown", "scoped"]): string {
+  return tinyScenarioYaml({ name, run, strategies }).replace("sequence: random", "sequence: fixed");
+}
+
 /** A scenario on the tiny model; `extra` is appended YAML (top-level keys). */
 export function tinyScenario(name: string, run: string, extra = ""): string {
   return tinyScenarioYaml({ name, run, extra });
@@ -57,7 +65,7 @@ export function resultsIn(dir: string): ResultsFile[] {
     .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as ResultsFile);
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000, intervalMs = 100): Promise<T> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     try {
@@ -66,7 +74,7 @@ export async function waitFor<T>(what: string, probe: () => T | undefined, timeo
     } catch {
       /* file being replaced: try again */
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}`);
 }
