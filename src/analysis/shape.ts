@@ -8,10 +8,12 @@
  * - no measured call at a new shape → the whole series decides (reason no-new-shapes);
  * - the repeat series is `leak` → `leak`, rated per repeat call (leak on top of any
  *   shape growth: what a new shape brings is not counted in the rate);
- * - the whole series grew (leak / inconclusive) and new shapes brought material growth
- *   whose per-shape CI excludes 0: `shape-growth` when repeats are proven flat or a
- *   plateau AND measurably flatter than the whole series (repeat slope CI's upper bound
- *   under half the whole slope), else `inconclusive` (repeats undecided: replay decides);
+ * - the whole series grew (leak / inconclusive): `shape-growth` when new shapes brought
+ *   material growth whose per-shape CI excludes 0 and repeats are proven flat or a plateau
+ *   AND measurably flatter than the whole series (repeat slope CI's upper bound under half
+ *   the rate a per-call leak would need) over enough repeat calls; else `inconclusive`
+ *   (repeats undecided: replay decides) — calls at new shapes never let a leak verdict
+ *   stand on the whole series alone;
  * - otherwise the whole series' verdict stands.
  * Reason codes and numbers only; the words are the report's (explanations are filled by
  * the caller's formatter so `analyze` and the report say the same thing).
@@ -99,9 +101,15 @@ export function attributeShapes(
   const half = REPEAT_SLOPE_SHARE * Math.max(0, whole.slopeBytesPerIteration, newShapeBytes / calls);
   const enoughRepeats = half * stats.repeatCalls >= 4 * materialFloor(level);
   const repeatsFlat = (repeat?.verdict === "flat" || repeat?.verdict === "plateau") && repeat.slopeCi[1] < half && enoughRepeats;
-  if ((whole.verdict === "leak" || whole.verdict === "inconclusive") && shapesMaterial) {
-    attribution.reason = repeatsFlat ? "new-shapes-only" : "repeats-undecided";
-    return { leak: shapeVerdict(whole, attribution, repeatsFlat, repeat), attribution };
+  if (whole.verdict === "leak" || whole.verdict === "inconclusive") {
+    // The whole series grew while calls met new shapes, and repeats do not show a leak.
+    // Shape growth when repeats are proven flat and new shapes brought the growth; else
+    // the two hypotheses are not separated yet (too few repeat calls, or growth per shape
+    // lost in noise): inconclusive, never a leak — replay of seen shapes decides.
+    const proven = repeatsFlat && shapesMaterial;
+    attribution.reason = proven ? "new-shapes-only" : "repeats-undecided";
+    const needed = half > 0 ? Math.ceil((4 * materialFloor(level)) / half) - stats.repeatCalls : 0;
+    return { leak: shapeVerdict(whole, attribution, proven, repeat, needed), attribution };
   }
   // A plateau whose rise came with new shapes has not really stopped while allowed shapes
   // remain unseen: the next new shape brings more (a replay phase flattens the end of any
@@ -130,7 +138,7 @@ function repeatLeak(repeat: LeakAnalysis, a: ShapeAttribution, ctx: ShapeContext
   return out;
 }
 
-function shapeVerdict(whole: LeakAnalysis, a: ShapeAttribution, repeatsFlat: boolean, repeat: LeakAnalysis | undefined): LeakAnalysis {
+function shapeVerdict(whole: LeakAnalysis, a: ShapeAttribution, repeatsFlat: boolean, repeat: LeakAnalysis | undefined, repeatsNeeded = 0): LeakAnalysis {
   const perShape = `${formatBytes(a.bytesPerNewShape)} per new shape (95 % CI ${formatBytesRange(a.bytesPerNewShapeCi[0], a.bytesPerNewShapeCi[1])})`;
   const allowed = a.allowedShapes ? ` of ${a.allowedShapes.exact ? "" : "at least "}${formatCount(a.allowedShapes.count)} allowed` : "";
   const seen = `${formatCount(a.distinctShapes)}${allowed} shapes seen`;
@@ -153,7 +161,7 @@ function shapeVerdict(whole: LeakAnalysis, a: ShapeAttribution, repeatsFlat: boo
         : `; would run out of memory after ~${formatCount(b.shapesToOom ?? 0)} more new shapes`;
     out.explanation = `shape-growth: grows ${perShape}, ${repeat?.verdict === "plateau" ? "settles" : "flat"} on repeated shapes; ${seen}${bound}`;
   } else {
-    const more = repeat?.moreIterationsNeeded ?? Math.max(50, a.repeatCalls);
+    const more = Math.max(50, repeat?.moreIterationsNeeded ?? 0, repeatsNeeded);
     out.moreIterationsNeeded = more;
     out.explanation = `inconclusive: grows ${perShape}, but growth on repeated shapes is not ruled out (${formatCount(a.repeatCalls)} repeat calls: ${repeat?.verdict ?? "none"}); ~${formatCount(more)} replay calls would decide`;
   }

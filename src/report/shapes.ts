@@ -94,7 +94,7 @@ export function shapeSentence(run: ScenarioRunResult, s: StrategyResult): string
   if (a.bound) {
     const b = a.bound;
     bound = b.fits
-      ? `; bound ~${mib(b.projectedBytes)} MiB (up to ${mib(b.projectedCi[1])}) if every allowed shape is seen — fits in ${mib(b.capacityBytes)} MiB`
+      ? `; bound ~${mib(b.projectedBytes)} MiB (up to ${mib(b.projectedCi[1])} MiB) if every allowed shape is seen — fits in ${mib(b.capacityBytes)} MiB`
       : `; would run out of memory after ~${count(b.shapesToOom ?? 0)} more new shapes (bound up to ${mib(b.projectedCi[1])} MiB of ${mib(b.capacityBytes)} MiB)`;
   }
   return `grows ${per}, ${onRepeats}; ${seen}${bound}`;
@@ -107,6 +107,7 @@ export function confirmationSentence(s: StrategyResult): string | undefined {
   const replay = `${count(c.replayCalls)} replay calls at seen shapes`;
   if (c.checks.length === 0) return `${replay}; verdict ${c.verdictAfter ?? primaryLeak(s)?.verdict ?? "—"} (no confirmation needed)`;
   if (c.confirmed) return `${replay}; ${c.verdictBefore} confirmed (${c.checks.length} extension${c.checks.length > 1 ? "s" : ""} agreed)`;
+  if (c.verdictBefore === "inconclusive" && !c.budgetExhausted) return `${replay}; inconclusive after replay, decided by the extension: ${c.verdictAfter} (checks: ${c.checks.join(" → ")})`;
   const why = c.budgetExhausted ? "the budget ran out before two checks agreed" : `it became ${c.verdictAfter}`;
   return `${replay}; ${c.verdictBefore} not confirmed: ${why} (checks: ${c.checks.join(" → ")})`;
 }
@@ -184,4 +185,26 @@ export function comparisonCell(cell: SequenceComparison["rows"][number]["cells"]
   }
   if (cell.distinct !== undefined) parts.push(`${count(cell.distinct)} shapes`);
   return parts.join(", ") || "—";
+}
+
+/**
+ * Terminal lines for one run's dynamic shapes (under its table): one line per strategy that
+ * met new shapes, at most ~100 columns, then what confirmation did. Empty when nothing applies.
+ */
+export function shapeTerminalLines(run: ScenarioRunResult): string[] {
+  const lines: string[] = [];
+  const rows = taxRows(run);
+  if (rows.length) {
+    const seen = shapesSeen(run, run.strategies.map((s) => s.analysis?.shapes?.[s.primarySignal]).find((a) => a !== undefined));
+    lines.push(`Dynamic shapes${seen ? ` (${seen})` : ""}: new-shape vs repeat calls`);
+    for (const r of rows) {
+      lines.push(`  ${r.strategy.padEnd(12)} ${r.newCalls.padStart(11)} calls · p50/p99 ${r.newLatency} vs ${r.repeatLatency} ms · ×${r.slower} · ${r.perShape}/shape · repeats ${r.repeats}`);
+    }
+  }
+  for (const s of run.strategies) {
+    const c = s.confirmation;
+    if (!c || c.checks.length === 0) continue;
+    lines.push(`  ${s.strategy}: ${confirmationSentence(s)}`);
+  }
+  return lines;
 }

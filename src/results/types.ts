@@ -107,7 +107,7 @@ export interface ShapeStats {
 /**
  * Calls made after the measured rounds to test the verdict: a replay of shapes already seen
  * (a leak keeps growing there, growth per new shape does not), then, when the primary
- * verdict is `leak` or `shape-growth`, extensions of more replay calls until two checks in a
+ * verdict is `leak`, `shape-growth` or `inconclusive`, extensions of more replay calls until two checks in a
  * row agree or the budget (run.confirm) runs out. These calls are in `series` and the trace
  * (after `iterations`), never in `rounds` or `latency`.
  */

@@ -229,9 +229,9 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
 
 /**
  * The designed experiment after the rounds: every healthy strategy replays shapes already
- * seen (interleaved, same shapes for all); then each strategy whose verdict is `leak` or
- * `shape-growth` is extended with more replay calls until two checks in a row agree or its
- * budget runs out (confirm before accusing).
+ * seen (interleaved, same shapes for all); then each strategy whose verdict is `leak`,
+ * `shape-growth` or `inconclusive` is extended with more replay calls until two checks in a
+ * row agree or its budget runs out (confirm before accusing; decide what is undecided).
  */
 async function confirm(
   run: ScenarioRun,
@@ -273,7 +273,9 @@ async function confirm(
     const verdict = judge(c);
     conf.verdictBefore = verdict;
     conf.verdictAfter = verdict;
-    if (verdict !== "leak" && verdict !== "shape-growth") continue;
+    // Extend what accuses (leak) or bounds (shape-growth), and what is undecided: replay
+    // of seen shapes is the experiment that separates a leak from growth per new shape.
+    if (verdict !== "leak" && verdict !== "shape-growth" && verdict !== "inconclusive") continue;
     ctx.progress?.note?.(`${run.key} ${c.strategy}: ${verdict} — confirming with up to ${budget.calls} more replay calls`);
     const started = Date.now();
     let used = 0;

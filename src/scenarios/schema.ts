@@ -143,7 +143,7 @@ const run = z.strictObject({
       }),
     ])
     .default({})
-    .meta({ description: "Confirm before accusing: a leak or shape-growth verdict extends that strategy with replay calls until two checks agree or this budget runs out. false: never." }),
+    .meta({ description: "Confirm before accusing: a leak, shape-growth or inconclusive verdict extends that strategy with replay calls until two checks agree or this budget runs out. false: never." }),
 });
 
 const memory = z.strictObject({
