@@ -188,23 +188,32 @@ export function comparisonCell(cell: SequenceComparison["rows"][number]["cells"]
 }
 
 /**
- * Terminal lines for one run's dynamic shapes (under its table): one line per strategy that
- * met new shapes, at most ~100 columns, then what confirmation did. Empty when nothing applies.
+ * Terminal lines for one run's dynamic shapes (under its table), each within 100 columns:
+ * per strategy that met new shapes, new/repeat calls, p50 latency of each, their ratio with
+ * its CI, memory per new shape and the repeats' verdict; then what confirmation did.
  */
 export function shapeTerminalLines(run: ScenarioRunResult): string[] {
   const lines: string[] = [];
   const rows = taxRows(run);
   if (rows.length) {
     const seen = shapesSeen(run, run.strategies.map((s) => s.analysis?.shapes?.[s.primarySignal]).find((a) => a !== undefined));
-    lines.push(`Dynamic shapes${seen ? ` (${seen})` : ""}: new-shape vs repeat calls`);
-    for (const r of rows) {
-      lines.push(`  ${r.strategy.padEnd(12)} ${r.newCalls.padStart(11)} calls · p50/p99 ${r.newLatency} vs ${r.repeatLatency} ms · ×${r.slower} · ${r.perShape}/shape · repeats ${r.repeats}`);
+    lines.push(`Dynamic shapes${seen ? ` (${seen})` : ""}: new/repeat calls, p50 ms new vs repeat, memory`);
+    for (const s of run.strategies) {
+      const f = shapeFacts(s);
+      if (!f) continue;
+      const { tax, attr } = f;
+      const p50 = `${tax.newShapeLatencyMs ? sig3(tax.newShapeLatencyMs.p50) : "—"} vs ${tax.repeatLatencyMs ? sig3(tax.repeatLatencyMs.p50) : "—"} ms`;
+      const ratio = tax.latencyRatio !== undefined && tax.latencyRatioCi ? `×${tax.latencyRatio.toFixed(2)} [${tax.latencyRatioCi[0].toFixed(2)}, ${tax.latencyRatioCi[1].toFixed(2)}]` : "";
+      const mem = tax.bytesPerNewShape !== undefined ? `${bytesShort(tax.bytesPerNewShape)}/shape` : "";
+      const cells = [s.strategy.padEnd(12), `${count(tax.newShapeCalls)}/${count(tax.repeatCalls)}`.padEnd(9), p50.padEnd(17), ratio.padEnd(20), mem.padEnd(15), attr?.repeat ? `repeats ${attr.repeat.verdict}` : ""];
+      lines.push(`  ${cells.join(" ").trimEnd()}`);
     }
   }
   for (const s of run.strategies) {
     const c = s.confirmation;
     if (!c || c.checks.length === 0) continue;
-    lines.push(`  ${s.strategy}: ${confirmationSentence(s)}`);
+    const outcome = c.confirmed ? `${c.verdictBefore} confirmed` : c.budgetExhausted ? `${c.verdictBefore} → ${c.verdictAfter}, undecided (budget out)` : `${c.verdictBefore} → ${c.verdictAfter}`;
+    lines.push(`  ${s.strategy}: ${count(c.replayCalls)} replay calls at seen shapes; ${outcome} (checks: ${c.checks.join(", ")})`);
   }
   return lines;
 }

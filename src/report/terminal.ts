@@ -16,6 +16,7 @@ import type { GateOutcome, ThroughputComparison } from "../analysis/types.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import { ci2, count, medianRate, mib, primaryLeak, rate, residualBytes, sig3, slope, timeToOom } from "./format.js";
 import { recommend } from "./recommend.js";
+import { shapeTerminalLines } from "./shapes.js";
 
 type Paint = (s: string) => string;
 interface Palette {
@@ -130,6 +131,7 @@ export function formatSummary(results: ResultsFile, outcomes: readonly GateOutco
     out.push(runTable(run, p, wide));
     // Lines about the table's figures go right after it (other findings may follow them).
     if (!wide) out.push(...compactNotes(run, p));
+    out.push(...shapeTerminalLines(run));
     const rec = recommend(run);
     const excluded = rec.excluded.length ? `; excluded: ${rec.excluded.map((e) => `${e.strategy} (${e.reason})`).join(", ")}` : "";
     out.push(rec.strategy ? `Recommendation: ${p.bold(rec.strategy)}${excluded}` : `No recommendation: every strategy was excluded${excluded}`);
