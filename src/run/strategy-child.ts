@@ -86,6 +86,8 @@ export class StrategyChild {
   private versions: Record<string, string> = {};
   private engineMemory: Record<string, number> | undefined;
   private residual: StrategyResult["residual"] | undefined;
+  /** Processes the engine started (process workers), killed with the child. */
+  private extraPids: number[] = [];
   private startedAt = Date.now();
   private endedAt: number | undefined;
   private state: StrategyState = "completed";
@@ -142,6 +144,7 @@ export class StrategyChild {
     if (loaded.type === "loaded") {
       this.versions = loaded.versions;
       this.engineMemory = loaded.engineMemory;
+      this.extraPids = loaded.extraPids;
       if (loaded.extraPids.length) this.sampler.setPids([child.pid!, ...loaded.extraPids]);
       if (loaded.usesGpu === false) this.primarySignal = "rssBytes";
     }
@@ -240,15 +243,9 @@ export class StrategyChild {
   private kill(): void {
     const pid = this.child?.pid;
     if (!pid) return;
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        /* gone */
-      }
-    }
+    // A process worker leads its own process group (so that a kill reaches what it
+    // started): killing the child's group alone would leave a hung worker behind.
+    for (const p of [pid, ...this.extraPids]) killGroup(p);
   }
 
   private request(msg: ParentMessage, want: ChildMessage["type"]): Promise<ChildMessage> {
@@ -411,6 +408,19 @@ export class StrategyChild {
       if (f.state === "oom") result.oom = { iteration: f.index ?? this.measured, usedBytes: this.peak[this.primarySignal] ?? Number.NaN };
     }
     return result;
+  }
+}
+
+/** SIGKILL a process's group, or the process alone when it leads none. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
   }
 }
 

@@ -11,7 +11,22 @@
  */
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
+import { copyFileSync, readdirSync, readFileSync } from "node:fs";
 import { scenarioDir, tinyFixedScenario, tinyScenario, startCli, resultsIn, waitFor, runCli } from "../helpers/cli.js";
+
+/** PIDs of live processes whose command line mentions `needle` (Linux /proc). */
+function processesRunning(needle: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, "utf8").includes(needle)) out.push(Number(d));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
 
 /** True while a process with this PID exists. */
 function alive(pid: number): boolean {
@@ -61,8 +76,11 @@ describe("faults", () => {
     }
   }, 150_000);
 
-  it("a worker that hangs is stopped by the watchdog: state timeout, others complete", async () => {
-    const worker = join(import.meta.dirname, "../fixtures/workers/hangs.py");
+  it("a worker that hangs is stopped by the watchdog: state timeout, others complete, no worker left behind", async () => {
+    // A copy at a path of its own, so that this run's worker can be told from others'.
+    const dir0 = scenarioDir({});
+    const worker = join(dir0, "hangs-copy.py");
+    copyFileSync(join(import.meta.dirname, "../fixtures/workers/hangs.py"), worker);
     const yaml = `name: hang
 engine: process
 process: { command: [python3, ${JSON.stringify(worker)}], replyTimeoutS: 600 }
@@ -89,6 +107,8 @@ run: { warmup: 0, iterations: 5, rounds: 1, watchdogS: 2 }
     expect(hung.error!.message).toMatch(/no progress for 2 s/);
     const ok = r.runs.find((x) => x.scenario === "ok")!;
     expect(ok.strategies.every((s) => s.state === "completed" && s.iterations === 20)).toBe(true);
+    // The worker leads its own process group: the watchdog must have killed it too.
+    expect(processesRunning(worker)).toEqual([]);
   }, 150_000);
 
   it("SIGINT to the parent stops the run, keeps finished runs intact, marks the rest aborted, returns once the children are gone", async () => {
