@@ -48,7 +48,23 @@ function(vramgate_use_torch target)
   target_compile_features(${target} PRIVATE cxx_std_17)
 endfunction()
 
+# The engine drives torch's CUDA caching allocator and streams: a CPU-only libtorch (e.g.
+# Debian's libtorch-dev) has no c10/cuda headers. Skip the engine with a reason rather
+# than fail the whole addon build.
+set(_vramgate_torch_cuda OFF)
 if(Torch_FOUND)
+  foreach(_d ${TORCH_INCLUDE_DIRS})
+    if(EXISTS "${_d}/c10/cuda/CUDACachingAllocator.h")
+      set(_vramgate_torch_cuda ON)
+    endif()
+  endforeach()
+endif()
+
+if(Torch_FOUND AND NOT _vramgate_torch_cuda)
+  set(VRAMGATE_TORCH_REASON
+    "libtorch ${Torch_VERSION} found (Torch_DIR=${Torch_DIR}) but it is a CPU-only build (no c10/cuda headers); the libtorch engine needs a CUDA build of torch")
+  message(STATUS "${VRAMGATE_TORCH_REASON}")
+elseif(Torch_FOUND)
   set(_vramgate_torch_version "${Torch_VERSION}")
   message(STATUS "libtorch found: ${_vramgate_torch_version} (Torch_DIR=${Torch_DIR})")
   if(TARGET vramgate_addon)
