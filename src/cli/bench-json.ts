@@ -28,6 +28,14 @@
  *       slopeBytesPerIteration: number | null, slopeCi: [lo, hi] | null,
  *       iterationsToOom: number | null, secondsToOom: number | null,
  *       explanation: string | null,
+ *       shapes: {                                       // null when no call met a new shape
+ *         distinct, allowed: { count, exact } | null, newShapeCalls, repeatCalls,
+ *         bytesPerNewShape, bytesPerNewShapeCi: [lo, hi],
+ *         newShapeLatencyMs: { p50, p99 } | null, repeatLatencyMs: { p50, p99 } | null,
+ *         latencyRatio, latencyRatioCi: [lo, hi] | null,   // new ÷ repeat, medians
+ *         bound: { projectedBytes, projectedCi, capacityBytes, fits, shapesToOom } | null
+ *       } | null,
+ *       confirmation: { replayCalls, verdictBefore, verdictAfter, checks, confirmed, budgetExhausted } | null,
  *       error: { message, iteration } | null            // why it did not complete
  *     }]
  *   }],
@@ -57,6 +65,29 @@ export interface BenchSummaryInput {
 const num = (x: number | undefined): number | null => (typeof x === "number" && Number.isFinite(x) ? x : null);
 const pair = (x: readonly [number, number] | undefined): [number | null, number | null] | null => (x ? [num(x[0]), num(x[1])] : null);
 
+/** The dynamic-shape tax and attribution of the primary signal, when the run met new shapes. */
+function shapeSummary(run: ScenarioRunResult, s: StrategyResult) {
+  const tax = s.analysis?.tax;
+  const a = s.analysis?.shapes?.[s.primarySignal];
+  if (!tax || !a || tax.newShapeCalls === 0) return null;
+  const lat = (l: { p50: number; p99: number } | undefined) => (l ? { p50: num(l.p50), p99: num(l.p99) } : null);
+  return {
+    distinct: a.distinctShapes,
+    allowed: run.allowedShapes ?? null,
+    newShapeCalls: tax.newShapeCalls,
+    repeatCalls: tax.repeatCalls,
+    bytesPerNewShape: num(a.bytesPerNewShape),
+    bytesPerNewShapeCi: pair(a.bytesPerNewShapeCi),
+    newShapeLatencyMs: lat(tax.newShapeLatencyMs),
+    repeatLatencyMs: lat(tax.repeatLatencyMs),
+    latencyRatio: num(tax.latencyRatio),
+    latencyRatioCi: pair(tax.latencyRatioCi),
+    bound: a.bound
+      ? { projectedBytes: num(a.bound.projectedBytes), projectedCi: pair(a.bound.projectedCi), capacityBytes: num(a.bound.capacityBytes), fits: a.bound.fits, shapesToOom: num(a.bound.shapesToOom) }
+      : null,
+  };
+}
+
 function strategySummary(run: ScenarioRunResult, s: StrategyResult) {
   const t = run.throughput?.find((x) => x.strategy === s.strategy);
   const leak = primaryLeak(s);
@@ -82,6 +113,17 @@ function strategySummary(run: ScenarioRunResult, s: StrategyResult) {
     iterationsToOom: num(leak?.projection?.iterationsToOom),
     secondsToOom: num(leak?.projection?.secondsToOom),
     explanation: leak?.explanation ?? null,
+    shapes: shapeSummary(run, s),
+    confirmation: s.confirmation
+      ? {
+          replayCalls: s.confirmation.replayCalls,
+          verdictBefore: s.confirmation.verdictBefore ?? null,
+          verdictAfter: s.confirmation.verdictAfter ?? null,
+          checks: s.confirmation.checks,
+          confirmed: s.confirmation.confirmed ?? null,
+          budgetExhausted: s.confirmation.budgetExhausted ?? false,
+        }
+      : null,
     error: s.error ? { message: s.error.message, iteration: num(s.error.iteration) } : null,
   };
 }

@@ -85,6 +85,11 @@ describe("bench --json", () => {
       expect(["flat", "plateau", "shape-growth", "leak", "inconclusive"]).toContain(s.verdict);
       expect(s.error).toBeNull();
       expect(s.throughput.ci).toHaveLength(2);
+      // A random sequence: replay of seen shapes after the rounds, and the shape figures.
+      expect(s.confirmation.replayCalls).toBeGreaterThanOrEqual(20);
+      expect(s.shapes.newShapeCalls + s.shapes.repeatCalls).toBeGreaterThan(12);
+      expect(s.shapes.distinct).toBeGreaterThan(0);
+      expect(s.shapes.allowed.count).toBeGreaterThanOrEqual(s.shapes.distinct);
     }
     const scoped = run.strategies[2];
     expect(scoped.throughput).toEqual({ ratio: 1, ci: [1, 1], claim: "baseline", rounds: 3 });
