@@ -14,8 +14,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Table from "cli-table3";
+import { Bench } from "tinybench";
 import { analyzeLeak } from "../analysis/leak.js";
-import { KiB, LEAK_RATES, MiB, SHAPE_ARRIVALS, nonLeakingCorpus, synthShapedTrace, synthTrace, type SynthSpec, type TraceKind } from "../analysis/synth.js";
+import { KiB, LEAK_RATES, MiB, SHAPE_ARRIVALS, nonLeakingCorpus, synthShapedTrace, synthTrace, type ShapedSynthSpec, type SynthSpec, type TraceKind } from "../analysis/synth.js";
 import { attributeShapes, shapeStatsOfTrace } from "../analysis/shape.js";
 import { readCsvTrace } from "../analysis/trace-io.js";
 import { formatBytes } from "../analysis/format.js";
@@ -112,66 +113,90 @@ function falseLeaks(): void {
 function shapeDriven(): void {
   const trials = quick ? 6 : 20;
   const leaks = [0, 64 * KiB, 256 * KiB, 1 * MiB];
-  const table = new Table({ head: ["arrival", "replay", ...leaks.map((l) => (l === 0 ? "no leak: verdicts" : `leak ${formatBytes(l)}/call: detected`))], ...plain });
-  let falseLeaks = 0;
-  let clean = 0;
-  let missed = 0;
-  let leaking = 0;
-  let leakingReplay = 0;
-  let missedReplay = 0;
+  const table = new Table({ head: ["arrival", "replay", ...leaks.map((l) => (l === 0 ? "no leak: verdicts" : `leak ${formatBytes(l)}/call: found`))], ...plain });
+  const judge = (spec: ShapedSynthSpec): string => {
+    const tr = synthShapedTrace(spec);
+    const whole = analyzeLeak(tr);
+    return attributeShapes(whole, shapeStatsOfTrace(tr, "used_bytes"), "used_bytes", { currentBytes: tr.value[tr.value.length - 1]! }).leak.verdict;
+  };
+  // What run.confirm does: extend by chunks of replay until two checks agree (budget
+  // 2 × 333 calls). The generator is sequential, so a longer tail keeps the same prefix.
+  const confirmed = (spec: ShapedSynthSpec, first: string): string => {
+    if (first !== "leak" && first !== "shape-growth" && first !== "inconclusive") return first;
+    let previous = first;
+    for (let k = 1; k <= 2; k++) {
+      const now = judge({ ...spec, replayCalls: spec.replayCalls + 333 * k });
+      if (now === previous) return now;
+      previous = now;
+    }
+    return previous;
+  };
+  const tally = { clean: 0, falseLeaks: 0, falseAfter: 0, leaking: 0, found: 0, leakingReplay: 0, foundReplay: 0, foundConfirmed: 0 };
   for (const replay of [0, 333])
     for (const arrival of SHAPE_ARRIVALS) {
       const cells: string[] = [];
       for (const leak of leaks) {
         const verdicts: Record<string, number> = {};
         let hit = 0;
+        let hitAfter = 0;
         for (let t = 0; t < trials; t++) {
-          const tr = synthShapedTrace({ arrival, calls: 1000 - replay, replayCalls: replay, seed: 7_000 + 31 * t + leak / KiB, leakBytesPerCall: leak, noiseBytes: [0, 0.5 * MiB, 2 * MiB][t % 3]! });
-          const whole = analyzeLeak(tr);
-          const v = attributeShapes(whole, shapeStatsOfTrace(tr, "used_bytes"), "used_bytes", { currentBytes: tr.value[tr.value.length - 1]! }).leak.verdict;
+          const spec: ShapedSynthSpec = { arrival, calls: 1000 - replay, replayCalls: replay, seed: 7_000 + 31 * t + leak / KiB, leakBytesPerCall: leak, noiseBytes: [0, 0.5 * MiB, 2 * MiB][t % 3]! };
+          const v = judge(spec);
+          const after = replay > 0 ? confirmed(spec, v) : v;
           verdicts[v] = (verdicts[v] ?? 0) + 1;
           if (v === "leak") hit++;
+          if (after === "leak") hitAfter++;
         }
         if (leak === 0) {
-          clean += trials;
-          falseLeaks += hit;
+          tally.clean += trials;
+          tally.falseLeaks += hit;
+          tally.falseAfter += hitAfter;
           cells.push(Object.entries(verdicts).map(([k, n]) => `${k} ${n}`).join(", "));
         } else {
-          leaking += trials;
-          missed += trials - hit;
+          tally.leaking += trials;
+          tally.found += hit;
           if (replay > 0) {
-            leakingReplay += trials;
-            missedReplay += trials - hit;
+            tally.leakingReplay += trials;
+            tally.foundReplay += hit;
+            tally.foundConfirmed += hitAfter;
           }
-          cells.push(`${hit}/${trials}`);
+          cells.push(replay > 0 ? `${hit}/${trials} (${hitAfter} confirmed)` : `${hit}/${trials}`);
         }
       }
       table.push([arrival, replay ? `${replay} calls` : "none", ...cells]);
     }
-  console.log(`\nShape-driven traces (${trials} per cell; growth ${formatBytes(256 * KiB)} per new shape + a 64 MiB max-shape buffer, 30 % landing one call late;`);
-  console.log("noise σ 0 / 0.5 / 2 MiB, 2 MiB granularity; first-seen-shape calls 30× slower). Verdict after shape attribution:");
+  console.log(`\nShape-driven traces (${trials} per cell, 1 000 calls; growth ${formatBytes(256 * KiB)} per new shape + a 64 MiB max-shape buffer, 30 % landing`);
+  console.log("one call late; noise σ 0 / 0.5 / 2 MiB, 2 MiB granularity; first-seen-shape calls 30× slower). Verdict after shape attribution;");
+  console.log("with a replay tail, also after confirmation (extensions of 333 replay calls until two checks agree, at most 2):");
   console.log(table.toString());
-  console.log(`false-leak rate: ${falseLeaks}/${clean} (${((100 * falseLeaks) / clean).toFixed(1)} %) · leaks ≥ 64 KiB/call detected within 1 000 calls: ${leaking - missed}/${leaking} in all, ${leakingReplay - missedReplay}/${leakingReplay} with the replay tail`);
+  const pct = (a: number, b: number) => `${a}/${b} (${((100 * a) / b).toFixed(1)} %)`;
+  console.log(`false-leak rate: ${pct(tally.falseLeaks, tally.clean)} (after confirmation ${pct(tally.falseAfter, tally.clean)})`);
+  console.log(`leaks ≥ 64 KiB/call found within 1 000 calls: ${pct(tally.found, tally.leaking)} in all, ${pct(tally.foundReplay, tally.leakingReplay)} with the replay tail; after confirmation ${pct(tally.foundConfirmed, tally.leakingReplay)}`);
 }
 
-function timeIt(f: () => LeakAnalysis, reps: number): { ms: number; verdict: string } {
-  let best = Infinity;
+/**
+ * Times `f` with tinybench (its own clock, warm-up and statistics): median latency in ms
+ * and the verdict of the last call. Budgets are small: each call is up to seconds long.
+ */
+async function timeIt(name: string, f: () => LeakAnalysis, iterations: number): Promise<{ ms: number; verdict: string }> {
   let verdict = "";
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
+  const bench = new Bench({ iterations, time: 0, warmupIterations: 1, warmupTime: 0 });
+  bench.add(name, () => {
     verdict = f().verdict;
-    best = Math.min(best, performance.now() - t0);
-  }
-  return { ms: best, verdict };
+  });
+  await bench.run();
+  const r = bench.tasks[0]!.result;
+  if (r.state !== "completed") throw new Error(`${name}: benchmark ${r.state}`);
+  return { ms: r.latency.p50, verdict };
 }
 
 async function speed(): Promise<void> {
   const sizes = quick ? [1e4, 1e5, 1e6] : [1e4, 1e5, 1e6, 1e7];
-  const table = new Table({ head: ["samples", "analyzeLeak ms (best of runs)", "exponent vs previous", "verdict"], ...plain });
+  const table = new Table({ head: ["samples", "analyzeLeak ms (median, tinybench)", "exponent vs previous", "verdict"], ...plain });
   let prev: number | undefined;
   for (const n of sizes) {
     const trace = synthTrace({ kind: "leak", iterations: n, seed: 42, leakBytesPerIteration: 64 * 1024, noiseBytes: 2 * MiB });
-    const { ms, verdict } = timeIt(() => analyzeLeak(trace), n >= 1e7 ? 3 : 5);
+    const { ms, verdict } = await timeIt(`analyzeLeak ${n}`, () => analyzeLeak(trace), n >= 1e7 ? 3 : 5);
     table.push([n.toExponential(0), ms.toFixed(1), prev ? (Math.log(ms / prev) / Math.log(10)).toFixed(2) : "—", verdict]);
     prev = ms;
   }
@@ -190,8 +215,8 @@ async function speed(): Promise<void> {
     const t0 = performance.now();
     const trace = await readCsvTrace(file);
     const t1 = performance.now();
-    const { ms, verdict } = timeIt(() => analyzeLeak(trace), 3);
-    console.log(`CSV ${rows.toLocaleString("en-US")} rows (${(parts.reduce((a, p) => a + p.length, 0) / 1e6).toFixed(0)} MB): streamed read ${(t1 - t0).toFixed(0)} ms, analysed ${ms.toFixed(0)} ms (best of 3) → ${verdict}`);
+    const { ms, verdict } = await timeIt("analyzeLeak csv", () => analyzeLeak(trace), 3);
+    console.log(`CSV ${rows.toLocaleString("en-US")} rows (${(parts.reduce((a, p) => a + p.length, 0) / 1e6).toFixed(0)} MB): streamed read ${(t1 - t0).toFixed(0)} ms, analysed ${ms.toFixed(0)} ms (median of 3, tinybench) → ${verdict}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
