@@ -229,7 +229,7 @@ export function fsError(e: unknown, ctx: FsContext): unknown {
   const writing = ctx.op !== "read";
   const folder = ctx.op === "create-folder" ? ctx.path : dirname(ctx.path);
   const note = ctx.note ? ` ${ctx.note}` : "";
-  const lead = `cannot ${writing ? "write" : "read"} ${ctx.what}: `;
+  const lead = writing ? `cannot write ${ctx.what}: ` : "cannot read: ";
 
   if (MACHINE_CODES.has(code)) {
     const what: Record<string, string> = {
@@ -257,8 +257,8 @@ export function fsError(e: unknown, ctx: FsContext): unknown {
     case "ENOENT":
       if (writing) {
         expected = "a folder that exists or can be created";
-        found = `no folder ${clipPath(folder)}`;
-        hint = "Check the path.";
+        found = ctx.op === "create-folder" ? `a folder that cannot be created there (ENOENT: e.g. /proc takes no new folders)` : `no folder ${clipPath(folder)}`;
+        hint = "Choose a folder on a writable disk.";
       } else {
         expected = ctx.what;
         found = "no such file";

@@ -8,7 +8,7 @@
  * | input             | default  | variable                      |
  * |-------------------|----------|-------------------------------|
  * | scenario YAML     | 1 MiB    | VRAMGATE_MAX_SCENARIO_MIB     |
- * | results JSON      | 64 MiB   | VRAMGATE_MAX_RESULTS_MIB      |
+ * | results JSON      | 32 MiB   | VRAMGATE_MAX_RESULTS_MIB      |
  * | CSV trace         | 256 MiB  | VRAMGATE_MAX_TRACE_MIB        |
  * | CSV trace lines   | 4194304  | VRAMGATE_MAX_TRACE_LINES      |
  * | one CSV line      | 64 KiB   | VRAMGATE_MAX_LINE_KIB         |
@@ -32,7 +32,7 @@ export interface Limit {
 
 export const LIMITS = {
   scenario: { value: 1, env: "VRAMGATE_MAX_SCENARIO_MIB", unit: "MiB" },
-  results: { value: 64, env: "VRAMGATE_MAX_RESULTS_MIB", unit: "MiB" },
+  results: { value: 32, env: "VRAMGATE_MAX_RESULTS_MIB", unit: "MiB" },
   trace: { value: 256, env: "VRAMGATE_MAX_TRACE_MIB", unit: "MiB" },
   traceLines: { value: 4 * 1024 * 1024, env: "VRAMGATE_MAX_TRACE_LINES", unit: "lines" },
   line: { value: 64, env: "VRAMGATE_MAX_LINE_KIB", unit: "KiB" },
@@ -91,8 +91,8 @@ function requireRegular(st: Stats, file: string, what: string): void {
 }
 
 /**
- * Checks without opening that `path` is a regular file within the size limit (a FIFO is
- * refused here, before anything could block on opening it).
+ * Checks that `path` is a regular file within the size limit (a FIFO is refused from its
+ * stat, before anything could block on opening it) that can be read.
  */
 export function checkInputFile(path: string, opts: InputFileOptions): void {
   const file = opts.display ?? path;
@@ -105,6 +105,15 @@ export function checkInputFile(path: string, opts: InputFileOptions): void {
   requireRegular(st, file, opts.what);
   const { maxBytes, limit } = resolveMax(opts);
   if (st.size > maxBytes) throw tooBig(file, opts.what, maxBytes, `${formatBytes(st.size)}`, limit);
+  // A regular file can still refuse to be read (EIO from /proc/self/mem, EACCES): find out now.
+  const { fd } = openChecked(path, { ...opts, maxBytes, ...(limit ? { limit } : {}) });
+  try {
+    readSync(fd, Buffer.alloc(1), 0, 1, 0);
+  } catch (e) {
+    throw fsError(e, { path: file, op: "read", what: opts.what });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Opens read-only without blocking (O_NONBLOCK: a FIFO with no writer would block) and checks the file. */

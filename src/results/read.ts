@@ -54,7 +54,7 @@ export function parseResultsJson(text: string, file: string, opts: ReadResultsOp
 
 /**
  * Reads and validates a results file. Refuses (InputError, exit 2) a missing or unreadable
- * file, a folder, a pipe or device, a file over VRAMGATE_MAX_RESULTS_MIB (64 MiB by
+ * file, a folder, a pipe or device, a file over VRAMGATE_MAX_RESULTS_MIB (32 MiB by
  * default), invalid JSON, nesting deeper than 64 and anything not shaped like a results file.
  */
 export function readResultsFile(file: string, opts: ReadResultsOptions = {}): ResultsFile {

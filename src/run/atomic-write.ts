@@ -16,7 +16,7 @@
  */
 import * as nodeFs from "node:fs";
 import { randomBytes } from "node:crypto";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { clip, fsError, kindOf, type FsContext } from "../errors.js";
 
 export { kindOf };
@@ -30,7 +30,7 @@ export interface AtomicFs {
   closeSync(fd: number): void;
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
-  mkdirSync(path: string, opts: { recursive: true }): string | undefined;
+  mkdirSync(path: string): unknown;
   statSync(path: string): { isDirectory(): boolean; isFile(): boolean };
   accessSync(path: string, mode?: number): void;
 }
@@ -102,10 +102,41 @@ function syncFolder(fs: AtomicFs, dir: string): void {
   }
 }
 
+/**
+ * Creates `dir` and its missing parents, one mkdir each, top down; returns the top-most
+ * folder created. (Not `mkdirSync(…, { recursive: true })`: on /proc, where mkdir says
+ * ENOENT under a folder that exists, Node 20's recursive mkdir loops forever.)
+ */
+function makeFolders(fs: AtomicFs, dir: string): string | undefined {
+  const missing: string[] = [];
+  let p = resolve(dir);
+  for (;;) {
+    try {
+      if (!fs.statSync(p).isDirectory()) throw Object.assign(new Error(`${p} is not a folder`), { code: "ENOTDIR" });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      missing.push(p);
+      const up = dirname(p);
+      if (up === p) throw e;
+      p = up;
+    }
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      // Made meanwhile by someone else (a concurrent run): fine if it is a folder.
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || !fs.statSync(d).isDirectory()) throw e;
+    }
+  }
+  return missing[0];
+}
+
 /** Creates `dir` (and parents); fsyncs the parent of the first folder created. */
 export function ensureFolder(dir: string, ctx: Omit<FsContext, "path" | "op">, fs: AtomicFs = realFs): void {
   try {
-    const first = fs.mkdirSync(dir, { recursive: true });
+    const first = makeFolders(fs, dir);
     if (first !== undefined) syncFolder(fs, dirname(first));
   } catch (e) {
     throw fsError(e, { ...ctx, path: dir, op: "create-folder" });
@@ -276,7 +307,7 @@ export function preflightWrite(path: string, opts: AtomicWriteOptions = {}): voi
   let p = path;
   let first = true;
   for (let i = 0; i < 4096; i++) {
-    let st: { isDirectory(): boolean } | undefined;
+    let st: { isDirectory(): boolean; isFile(): boolean } | undefined;
     try {
       st = fs.statSync(p);
     } catch (e) {
@@ -285,6 +316,7 @@ export function preflightWrite(path: string, opts: AtomicWriteOptions = {}): voi
     }
     if (st) {
       if (first && st.isDirectory()) throw fsError(Object.assign(new Error("is a folder"), { code: "EISDIR" }), ctx);
+      if (first && !st.isFile()) throw fsError(Object.assign(new Error(kindOf(st as nodeFs.Stats)), { code: "NOT_REGULAR" }), ctx);
       if (!first && !st.isDirectory()) throw fsError(Object.assign(new Error("not a folder"), { code: "ENOTDIR" }), ctx);
       if (!first) {
         try {

@@ -131,6 +131,12 @@ describe("writeFileAtomic", () => {
     expect(readdirSync(dir)).toEqual([name]);
   });
 
+  it.skipIf(process.platform !== "linux")("a folder /proc will not create: PathError at once (Node's recursive mkdir loops forever there)", () => {
+    const e = thrown(() => writeFileAtomic("/proc/vramgate-test/sub/r.json", GOOD));
+    expect(e).toBeInstanceOf(PathError);
+    expect(e.message).toMatch(/cannot be created there \(ENOENT/);
+  });
+
   it("never renames over a pipe or device", () => {
     const dir = fresh();
     const fifo = join(dir, "fifo");
