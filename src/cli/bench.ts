@@ -7,6 +7,7 @@ import type { CommandModule } from "yargs";
 import { loadScenario } from "../scenarios/parse.js";
 import type { GateSpec, Scenario } from "../scenarios/types.js";
 import { runBench } from "../run/orchestrator.js";
+import { preflight } from "../run/preflight.js";
 import { preflightWrite, writeFileAtomic, toJson } from "../run/atomic-write.js";
 import { analyzeResults, judgeStrategy } from "../analysis/analyze-results.js";
 import { evaluateGates, exitCodeFor } from "../analysis/gates.js";
@@ -107,6 +108,9 @@ export const command: CommandModule<object, BenchArgs> = {
       }
     }
     if (problems.length) throw new InputError(problems.join("\n"));
+    // What depends on the engines and this machine (precision vs model, provider, engine
+    // built, worker command), once and located, before any strategy child starts.
+    await preflight(scenarios);
     const baseline = a.baseline ? readResultsFile(a.baseline) : undefined;
     if (baseline && !a.force) {
       // Refuse before measuring, not after: a different GPU or driver makes the comparison meaningless.

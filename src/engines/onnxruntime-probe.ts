@@ -50,17 +50,28 @@ const PROVIDER_LIBS: Record<GpuProvider, string> = {
 };
 
 /**
+ * Why `provider` cannot run in this onnxruntime-node build, known from the files alone
+ * (no import of onnxruntime-node, no session: milliseconds), or null when its library is
+ * there or the platform keeps it elsewhere (then only a session can tell).
+ */
+export function missingProviderLibrary(provider: GpuProvider): string | null {
+  const dir = ortBinaryDir();
+  const lib = PROVIDER_LIBS[provider];
+  if (dir && process.platform === "linux" && !existsSync(join(dir, lib))) {
+    return `${lib} is not in ${dir}, so this onnxruntime-node build is CPU-only`;
+  }
+  return null;
+}
+
+/**
  * Returns null when a session with `provider` alone can be created, else what failed.
  * ORT loads provider libraries from the folder of its own library; when the provider's
  * library is not there the build is CPU-only and ORT is not asked (it would print an
  * error log of its own before throwing).
  */
 export async function probeProvider(ort: OrtModule, provider: GpuProvider, deviceId: number): Promise<string | null> {
-  const dir = ortBinaryDir();
-  const lib = PROVIDER_LIBS[provider];
-  if (dir && process.platform === "linux" && !existsSync(join(dir, lib))) {
-    return `${lib} is not in ${dir}, so this onnxruntime-node build is CPU-only`;
-  }
+  const missing = missingProviderLibrary(provider);
+  if (missing !== null) return missing;
   try {
     const session = await ort.InferenceSession.create(tinyModel(), {
       executionProviders: [{ name: provider, deviceId }],

@@ -79,12 +79,26 @@ async function importOrt(): Promise<OrtModule> {
   }
 }
 
-/** Which float weights a precision needs, and the refusal when the model lacks them. */
-function checkPrecision(precision: Precision, summary: OnnxSummary, modelPath: string): void {
+/**
+ * The precisions this engine runs a model in, from its weight types: ONNX Runtime runs a
+ * model in the precision it is stored in, so fp16 needs float16 weights and a model with
+ * float16 weights only cannot run as fp32. One rule for load() and for the checks made
+ * before a run starts (src/run/preflight.ts).
+ */
+export function ortRunnablePrecisions(summary: OnnxSummary): Precision[] {
   const fp32 = summary.initializerTypes.get(DataType.FLOAT) ?? 0;
   const fp16 = summary.initializerTypes.get(DataType.FLOAT16) ?? 0;
+  const out: Precision[] = [];
+  if (!(fp16 > 0 && fp32 === 0)) out.push("fp32");
+  if (fp16 > 0) out.push("fp16");
+  return out;
+}
+
+/** Which float weights a precision needs, and the refusal when the model lacks them. */
+function checkPrecision(precision: Precision, summary: OnnxSummary, modelPath: string): void {
+  const runnable = ortRunnablePrecisions(summary);
   if (precision === "fp32") {
-    if (fp16 > 0 && fp32 === 0) {
+    if (!runnable.includes("fp32")) {
       throw new EngineUnavailableError(
         `onnxruntime: precision fp32 needs float32 weights, but ${modelPath} has float16 weights only.\n` +
           "Possible solutions:\n- Use precision fp16 for this model.\n- Or point the scenario at the float32 model.",
@@ -93,7 +107,7 @@ function checkPrecision(precision: Precision, summary: OnnxSummary, modelPath: s
     return;
   }
   if (precision === "fp16") {
-    if (fp16 === 0) {
+    if (!runnable.includes("fp16")) {
       throw new EngineUnavailableError(
         `onnxruntime: precision fp16 needs a model with float16 weights, but ${modelPath} has none ` +
           `(ONNX Runtime runs a model in the precision it is stored in).\n` +

@@ -17,7 +17,7 @@ import type { Scenario } from "./types.js";
 const TOP_LEVEL_EXPECTED = "a mapping of scenario fields (name, model, engine, profile, strategies, …)";
 
 /** How the file is named in messages: as the user gave it, else relative to the working directory. */
-function displayName(file: string): string {
+export function displayName(file: string): string {
   if (!isAbsolute(file)) return file;
   const rel = relative(process.cwd(), file);
   return rel && !rel.startsWith("..") ? rel : file;
