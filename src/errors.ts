@@ -62,7 +62,7 @@ export interface InputProblem {
 }
 
 /** Limits on the parts of a problem, so no message echoes megabytes of what it quotes. */
-const PART_MAX = { file: 120, path: 200, expected: 800, found: 200, hint: 400 } as const;
+const PART_MAX = { file: 120, path: 200, expected: 800, found: 160, hint: 400 } as const;
 
 export function formatProblem(p: InputProblem): string {
   const file = clipPath(p.file, PART_MAX.file);

@@ -3,6 +3,7 @@
  * 1-based line:column, so every problem points at what the user wrote.
  */
 import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
+import { quote } from "../errors.js";
 
 export type DataPath = ReadonlyArray<string | number>;
 
@@ -114,7 +115,8 @@ export function describeValue(v: unknown, withType = false): string {
   if (v === null) return "an empty value (null)";
   if (Array.isArray(v)) return v.length === 0 ? "an empty list" : `a list (${v.length} item${v.length === 1 ? "" : "s"})`;
   if (typeof v === "object") return "a mapping";
-  const text = typeof v === "string" ? JSON.stringify(v) : String(v);
+  // At most ~80 characters of the value: a 1 MiB name or a 10^6-digit number is never echoed whole.
+  const text = quote(v);
   if (!withType) return text;
   const kind = typeof v === "string" ? "a string" : typeof v === "number" ? (Number.isInteger(v) ? "an integer" : "a number") : "a boolean";
   return `${text} (${kind})`;

@@ -129,6 +129,7 @@ function judge(c: Case, r: CliResult, before: string[]): string[] {
   if (STACK.test(r.stderr)) bad.push("stack trace");
   if (/TypeError|RangeError|Cannot read propert/.test(r.stderr)) bad.push("a JS error in the message");
   if (r.stderr.length > 20_000) bad.push(`message of ${r.stderr.length} characters`);
+  if (/(.)\1{199}/.test(r.stderr)) bad.push("a value echoed at length (200 times the same character)");
   if (r.code >= 2 && !r.timedOut) {
     if (!r.stderr.startsWith("vramgate: ")) bad.push("no `vramgate:` message");
     if (!c.names.some((n) => r.stderr.includes(n))) bad.push(`message names none of ${c.names.map((n) => JSON.stringify(n.slice(0, 60))).join(", ")}`);
