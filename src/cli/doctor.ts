@@ -5,23 +5,45 @@
 import type { CommandModule } from "yargs";
 import { addonStatus, loadAddon } from "../native/binding.js";
 import { packageVersion } from "../run/environment.js";
+import { probeProvider, type GpuProvider, type OrtModule } from "../engines/onnxruntime-probe.js";
 
 interface EngineReport {
   available: boolean;
   version?: string;
   detail: string;
+  /** onnxruntime: the execution providers a scenario can select that this build really runs. */
+  providers?: string[];
+  /** onnxruntime: the selectable providers it cannot run, with why. */
+  unavailableProviders?: Record<string, string>;
 }
 
+/** Providers a scenario can name (onnxruntime.executionProvider); vramgate selects no others. */
+const GPU_PROVIDERS: GpuProvider[] = ["cuda", "tensorrt"];
+
 async function onnxruntimeReport(): Promise<EngineReport> {
+  let ort: OrtModule;
   try {
-    const ort = await import("onnxruntime-node");
-    const version = (ort as { env?: { versions?: { common?: string } } }).env?.versions?.common;
-    const list = (ort as unknown as { listSupportedBackends?: () => Array<{ name: string; bundled: boolean }> }).listSupportedBackends?.();
-    const eps = list ? list.map((b) => b.name).join(", ") : "cpu";
-    return { available: true, version, detail: `execution providers in this build: ${eps}` };
+    ort = await import("onnxruntime-node");
   } catch (e) {
     return { available: false, detail: `onnxruntime-node not loadable: ${(e as Error).message.split("\n")[0]}` };
   }
+  const version = (ort as { env?: { versions?: { common?: string } } }).env?.versions?.common;
+  // listSupportedBackends() names what the binding was compiled to know (cuda and tensorrt on
+  // every linux-x64 build), not what it can run: each GPU provider is probed as a run would
+  // be, by its library and then a session with it alone (src/engines/onnxruntime-probe.ts).
+  const providers = ["cpu"];
+  const unavailableProviders: Record<string, string> = {};
+  for (const p of GPU_PROVIDERS) {
+    const why = await probeProvider(ort, p, 0);
+    if (why === null) providers.push(p);
+    else unavailableProviders[p] = why.split("\n")[0] ?? why;
+  }
+  const missing = Object.entries(unavailableProviders);
+  const cpuOnly = missing.length === GPU_PROVIDERS.length && missing.every(([, why]) => why.includes("CPU-only"));
+  const not = cpuOnly
+    ? `; not ${missing.map(([p]) => p).join(" or ")}: this build is CPU-only (ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install fetches them)`
+    : missing.map(([p, why]) => `; not ${p}: ${why}`).join("");
+  return { available: true, version, detail: `execution providers usable here: ${providers.join(", ")}${not}`, providers, unavailableProviders };
 }
 
 export async function doctorReport(): Promise<Record<string, unknown>> {
