@@ -36,7 +36,7 @@ const small = mkdtempSync(join(tmpdir(), "vramgate-full-"));
 const canMount = tryMount(small, "size=12k");
 
 describe("results on disk during a run", () => {
-  it.skipIf(!canMount)("a disk that fills up mid-run: the previous results file stays intact and the message says so (exit 3)", async () => {
+  it.skipIf(!canMount)("a disk that fills up mid-run: the previous results file stays intact and the message says so (exit 3)", { timeout: 300_000 }, async () => {
     // 12 KiB: room for the first saves (a few KiB), not for the file once the series grow.
     const dir = scenarioDir({ "s.yaml": tinyScenario("fill", "{ warmup: 1, iterations: 300, rounds: 3 }") });
     const { code, stderr } = await runCli(["bench", join(dir, "s.yaml"), "--out", small, "--quiet", "--no-traces"]);
@@ -53,7 +53,7 @@ describe("results on disk during a run", () => {
     expect(r.state).toBe("aborted"); // the last good save, from before the disk filled up
   });
 
-  it("two runs started together into one --out leave two complete results files", async () => {
+  it("two runs started together into one --out leave two complete results files", { timeout: 300_000 }, async () => {
     const dir = scenarioDir({ "s.yaml": tinyScenario("twin", "{ warmup: 1, iterations: 20, rounds: 2 }") });
     const out = join(dir, "out");
     mkdirSync(out);
