@@ -18,7 +18,7 @@
  * Reason codes and numbers only; the words are the report's (explanations are filled by
  * the caller's formatter so `analyze` and the report say the same thing).
  */
-import { analyzeLeak, LEAK_DEFAULTS } from "./leak.js";
+import { analyzeLeak, LEAK_DEFAULTS, type LeakAnalysisOptions } from "./leak.js";
 import { bootstrapMeanCi, bootstrapMedianRatioCi } from "./stats/bootstrap.js";
 import { medianOf } from "./stats/select.js";
 import { quantileSorted } from "simple-statistics";
@@ -36,6 +36,8 @@ export interface ShapeContext {
   currentBytes?: number;
   /** Seconds per call over the run, for time-to-OOM of a repeat leak. */
   secondsPerCall?: number;
+  /** Growth below this is never material (default LEAK_DEFAULTS.minGrowthBytes). */
+  minGrowthBytes?: number;
 }
 
 /** The repeat series of one signal, in the form analyzeLeak takes (block maxima, minima as floor). */
@@ -49,8 +51,8 @@ export function repeatSeries(stats: ShapeStats, signal: string): MemorySeries | 
 /** Repeats count as flat only when their slope CI's upper bound is under this share of the whole slope. */
 export const REPEAT_SLOPE_SHARE = 0.5;
 
-function materialFloor(level: number): number {
-  return Math.max(LEAK_DEFAULTS.minGrowthBytes, LEAK_DEFAULTS.minGrowthFraction * Math.abs(level));
+function materialFloor(level: number, minGrowthBytes: number = LEAK_DEFAULTS.minGrowthBytes): number {
+  return Math.max(minGrowthBytes, LEAK_DEFAULTS.minGrowthFraction * Math.abs(level));
 }
 
 /** Attribute one signal's growth; returns the final verdict's analysis and the attribution. */
@@ -81,7 +83,10 @@ export function attributeShapes(
     return { leak: whole, attribution };
   }
   const rs = repeatSeries(stats, signal);
-  const repeat = rs && rs.value.length > 0 ? analyzeLeak(rs, ctx.capacityBytes !== undefined ? { totalBytes: ctx.capacityBytes } : {}) : undefined;
+  const repeatOpts: LeakAnalysisOptions = {};
+  if (ctx.capacityBytes !== undefined) repeatOpts.totalBytes = ctx.capacityBytes;
+  if (ctx.minGrowthBytes !== undefined) repeatOpts.minGrowthBytes = ctx.minGrowthBytes;
+  const repeat = rs && rs.value.length > 0 ? analyzeLeak(rs, repeatOpts) : undefined;
   if (repeat) attribution.repeat = repeat;
 
   if (repeat?.verdict === "leak") {
@@ -89,7 +94,7 @@ export function attributeShapes(
     return { leak: repeatLeak(repeat, attribution, ctx), attribution };
   }
   const level = ctx.currentBytes ?? 0;
-  const shapesMaterial = newShapeBytes >= materialFloor(level) && attribution.bytesPerNewShapeCi[0] > 0;
+  const shapesMaterial = newShapeBytes >= materialFloor(level, ctx.minGrowthBytes) && attribution.bytesPerNewShapeCi[0] > 0;
   // Repeats must be proven flatter than the growth itself: their slope CI's upper bound
   // under half the rate a per-call leak would need to explain the growth (the whole slope,
   // or the new-shape bytes spread over every call), else a leak spread over all calls (with
@@ -99,7 +104,7 @@ export function attributeShapes(
   // zero-width CI).
   const calls = Math.max(1, stats.newShapeCalls + stats.repeatCalls);
   const half = REPEAT_SLOPE_SHARE * Math.max(0, whole.slopeBytesPerIteration, newShapeBytes / calls);
-  const enoughRepeats = half * stats.repeatCalls >= 4 * materialFloor(level);
+  const enoughRepeats = half * stats.repeatCalls >= 4 * materialFloor(level, ctx.minGrowthBytes);
   const repeatsFlat = (repeat?.verdict === "flat" || repeat?.verdict === "plateau") && repeat.slopeCi[1] < half && enoughRepeats;
   if (whole.verdict === "leak" || whole.verdict === "inconclusive") {
     // The whole series grew while calls met new shapes, and repeats do not show a leak.
@@ -108,7 +113,7 @@ export function attributeShapes(
     // lost in noise): inconclusive, never a leak — replay of seen shapes decides.
     const proven = repeatsFlat && shapesMaterial;
     attribution.reason = proven ? "new-shapes-only" : "repeats-undecided";
-    const needed = half > 0 ? Math.ceil((4 * materialFloor(level)) / half) - stats.repeatCalls : 0;
+    const needed = half > 0 ? Math.ceil((4 * materialFloor(level, ctx.minGrowthBytes)) / half) - stats.repeatCalls : 0;
     return { leak: shapeVerdict(whole, attribution, proven, repeat, needed), attribution };
   }
   // A plateau whose rise came with new shapes has not really stopped while allowed shapes
@@ -237,4 +242,32 @@ export function shapeStatsOfTrace(trace: ShapedTrace, signal: string, warmupIter
     else tracker.measured(it, (trace.timeMs?.[i] as number | undefined) ?? 0, shape, (trace.latencyMs?.[i] as number | undefined) ?? Number.NaN, v);
   }
   return tracker.toJSON();
+}
+
+/**
+ * The replay test of a leak verdict: calls after `fromIteration` fed only shapes already
+ * seen, and a leak keeps growing there. When the replay segment's slope CI stays under half
+ * the leak's rate (growth stopped once no new shape arrived: allocator or library warm-up,
+ * a heap settling), the leak is not confirmed: `inconclusive`, saying so. Other verdicts,
+ * and replay segments too short to judge (fewer than `minPoints`), pass unchanged.
+ */
+export function replayCheck(leak: LeakAnalysis, series: MemorySeries, fromIteration: number, minPoints = 12, opts: LeakAnalysisOptions = {}): LeakAnalysis {
+  if (leak.verdict !== "leak" || !(leak.slopeBytesPerIteration > 0)) return leak;
+  const n = Math.min(series.iteration.length, series.value.length);
+  let start = 0;
+  while (start < n && (series.iteration[start] as number) < fromIteration) start++;
+  if (n - start < minPoints) return leak;
+  const slice = (a: ArrayLike<number> | undefined) => (a ? Array.from({ length: n - start }, (_, i) => a[start + i] as number) : undefined);
+  const seg: MemorySeries = { iteration: slice(series.iteration)!, value: slice(series.value)! };
+  const min = slice(series.min);
+  if (min) seg.min = min;
+  // Judge the whole replay segment (no warm-up cut inside it).
+  const replay = analyzeLeak(seg, { ...opts, warmupIterations: fromIteration });
+  if (!(replay.slopeCi[1] < REPEAT_SLOPE_SHARE * leak.slopeBytesPerIteration)) return leak;
+  return {
+    ...leak,
+    verdict: "inconclusive",
+    moreIterationsNeeded: Math.max(50, n - start),
+    explanation: `inconclusive: grew ${formatBytes(leak.slopeBytesPerIteration)}/call before, but not while replaying seen shapes (${formatCount(n - start)} points from iteration ${formatCount(fromIteration)}: ${formatBytes(replay.slopeBytesPerIteration)}/call, 95 % CI ${formatBytesRange(replay.slopeCi[0], replay.slopeCi[1])}); not a leak on this evidence`,
+  };
 }

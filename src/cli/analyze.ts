@@ -19,7 +19,8 @@ import { EXIT, InputError } from "./errors.js";
 import { numberFlag } from "./flags.js";
 import { analyzeLeak } from "../analysis/leak.js";
 import { attributeShapes, shapeStatsOfTrace, shapeTax } from "../analysis/shape.js";
-import { capacityFor, signalSeries } from "../analysis/analyze-results.js";
+import { capacityFor, judgeWithShapes, leakOptionsFor, signalSeries } from "../analysis/analyze-results.js";
+import type { LeakAnalysisOptions } from "../analysis/leak.js";
 import { looksLikeJson, readCsvTrace } from "../analysis/trace-io.js";
 import { didYouMean } from "../scenarios/suggest.js";
 import { readResultsFile } from "../results/read.js";
@@ -99,11 +100,12 @@ export async function runAnalyze(args: AnalyzeArgs, out: (s: string) => void): P
         const signal = args.column ?? s.primarySignal;
         const series = signalSeries(s, signal);
         const capacity = capacityFor(results, signal);
-        let analysis = series && series.value.length > 0 ? analyzeLeak(series, leakOptions(args, capacity)) : null;
+        // The floor the run used for this signal (host memory's is higher), as the run judged.
+        const { minGrowthBytes } = leakOptionsFor(results, signal);
+        const opts: LeakAnalysisOptions = { ...leakOptions(args, capacity), ...(minGrowthBytes !== undefined ? { minGrowthBytes } : {}) };
+        let analysis = series && series.value.length > 0 ? analyzeLeak(series, opts) : null;
         // Results with shape attribution are judged the same way the run judged them.
-        if (analysis && series && s.shapeStats) {
-          analysis = attributeShapes(analysis, s.shapeStats, signal, { allowedShapes: run.allowedShapes, capacityBytes: args.totalBytes ?? capacity, currentBytes: series.value[series.value.length - 1] as number }).leak;
-        }
+        if (analysis && series) analysis = judgeWithShapes(analysis, s, signal, series, { allowedShapes: run.allowedShapes, capacityBytes: args.totalBytes ?? capacity, minGrowthBytes }).leak;
         if (analysis?.verdict === "leak") anyLeak = true;
         return { strategy: s.strategy, state: s.state, signal, analysis };
       }),

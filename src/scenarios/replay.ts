@@ -36,6 +36,8 @@ export function confirmBudget(run: ScenarioRun): { calls: number; seconds: numbe
   const iterations = run.scenario.run.iterations;
   const calls = c.calls ?? Math.max(100, 2 * iterations);
   if (calls <= 0) return undefined;
-  const chunk = Math.min(calls, Math.max(25, Math.ceil(iterations / 2)));
+  // Each extension at least doubles the evidence a short run had (a few dozen calls more
+  // agree with a noisy verdict too easily).
+  const chunk = Math.min(calls, Math.max(50, iterations));
   return { calls, seconds: c.seconds ?? 120, chunk };
 }

@@ -36,7 +36,7 @@ describe("replay of seen shapes", () => {
   });
 
   it("has a confirmation budget by default and none when switched off", () => {
-    expect(confirmBudget(run("random"))).toEqual({ calls: 200, seconds: 120, chunk: 50 });
+    expect(confirmBudget(run("random"))).toEqual({ calls: 200, seconds: 120, chunk: 100 });
     expect(confirmBudget(run("random", { confirm: false }))).toBeUndefined();
     expect(confirmBudget(run("random", { confirm: { calls: 30 } }))!.chunk).toBe(30);
   });
