@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { analyzeLeak } from "../../src/analysis/leak.js";
-import { attributeShapes, shapeStatsOfTrace, shapeTax } from "../../src/analysis/shape.js";
+import { attributeShapes, replayCheck, shapeStatsOfTrace, shapeTax } from "../../src/analysis/shape.js";
+import { HOST_MIN_GROWTH_BYTES, leakOptionsFor } from "../../src/analysis/analyze-results.js";
+import type { ResultsFile } from "../../src/results/types.js";
 import { KiB, MiB, synthShapedTrace, type ShapedSynthSpec } from "../../src/analysis/synth.js";
 
 function judge(spec: ShapedSynthSpec, ctx: Parameters<typeof attributeShapes>[3] = {}) {
@@ -65,5 +67,36 @@ describe("shape attribution", () => {
     expect(tax.latencyRatioCi![0]).toBeLessThanOrEqual(tax.latencyRatio!);
     expect(tax.latencyRatioCi![1]).toBeGreaterThanOrEqual(tax.latencyRatio!);
     expect(tax.bytesPerNewShape).toBe(r.attribution.bytesPerNewShape);
+  });
+});
+
+describe("replay test of a leak", () => {
+  const MiB2 = 1024 * 1024;
+  const series = (n: number, f: (i: number) => number) => ({ iteration: Array.from({ length: n }, (_, i) => i), value: Array.from({ length: n }, (_, i) => f(i)) });
+
+  it("keeps a leak that keeps growing during replay", () => {
+    const s = series(300, (i) => 1000 * MiB2 + i * 256 * KiB);
+    const whole = analyzeLeak(s);
+    expect(whole.verdict).toBe("leak");
+    expect(replayCheck(whole, s, 200).verdict).toBe("leak");
+  });
+
+  it("withdraws a leak whose growth stopped once only seen shapes were fed", () => {
+    // Grows 256 KiB/call for 200 calls, then flat through 100 replay calls.
+    const s = series(300, (i) => 1000 * MiB2 + Math.min(i, 200) * 256 * KiB);
+    const whole = analyzeLeak(s, { warmupIterations: 0 });
+    const fake = { ...whole, verdict: "leak" as const, slopeBytesPerIteration: 256 * KiB };
+    const r = replayCheck(fake, s, 200);
+    expect(r.verdict).toBe("inconclusive");
+    expect(r.explanation).toMatch(/not while replaying seen shapes/);
+  });
+
+  it("host memory needs 4 MiB of growth; device memory 1 MiB", () => {
+    const file = { environment: { gpus: [{ index: 0, name: "g", totalBytes: 80 * 1024 * MiB2 }], totalMemoryBytes: 24 * 1024 * MiB2 } } as unknown as ResultsFile;
+    expect(leakOptionsFor(file, "rssBytes").minGrowthBytes).toBe(HOST_MIN_GROWTH_BYTES);
+    expect(leakOptionsFor(file, "gpuProcessBytes").minGrowthBytes).toBeUndefined();
+    // 1.7 MiB over 180 calls of host RSS (the default scenario's false alarm) is not a leak.
+    const creep = series(180, (i) => 270 * MiB2 + i * 9.7 * KiB);
+    expect(analyzeLeak(creep, leakOptionsFor(file, "rssBytes")).verdict).not.toBe("leak");
   });
 });
