@@ -43,13 +43,14 @@ describe("shape experiment (process worker, host RSS)", () => {
     const r = resultsIn(out)[0]!;
     const verdict = (scenarioName: string, strategy: string) => {
       const s = r.runs.find((x) => x.scenario === scenarioName)!.strategies.find((x) => x.strategy === strategy)!;
-      return { s, v: s.analysis!.leak[s.primarySignal]!.verdict };
+      const a = s.analysis!.leak[s.primarySignal]!;
+      return { s, v: a.verdict, why: `${scenarioName} ${strategy}: ${a.verdict} — ${a.explanation}; confirmation ${JSON.stringify(s.confirmation)}` };
     };
     for (const strategy of ["persistent", "scoped"]) {
-      const { s, v } = verdict("plans", strategy);
+      const { s, v, why } = verdict("plans", strategy);
       expect(s.primarySignal).toBe("rssBytes");
-      expect(v).not.toBe("leak");
-      expect(["shape-growth", "plateau", "flat"]).toContain(v);
+      expect(v, why).not.toBe("leak");
+      expect(["shape-growth", "plateau", "flat"], why).toContain(v);
       expect(s.confirmation!.replayCalls).toBeGreaterThanOrEqual(75);
       expect(s.shapeStats!.newShapeCalls).toBeGreaterThan(50);
       // About 1 MiB per new shape, seen through RSS.
@@ -57,8 +58,10 @@ describe("shape experiment (process worker, host RSS)", () => {
       expect(per).toBeGreaterThan(512 * 1024);
       expect(per).toBeLessThan(4 * 1024 * 1024);
     }
-    expect(verdict("plansleak", "persistent").v).toBe("leak");
-    expect(verdict("plansleak", "scoped").v).not.toBe("leak");
+    const kept = verdict("plansleak", "persistent");
+    expect(kept.v, kept.why).toBe("leak");
+    const scoped = verdict("plansleak", "scoped");
+    expect(scoped.v, scoped.why).not.toBe("leak");
     // The leak fails the gate; shape growth only warns.
     expect(code).toBe(1);
     const gates = r.gates ?? [];
