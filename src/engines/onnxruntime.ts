@@ -286,6 +286,7 @@ class OnnxRuntimeEngine implements JsEngine {
       logSeverityLevel: 3,
     };
     if (opts.intraOpThreads !== undefined) options.intraOpNumThreads = opts.intraOpThreads;
+    if (opts.interOpThreads !== undefined) options.interOpNumThreads = opts.interOpThreads;
     if (opts.enableCpuMemArena !== undefined) options.enableCpuMemArena = opts.enableCpuMemArena;
     if (opts.enableMemPattern !== undefined) options.enableMemPattern = opts.enableMemPattern;
     return options;

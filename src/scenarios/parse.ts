@@ -73,6 +73,36 @@ function aliasProblem(doc: Document, file: string, locator: YamlLocator, err: un
   return { file, ...where, expected: bad ? "an alias to an anchor defined earlier (&name before *name)" : "at most 1000 alias expansions", found };
 }
 
+/**
+ * Keys named `__proto__`: JavaScript objects cannot hold them as plain keys, and a record
+ * (process.env, profile.inputs, gate.allow, …) would drop them without a word. Each is a
+ * located problem instead.
+ */
+function reservedKeyProblems(doc: Document, file: string, locator: YamlLocator): InputProblem[] {
+  const problems: InputProblem[] = [];
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      if (!isScalar(pair.key) || pair.key.value !== "__proto__") return undefined;
+      const path: Array<string | number> = [];
+      ancestors.forEach((a, i) => {
+        if (isPair(a) && isScalar(a.key)) path.push(String(a.key.value));
+        if (isSeq(a)) path.push(a.items.indexOf(ancestors[i + 1] as never));
+      });
+      const where = pair.key.range ? locator.at(pair.key.range[0]) : { line: 1, col: 1 };
+      problems.push({
+        file,
+        ...where,
+        path: formatPath([...path, "__proto__"]),
+        expected: 'a key other than "__proto__" (reserved in JavaScript: it cannot be kept as a name)',
+        found: '"__proto__"',
+        hint: "Rename it.",
+      });
+      return undefined;
+    },
+  });
+  return problems;
+}
+
 const byPosition = (a: InputProblem, b: InputProblem): number => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0);
 
 /**
@@ -101,6 +131,8 @@ export function parseScenario(text: string, file: string): Scenario {
     problems.push({ file: name, expected: TOP_LEVEL_EXPECTED, found: text.trim() === "" ? "an empty file" : "a file with no content (only comments)" });
     throw new InputError(problems);
   }
+  const reserved = reservedKeyProblems(doc, name, locator);
+  if (reserved.length > 0) throw new InputError([...problems, ...reserved].sort(byPosition));
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 1000 });

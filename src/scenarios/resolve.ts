@@ -7,10 +7,10 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Checker } from "./checker.js";
-import type { DataPath } from "./locate.js";
+import { describeValue, type DataPath } from "./locate.js";
 import { checkOnnxInputs, isOnnxPath } from "./model-inputs.js";
 import { dimsText, resolveProfile, resolveSequences } from "./profile.js";
-import { DEFAULT_BASELINE, sectionSchemas, type RawScenario } from "./schema.js";
+import { DEFAULT_BASELINE, MAX_RUNS, sectionSchemas, type RawScenario } from "./schema.js";
 import type { EngineName, InputProfile, ModelSpec, Precision, Scenario, StrategyName } from "./types.js";
 import { RESNET_DEPTHS } from "./types.js";
 import { closest } from "./suggest.js";
@@ -110,6 +110,17 @@ export function resolveScenario(parts: Partial<RawScenario>, rawKeys: ReadonlySe
       if (first !== i) c.report({ path: ["precision", i], expected: "each precision once", found: `"${p}" again (also precision[${first}])` });
     });
   }
+  // Each sequence × precision is a separate run (a child process per strategy each): cap it.
+  if (sequences && precisions && sequences.length * precisions.length > MAX_RUNS) {
+    const n = sequences.length * precisions.length;
+    const seqPath: DataPath = ["profile", "sequence"];
+    c.report({
+      path: sequences.length > 1 ? seqPath : ["precision"],
+      expected: `at most ${MAX_RUNS} runs (sequences × precisions)`,
+      found: `${sequences.length} sequence${sequences.length === 1 ? "" : "s"} × ${precisions.length} precision${precisions.length === 1 ? "" : "s"} = ${n} runs`,
+      hint: "Split the scenario into several files.",
+    });
+  }
 
   const listed = strategies ? [...new Set(strategies)].join(", ") : "";
   if (strategies) {
@@ -180,6 +191,12 @@ export function resolveScenario(parts: Partial<RawScenario>, rawKeys: ReadonlySe
   if (parts.process) {
     const { command, cwd, env, replyTimeoutS } = parts.process;
     processSpec = { command, env };
+    // The OS splits an environment entry at its first '=' and ends it at a NUL: such a name would be silently changed.
+    for (const k of Object.keys(env)) {
+      if (k === "" || k.includes("=") || k.includes("\0")) {
+        c.report({ path: ["process", "env", k], key: true, expected: "an environment variable name (not empty, without '=' or a NUL character)", found: describeValue(k) });
+      }
+    }
     if (cwd !== undefined) {
       const abs = resolve(dir, cwd);
       if (!existsSync(abs) || !statSync(abs).isDirectory()) {

@@ -17,7 +17,26 @@ export const DEFAULT_BASELINE = "scoped";
 export const TACTIC_SOURCES = ["cublas", "cublaslt", "cudnn", "edge_mask_convolutions", "jit_convolutions"] as const;
 export const DTYPES = ["float32", "float16", "int64", "int32"] as const;
 
-const name = z.string().regex(NAME_PATTERN, { error: NAME_EXPECTED });
+/**
+ * Longest scenario name and sequence label. Both end up in one file name, the longest being
+ * a trace or chart: `<name>_<label>_<precision>-<strategy>.csv|.svg` (the run id part is cut
+ * to RUN_ID_NAMES_MAX on its own). With the longest precision (4) and strategy
+ * ("user-managed", 12) that adds 23 bytes; names are ASCII (NAME_PATTERN), so each of the two
+ * may take half of what is left of the filesystem's 255-byte name limit: 116.
+ */
+export const MAX_NAME_CHARS = Math.floor((255 - ("_".length * 2 + 4 + "-".length + "user-managed".length + ".csv".length)) / 2);
+/**
+ * Most ONNX Runtime threads per session: far above any machine's cores (the largest CPUs
+ * have a few hundred hardware threads) and far below what exhausts the process's thread limit.
+ */
+export const MAX_ORT_THREADS = 1024;
+/** Most runs (sequences × precisions) one scenario expands to; each starts a process per strategy. */
+export const MAX_RUNS = 256;
+
+const name = z
+  .string()
+  .max(MAX_NAME_CHARS)
+  .regex(NAME_PATTERN, { error: NAME_EXPECTED });
 const dims = z.array(z.int().min(1)).min(1).meta({ description: "Tensor shape: one positive integer per dimension." });
 const shapeMap = z
   .record(z.string(), dims)
@@ -181,7 +200,8 @@ const faults = z.strictObject({
 
 const onnxruntime = z.strictObject({
   executionProvider: z.enum(["cpu", "cuda", "tensorrt"]).default("cpu"),
-  intraOpThreads: z.int().min(1).optional(),
+  intraOpThreads: z.int().min(1).max(MAX_ORT_THREADS).optional().meta({ description: `Threads within one operator (at most ${MAX_ORT_THREADS}).` }),
+  interOpThreads: z.int().min(1).max(MAX_ORT_THREADS).optional().meta({ description: `Threads across operators (at most ${MAX_ORT_THREADS}; used when operators run in parallel).` }),
   enableCpuMemArena: z.boolean().optional(),
   enableMemPattern: z.boolean().optional(),
 });

@@ -135,6 +135,7 @@ export interface FaultSpec {
 export interface OnnxRuntimeOptions {
   executionProvider: "cpu" | "cuda" | "tensorrt";
   intraOpThreads?: number;
+  interOpThreads?: number;
   /** ORT's CPU memory arena (ORT default: on). */
   enableCpuMemArena?: boolean;
   /** ORT's memory-pattern planner (ORT default: on). */

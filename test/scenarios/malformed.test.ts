@@ -78,6 +78,14 @@ const CORPUS: Row[] = [
   ["values-unknown-fill.yaml", 6, 51, "profile.inputs.mask.values: expected one of ones, zeros, found \"one\". Did you mean \"ones\"?"],
   ["multipleof-with-buckets.yaml", 9, 39, "profile.sequence[1].buckets: expected either multipleOf or buckets, not both, found both."],
   ["buckets-not-ascending.yaml", 7, 50, "profile.sequence.buckets[2]: expected a value greater than buckets[1] = 128 (buckets ascend), found 64."],
+  ["threads-intra-too-many.yaml", 7, 32, "onnxruntime.intraOpThreads: expected a value of at most 1024, found 20000."],
+  ["threads-inter-too-many.yaml", 7, 32, "onnxruntime.interOpThreads: expected a value of at most 1024, found 4096."],
+  ["name-too-long.yaml", 1, 7, 'name: expected a string of at most 116 characters, found "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn… ('],
+  ["label-too-long.yaml", 7, 36, 'profile.sequence.label: expected a string of at most 116 characters, found "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll… ('],
+  ["too-many-runs.yaml", 9, 5, "profile.sequence: expected at most 256 runs (sequences × precisions), found 60 sequences × 5 precisions = 300 runs. Split the scenario into several files."],
+  ["env-proto-key.yaml", 7, 5, 'process.env.__proto__: expected a key other than "__proto__" (reserved in JavaScript: it cannot be kept as a name), found "__proto__". Rename it.'],
+  ["input-proto-key.yaml", 10, 5, 'profile.inputs.__proto__: expected a key other than "__proto__" (reserved in JavaScript: it cannot be kept as a name), found "__proto__". Rename it.'],
+  ["env-name-equals.yaml", 7, 5, 'process.env["A=B"]: expected an environment variable name (not empty, without \'=\' or a NUL character), found "A=B".'],
   ["bucketing-on-cycle.yaml", 7, 28, "profile.sequence.multipleOf: expected multipleOf only on a random, ascending or sawtooth sequence, found multipleOf on a cycle sequence. A cycle sequence feeds its shapes as written: write the padded shapes under shapes: instead."],
 ];
 
