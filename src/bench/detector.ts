@@ -10,7 +10,8 @@
  * false-leak rate and the detection rate after shape attribution.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
+import { writeFileAtomic } from "../run/atomic-write.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Table from "cli-table3";
@@ -211,7 +212,7 @@ async function speed(): Promise<void> {
     const parts: string[] = ["iteration,used_bytes,time_ms\n"];
     for (let i = 0; i < rows; i++) parts.push(`${i},${t.value[i]},${(t.timeMs[i] as number).toFixed(1)}\n`);
     const file = join(dir, "trace.csv");
-    await writeFile(file, parts.join(""));
+    writeFileAtomic(file, parts.join(""));
     const t0 = performance.now();
     const trace = await readCsvTrace(file);
     const t1 = performance.now();

@@ -8,7 +8,8 @@
  * settling and its verdict varies run to run (flat, plateau, inconclusive; once a 5 B/call
  * "leak" in 14 runs). Past it the series is flat.
  */
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { writeFileAtomic } from "../run/atomic-write.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTinyReluModel, tinyScenarioYaml } from "../models/tiny.js";
@@ -24,7 +25,7 @@ function arg(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const iterations = arg("iterations", 5_000_000);
   const dir = mkdtempSync(join(tmpdir(), "vramgate-harness-"));
-  writeFileSync(join(dir, "tiny.onnx"), buildTinyReluModel());
+  writeFileAtomic(join(dir, "tiny.onnx"), buildTinyReluModel());
   const yaml = tinyScenarioYaml({
     name: "harness-memory",
     strategies: ["persistent"],
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     intervalMs: 5,
   });
   const file = join(dir, "harness.yaml");
-  writeFileSync(file, yaml);
+  writeFileAtomic(file, yaml);
   const scenario = parseScenario(yaml, file);
 
   // Parent RSS against calls completed, sampled every 200 ms.

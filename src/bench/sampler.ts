@@ -17,7 +17,7 @@
  * Without NVML it says so and measures only what it can (the rate on host RSS).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { writeFileAtomic } from "../run/atomic-write.js";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { addonStatus, loadAddon } from "../native/binding.js";
@@ -326,7 +326,7 @@ async function main(): Promise<void> {
     }
   }
   results.overhead = overhead;
-  if (opts.out) writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
+  if (opts.out) writeFileAtomic(opts.out, `${JSON.stringify(results, null, 2)}\n`);
 
   const r = results.rateSelf as SamplerStats;
   const lines = [
