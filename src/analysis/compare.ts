@@ -41,6 +41,15 @@ export interface ThroughputChange {
   /** Rounds with a usable items/s figure in each file. */
   rounds: { base: number; head: number };
   claim: ThroughputChangeClaim;
+  /**
+   * The smallest changes this comparison could have claimed at its own noise, as fractions:
+   * a true drop past `drop` would have been a regression, a gain past `rise` an improvement.
+   * The interval scales with the ratio (head × a → every resampled ratio × a), so its
+   * relative width at the observed ratio gives them: drop = 1 − (1 − maxRegression) ×
+   * ratio ÷ upper, rise = (1 + maxRegression) × ratio ÷ lower − 1. With the interval.
+   * A `within-noise` −44.9 % with drop 0.6 says: only a fall past 60 % shows at this noise.
+   */
+  detectable?: { drop: number; rise: number };
 }
 
 export interface MemoryChange {
@@ -215,6 +224,7 @@ function throughputChange(b: StrategyResult, h: StrategyResult, maxRegression: n
   out.ratio = ratio;
   out.ratioCi = ci;
   out.claim = ci[1] < 1 - maxRegression ? "regression" : ci[0] > 1 + maxRegression ? "improvement" : "within-noise";
+  if (ci[0] > 0 && ci[1] > 0) out.detectable = { drop: Math.max(0, 1 - ((1 - maxRegression) * ratio) / ci[1]), rise: Math.max(0, ((1 + maxRegression) * ratio) / ci[0] - 1) };
   return out;
 }
 

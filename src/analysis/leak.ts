@@ -327,6 +327,12 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
   else if (growing || passing.length > 0 || lateGrowth) verdict = "inconclusive";
   else if (rise >= floorBytes) verdict = "plateau";
   else verdict = "flat";
+  // The automatic warm-up cut (first 10 %) is not judged, but growth inside it is not to be
+  // thrown away in silence: a trace that starts materially below the level it then holds
+  // flat grew and stopped, which is a plateau, not "flat" (`--warmup 0` shows the same).
+  // Only flat verdicts change, so leak detection and the false-leak rate cannot.
+  const cutRise = verdict === "flat" && opts.warmupIterations === undefined && start > 0 ? riseInWarmup(iteration, value, start, n, floorBytes) : undefined;
+  if (cutRise) verdict = "plateau";
 
   const ciText = (lo: number, hi: number) => `${Math.round(100 * (1 - alpha))} % CI ${formatBytesRange(lo, hi)}/iter`;
   const base = {
@@ -386,6 +392,14 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
   const ps = perSecond(slope);
   if (ps !== undefined) common.slopeBytesPerSecond = ps;
 
+  if (verdict === "plateau" && cutRise) {
+    common.plateauIteration = cutRise.reachedIteration;
+    common.growthBytes = cutRise.bytes;
+    common.explanation =
+      `plateau: grew ${formatBytes(cutRise.bytes)} during the automatic warm-up (the first 10 %, before iteration ${formatCount(warmup)}), ` +
+      `reaching its level by iteration ${formatCount(cutRise.reachedIteration)}, then stayed flat (${trendText(slope, late.ts.ci, ciText)}); set the warm-up (--warmup) to judge it otherwise`;
+    return common;
+  }
   if (verdict === "plateau") {
     const fit = hingeFit(x, hwm, "plateau");
     // Where the high-water mark first came within the floor of its final level, if earlier.
@@ -396,7 +410,10 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
     common.plateauIteration = fine.firstIteration[idx] as number;
     // A late CI above 0 here is growth too small to be material over the late segment.
     const creep = late.ts.ci[0] > 0 ? `; proven late growth ${formatBytes(late.ts.ci[0] * lateIters)}, under the ${formatBytes(floorBytes)} floor` : "";
-    common.explanation = `plateau: grew ${formatBytes(rise)} then stopped by iteration ${formatCount(common.plateauIteration)}; late slope ${formatBytes(slope)}/iter (${ciText(late.ts.ci[0], late.ts.ci[1])})${creep}`;
+    // "Grew" is the whole climb, from the lowest robust level of the first fifth (the
+    // difference of fifths' medians counts only part of a climb inside the first fifth).
+    const grew = Math.max(rise, medianOf(smooth.subarray(mm - fifth)) - minOf(smooth.subarray(0, fifth)));
+    common.explanation = `plateau: grew ${formatBytes(grew)} then stopped by iteration ${formatCount(common.plateauIteration)}; late slope ${formatBytes(slope)}/iter (${ciText(late.ts.ci[0], late.ts.ci[1])})${creep}`;
     return common;
   }
   if (verdict === "inconclusive") {
@@ -409,6 +426,50 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
     common.explanation = `inconclusive: grows ${formatBytes(slope)}/iter (${ciText(late.ts.ci[0], late.ts.ci[1])}, p = ${late.mk.pValue.toPrecision(2)}) ${why}; ~${formatCount(common.moreIterationsNeeded)} more iterations would likely decide`;
     return common;
   }
-  common.explanation = `flat: no material growth after warm-up (${formatBytes(slope)}/iter, ${ciText(late.ts.ci[0], late.ts.ci[1])}; change ${formatBytes(growthBytes)})`;
+  // The figures must read as "no material growth": the slope only as what the noise allows
+  // (or a fall, or a creep too small to matter), and the change the verdict was decided on
+  // (first fifth to last fifth), which is under the floor by construction.
+  const change = rise > 0 ? `rose ${formatBytes(rise)} from the first to the last fifth, under the ${formatBytes(floorBytes)} floor` : `${rise < 0 ? `fell ${formatBytes(-rise)}` : "no change"} from the first to the last fifth`;
+  common.explanation = `flat: no material growth after warm-up (${trendText(slope, late.ts.ci, ciText)}; ${change})`;
   return common;
+}
+
+/** A non-leak's slope in words that agree with its verdict. */
+function trendText(slope: number, ci: readonly [number, number], ciText: (lo: number, hi: number) => string): string {
+  const [lo, hi] = ci;
+  if (hi < 0) return `falling ${formatBytes(slope)}/iter, ${ciText(lo, hi)}`;
+  if (lo > 0) return `creeping ${formatBytes(slope)}/iter, ${ciText(lo, hi)}, too little to matter`;
+  return `slope within noise, ${ciText(lo, hi)}`;
+}
+
+function minOf(a: ArrayLike<number>): number {
+  let m = Infinity;
+  for (let i = 0; i < a.length; i++) m = Math.min(m, a[i] as number);
+  return m;
+}
+
+/**
+ * Growth inside the automatic warm-up cut: from the trace's first points (0.5 %, at least 3)
+ * to the median level of the judged window. It counts only when it is material: the start
+ * lies a floor below even the window's 1st percentile (so a flat trace whose values hop
+ * between two allocator steps, or drift in autocorrelated noise, never qualifies), and the
+ * rise exceeds 4× the window's robust noise. Undefined otherwise. The window is read through
+ * at most 4096 evenly spaced points, so this costs the same on 10^7 samples as on 10^4.
+ */
+function riseInWarmup(iteration: ArrayLike<number>, value: ArrayLike<number>, start: number, n: number, floorBytes: number): { bytes: number; reachedIteration: number } | undefined {
+  const head = Math.max(1, Math.min(start, Math.max(3, Math.ceil(0.005 * n))));
+  const startLevel = medianOf(Float64Array.from({ length: head }, (_, i) => value[i] as number));
+  const len = n - start;
+  const k = Math.min(len, 4096);
+  const window = Float64Array.from({ length: k }, (_, j) => value[start + Math.floor((j * len) / k)] as number).sort();
+  const level = window[k >> 1] as number;
+  const low = window[Math.floor(0.01 * (k - 1))] as number;
+  const dev = window.map((v) => Math.abs(v - level));
+  const noise = 1.4826 * medianOf(dev);
+  const bytes = level - startLevel;
+  if (!(low - startLevel >= floorBytes && bytes >= Math.max(floorBytes, LEAK_DEFAULTS.noiseMultiple * noise))) return undefined;
+  // Where it got there: the first point at the window's 1st percentile or above.
+  let i = 0;
+  while (i < n - 1 && (value[i] as number) < low) i++;
+  return { bytes, reachedIteration: iteration[i] as number };
 }

@@ -12,7 +12,10 @@
  *   junit: "<path>" | null,
  *   runs: [{
  *     key, scenario, engine, precision, sequence, baseline,
- *     recommendation: { strategy: string | null, excluded: [{ strategy, reason }] },
+ *     recommendation: { strategy: string | null, excluded: [{ strategy, reason }],
+ *                       rankedBy: "ratio" | "rate" | "only" | null,   // what put it first
+ *                       withinNoise: [strategy],    // not told apart from it (intervals overlap)
+ *                       words: [sentence] },        // the report's words, each with its figure
  *     strategies: [{
  *       strategy, state, iterations,
  *       callsPerSecond: number | null,                  // median over rounds
@@ -48,7 +51,7 @@ import type { GateOutcome } from "../analysis/types.js";
 import type { Comparison } from "../analysis/compare.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import { medianRate, primaryLeak, residualBytes } from "../report/format.js";
-import { recommend } from "../report/recommend.js";
+import { recommend, recommendationWords } from "../report/recommend.js";
 
 export const BENCH_SUMMARY_SCHEMA = "vramgate.bench-summary/1";
 
@@ -145,7 +148,7 @@ export function benchSummary(i: BenchSummaryInput) {
         precision: run.precision,
         sequence: run.sequence,
         baseline: run.baseline,
-        recommendation: { strategy: rec.strategy ?? null, excluded: rec.excluded },
+        recommendation: { strategy: rec.strategy ?? null, excluded: rec.excluded, rankedBy: rec.rankedBy ?? null, withinNoise: rec.withinNoise, words: recommendationWords(run, rec) },
         strategies: run.strategies.map((s) => strategySummary(run, s)),
       };
     }),

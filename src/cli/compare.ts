@@ -8,7 +8,7 @@ import Table from "cli-table3";
 import type { CommandModule } from "yargs";
 import { compareResults, regressions, type Comparison } from "../analysis/compare.js";
 import { readResultsFile } from "../results/read.js";
-import { mib, percentChange, rate } from "../report/format.js";
+import { DETECTABLE_NOTE, mib, percentChange, rate, throughputClaim } from "../report/format.js";
 import { EXIT } from "./errors.js";
 import { numberFlag } from "./flags.js";
 
@@ -41,7 +41,7 @@ export function formatComparison(c: Comparison, color = false): string {
       s.strategy,
       `${t.baseItemsPerSecond !== undefined ? rate(t.baseItemsPerSecond) : "—"} → ${t.headItemsPerSecond !== undefined ? rate(t.headItemsPerSecond) : "—"}`,
       t.ratio !== undefined && t.ratioCi ? `${percentChange(t.ratio)} [${percentChange(t.ratioCi[0])}, ${percentChange(t.ratioCi[1])}]` : "—",
-      t.claim,
+      throughputClaim(t),
       `${m.baseBytes !== undefined ? mib(m.baseBytes) : "—"} → ${m.headBytes !== undefined ? mib(m.headBytes) : "—"}`,
       m.ratio !== undefined ? percentChange(m.ratio) : "—",
       m.claim,
@@ -52,6 +52,7 @@ export function formatComparison(c: Comparison, color = false): string {
   lines.push(`base ${c.base.runId}${commit(c.base)} → head ${c.head.runId}${commit(c.head)}`);
   if (c.environmentDifferences.length) lines.push(`compared with --force although: ${c.environmentDifferences.join("; ")}`);
   lines.push(table.toString());
+  if (c.strategies.some((s) => s.throughput.claim === "within-noise" && s.throughput.detectable)) lines.push(DETECTABLE_NOTE);
   if (c.onlyInBase.length) lines.push(`only in base: ${c.onlyInBase.join(", ")}`);
   if (c.onlyInHead.length) lines.push(`only in head: ${c.onlyInHead.join(", ")}`);
   const bad = regressions(c);

@@ -3,6 +3,7 @@
  * the same everywhere. All helpers return plain text (no markup, no colour).
  */
 import type { LeakAnalysis, ThroughputComparison } from "../analysis/types.js";
+import type { ThroughputChange } from "../analysis/compare.js";
 import type { RoundResult, StrategyResult } from "../results/types.js";
 
 export const MIB = 1024 * 1024;
@@ -67,17 +68,42 @@ export function percentChange(ratio: number): string {
  */
 export function slope(bytesPerIteration: number, ci?: [number, number]): string {
   if (!Number.isFinite(bytesPerIteration)) return NA;
-  const big = Math.max(Math.abs(bytesPerIteration), ...(ci ?? []).filter(Number.isFinite).map(Math.abs)) >= MIB;
+  const { f, name } = slopeUnit([bytesPerIteration, ...(ci ?? [])]);
+  const head = `${bytesPerIteration > 0 ? "+" : ""}${f(bytesPerIteration)} ${name}`;
+  return ci ? `${head} [${f(ci[0])}, ${f(ci[1])}]` : head;
+}
+
+/** MiB/iter when any figure reaches 1 MiB, else KiB/iter, and a formatter in that unit. */
+function slopeUnit(figures: readonly number[]): { f: (x: number) => string; name: string } {
+  const big = Math.max(0, ...figures.filter(Number.isFinite).map(Math.abs)) >= MIB;
   const unit = big ? MIB : KIB;
-  const name = big ? "MiB/iter" : "KiB/iter";
   const f = (x: number): string => {
     if (!Number.isFinite(x)) return NA;
     const v = x / unit;
     const s = Math.abs(v) >= 100 ? Math.abs(v).toFixed(0) : Math.abs(v) >= 10 ? Math.abs(v).toFixed(1) : Math.abs(v).toFixed(2);
     return (v < 0 && Number(s) !== 0 ? "−" : "") + s;
   };
-  const head = `${bytesPerIteration > 0 ? "+" : ""}${f(bytesPerIteration)} ${name}`;
-  return ci ? `${head} [${f(ci[0])}, ${f(ci[1])}]` : head;
+  return { f, name: big ? "MiB/iter" : "KiB/iter" };
+}
+
+/**
+ * A strategy's slope in words that agree with its verdict (issue #12: "+1.00 MiB/iter"
+ * printed beside `flat` read as growth). `leak`, `inconclusive` and `shape-growth` show the
+ * slope with its 95 % CI, as the evidence. `flat`, and `plateau` (whose slope is the part
+ * after growth stopped, hence "late:"), never show a bare point estimate as growth: a CI
+ * that reaches 0 prints as "within noise [lo, hi]" ("none (constant)" when it is [0, 0]), a
+ * CI below 0 as "falling …", and a CI above 0 (a creep proven but under the growth floor)
+ * with "(immaterial)".
+ */
+export function verdictSlope(leak: LeakAnalysis): string {
+  const { verdict, slopeBytesPerIteration: b, slopeCi: ci } = leak;
+  if (verdict !== "flat" && verdict !== "plateau") return slope(b, ci);
+  const lead = verdict === "plateau" ? "late: " : "";
+  if (ci[0] === 0 && ci[1] === 0) return `${lead}none (constant)`;
+  if (ci[0] > 0) return `${lead}${slope(b, ci)} (immaterial)`;
+  if (ci[1] < 0) return `${lead}falling ${slope(b, ci)}`;
+  const { f, name } = slopeUnit(ci);
+  return `${lead}within noise [${f(ci[0])}, ${f(ci[1])}] ${name}`;
 }
 
 /** Seconds as "42 s", "12 min", "3.5 h", "2.1 d". */
@@ -132,3 +158,17 @@ export function residualBytes(s: StrategyResult): number | undefined {
   const known = [r.afterReleaseBytes, r.afterExitDeviceBytes].filter((x): x is number => typeof x === "number");
   return known.length ? Math.max(...known) : undefined;
 }
+
+/**
+ * A base-vs-head throughput claim. `within-noise` carries what could have been seen at this
+ * comparison's noise (issue #12: a −44.9 % drop called within-noise said nothing of how
+ * large a drop would have shown): "within-noise (detectable: −59.7 % / +21.0 %)".
+ */
+export function throughputClaim(t: ThroughputChange): string {
+  if (t.claim !== "within-noise" || !t.detectable) return t.claim;
+  return `within-noise (detectable: ${percentChange(1 - t.detectable.drop)} / ${percentChange(1 + t.detectable.rise)})`;
+}
+
+/** The sentence that explains throughputClaim's "detectable" figures. */
+export const DETECTABLE_NOTE =
+  "detectable: the smallest drop and gain this comparison could have called at its own noise (from the width of its 95 % interval and the tolerated change); more rounds narrow it.";

@@ -9,8 +9,8 @@ import type { Comparison } from "../analysis/compare.js";
 import { writeFileAtomic } from "../run/atomic-write.js";
 import type { GateOutcome } from "../analysis/types.js";
 import type { Environment, ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
-import { MIB, count, medianRate, mib, percentChange, primaryLeak, rate, ratioWithCi, residualBytes, sentence, sig3, slope, timeToOom } from "./format.js";
-import { recommend } from "./recommend.js";
+import { MIB, count, medianRate, mib, percentChange, primaryLeak, rate, ratioWithCi, residualBytes, sentence, sig3, throughputClaim, DETECTABLE_NOTE, timeToOom, verdictSlope } from "./format.js";
+import { recommend, recommendationWords } from "./recommend.js";
 import { overlayChart, signalLabel, strategyChart } from "./svg.js";
 import { TAX_HEAD, comparisonCell, confirmationSentence, hasShapeGrowthData, sequenceComparisons, shapeAdvice, shapeSentence, taxRows } from "./shapes.js";
 
@@ -96,7 +96,7 @@ function strategyRow(run: ScenarioRunResult, s: StrategyResult): string {
     isBase ? "1.00× (baseline)" : t ? ratioWithCi(t) : "—",
     lat ? `${sig3(lat.p50Ms)} / ${sig3(lat.p99Ms)}` : "—",
     typeof peak === "number" ? mib(peak) : "—",
-    leak ? slope(leak.slopeBytesPerIteration, leak.slopeCi) : "—",
+    leak ? verdictSlope(leak) : "—",
     leak ? (leak.verdict === "leak" ? "**leak**" : leak.verdict) : "not analysed",
     s.state === "oom" && s.oom ? `ran out at ${count(s.oom.iteration)}` : timeToOom(leak),
     residue !== undefined ? mib(residue) : "—",
@@ -176,12 +176,10 @@ function recommendationLine(run: ScenarioRunResult): string {
   const rec = recommend(run);
   const excluded = rec.excluded.length ? ` Excluded: ${rec.excluded.map((e) => `\`${e.strategy}\` (${e.reason})`).join(", ")}.` : "";
   if (!rec.strategy) return `**No recommendation**: every strategy was excluded.${excluded}`;
-  let speed = "";
-  if (rec.strategy === run.baseline) speed = "it is the baseline";
-  else if (rec.ratio !== undefined && rec.ratioCi) speed = `${rec.ratio.toFixed(2)}× ${run.baseline} [${rec.ratioCi[0].toFixed(2)}, ${rec.ratioCi[1].toFixed(2)}]`;
-  else if (rec.itemsPerSecond !== undefined) speed = `${rate(rec.itemsPerSecond)} calls/s`;
-  const noise = rec.withinNoise.length ? ` Within noise of it: ${rec.withinNoise.map((s) => `\`${s}\``).join(", ")} (the order between them is not shown).` : "";
-  return `**Recommendation: \`${rec.strategy}\`** — the fastest strategy that neither leaks nor leaves memory behind (${speed}).${noise}${excluded}`;
+  // Words from recommend.ts: what it is ranked by, what it cannot tell apart, and what was
+  // measured of its memory (never "the fastest" or "leaves nothing behind" unless shown).
+  const why = recommendationWords(run, rec, { code: (s) => `\`${s}\`` }).join(" ");
+  return `**Recommendation: \`${rec.strategy}\`** — ${why}${excluded}`;
 }
 
 function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: RenderedReport["charts"]): string[] {
@@ -249,9 +247,10 @@ function comparisonSection(c: Comparison): string[] {
     const peaks = `${m.baseBytes !== undefined ? mib(m.baseBytes) : "—"} → ${m.headBytes !== undefined ? mib(m.headBytes) : "—"}`;
     const mChange = m.ratio !== undefined ? percentChange(m.ratio) : "—";
     const bold = (claim: string, bad: boolean): string => (bad ? `**${claim}**` : claim);
-    lines.push(row([`\`${s.run}\``, s.strategy, rates, change, bold(t.claim, t.claim === "regression"), peaks, mChange, bold(m.claim, m.claim === "increase")]));
+    lines.push(row([`\`${s.run}\``, s.strategy, rates, change, bold(throughputClaim(t), t.claim === "regression"), peaks, mChange, bold(m.claim, m.claim === "increase")]));
   }
   lines.push("");
+  if (c.strategies.some((s) => s.throughput.claim === "within-noise" && s.throughput.detectable)) lines.push(`${DETECTABLE_NOTE[0]!.toUpperCase()}${DETECTABLE_NOTE.slice(1)}`, "");
   if (c.onlyInBase.length) lines.push(`Only in the baseline: ${c.onlyInBase.map((k) => `\`${k}\``).join(", ")}.`, "");
   if (c.onlyInHead.length) lines.push(`Only in this run: ${c.onlyInHead.map((k) => `\`${k}\``).join(", ")}.`, "");
   return lines;

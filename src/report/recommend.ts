@@ -1,11 +1,16 @@
 /**
- * The recommendation a report closes each scenario run with: the fastest strategy that
- * neither leaks nor leaves memory behind, and why each other strategy was left out.
+ * The recommendation a report closes each scenario run with: among the strategies not
+ * excluded (a fault, a leak, an undecided verdict, an unbounded shape growth, a residual over
+ * the limit), the first by throughput against the baseline, and why each other strategy was
+ * left out. `recommendationWords` says it in words that match the numbers (issue #12): what
+ * the ranking is by (the median of per-round ratios from interleaved rounds, not the raw
+ * calls/s column), which strategies it cannot tell apart (overlapping 95 % intervals), and
+ * what is known of the winner's memory, never more.
  */
 import type { ScenarioRunResult, StrategyResult } from "../results/types.js";
 import type { StrategyName } from "../scenarios/types.js";
 import { isDeviceSignal } from "../analysis/analyze-results.js";
-import { MIB, medianRate, mib, primaryLeak, residualBytes, slope } from "./format.js";
+import { MIB, ci2, medianRate, mib, primaryLeak, rate, residualBytes, slope, times } from "./format.js";
 
 /** Residue tolerated when the scenario sets no maxResidualMiB: allocator rounding, lazily loaded modules. */
 export const DEFAULT_RESIDUE_MIB = 1;
@@ -21,6 +26,24 @@ export interface Recommendation {
   /** Candidates whose interval overlaps the winner's: the order between them is not shown. */
   withinNoise: StrategyName[];
   excluded: Array<{ strategy: StrategyName; reason: string }>;
+  /**
+   * What put the winner first: `ratio` (median of per-round ratios to the baseline from
+   * interleaved rounds), `rate` (median calls/s: some candidate has no ratio), or `only`
+   * (every other strategy was excluded).
+   */
+  rankedBy?: "ratio" | "rate" | "only";
+  /** Candidates with a higher median calls/s than the winner (ranked lower by the ratio). */
+  higherRate: Array<{ strategy: StrategyName; itemsPerSecond: number }>;
+  /** What is known of the winner's memory. */
+  memory?: {
+    verdict: string;
+    /** Largest residual measured after release, bytes; undefined when not measured. */
+    residualBytes?: number;
+    /** Limit the residual was held to, MiB (the scenario's, else DEFAULT_RESIDUE_MIB). */
+    residualLimitMiB: number;
+    /** false: a host signal with no gate.maxResidualMiB, where no limit is applied. */
+    residualGated: boolean;
+  };
 }
 
 function exclusion(s: StrategyResult, residueLimitMiB: number | undefined): string | undefined {
@@ -69,13 +92,81 @@ export function recommend(run: ScenarioRunResult): Recommendation {
   const key = (c: (typeof candidates)[number]): number => (useRatio ? c.ratio! : c.rate ?? -Infinity);
   candidates.sort((a, b) => key(b) - key(a));
   const best = candidates[0];
-  if (!best) return { withinNoise: [], excluded };
-  const rec: Recommendation = { strategy: best.s.strategy, withinNoise: [], excluded };
+  if (!best) return { withinNoise: [], excluded, higherRate: [] };
+  const rec: Recommendation = { strategy: best.s.strategy, withinNoise: [], excluded, higherRate: [] };
+  rec.rankedBy = candidates.length === 1 ? "only" : useRatio ? "ratio" : "rate";
   if (best.ratio !== undefined) rec.ratio = best.ratio;
   if (best.ci) rec.ratioCi = best.ci;
   if (best.rate !== undefined) rec.itemsPerSecond = best.rate;
   if (useRatio && best.ci) {
     for (const c of candidates.slice(1)) if (c.ci && c.ci[1] >= best.ci[0]) rec.withinNoise.push(c.s.strategy);
   }
+  for (const c of candidates.slice(1)) {
+    if (c.rate !== undefined && best.rate !== undefined && c.rate > best.rate) rec.higherRate.push({ strategy: c.s.strategy, itemsPerSecond: c.rate });
+  }
+  const residue = residualBytes(best.s);
+  rec.memory = {
+    verdict: primaryLeak(best.s)?.verdict ?? "not analysed",
+    residualLimitMiB: limit ?? DEFAULT_RESIDUE_MIB,
+    residualGated: limit !== undefined || isDeviceSignal(best.s.primarySignal),
+    ...(residue !== undefined ? { residualBytes: residue } : {}),
+  };
   return rec;
+}
+
+const VERDICT_WORDS: Record<string, string> = {
+  flat: "flat",
+  plateau: "grew, then stopped (plateau)",
+  "shape-growth": "grows only at new shapes, within what the device holds",
+};
+
+/**
+ * The recommendation as sentences, each claim backed by a figure: what it is ranked by and
+ * its ratio, what the ranking cannot tell apart, and what was measured of its memory.
+ * `code` marks strategy names (backticks in markdown); `terse` gives the short lines of the
+ * terminal (within 100 columns for the usual names). Empty when nothing is recommended.
+ */
+export function recommendationWords(run: ScenarioRunResult, rec: Recommendation, opts: { code?: (s: string) => string; terse?: boolean } = {}): string[] {
+  const name = rec.strategy;
+  if (!name) return [];
+  const code = opts.code ?? ((s: string) => s);
+  const terse = opts.terse === true;
+  const out: string[] = [];
+  const ratioOf = (s: StrategyName): string => {
+    if (s === run.baseline) return terse ? "1.00× (baseline)" : "1.00×, the baseline";
+    const t = (run.throughput ?? []).find((x) => x.strategy === s && x.claim !== "no-data");
+    return t ? `${times(t.ratio)} ${ci2(t.ratioCi)}` : "no ratio";
+  };
+  const base = code(run.baseline);
+  const by = terse ? `× ${base} (median per-round ratio, interleaved rounds)` : `throughput against ${base}, the median of per-round ratios from interleaved rounds`;
+  const calls = rec.itemsPerSecond !== undefined ? rate(rec.itemsPerSecond) : "n/a";
+  if (rec.rankedBy === "only" && name === run.baseline) out.push(terse ? "the only strategy not excluded (the baseline)" : "The only strategy not excluded (the baseline).");
+  else if (rec.rankedBy === "only") out.push(terse ? `the only strategy not excluded; ${by}: ${ratioOf(name)}` : `The only strategy not excluded (${by}: ${ratioOf(name)}).`);
+  else if (rec.rankedBy === "rate") out.push(terse ? `ranked by median calls/s (${calls}): not every strategy has a ratio to ${base}` : `Ranked first by median calls/s (${calls}): not every strategy has a ratio to ${base}.`);
+  else out.push(terse ? `ranked by ${by}: ${ratioOf(name)}` : `Ranked first by ${by}: ${ratioOf(name)}.`);
+  if (rec.withinNoise.length) {
+    const list = rec.withinNoise.map((s) => `${code(s)} ${terse ? "" : "("}${ratioOf(s)}${terse ? "" : ")"}`).join(", ");
+    out.push(terse ? `not told apart from ${list}: the 95 % intervals overlap` : `Not told apart from ${list}: the 95 % intervals overlap, so the order between them is not decided.`);
+  }
+  if (rec.rankedBy === "ratio" && rec.higherRate.length && rec.itemsPerSecond !== undefined) {
+    const list = rec.higherRate.map((h) => `${code(h.strategy)} ${rate(h.itemsPerSecond)}`).join(", ");
+    out.push(
+      terse
+        ? `more calls/s: ${list} (vs ${calls}); calls/s drifts between rounds, the ratio pairs them`
+        : `Its median calls/s (${calls}) is below ${list}: calls/s is a median over rounds that drift, the ratio compares each round side by side.`,
+    );
+  }
+  const m = rec.memory;
+  if (m) {
+    const leakWords = VERDICT_WORDS[m.verdict] ?? `verdict ${m.verdict}`;
+    let residual: string;
+    if (m.residualBytes === undefined) residual = `${terse ? "no residual measured" : "residual after release not measured"}${name === "persistent" ? " (persistent never releases)" : ""}`;
+    else if (!m.residualGated && m.residualBytes / MIB > m.residualLimitMiB)
+      residual = terse
+        ? `leaves ${mib(m.residualBytes)} MiB of host memory after release (no limit set)`
+        : `leaves ${mib(m.residualBytes)} MiB of host memory after release (not held to a limit: host allocators keep freed pages; gate.maxResidualMiB sets one)`;
+    else residual = `${mib(m.residualBytes)} MiB left after release${m.residualGated ? ` (limit ${m.residualLimitMiB} MiB)` : ""}`;
+    out.push(terse ? `memory: ${leakWords}; ${residual}` : `Memory: ${leakWords}; ${residual}.`);
+  }
+  return out;
 }

@@ -14,8 +14,8 @@
 import Table from "cli-table3";
 import type { GateOutcome, ThroughputComparison } from "../analysis/types.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
-import { ci2, count, medianRate, mib, primaryLeak, rate, residualBytes, sig3, slope, timeToOom } from "./format.js";
-import { recommend } from "./recommend.js";
+import { ci2, count, medianRate, mib, primaryLeak, rate, residualBytes, sig3, slope, timeToOom, verdictSlope } from "./format.js";
+import { recommend, recommendationWords } from "./recommend.js";
 import { shapeTerminalLines } from "./shapes.js";
 
 type Paint = (s: string) => string;
@@ -86,7 +86,7 @@ function runTable(run: ScenarioRunResult, p: Palette, wide: boolean): string {
     if (wide) {
       row.push(s.latency ? `${sig3(s.latency.p50Ms)}/${sig3(s.latency.p99Ms)}` : "—");
       row.push(typeof peak === "number" ? mib(peak) : "—");
-      row.push(leak ? slope(leak.slopeBytesPerIteration, leak.slopeCi) : "—");
+      row.push(leak ? verdictSlope(leak) : "—");
     } else {
       row.push(s.latency ? sig3(s.latency.p99Ms) : "—");
       row.push(typeof peak === "number" ? mib(peak) : "—");
@@ -135,6 +135,8 @@ export function formatSummary(results: ResultsFile, outcomes: readonly GateOutco
     const rec = recommend(run);
     const excluded = rec.excluded.length ? `; excluded: ${rec.excluded.map((e) => `${e.strategy} (${e.reason})`).join(", ")}` : "";
     out.push(rec.strategy ? `Recommendation: ${p.bold(rec.strategy)}${excluded}` : `No recommendation: every strategy was excluded${excluded}`);
+    // What it is ranked by and what is known of its memory, so the words match the table.
+    for (const line of recommendationWords(run, rec, { terse: true })) out.push(`  ${line}`);
     out.push("");
   }
   const failed = outcomes.filter((o) => o.status === "fail");
