@@ -84,6 +84,17 @@ describe("preflight: refused before any strategy child starts", () => {
     expect(r.results).toEqual([]);
   });
 
+  it.skipIf(built?.libtorch.built !== false)("bad input and a missing engine together: all listed in one message, exit 2 (the input needs fixing anywhere)", async () => {
+    const torch = tinyScenario("pf-torch2", RUN).replace("engine: onnxruntime", "engine: libtorch").replace("onnxruntime: { intraOpThreads: 1 }\n", "");
+    const dir = scenarioDir({ "a.yaml": torch, "b.yaml": tinyScenario("pf-prec2", RUN).replace("precision: fp32", "precision: [fp16]") });
+    const r = await bench(dir, "a.yaml", "b.yaml");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`a.yaml:3:9: engine: expected an engine built into this vramgate's native addon, found "libtorch", which is not built into it.`);
+    expect(r.stderr).toContain(`b.yaml:4:13: precision[0]: expected a precision tiny.onnx (float32 weights, no float16) runs on ONNX Runtime: fp32`);
+    expect(count(r.stderr, TAIL)).toBe(1);
+    expect(r.results).toEqual([]);
+  });
+
   it("a worker command not on PATH: located at process.command[0], with the near miss, exit 2", async () => {
     const dir = scenarioDir({});
     const bin = join(dir, "bin");
