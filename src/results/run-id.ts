@@ -14,9 +14,17 @@ export function runStamp(now: Date): string {
   return now.toISOString().replace(/:/g, "-");
 }
 
-/** 6 hex characters (24 random bits): two runs in the same millisecond collide once in 16 million. */
+/** Ids made by this process so far: runs started by one process never share a suffix. */
+let made = 0;
+
+/**
+ * 9 hex characters: 24 random bits (two processes starting in the same millisecond collide
+ * once in 16 million) and a per-process counter (one process never repeats itself: 4,096
+ * ids per millisecond before it wraps).
+ */
 export function runSuffix(): string {
-  return randomBytes(3).toString("hex");
+  const count = (made++ % 4096).toString(16).padStart(3, "0");
+  return `${randomBytes(3).toString("hex")}${count}`;
 }
 
 /** Scenario names as one file-name-safe part (ASCII letters, digits, `._+-`), at most RUN_ID_NAMES_MAX characters. */
@@ -26,7 +34,7 @@ export function runIdNames(names: readonly string[]): string {
 }
 
 /**
- * The id of a run of these scenarios, e.g. `2026-12-01T15-08-01.123Z-3fa9c1-resnet18-cpu`.
+ * The id of a run of these scenarios, e.g. `2026-12-01T15-08-01.123Z-3fa9c1000-resnet18-cpu`.
  * `now` and `suffix` are for tests.
  */
 export function makeRunId(scenarios: ReadonlyArray<{ name: string }>, opts: { now?: Date; suffix?: string } = {}): string {

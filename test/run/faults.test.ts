@@ -81,6 +81,7 @@ describe("faults", () => {
     const dir0 = scenarioDir({});
     const worker = join(dir0, "hangs-copy.py");
     copyFileSync(join(import.meta.dirname, "../fixtures/workers/hangs.py"), worker);
+    copyFileSync(join(import.meta.dirname, "../fixtures/workers/_raw.py"), join(dir0, "_raw.py"));
     const yaml = `name: hang
 engine: process
 process: { command: [python3, ${JSON.stringify(worker)}], replyTimeoutS: 600 }
