@@ -13,6 +13,7 @@
  * Seed and size: VRAMGATE_FUZZ_SEED (default 13013), VRAMGATE_FUZZ_CASES (default 300 generated
  * cases, plus the fixed filesystem-fault list).
  */
+import { Tmpfs } from "../helpers/tmpfs.js";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,15 +31,9 @@ const CASE_TIMEOUT_MS = 60_000;
 const NAME = "fz";
 
 const root = mkdtempSync(join(tmpdir(), "vramgate-fuzz-"));
-const mounts: string[] = [];
+const tmpfs = new Tmpfs();
 afterAll(() => {
-  for (const m of mounts) {
-    try {
-      execFileSync("umount", [m], { stdio: "ignore" });
-    } catch {
-      /* left for the OS */
-    }
-  }
+  tmpfs.unmountAll();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -64,16 +59,6 @@ writeFileSync(BAD_BASELINE, "{}");
 /** Flags that keep a run tiny even if a case unexpectedly reaches one. */
 const SMALL = ["--iterations", "1", "--rounds", "1", "--warmup", "0", "--quiet", "--no-traces"];
 
-function tryMount(dir: string, opts: string): boolean {
-  if (process.getuid?.() !== 0 || process.platform !== "linux") return false;
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", opts, "tmpfs", dir], { stdio: "ignore" });
-    mounts.push(dir);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Case {
   id: number;
@@ -248,9 +233,9 @@ function faultCases(): Case[] {
   const full = join(root, "full");
   mkdirSync(ro);
   mkdirSync(full);
-  const haveRo = tryMount(ro, "size=64k");
+  const haveRo = tmpfs.mount(ro, "size=64k");
   if (haveRo) execFileSync("mount", ["-o", "remount,ro", ro], { stdio: "ignore" });
-  const haveFull = tryMount(full, "size=64k");
+  const haveFull = tmpfs.mount(full, "size=64k");
   if (haveFull) {
     try {
       writeFileSync(join(full, "filler"), Buffer.alloc(256 * 1024));

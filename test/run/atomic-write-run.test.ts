@@ -4,7 +4,7 @@
  * temporary file; two runs started together into one --out leave two complete results
  * files with their own traces.
  */
-import { execFileSync } from "node:child_process";
+import { Tmpfs } from "../helpers/tmpfs.js";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,28 +12,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runCli, scenarioDir, tinyScenario } from "../helpers/cli.js";
 import type { ResultsFile } from "../../src/results/types.js";
 
-const mounts: string[] = [];
-afterAll(() => {
-  for (const m of mounts) {
-    try {
-      execFileSync("umount", [m], { stdio: "ignore" });
-    } catch {
-      /* left for the OS */
-    }
-  }
-});
-function tryMount(dir: string, opts: string): boolean {
-  if (process.getuid?.() !== 0 || process.platform !== "linux") return false;
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", opts, "tmpfs", dir], { stdio: "ignore" });
-    mounts.push(dir);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const tmpfs = new Tmpfs();
+afterAll(() => tmpfs.unmountAll());
 const small = mkdtempSync(join(tmpdir(), "vramgate-full-"));
-const canMount = tryMount(small, "size=12k");
+const canMount = tmpfs.mount(small, "size=12k");
 
 describe("results on disk during a run", () => {
   it.skipIf(!canMount)("a disk that fills up mid-run: the previous results file stays intact and the message says so (exit 3)", { timeout: 300_000 }, async () => {

@@ -5,6 +5,7 @@
  * Every failure must leave the previous file intact, no temporary file behind, and an error
  * with the right exit code that names the path.
  */
+import { Tmpfs } from "../helpers/tmpfs.js";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -238,28 +239,10 @@ describe("TraceWriter", () => {
 });
 
 // A real filesystem that fills up and one that is read-only: a tiny tmpfs, where root may mount one.
-function tryMount(dir: string, opts: string): boolean {
-  if (process.getuid?.() !== 0 || process.platform !== "linux") return false;
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", opts, "tmpfs", dir], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const mounts: string[] = [];
-afterAll(() => {
-  for (const m of mounts) {
-    try {
-      execFileSync("umount", [m], { stdio: "ignore" });
-    } catch {
-      /* left for the OS */
-    }
-  }
-});
+const tmpfs = new Tmpfs();
+afterAll(() => tmpfs.unmountAll());
 const fullDir = mkdtempSync(join(tmpdir(), "vramgate-tmpfs-"));
-const canMount = tryMount(fullDir, "size=256k");
-if (canMount) mounts.push(fullDir);
+const canMount = tmpfs.mount(fullDir, "size=256k");
 
 describe.skipIf(!canMount)("on a real tmpfs (root only)", () => {
   it("a full disk keeps the previous results file intact and says so (exit 3), no temporary file", () => {
@@ -286,8 +269,7 @@ describe.skipIf(!canMount)("on a real tmpfs (root only)", () => {
 
   it("a read-only filesystem: PathError (exit 2), the file untouched", () => {
     const ro = mkdtempSync(join(tmpdir(), "vramgate-ro-"));
-    if (!tryMount(ro, "size=64k")) return;
-    mounts.push(ro);
+    if (!tmpfs.mount(ro, "size=64k")) return;
     writeFileAtomic(join(ro, "r.json"), GOOD);
     execFileSync("mount", ["-o", "remount,ro", ro], { stdio: "ignore" });
     const e = thrown(() => writeFileAtomic(join(ro, "r.json"), NEW));

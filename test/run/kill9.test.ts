@@ -5,6 +5,7 @@
  * The test is about what is left on disk, never about timing: the moments only spread the
  * kills over the life of a run (first write, between rounds, mid-rename).
  */
+import { mulberry32 } from "../../src/analysis/stats/prng.js";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -18,17 +19,6 @@ const PARALLEL = 4;
 const MIN_DELAY_MS = 200;
 const MAX_DELAY_MS = 5000;
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function alive(pid: number): boolean {
   try {
@@ -54,7 +44,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("kill -9 at random moments", () => {
   it(`${KILLS} runs killed (seed ${SEED}): every results file left parses and validates; no strategy child survives`, { timeout: 240_000 }, async () => {
-    const random = prng(SEED);
+    const random = mulberry32(SEED);
     const delays = Array.from({ length: KILLS }, () => Math.round(MIN_DELAY_MS + random() * (MAX_DELAY_MS - MIN_DELAY_MS)));
     // A run far longer than any delay: 40000 rounds of 10 calls, results rewritten after every round.
     const dir = scenarioDir({ "s.yaml": tinyFixedScenario("kill9", "{ warmup: 1, iterations: 400000, rounds: 40000, watchdogS: 60 }", ["persistent", "scoped"]) });
