@@ -9,34 +9,13 @@
  * working mechanism (seconds) from a broken one (the 10 s grace timer, the 600 s reply
  * timeout), with room for a loaded 2-core runner.
  */
+import { alive, processesRunning } from "../helpers/processes.js";
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { copyFileSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync } from "node:fs";
 import { scenarioDir, tinyFixedScenario, tinyScenario, startCli, resultsIn, waitFor, runCli } from "../helpers/cli.js";
 
-/** PIDs of live processes whose command line mentions `needle` (Linux /proc). */
-function processesRunning(needle: string): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/cmdline`, "utf8").includes(needle)) out.push(Number(d));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return out;
-}
 
-/** True while a process with this PID exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("faults", () => {
   it("a strategy's process killed mid-run is recorded as crashed; the others complete; exit 3", async () => {

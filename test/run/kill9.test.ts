@@ -5,6 +5,7 @@
  * The test is about what is left on disk, never about timing: the moments only spread the
  * kills over the life of a run (first write, between rounds, mid-rename).
  */
+import { alive } from "../helpers/processes.js";
 import { mulberry32 } from "../../src/analysis/stats/prng.js";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,14 +21,6 @@ const MIN_DELAY_MS = 200;
 const MAX_DELAY_MS = 5000;
 
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The PIDs of a process's children (Linux /proc; empty elsewhere). */
 function childrenOf(pid: number): number[] {
