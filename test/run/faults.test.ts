@@ -87,7 +87,11 @@ run: { warmup: 0, iterations: 5, rounds: 1, watchdogS: 2 }
     expect(hung.error!.message).toMatch(/no progress for 2 s/);
     const ok = r.runs.find((x) => x.scenario === "ok")!;
     expect(ok.strategies.every((s) => s.state === "completed" && s.iterations === 20)).toBe(true);
-    // The worker leads its own process group: the watchdog must have killed it too.
+    // The worker leads its own process group: the watchdog must have killed it too. A
+    // SIGKILLed process stays listed until it is reaped (by init, once orphaned): poll,
+    // with a bound far above what reaping takes, far below the worker's endless sleep.
+    const deadline = Date.now() + 20_000;
+    while (processesRunning(worker).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(processesRunning(worker)).toEqual([]);
   }, 150_000);
 
