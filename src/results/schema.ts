@@ -8,6 +8,7 @@
  * `shapeStats`) pass through untouched. Numbers may be null: JSON has no NaN or Infinity,
  * and vramgate writes those as null.
  */
+import type { ZodIssueView } from "../zod-issue.js";
 import * as z from "zod";
 import { RESULTS_SCHEMA, type ResultsFile } from "./types.js";
 import type { InputProblem } from "../errors.js";
@@ -197,15 +198,7 @@ function valueAt(data: unknown, path: ReadonlyArray<string | number>): unknown {
   return v;
 }
 
-interface Issue {
-  code: string;
-  path: PropertyKey[];
-  message: string;
-  expected?: string;
-  values?: unknown[];
-  minimum?: number | bigint;
-  maximum?: number | bigint;
-}
+type Issue = ZodIssueView;
 
 function expectation(issue: Issue): string {
   switch (issue.code) {

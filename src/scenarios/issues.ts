@@ -8,24 +8,9 @@ import type { InputProblem } from "../cli/errors.js";
 import { describeValue, formatPath, valueAt, type DataPath, type YamlLocator } from "./locate.js";
 import { allFieldPaths, knownKeys } from "./schema-walk.js";
 import { closest, didYouMean } from "./suggest.js";
+import type { ZodIssueView } from "../zod-issue.js";
 
-/** The fields of zod 4 issues read here (a loose view over its issue union). */
-interface Issue {
-  code: string;
-  path: PropertyKey[];
-  message: string;
-  expected?: string;
-  values?: unknown[];
-  keys?: string[];
-  errors?: Issue[][];
-  issues?: Issue[];
-  options?: unknown[];
-  minimum?: number | bigint;
-  maximum?: number | bigint;
-  inclusive?: boolean;
-  exact?: boolean;
-  origin?: string;
-}
+type Issue = ZodIssueView;
 
 export interface IssueContext {
   file: string;
