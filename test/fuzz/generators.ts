@@ -3,6 +3,7 @@
  * built by mutating valid ones (so most cases get deep into the parsers), plus a few whole
  * files of garbage. Same seed, same cases.
  */
+import { tinyScenarioYaml } from "../../src/models/tiny.js";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { mulberry32 } from "../../src/analysis/stats/prng.js";
 
@@ -160,21 +161,12 @@ export function damageText(r: Rng, text: string): { text: string | Buffer; what:
 // Scenarios
 
 export function baseScenarioYaml(name: string): string {
-  return `name: ${name}
-model: tiny.onnx
-engine: onnxruntime
-precision: fp32
-profile:
-  inputs:
-    input: { min: [1, 8], opt: [2, 8], max: [4, 8] }
-  sequence: random
-strategies: [persistent, teardown, scoped]
-baseline: scoped
-run: { warmup: 1, iterations: 4, rounds: 2, watchdogS: 30, maxDurationS: 60, seed: 1 }
-memory: { intervalMs: 2 }
-gate: { leak: warn, maxResidualMiB: 64, maxSlowdown: 0.5 }
-onnxruntime: { intraOpThreads: 1 }
-`;
+  // The suite's tiny scenario (src/models/tiny.ts), short and with a gate section to damage too.
+  return tinyScenarioYaml({
+    name,
+    run: "{ warmup: 1, iterations: 4, rounds: 2, watchdogS: 30, maxDurationS: 60, seed: 1 }",
+    extra: "gate: { leak: warn, maxResidualMiB: 64, maxSlowdown: 0.5 }\n",
+  });
 }
 
 const SCENARIO_TARGETS: Array<[Path, () => unknown]> = [
