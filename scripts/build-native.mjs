@@ -32,7 +32,8 @@ const env = { ...process.env };
 delete env.npm_config_nodedir;
 const args = [cli, "compile", "--out", "build"];
 if (process.env.VRAMGATE_CMAKE_ARGS) {
-  for (const a of process.env.VRAMGATE_CMAKE_ARGS.split(/\s+/).filter(Boolean)) args.push(`--CD${a.replace(/^-D/, "")}`);
+  for (const a of process.env.VRAMGATE_CMAKE_ARGS.split(/\s+/).filter(Boolean))
+    args.push(`--CD${a.replace(/^-D/, "")}`);
 }
 
 const fallback =
@@ -71,10 +72,15 @@ if (r.status === 0) {
 // The compiler's and cmake's own error lines, not the whole log (cmake-js retries once,
 // so the same error can appear twice).
 const errors = [
-  ...new Set(lines.filter((l) => /(error|Error)[: ]|not found|No such file/.test(l) && !/^(INFO|ERROR OMG|--) /.test(l)).map((l) => l.trim())),
+  ...new Set(
+    lines
+      .filter((l) => /(error|Error)[: ]|not found|No such file/.test(l) && !/^(INFO|ERROR OMG|--) /.test(l))
+      .map((l) => l.trim()),
+  ),
 ].slice(0, 12);
 console.error("vramgate: the native addon did not build.");
-for (const l of [...summary.map((x) => x.replace(/^vramgate engines: /, "")), ...errors]) console.error(`  ${l.length > 300 ? `${l.slice(0, 300)}…` : l}`);
+for (const l of [...summary.map((x) => x.replace(/^vramgate engines: /, "")), ...errors])
+  console.error(`  ${l.length > 300 ? `${l.slice(0, 300)}…` : l}`);
 if (logShown) console.error(`  Full cmake output: ${logShown} (or run \`npm run build:native -- --verbose\`).`);
 console.error(fallback);
 process.exit(optional ? 0 : 1);

@@ -18,10 +18,23 @@ if (!md || !out) {
 const html = join(dirname(resolve(md)), `.${Date.now()}.screenshot.html`);
 writeFileSync(html, markdownToHtml(readFileSync(md, "utf8"), "vramgate report"));
 const profile = mkdtempSync(join(tmpdir(), "vramgate-chromium-"));
-execFileSync("chromium", [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-  "--no-first-run", "--disable-sync", "--hide-scrollbars", `--user-data-dir=${profile}`,
-  `--screenshot=${resolve(out)}`, `--window-size=${size.replace("x", ",")}`, pathToFileURL(html).href,
-], { stdio: "pipe", timeout: 90_000 });
+execFileSync(
+  "chromium",
+  [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--hide-scrollbars",
+    `--user-data-dir=${profile}`,
+    `--screenshot=${resolve(out)}`,
+    `--window-size=${size.replace("x", ",")}`,
+    pathToFileURL(html).href,
+  ],
+  { stdio: "pipe", timeout: 90_000 },
+);
 execFileSync("rm", ["-f", html]);
 console.log(`wrote ${out}`);

@@ -176,7 +176,14 @@ export class DiskError extends RunError implements FsFailure {
 }
 
 /** What a non-regular file is, for messages. */
-export function kindOf(st: { isDirectory(): boolean; isFile(): boolean; isFIFO?(): boolean; isCharacterDevice?(): boolean; isBlockDevice?(): boolean; isSocket?(): boolean }): string {
+export function kindOf(st: {
+  isDirectory(): boolean;
+  isFile(): boolean;
+  isFIFO?(): boolean;
+  isCharacterDevice?(): boolean;
+  isBlockDevice?(): boolean;
+  isSocket?(): boolean;
+}): string {
   if (st.isDirectory()) return "a folder";
   if (st.isFile()) return "a regular file";
   if (st.isFIFO?.()) return "a pipe (FIFO)";
@@ -215,7 +222,20 @@ function nearestExisting(path: string): { path: string; isDir: boolean } | undef
 }
 
 /** Codes that mean the machine, not the path, is at fault. */
-const MACHINE_CODES = new Set(["ENOSPC", "EDQUOT", "EIO", "EMFILE", "ENFILE", "ENOMEM", "EFBIG", "SHORT_WRITE", "EAGAIN", "EBUSY", "ETXTBSY", "ESTALE"]);
+const MACHINE_CODES = new Set([
+  "ENOSPC",
+  "EDQUOT",
+  "EIO",
+  "EMFILE",
+  "ENFILE",
+  "ENOMEM",
+  "EFBIG",
+  "SHORT_WRITE",
+  "EAGAIN",
+  "EBUSY",
+  "ETXTBSY",
+  "ESTALE",
+]);
 
 /**
  * A filesystem error (anything with an errno `code`) as a PathError or DiskError that says
@@ -257,7 +277,10 @@ export function fsError(e: unknown, ctx: FsContext): unknown {
     case "ENOENT":
       if (writing) {
         expected = "a folder that exists or can be created";
-        found = ctx.op === "create-folder" ? `a folder that cannot be created there (ENOENT: e.g. /proc takes no new folders)` : `no folder ${clipPath(folder)}`;
+        found =
+          ctx.op === "create-folder"
+            ? `a folder that cannot be created there (ENOENT: e.g. /proc takes no new folders)`
+            : `no folder ${clipPath(folder)}`;
         hint = "Choose a folder on a writable disk.";
       } else {
         expected = ctx.what;
@@ -274,7 +297,10 @@ export function fsError(e: unknown, ctx: FsContext): unknown {
     case "EEXIST": {
       const blocker = nearestExisting(writing ? folder : dirname(ctx.path));
       expected = ctx.op === "read" ? ctx.what : "a folder on the way to the file";
-      found = blocker && !blocker.isDir ? `${clipPath(blocker.path)}, which is a file, not a folder` : "a file where a folder is needed";
+      found =
+        blocker && !blocker.isDir
+          ? `${clipPath(blocker.path)}, which is a file, not a folder`
+          : "a file where a folder is needed";
       hint = writing ? "Choose another path, or move that file away." : "Check the path.";
       break;
     }
@@ -309,11 +335,19 @@ export function fsError(e: unknown, ctx: FsContext): unknown {
     case "ENXIO":
     case "EINVAL":
       expected = writing ? "a path to a regular file" : `${ctx.what} (a regular file)`;
-      found = code === "NOT_REGULAR" ? `${err?.message ?? "something"}, not a regular file` : `something that is not a regular file (${code})`;
+      found =
+        code === "NOT_REGULAR"
+          ? `${err?.message ?? "something"}, not a regular file`
+          : `something that is not a regular file (${code})`;
       hint = writing ? "Write to a file on disk." : "Save it to a file first.";
       break;
     default:
-      return new DiskError(ctx.path, code, ctx.op, `${lead}${clipPath(ctx.path)}: the system refused (${code}: ${clip(err?.message ?? "", 200)}).${note}`);
+      return new DiskError(
+        ctx.path,
+        code,
+        ctx.op,
+        `${lead}${clipPath(ctx.path)}: the system refused (${code}: ${clip(err?.message ?? "", 200)}).${note}`,
+      );
   }
   if (ctx.advice) hint = `${hint} ${ctx.advice}`;
   if (note) hint = `${hint}${note}`;

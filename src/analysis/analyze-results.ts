@@ -3,7 +3,14 @@ import { analyzeLeak, type LeakAnalysisOptions } from "./leak.js";
 import { compareThroughput } from "./throughput.js";
 import { attributeShapes, replayCheck, shapeTax, type ShapeContext } from "./shape.js";
 import type { LeakAnalysis, MemorySeries, ShapeAttribution } from "./types.js";
-import { RESULTS_SCHEMA, type Environment, type ResultsFile, type RoundResult, type ScenarioRunResult, type StrategyResult } from "../results/types.js";
+import {
+  RESULTS_SCHEMA,
+  type Environment,
+  type ResultsFile,
+  type RoundResult,
+  type ScenarioRunResult,
+  type StrategyResult,
+} from "../results/types.js";
 import type { StrategyName } from "../scenarios/types.js";
 
 /** Signals measured on the device (their capacity is the GPU's), by name. */
@@ -66,7 +73,11 @@ export function analyzeResults(file: ResultsFile): ResultsFile {
         // warm-up still applies, for allocator growth that outlasts the configured one.
         const opts = leakOptionsFor(out, signal);
         const whole = analyzeLeak(series, opts);
-        const judged = judgeWithShapes(whole, s, signal, series, { allowedShapes: run.allowedShapes, capacityBytes: totalBytes, minGrowthBytes: opts.minGrowthBytes });
+        const judged = judgeWithShapes(whole, s, signal, series, {
+          allowedShapes: run.allowedShapes,
+          capacityBytes: totalBytes,
+          minGrowthBytes: opts.minGrowthBytes,
+        });
         leak[signal] = judged.leak;
         if (judged.attribution) shapes[signal] = judged.attribution;
       }
@@ -110,10 +121,17 @@ export function judgeWithShapes(
   ctx: Pick<ShapeContext, "allowedShapes" | "capacityBytes" | "minGrowthBytes">,
 ): { leak: LeakAnalysis; attribution?: ShapeAttribution } {
   if (!s.shapeStats) return { leak: whole };
-  const judged = attributeShapes(whole, s.shapeStats, signal, { ...ctx, currentBytes: lastFinite(series.value), secondsPerCall: secondsPerCall(series) });
+  const judged = attributeShapes(whole, s.shapeStats, signal, {
+    ...ctx,
+    currentBytes: lastFinite(series.value),
+    secondsPerCall: secondsPerCall(series),
+  });
   // A leak must keep growing while seen shapes are replayed.
   const floor = ctx.minGrowthBytes !== undefined ? { minGrowthBytes: ctx.minGrowthBytes } : {};
-  const leak = s.confirmation && s.confirmation.replayCalls > 0 ? replayCheck(judged.leak, series, s.confirmation.fromIteration, 12, floor) : judged.leak;
+  const leak =
+    s.confirmation && s.confirmation.replayCalls > 0
+      ? replayCheck(judged.leak, series, s.confirmation.fromIteration, 12, floor)
+      : judged.leak;
   return { leak, attribution: judged.attribution };
 }
 
@@ -127,7 +145,15 @@ export function strategyVerdict(s: StrategyResult): LeakAnalysis | undefined {
  * mid-run whether to confirm it (the run's other strategies and throughput are ignored).
  */
 export function judgeStrategy(environment: Environment, run: ScenarioRunResult, s: StrategyResult): string | undefined {
-  const one: ResultsFile = { schema: RESULTS_SCHEMA, runId: "", createdAt: "", state: "aborted", argv: [], environment, runs: [{ ...run, strategies: [s], throughput: undefined }] };
+  const one: ResultsFile = {
+    schema: RESULTS_SCHEMA,
+    runId: "",
+    createdAt: "",
+    state: "aborted",
+    argv: [],
+    environment,
+    runs: [{ ...run, strategies: [s], throughput: undefined }],
+  };
   const judged = analyzeResults(one).runs[0]!.strategies[0]!;
   return strategyVerdict(judged)?.verdict;
 }

@@ -185,13 +185,25 @@ export function environmentDifferences(base: ResultsFile, head: ResultsFile): st
  * `partial`: `b` was collected before its engines loaded, so an engine version missing
  * from `b` is unknown (checked again after the run), not a difference.
  */
-export function compareEnvironments(a: Environment, b: Environment, enginesUsed: readonly string[] = [], opts: { partial?: boolean } = {}): string[] {
+export function compareEnvironments(
+  a: Environment,
+  b: Environment,
+  enginesUsed: readonly string[] = [],
+  opts: { partial?: boolean } = {},
+): string[] {
   const out: string[] = [];
-  const gpus = (e: Environment): string => (e.gpus.length ? e.gpus.map((g) => g.name).sort().join(" + ") : "none");
+  const gpus = (e: Environment): string =>
+    e.gpus.length
+      ? e.gpus
+          .map((g) => g.name)
+          .sort()
+          .join(" + ")
+      : "none";
   if (gpus(a) !== gpus(b)) out.push(`GPU: ${gpus(a)} vs ${gpus(b)}`);
   const driver = (e: Environment): string => e.driverVersion ?? e.gpus[0]?.driverVersion ?? "unknown";
   if (a.gpus.length + b.gpus.length > 0 && driver(a) !== driver(b)) out.push(`driver: ${driver(a)} vs ${driver(b)}`);
-  if ((a.cudaVersion ?? "") !== (b.cudaVersion ?? "")) out.push(`CUDA: ${a.cudaVersion ?? "none"} vs ${b.cudaVersion ?? "none"}`);
+  if ((a.cudaVersion ?? "") !== (b.cudaVersion ?? ""))
+    out.push(`CUDA: ${a.cudaVersion ?? "none"} vs ${b.cudaVersion ?? "none"}`);
   if (a.gpus.length === 0 && b.gpus.length === 0 && a.cpu !== b.cpu) out.push(`CPU: ${a.cpu} vs ${b.cpu}`);
 
   // Only engines the runs used matter: a library installed since is no reason to refuse.
@@ -211,7 +223,12 @@ function usableRates(s: StrategyResult): number[] {
   return s.rounds.map((r) => r.itemsPerSecond).filter((x) => Number.isFinite(x) && x > 0);
 }
 
-function throughputChange(b: StrategyResult, h: StrategyResult, maxRegression: number, seedKey: string): ThroughputChange {
+function throughputChange(
+  b: StrategyResult,
+  h: StrategyResult,
+  maxRegression: number,
+  seedKey: string,
+): ThroughputChange {
   const base = usableRates(b);
   const head = usableRates(h);
   const out: ThroughputChange = { rounds: { base: base.length, head: head.length }, claim: "no-data" };
@@ -224,7 +241,11 @@ function throughputChange(b: StrategyResult, h: StrategyResult, maxRegression: n
   out.ratio = ratio;
   out.ratioCi = ci;
   out.claim = ci[1] < 1 - maxRegression ? "regression" : ci[0] > 1 + maxRegression ? "improvement" : "within-noise";
-  if (ci[0] > 0 && ci[1] > 0) out.detectable = { drop: Math.max(0, 1 - ((1 - maxRegression) * ratio) / ci[1]), rise: Math.max(0, ((1 + maxRegression) * ratio) / ci[0] - 1) };
+  if (ci[0] > 0 && ci[1] > 0)
+    out.detectable = {
+      drop: Math.max(0, 1 - ((1 - maxRegression) * ratio) / ci[1]),
+      rise: Math.max(0, ((1 + maxRegression) * ratio) / ci[0] - 1),
+    };
   return out;
 }
 
@@ -246,7 +267,12 @@ function memoryChange(b: StrategyResult, h: StrategyResult, maxIncrease: number)
  * 95 % percentile-bootstrap interval of median(head) ÷ median(base), resampling each list
  * independently. Deterministic for a given seed.
  */
-export function bootstrapRatioOfMedians(base: readonly number[], head: readonly number[], seed: number, resamples = RESAMPLES): [number, number] {
+export function bootstrapRatioOfMedians(
+  base: readonly number[],
+  head: readonly number[],
+  seed: number,
+  resamples = RESAMPLES,
+): [number, number] {
   const rand = mulberry32(seed);
   const ratios = new Float64Array(resamples);
   const bs = new Float64Array(base.length);

@@ -91,7 +91,11 @@ export function exitCodeFor(outcomes: readonly GateOutcome[]): 0 | 1 {
 
 function compareWithBaseline(results: ResultsFile, opts: GateOptions): Comparison {
   // Thresholds only shape claims; gates re-apply each run's own threshold below.
-  return compareResults(opts.baselineFile!, results, { force: opts.force ?? false, baseName: "the baseline", headName: "this run" });
+  return compareResults(opts.baselineFile!, results, {
+    force: opts.force ?? false,
+    baseName: "the baseline",
+    headName: "this run",
+  });
 }
 
 function outcome(
@@ -108,7 +112,11 @@ function outcome(
 
 function runOutcome(run: ScenarioRunResult, s: StrategyResult): GateOutcome | undefined {
   if (s.state === "completed") return undefined;
-  const at = s.oom ? ` at iteration ${s.oom.iteration}` : s.error?.iteration !== undefined ? ` at iteration ${s.error.iteration}` : "";
+  const at = s.oom
+    ? ` at iteration ${s.oom.iteration}`
+    : s.error?.iteration !== undefined
+      ? ` at iteration ${s.error.iteration}`
+      : "";
   const why = s.error?.message ? `: ${s.error.message}` : "";
   const what = s.state === "oom" ? "ran out of memory" : s.state === "timeout" ? "timed out (watchdog)" : s.state;
   const progress = at ? "" : ` after ${s.iterations} measured iterations`;
@@ -125,7 +133,16 @@ function leakOutcomes(run: ScenarioRunResult, s: StrategyResult, gate: GateSpec)
   const out: GateOutcome[] = [];
   if (!primary) {
     // A strategy that never got going has nothing to judge; the run gate already says so.
-    if (s.state === "completed") out.push(outcome("leak", "warn", run, s.strategy, `${s.strategy}: no leak analysis of ${s.primarySignal} in the results`));
+    if (s.state === "completed")
+      out.push(
+        outcome(
+          "leak",
+          "warn",
+          run,
+          s.strategy,
+          `${s.strategy}: no leak analysis of ${s.primarySignal} in the results`,
+        ),
+      );
     return out;
   }
   if (primary.verdict === "shape-growth") return [shapeGrowthOutcome(run, s, gate, allowed.includes("shape-growth"))];
@@ -142,14 +159,23 @@ function leakOutcomes(run: ScenarioRunResult, s: StrategyResult, gate: GateSpec)
   } else {
     status = "warn";
     if (primary.verdict === "plateau") note = ` (grew, then stopped; allow: { ${s.strategy}: [plateau] } accepts it)`;
-    if (primary.verdict === "inconclusive" && primary.moreIterationsNeeded) note = ` (about ${primary.moreIterationsNeeded} more iterations would decide)`;
+    if (primary.verdict === "inconclusive" && primary.moreIterationsNeeded)
+      note = ` (about ${primary.moreIterationsNeeded} more iterations would decide)`;
   }
   out.push(outcome("leak", status, run, s.strategy, `${head}${note} — ${primary.explanation}`));
   // A leak another signal sees but the primary does not (e.g. inside a caching allocator).
   if (primary.verdict === "leak") return out;
   for (const [signal, a] of Object.entries(leaks)) {
     if (signal === s.primarySignal || a.verdict !== "leak" || allowed.includes("leak")) continue;
-    out.push(outcome("leak", "warn", run, s.strategy, `${s.strategy}: secondary signal ${signal} leak while ${s.primarySignal} is ${primary.verdict} — ${a.explanation}`));
+    out.push(
+      outcome(
+        "leak",
+        "warn",
+        run,
+        s.strategy,
+        `${s.strategy}: secondary signal ${signal} leak while ${s.primarySignal} is ${primary.verdict} — ${a.explanation}`,
+      ),
+    );
   }
   return out;
 }
@@ -166,13 +192,30 @@ function shapeGrowthOutcome(run: ScenarioRunResult, s: StrategyResult, gate: Gat
   const bound = s.analysis?.shapes?.[s.primarySignal]?.bound;
   const growth = projectedShapeGrowthBytes(s);
   const head = `${s.strategy}: ${s.primarySignal} shape-growth`;
-  if (gate.shapeGrowth === "off" || allowed) return outcome("shape-growth", "pass", run, s.strategy, `${head}${allowed ? ` (allowed for ${s.strategy})` : ""} — ${primary.explanation}`);
+  if (gate.shapeGrowth === "off" || allowed)
+    return outcome(
+      "shape-growth",
+      "pass",
+      run,
+      s.strategy,
+      `${head}${allowed ? ` (allowed for ${s.strategy})` : ""} — ${primary.explanation}`,
+    );
   if (gate.maxShapeGrowthMiB !== undefined && growth !== undefined && growth / MIB > gate.maxShapeGrowthMiB) {
-    return outcome("shape-growth", "fail", run, s.strategy, `${head}: projected growth ${(growth / MIB).toFixed(1)} MiB if every allowed shape is seen; limit ${gate.maxShapeGrowthMiB} MiB — ${primary.explanation}`);
+    return outcome(
+      "shape-growth",
+      "fail",
+      run,
+      s.strategy,
+      `${head}: projected growth ${(growth / MIB).toFixed(1)} MiB if every allowed shape is seen; limit ${gate.maxShapeGrowthMiB} MiB — ${primary.explanation}`,
+    );
   }
   const overflow = bound !== undefined && !bound.fits;
   const status = gate.shapeGrowth === "fail" ? "fail" : "warn";
-  const note = overflow ? " (the projected bound does not fit in memory)" : gate.shapeGrowth === "warn" ? " (gate.shapeGrowth: off accepts it)" : "";
+  const note = overflow
+    ? " (the projected bound does not fit in memory)"
+    : gate.shapeGrowth === "warn"
+      ? " (gate.shapeGrowth: off accepts it)"
+      : "";
   return outcome("shape-growth", status, run, s.strategy, `${head}${note} — ${primary.explanation}`);
 }
 
@@ -180,22 +223,36 @@ function residualOutcome(run: ScenarioRunResult, s: StrategyResult, gate: GateSp
   if (gate.maxResidualMiB === undefined || !s.residual) return undefined;
   const parts: Array<[string, number]> = [];
   if (typeof s.residual.afterReleaseBytes === "number") parts.push(["after release", s.residual.afterReleaseBytes]);
-  if (typeof s.residual.afterExitDeviceBytes === "number") parts.push(["device after exit", s.residual.afterExitDeviceBytes]);
+  if (typeof s.residual.afterExitDeviceBytes === "number")
+    parts.push(["device after exit", s.residual.afterExitDeviceBytes]);
   if (!parts.length) return undefined;
   const worst = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
   const worstMiB = worst[1] / MIB;
   const status = worstMiB > gate.maxResidualMiB ? "fail" : "pass";
   const figures = parts.map(([n, b]) => `${n} ${(b / MIB).toFixed(1)} MiB`).join(", ");
-  return outcome("residual", status, run, s.strategy, `${s.strategy}: residual ${figures}; limit ${gate.maxResidualMiB} MiB`);
+  return outcome(
+    "residual",
+    status,
+    run,
+    s.strategy,
+    `${s.strategy}: residual ${figures}; limit ${gate.maxResidualMiB} MiB`,
+  );
 }
 
 function peakOutcome(run: ScenarioRunResult, s: StrategyResult, gate: GateSpec): GateOutcome | undefined {
   if (gate.maxPeakMiB === undefined) return undefined;
   const peak = s.peakBytes[s.primarySignal];
-  if (typeof peak !== "number") return outcome("max-peak", "warn", run, s.strategy, `${s.strategy}: no peak of ${s.primarySignal} recorded`);
+  if (typeof peak !== "number")
+    return outcome("max-peak", "warn", run, s.strategy, `${s.strategy}: no peak of ${s.primarySignal} recorded`);
   const peakMiB = peak / MIB;
   const status = peakMiB > gate.maxPeakMiB ? "fail" : "pass";
-  return outcome("max-peak", status, run, s.strategy, `${s.strategy}: peak ${s.primarySignal} ${peakMiB.toFixed(1)} MiB; limit ${gate.maxPeakMiB} MiB`);
+  return outcome(
+    "max-peak",
+    status,
+    run,
+    s.strategy,
+    `${s.strategy}: peak ${s.primarySignal} ${peakMiB.toFixed(1)} MiB; limit ${gate.maxPeakMiB} MiB`,
+  );
 }
 
 function ci(t: ThroughputComparison): string {
@@ -210,21 +267,50 @@ function speedOutcomes(run: ScenarioRunResult, gate: GateSpec): GateOutcome[] {
     if (!run.strategies.some((s) => s.strategy === name)) continue;
     const t = byName.get(name);
     if (!t || t.claim === "no-data") {
-      out.push(outcome("min-speedup", "fail", run, name, `${name}: no throughput ratio vs ${run.baseline}; required ≥ ${threshold}×`));
+      out.push(
+        outcome(
+          "min-speedup",
+          "fail",
+          run,
+          name,
+          `${name}: no throughput ratio vs ${run.baseline}; required ≥ ${threshold}×`,
+        ),
+      );
       continue;
     }
     const [lo, hi] = t.ratioCi;
     const status = lo >= threshold ? "pass" : "fail";
     const why = status === "pass" ? "whole interval at or above" : hi < threshold ? "below" : "interval reaches below";
-    out.push(outcome("min-speedup", status, run, name, `${name}: ${ci(t)} vs ${run.baseline} — ${why} the required ${threshold}×`));
+    out.push(
+      outcome(
+        "min-speedup",
+        status,
+        run,
+        name,
+        `${name}: ${ci(t)} vs ${run.baseline} — ${why} the required ${threshold}×`,
+      ),
+    );
   }
   if (gate.maxSlowdown !== undefined) {
     const floor = 1 - gate.maxSlowdown;
     for (const t of run.throughput ?? []) {
       if (t.strategy === run.baseline || t.claim === "no-data") continue;
       const status = t.ratioCi[1] < floor ? "fail" : t.ratio < floor ? "warn" : "pass";
-      const why = status === "fail" ? "whole interval below" : status === "warn" ? "estimate below (interval reaches above)" : "not shown below";
-      out.push(outcome("max-slowdown", status, run, t.strategy, `${t.strategy}: ${ci(t)} vs ${run.baseline} — ${why} the floor ${floor.toFixed(2)}× (max slowdown ${(gate.maxSlowdown * 100).toFixed(0)} %)`));
+      const why =
+        status === "fail"
+          ? "whole interval below"
+          : status === "warn"
+            ? "estimate below (interval reaches above)"
+            : "not shown below";
+      out.push(
+        outcome(
+          "max-slowdown",
+          status,
+          run,
+          t.strategy,
+          `${t.strategy}: ${ci(t)} vs ${run.baseline} — ${why} the floor ${floor.toFixed(2)}× (max slowdown ${(gate.maxSlowdown * 100).toFixed(0)} %)`,
+        ),
+      );
     }
   }
   return out;
@@ -245,13 +331,29 @@ function baselineOutcomes(results: ResultsFile, c: Comparison, overrides?: Parti
       const floor = 1 - maxRegression;
       const status = t.ratioCi[1] < floor ? "fail" : t.ratio < floor ? "warn" : "pass";
       const change = `${(t.baseItemsPerSecond ?? 0).toFixed(1)} → ${(t.headItemsPerSecond ?? 0).toFixed(1)} items/s, ${t.ratio.toFixed(3)}× [${t.ratioCi[0].toFixed(3)}, ${t.ratioCi[1].toFixed(3)}]`;
-      out.push(outcome("regression", status, run, sc.strategy, `${sc.strategy}: ${change} vs baseline; max regression ${(maxRegression * 100).toFixed(0)} %`));
+      out.push(
+        outcome(
+          "regression",
+          status,
+          run,
+          sc.strategy,
+          `${sc.strategy}: ${change} vs baseline; max regression ${(maxRegression * 100).toFixed(0)} %`,
+        ),
+      );
     }
     const m = sc.peakMemory;
     if (m.ratio !== undefined) {
       const status = m.ratio > 1 + maxMemoryIncrease ? "fail" : "pass";
       const change = `${((m.baseBytes ?? 0) / MIB).toFixed(1)} → ${((m.headBytes ?? 0) / MIB).toFixed(1)} MiB (${m.ratio >= 1 ? "+" : ""}${((m.ratio - 1) * 100).toFixed(1)} %)`;
-      out.push(outcome("memory-increase", status, run, sc.strategy, `${sc.strategy}: peak ${m.signal} ${change} vs baseline; max increase ${(maxMemoryIncrease * 100).toFixed(0)} %`));
+      out.push(
+        outcome(
+          "memory-increase",
+          status,
+          run,
+          sc.strategy,
+          `${sc.strategy}: peak ${m.signal} ${change} vs baseline; max increase ${(maxMemoryIncrease * 100).toFixed(0)} %`,
+        ),
+      );
     }
   }
   return out;

@@ -76,11 +76,18 @@ interface Blocks {
 /** Groups of g consecutive blocks: max of maxima, min of minima. */
 function regroup(b: Blocks, g: number): Blocks {
   const m = Math.ceil(b.max.length / g);
-  const out: Blocks = { iteration: new Float64Array(m), firstIteration: new Float64Array(m), min: new Float64Array(m), max: new Float64Array(m) };
+  const out: Blocks = {
+    iteration: new Float64Array(m),
+    firstIteration: new Float64Array(m),
+    min: new Float64Array(m),
+    max: new Float64Array(m),
+  };
   for (let k = 0; k < m; k++) {
     const a = k * g;
     const e = Math.min(b.max.length, a + g);
-    let lo = Infinity, hi = -Infinity, xs = 0;
+    let lo = Infinity,
+      hi = -Infinity,
+      xs = 0;
     for (let i = a; i < e; i++) {
       lo = Math.min(lo, b.min[i] as number);
       hi = Math.max(hi, b.max[i] as number);
@@ -115,7 +122,13 @@ interface ScaleEvidence {
 }
 
 /** The leak criteria evaluated on one scale. */
-function scaleEvidence(b: Blocks, windowIters: number, floorBytes: number, alpha: number, minPoints: number): ScaleEvidence {
+function scaleEvidence(
+  b: Blocks,
+  windowIters: number,
+  floorBytes: number,
+  alpha: number,
+  minPoints: number,
+): ScaleEvidence {
   const m = b.max.length;
   const x = b.iteration;
   const hwm = b.max;
@@ -148,7 +161,11 @@ function scaleEvidence(b: Blocks, windowIters: number, floorBytes: number, alpha
   // noisy run fools the late-half slope, not this).
   const stop = hingeFit(x, hwm, "plateau");
   let stopped = false;
-  if (stop.slope > 0 && stop.index >= Math.max(minPoints, Math.ceil(0.1 * m)) && m - stop.index >= Math.max(minPoints, Math.ceil(0.2 * m))) {
+  if (
+    stop.slope > 0 &&
+    stop.index >= Math.max(minPoints, Math.ceil(0.1 * m)) &&
+    m - stop.index >= Math.max(minPoints, Math.ceil(0.2 * m))
+  ) {
     const rise = theilSen(x.subarray(0, stop.index), hwm.subarray(0, stop.index), { alpha }).slope;
     const post = segmentTrend(x.subarray(stop.index), hwm.subarray(stop.index), alpha);
     stopped = rise > 0 && post.ts.ci[1] < LEAK_DEFAULTS.tailSlopeShare * rise;
@@ -161,12 +178,23 @@ function scaleEvidence(b: Blocks, windowIters: number, floorBytes: number, alpha
   const floorSignificant = floor.ts.ci[0] > 0;
   // Noise scale: robust spread of the late segment around its Sen line.
   const resid = new Float64Array(lateX.length);
-  for (let i = 0; i < lateX.length; i++) resid[i] = (hwm[lateStart + i] as number) - late.ts.intercept - slope * (lateX[i] as number);
+  for (let i = 0; i < lateX.length; i++)
+    resid[i] = (hwm[lateStart + i] as number) - late.ts.intercept - slope * (lateX[i] as number);
   const center = medianOf(resid);
   for (let i = 0; i < resid.length; i++) resid[i] = Math.abs((resid[i] as number) - center);
   const noiseBytes = 1.4826 * medianOf(resid);
   return {
-    x, firstIteration: b.firstIteration, hwm, smooth, running, late, slope, onsetFit, onsetHelps, lateStart, minLate,
+    x,
+    firstIteration: b.firstIteration,
+    hwm,
+    smooth,
+    running,
+    late,
+    slope,
+    onsetFit,
+    onsetHelps,
+    lateStart,
+    minLate,
     significant: late.ts.ci[0] > 0 && late.mk.pValue < alpha && late.mk.s > 0 && floorSignificant,
     material: slope * windowIters >= Math.max(floorBytes, LEAK_DEFAULTS.noiseMultiple * noiseBytes),
     stillRising: stillRising && tailConsistent && !stopped,
@@ -226,14 +254,16 @@ function rollingMedian(y: Float64Array, w: number): Float64Array {
 
 function olsSlope(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const n = x.length;
-  let mx = 0, my = 0;
+  let mx = 0,
+    my = 0;
   for (let i = 0; i < n; i++) {
     mx += x[i] as number;
     my += y[i] as number;
   }
   mx /= n;
   my /= n;
-  let sxx = 0, sxy = 0;
+  let sxx = 0,
+    sxy = 0;
   for (let i = 0; i < n; i++) {
     const dx = (x[i] as number) - mx;
     sxx += dx * dx;
@@ -281,8 +311,11 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
   const windowPoints = n - start;
   if (windowPoints < minPoints) {
     const perPoint = n > 1 ? (last - first) / (n - 1) : 1;
-    return inconclusive(windowPoints, (minPoints - windowPoints) * perPoint,
-      `only ${windowPoints} points after warm-up (iteration ${formatCount(warmup)}); need at least ${minPoints}`);
+    return inconclusive(
+      windowPoints,
+      (minPoints - windowPoints) * perPoint,
+      `only ${windowPoints} points after warm-up (iteration ${formatCount(warmup)}); need at least ${minPoints}`,
+    );
   }
 
   const red = blockReduce(iteration, value, maxBlocks, timeMs, start, n, pts.min);
@@ -331,7 +364,10 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
   // thrown away in silence: a trace that starts materially below the level it then holds
   // flat grew and stopped, which is a plateau, not "flat" (`--warmup 0` shows the same).
   // Only flat verdicts change, so leak detection and the false-leak rate cannot.
-  const cutRise = verdict === "flat" && opts.warmupIterations === undefined && start > 0 ? riseInWarmup(iteration, value, start, n, floorBytes) : undefined;
+  const cutRise =
+    verdict === "flat" && opts.warmupIterations === undefined && start > 0
+      ? riseInWarmup(iteration, value, start, n, floorBytes)
+      : undefined;
   if (cutRise) verdict = "plateau";
 
   const ciText = (lo: number, hi: number) => `${Math.round(100 * (1 - alpha))} % CI ${formatBytesRange(lo, hi)}/iter`;
@@ -409,7 +445,10 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
     const idx = Math.min(fit.index, reach);
     common.plateauIteration = fine.firstIteration[idx] as number;
     // A late CI above 0 here is growth too small to be material over the late segment.
-    const creep = late.ts.ci[0] > 0 ? `; proven late growth ${formatBytes(late.ts.ci[0] * lateIters)}, under the ${formatBytes(floorBytes)} floor` : "";
+    const creep =
+      late.ts.ci[0] > 0
+        ? `; proven late growth ${formatBytes(late.ts.ci[0] * lateIters)}, under the ${formatBytes(floorBytes)} floor`
+        : "";
     // "Grew" is the whole climb, from the lowest robust level of the first fifth (the
     // difference of fifths' medians counts only part of a climb inside the first fifth).
     const grew = Math.max(rise, medianOf(smooth.subarray(mm - fifth)) - minOf(smooth.subarray(0, fifth)));
@@ -422,14 +461,22 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
     const ratio = Number.isFinite(half) && slope > 0 ? half / slope : 4;
     const needed = windowIters * (Math.pow(Math.max(1, ratio), 2 / 3) - 1);
     common.moreIterationsNeeded = Math.max(Math.ceil(0.5 * windowIters), Math.ceil(needed));
-    const why = passing.length > 0 ? "but only at one time scale" : lateGrowth ? "but not at every time scale" : "but not significantly";
+    const why =
+      passing.length > 0
+        ? "but only at one time scale"
+        : lateGrowth
+          ? "but not at every time scale"
+          : "but not significantly";
     common.explanation = `inconclusive: grows ${formatBytes(slope)}/iter (${ciText(late.ts.ci[0], late.ts.ci[1])}, p = ${late.mk.pValue.toPrecision(2)}) ${why}; ~${formatCount(common.moreIterationsNeeded)} more iterations would likely decide`;
     return common;
   }
   // The figures must read as "no material growth": the slope only as what the noise allows
   // (or a fall, or a creep too small to matter), and the change the verdict was decided on
   // (first fifth to last fifth), which is under the floor by construction.
-  const change = rise > 0 ? `rose ${formatBytes(rise)} from the first to the last fifth, under the ${formatBytes(floorBytes)} floor` : `${rise < 0 ? `fell ${formatBytes(-rise)}` : "no change"} from the first to the last fifth`;
+  const change =
+    rise > 0
+      ? `rose ${formatBytes(rise)} from the first to the last fifth, under the ${formatBytes(floorBytes)} floor`
+      : `${rise < 0 ? `fell ${formatBytes(-rise)}` : "no change"} from the first to the last fifth`;
   common.explanation = `flat: no material growth after warm-up (${trendText(slope, late.ts.ci, ciText)}; ${change})`;
   return common;
 }
@@ -456,7 +503,13 @@ function minOf(a: ArrayLike<number>): number {
  * rise exceeds 4× the window's robust noise. Undefined otherwise. The window is read through
  * at most 4096 evenly spaced points, so this costs the same on 10^7 samples as on 10^4.
  */
-function riseInWarmup(iteration: ArrayLike<number>, value: ArrayLike<number>, start: number, n: number, floorBytes: number): { bytes: number; reachedIteration: number } | undefined {
+function riseInWarmup(
+  iteration: ArrayLike<number>,
+  value: ArrayLike<number>,
+  start: number,
+  n: number,
+  floorBytes: number,
+): { bytes: number; reachedIteration: number } | undefined {
   const head = Math.max(1, Math.min(start, Math.max(3, Math.ceil(0.005 * n))));
   const startLevel = medianOf(Float64Array.from({ length: head }, (_, i) => value[i] as number));
   const len = n - start;
@@ -467,7 +520,8 @@ function riseInWarmup(iteration: ArrayLike<number>, value: ArrayLike<number>, st
   const dev = window.map((v) => Math.abs(v - level));
   const noise = 1.4826 * medianOf(dev);
   const bytes = level - startLevel;
-  if (!(low - startLevel >= floorBytes && bytes >= Math.max(floorBytes, LEAK_DEFAULTS.noiseMultiple * noise))) return undefined;
+  if (!(low - startLevel >= floorBytes && bytes >= Math.max(floorBytes, LEAK_DEFAULTS.noiseMultiple * noise)))
+    return undefined;
   // Where it got there: the first point at the window's 1st percentile or above.
   let i = 0;
   while (i < n - 1 && (value[i] as number) < low) i++;

@@ -45,7 +45,11 @@ export function repeatSeries(stats: ShapeStats, signal: string): MemorySeries | 
   const sig = stats.repeatSeries.signals[signal];
   if (!sig) return undefined;
   const n = Math.min(sig.max.length, stats.repeatSeries.lastIteration.length);
-  return { iteration: stats.repeatSeries.lastIteration.slice(0, n), value: sig.max.slice(0, n), min: sig.min.slice(0, n) };
+  return {
+    iteration: stats.repeatSeries.lastIteration.slice(0, n),
+    value: sig.max.slice(0, n),
+    min: sig.min.slice(0, n),
+  };
 }
 
 /** Repeats count as flat only when their slope CI's upper bound is under this share of the whole slope. */
@@ -64,7 +68,8 @@ export function attributeShapes(
 ): { leak: LeakAnalysis; attribution: ShapeAttribution } {
   const events = stats.events.bytes[signal] ?? [];
   const newShapeBytes = stats.eventBytesTotal[signal] ?? 0;
-  const per = events.length > 0 ? bootstrapMeanCi(events, { resamples: 2000 }) : { estimate: 0, ci: [0, 0] as [number, number] };
+  const per =
+    events.length > 0 ? bootstrapMeanCi(events, { resamples: 2000 }) : { estimate: 0, ci: [0, 0] as [number, number] };
   const attribution: ShapeAttribution = {
     reason: "whole-series",
     wholeVerdict: whole.verdict,
@@ -94,7 +99,8 @@ export function attributeShapes(
     return { leak: repeatLeak(repeat, attribution, ctx), attribution };
   }
   const level = ctx.currentBytes ?? 0;
-  const shapesMaterial = newShapeBytes >= materialFloor(level, ctx.minGrowthBytes) && attribution.bytesPerNewShapeCi[0] > 0;
+  const shapesMaterial =
+    newShapeBytes >= materialFloor(level, ctx.minGrowthBytes) && attribution.bytesPerNewShapeCi[0] > 0;
   // Repeats must be proven flatter than the growth itself: their slope CI's upper bound
   // under half the rate a per-call leak would need to explain the growth (the whole slope,
   // or the new-shape bytes spread over every call), else a leak spread over all calls (with
@@ -105,7 +111,8 @@ export function attributeShapes(
   const calls = Math.max(1, stats.newShapeCalls + stats.repeatCalls);
   const half = REPEAT_SLOPE_SHARE * Math.max(0, whole.slopeBytesPerIteration, newShapeBytes / calls);
   const enoughRepeats = half * stats.repeatCalls >= 4 * materialFloor(level, ctx.minGrowthBytes);
-  const repeatsFlat = (repeat?.verdict === "flat" || repeat?.verdict === "plateau") && repeat.slopeCi[1] < half && enoughRepeats;
+  const repeatsFlat =
+    (repeat?.verdict === "flat" || repeat?.verdict === "plateau") && repeat.slopeCi[1] < half && enoughRepeats;
   if (whole.verdict === "leak" || whole.verdict === "inconclusive") {
     // The whole series grew while calls met new shapes, and repeats do not show a leak.
     // Shape growth when repeats are proven flat and new shapes brought the growth; else
@@ -120,7 +127,13 @@ export function attributeShapes(
   // remain unseen: the next new shape brings more (a replay phase flattens the end of any
   // shape-driven series, so the whole series alone would call it a plateau).
   const unseen = !attribution.allowedShapes || attribution.allowedShapes.count > stats.distinctShapes;
-  if (whole.verdict === "plateau" && shapesMaterial && repeatsFlat && unseen && newShapeBytes >= 0.5 * whole.growthBytes) {
+  if (
+    whole.verdict === "plateau" &&
+    shapesMaterial &&
+    repeatsFlat &&
+    unseen &&
+    newShapeBytes >= 0.5 * whole.growthBytes
+  ) {
     attribution.reason = "new-shapes-only";
     return { leak: shapeVerdict(whole, attribution, true, repeat), attribution };
   }
@@ -138,14 +151,25 @@ function repeatLeak(repeat: LeakAnalysis, a: ShapeAttribution, ctx: ShapeContext
     };
     out.slopeBytesPerSecond = out.slopeBytesPerIteration / ctx.secondsPerCall;
   }
-  const shapes = a.newShapeCalls > 0 && a.bytesPerNewShape > 0 ? `; new shapes add ${formatBytes(a.bytesPerNewShape)} each on top` : "";
+  const shapes =
+    a.newShapeCalls > 0 && a.bytesPerNewShape > 0
+      ? `; new shapes add ${formatBytes(a.bytesPerNewShape)} each on top`
+      : "";
   out.explanation = `leaks ${formatBytes(repeat.slopeBytesPerIteration)}/call on shapes already seen (95 % CI ${formatBytesRange(repeat.slopeCi[0], repeat.slopeCi[1])}/call, ${formatCount(a.repeatCalls)} repeat calls)${shapes}`;
   return out;
 }
 
-function shapeVerdict(whole: LeakAnalysis, a: ShapeAttribution, repeatsFlat: boolean, repeat: LeakAnalysis | undefined, repeatsNeeded = 0): LeakAnalysis {
+function shapeVerdict(
+  whole: LeakAnalysis,
+  a: ShapeAttribution,
+  repeatsFlat: boolean,
+  repeat: LeakAnalysis | undefined,
+  repeatsNeeded = 0,
+): LeakAnalysis {
   const perShape = `${formatBytes(a.bytesPerNewShape)} per new shape (95 % CI ${formatBytesRange(a.bytesPerNewShapeCi[0], a.bytesPerNewShapeCi[1])})`;
-  const allowed = a.allowedShapes ? ` of ${a.allowedShapes.exact ? "" : "at least "}${formatCount(a.allowedShapes.count)} allowed` : "";
+  const allowed = a.allowedShapes
+    ? ` of ${a.allowedShapes.exact ? "" : "at least "}${formatCount(a.allowedShapes.count)} allowed`
+    : "";
   const seen = `${formatCount(a.distinctShapes)}${allowed} shapes seen`;
   const out: LeakAnalysis = {
     verdict: repeatsFlat ? "shape-growth" : "inconclusive",
@@ -239,7 +263,14 @@ export function shapeStatsOfTrace(trace: ShapedTrace, signal: string, warmupIter
     const v = { [signal]: trace.value[i] as number };
     const it = trace.iteration[i] as number;
     if (it < warmupIterations) tracker.warmup(shape, v);
-    else tracker.measured(it, (trace.timeMs?.[i] as number | undefined) ?? 0, shape, (trace.latencyMs?.[i] as number | undefined) ?? Number.NaN, v);
+    else
+      tracker.measured(
+        it,
+        (trace.timeMs?.[i] as number | undefined) ?? 0,
+        shape,
+        (trace.latencyMs?.[i] as number | undefined) ?? Number.NaN,
+        v,
+      );
   }
   return tracker.toJSON();
 }
@@ -251,13 +282,20 @@ export function shapeStatsOfTrace(trace: ShapedTrace, signal: string, warmupIter
  * a heap settling), the leak is not confirmed: `inconclusive`, saying so. Other verdicts,
  * and replay segments too short to judge (fewer than `minPoints`), pass unchanged.
  */
-export function replayCheck(leak: LeakAnalysis, series: MemorySeries, fromIteration: number, minPoints = 12, opts: LeakAnalysisOptions = {}): LeakAnalysis {
+export function replayCheck(
+  leak: LeakAnalysis,
+  series: MemorySeries,
+  fromIteration: number,
+  minPoints = 12,
+  opts: LeakAnalysisOptions = {},
+): LeakAnalysis {
   if (leak.verdict !== "leak" || !(leak.slopeBytesPerIteration > 0)) return leak;
   const n = Math.min(series.iteration.length, series.value.length);
   let start = 0;
   while (start < n && (series.iteration[start] as number) < fromIteration) start++;
   if (n - start < minPoints) return leak;
-  const slice = (a: ArrayLike<number> | undefined) => (a ? Array.from({ length: n - start }, (_, i) => a[start + i] as number) : undefined);
+  const slice = (a: ArrayLike<number> | undefined) =>
+    a ? Array.from({ length: n - start }, (_, i) => a[start + i] as number) : undefined;
   const seg: MemorySeries = { iteration: slice(series.iteration)!, value: slice(series.value)! };
   const min = slice(series.min);
   if (min) seg.min = min;

@@ -151,7 +151,14 @@ export function nonLeakingCorpus(iterations: number, seeds: number, firstSeed = 
     for (const noiseBytes of noises)
       for (const granularityBytes of grans)
         for (let s = 0; s < seeds; s++)
-          out.push({ kind, iterations, seed: seed++, noiseBytes, granularityBytes, amplitudeBytes: (64 + (seed % 8) * 64) * MiB });
+          out.push({
+            kind,
+            iterations,
+            seed: seed++,
+            noiseBytes,
+            granularityBytes,
+            amplitudeBytes: (64 + (seed % 8) * 64) * MiB,
+          });
   return out;
 }
 

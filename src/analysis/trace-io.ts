@@ -61,12 +61,25 @@ const MAX_PROBLEMS = 5;
  */
 export async function readCsvTrace(file: string, opts: { column?: string } = {}): Promise<CsvTrace> {
   // A regular file within VRAMGATE_MAX_TRACE_MIB, its lines within VRAMGATE_MAX_LINE_KIB and VRAMGATE_MAX_TRACE_LINES (read-limited.ts).
-  const fh = await openInputFile(file, { what: "a readable CSV trace", limit: LIMITS.trace, maxLines: limitValue(LIMITS.traceLines), linesLimit: LIMITS.traceLines });
+  const fh = await openInputFile(file, {
+    what: "a readable CSV trace",
+    limit: LIMITS.trace,
+    maxLines: limitValue(LIMITS.traceLines),
+    linesLimit: LIMITS.traceLines,
+  });
   const column = opts.column ?? "used_bytes";
   const problems: InputProblem[] = [];
   let columns: string[] | undefined;
-  let iterIdx = -1, valueIdx = -1, timeIdx = -1, shapeIdx = -1, latIdx = -1;
-  const it = new Growable(), val = new Growable(), tm = new Growable(), shp = new Growable(), lat = new Growable();
+  let iterIdx = -1,
+    valueIdx = -1,
+    timeIdx = -1,
+    shapeIdx = -1,
+    latIdx = -1;
+  const it = new Growable(),
+    val = new Growable(),
+    tm = new Growable(),
+    shp = new Growable(),
+    lat = new Growable();
   // Shapes are interned: one string per distinct shape, an index per row.
   const shapeIndex = new Map<string, number>();
   const shapeNames: string[] = [];
@@ -80,13 +93,24 @@ export async function readCsvTrace(file: string, opts: { column?: string } = {})
     timeIdx = columns.indexOf("time_ms");
     shapeIdx = columns.indexOf("shape");
     latIdx = columns.indexOf("latency_ms");
-    if (iterIdx < 0) problems.push({ file, line: lineNo, col: 1, expected: "a CSV header with an `iteration` column (e.g. iteration,used_bytes,time_ms)", found: `columns ${columns.join(", ")}` });
+    if (iterIdx < 0)
+      problems.push({
+        file,
+        line: lineNo,
+        col: 1,
+        expected: "a CSV header with an `iteration` column (e.g. iteration,used_bytes,time_ms)",
+        found: `columns ${columns.join(", ")}`,
+      });
     if (valueIdx < 0) {
       const candidates = byteColumns(columns);
       const hint = didYouMean(column, columns);
       problems.push({
-        file, line: lineNo, col: 1,
-        expected: opts.column ? `a column named "${column}" (available: ${candidates.join(", ") || "none ending in _bytes"})` : "a `used_bytes` column (or name one with --column)",
+        file,
+        line: lineNo,
+        col: 1,
+        expected: opts.column
+          ? `a column named "${column}" (available: ${candidates.join(", ") || "none ending in _bytes"})`
+          : "a `used_bytes` column (or name one with --column)",
         found: `columns ${columns.join(", ")}`,
         ...(hint ? { hint } : {}),
       });
@@ -96,13 +120,24 @@ export async function readCsvTrace(file: string, opts: { column?: string } = {})
 
   const bad = (buf: Buffer, s: number, cs: number, ce: number, name: string): void => {
     const t = buf.toString("utf8", cs, ce).trim();
-    problems.push({ file, line: lineNo, col: cs - s + 1, path: name, expected: "a finite number", found: t === "" ? "an empty cell" : JSON.stringify(t) });
+    problems.push({
+      file,
+      line: lineNo,
+      col: cs - s + 1,
+      path: name,
+      expected: "a finite number",
+      found: t === "" ? "an empty cell" : JSON.stringify(t),
+    });
   };
 
   // Hot path: one pass over the bytes, parsing only the cells needed (no strings, no closures).
   const row = (buf: Buffer, s: number, e: number): void => {
     const last = Math.max(iterIdx, valueIdx, timeIdx, shapeIdx, latIdx);
-    let i = NaN, v = NaN, t = 0, sh = -1, l = NaN;
+    let i = NaN,
+      v = NaN,
+      t = 0,
+      sh = -1,
+      l = NaN;
     let iterCol = 1;
     let k = 0;
     let a = s;
@@ -133,9 +168,23 @@ export async function readCsvTrace(file: string, opts: { column?: string } = {})
       k++;
       a = p + 1;
     }
-    if (k <= last) problems.push({ file, line: lineNo, col: e - s + 1, expected: `${columns!.length} columns (${columns![last]} is column ${last + 1})`, found: `${k}` });
+    if (k <= last)
+      problems.push({
+        file,
+        line: lineNo,
+        col: e - s + 1,
+        expected: `${columns!.length} columns (${columns![last]} is column ${last + 1})`,
+        found: `${k}`,
+      });
     else if (!Number.isNaN(i) && i < lastIter)
-      problems.push({ file, line: lineNo, col: iterCol, path: "iteration", expected: `iterations in non-decreasing order (≥ ${lastIter})`, found: String(i) });
+      problems.push({
+        file,
+        line: lineNo,
+        col: iterCol,
+        path: "iteration",
+        expected: `iterations in non-decreasing order (≥ ${lastIter})`,
+        found: String(i),
+      });
     if (problems.length >= MAX_PROBLEMS) throw new InputError(problems);
     lastIter = i;
     it.push(i);
@@ -172,8 +221,12 @@ export async function readCsvTrace(file: string, opts: { column?: string } = {})
     await fh.close().catch(() => undefined);
   }
   if (problems.length > 0) throw new InputError(problems);
-  if (!columns) throw new InputError([{ file, expected: "a CSV header with iteration,used_bytes", found: "an empty file" }]);
-  if (it.length === 0) throw new InputError([{ file, line: lineNo + 1, col: 1, expected: "at least one data row after the header", found: "none" }]);
+  if (!columns)
+    throw new InputError([{ file, expected: "a CSV header with iteration,used_bytes", found: "an empty file" }]);
+  if (it.length === 0)
+    throw new InputError([
+      { file, line: lineNo + 1, col: 1, expected: "at least one data row after the header", found: "none" },
+    ]);
   const out: CsvTrace = { iteration: it.done(), value: val.done(), column, columns, rows: it.length };
   if (timeIdx >= 0) out.timeMs = tm.done();
   if (shapeIdx >= 0) {
@@ -194,10 +247,13 @@ export async function looksLikeJson(file: string): Promise<boolean> {
   }
   try {
     const { buffer, bytesRead } = await fh.read(Buffer.alloc(256), 0, 256, 0);
-    const head = buffer.subarray(0, bytesRead).toString("utf8").replace(/^\uFEFF/, "").trimStart();
+    const head = buffer
+      .subarray(0, bytesRead)
+      .toString("utf8")
+      .replace(/^\uFEFF/, "")
+      .trimStart();
     return head.startsWith("{") || (head === "" && file.toLowerCase().endsWith(".json"));
   } finally {
     await fh.close();
   }
 }
-

@@ -76,7 +76,16 @@ export interface ThroughputComparison {
 }
 
 export interface GateOutcome {
-  gate: "leak" | "shape-growth" | "residual" | "min-speedup" | "max-slowdown" | "max-peak" | "regression" | "memory-increase" | "run";
+  gate:
+    | "leak"
+    | "shape-growth"
+    | "residual"
+    | "min-speedup"
+    | "max-slowdown"
+    | "max-peak"
+    | "regression"
+    | "memory-increase"
+    | "run";
   status: "pass" | "fail" | "warn";
   /** Scenario run key and strategy concerned, when one. */
   run?: string;

@@ -17,7 +17,18 @@ import { join } from "node:path";
 import Table from "cli-table3";
 import { Bench } from "tinybench";
 import { analyzeLeak } from "../analysis/leak.js";
-import { KiB, LEAK_RATES, MiB, SHAPE_ARRIVALS, nonLeakingCorpus, synthShapedTrace, synthTrace, type ShapedSynthSpec, type SynthSpec, type TraceKind } from "../analysis/synth.js";
+import {
+  KiB,
+  LEAK_RATES,
+  MiB,
+  SHAPE_ARRIVALS,
+  nonLeakingCorpus,
+  synthShapedTrace,
+  synthTrace,
+  type ShapedSynthSpec,
+  type SynthSpec,
+  type TraceKind,
+} from "../analysis/synth.js";
 import { attributeShapes, shapeStatsOfTrace } from "../analysis/shape.js";
 import { readCsvTrace } from "../analysis/trace-io.js";
 import { formatBytes } from "../analysis/format.js";
@@ -45,7 +56,10 @@ function leakSpec(kind: TraceKind, iterations: number, rate: number, trial: numb
 }
 
 function detectionTable(title: string, kinds: TraceKind[]): void {
-  const table = new Table({ head: ["leak rate / iter", ...LENGTHS.map((n) => `${n.toLocaleString("en-US")} it`)], ...plain });
+  const table = new Table({
+    head: ["leak rate / iter", ...LENGTHS.map((n) => `${n.toLocaleString("en-US")} it`)],
+    ...plain,
+  });
   const rates = new Map<number, number[]>();
   for (const rate of LEAK_RATES) {
     const row: number[] = [];
@@ -64,7 +78,9 @@ function detectionTable(title: string, kinds: TraceKind[]): void {
   console.log(table.toString());
   const smallest = LENGTHS.map((n, j) => {
     // Smallest rate from which every larger rate is also detected in ≥ 95 % of traces.
-    const ok = LEAK_RATES.filter((r) => LEAK_RATES.filter((q) => q >= r).every((q) => (rates.get(q)?.[j] ?? 0) >= DETECT_SHARE));
+    const ok = LEAK_RATES.filter((r) =>
+      LEAK_RATES.filter((q) => q >= r).every((q) => (rates.get(q)?.[j] ?? 0) >= DETECT_SHARE),
+    );
     return `${n.toLocaleString("en-US")} it: ${ok.length ? formatBytes(Math.min(...ok)) + "/iter" : "none"}`;
   });
   console.log(`smallest rate detected in ≥ ${DETECT_SHARE * 100} % of traces — ${smallest.join(" · ")}`);
@@ -79,7 +95,10 @@ function detection(): void {
 
 function falseLeaks(): void {
   const seeds = quick ? 1 : 3;
-  const table = new Table({ head: ["run length", "traces", "leak (false)", "plateau", "flat", "inconclusive", "ms / trace"], ...plain });
+  const table = new Table({
+    head: ["run length", "traces", "leak (false)", "plateau", "flat", "inconclusive", "ms / trace"],
+    ...plain,
+  });
   const byKind = new Map<string, Record<string, number>>();
   for (const n of LENGTHS) {
     const corpus = nonLeakingCorpus(n, seeds, 500 + n);
@@ -96,7 +115,15 @@ function falseLeaks(): void {
       byKind.set(spec.kind, k);
       if (a.verdict === "leak") console.log(`  false leak: ${JSON.stringify(spec)} → ${a.explanation}`);
     }
-    table.push([`${n.toLocaleString("en-US")} iterations`, corpus.length, counts.leak, counts.plateau, counts.flat, counts.inconclusive, (ms / corpus.length).toFixed(1)]);
+    table.push([
+      `${n.toLocaleString("en-US")} iterations`,
+      corpus.length,
+      counts.leak,
+      counts.plateau,
+      counts.flat,
+      counts.inconclusive,
+      (ms / corpus.length).toFixed(1),
+    ]);
   }
   console.log(`\nNon-leaking corpus (kinds × noise σ 0/0.5/2/4 MiB × granularity none/2/20 MiB × ${seeds} seeds):`);
   console.log(table.toString());
@@ -114,11 +141,20 @@ function falseLeaks(): void {
 function shapeDriven(): void {
   const trials = quick ? 6 : 20;
   const leaks = [0, 64 * KiB, 256 * KiB, 1 * MiB];
-  const table = new Table({ head: ["arrival", "replay", ...leaks.map((l) => (l === 0 ? "no leak: verdicts" : `leak ${formatBytes(l)}/call: found`))], ...plain });
+  const table = new Table({
+    head: [
+      "arrival",
+      "replay",
+      ...leaks.map((l) => (l === 0 ? "no leak: verdicts" : `leak ${formatBytes(l)}/call: found`)),
+    ],
+    ...plain,
+  });
   const judge = (spec: ShapedSynthSpec): string => {
     const tr = synthShapedTrace(spec);
     const whole = analyzeLeak(tr);
-    return attributeShapes(whole, shapeStatsOfTrace(tr, "used_bytes"), "used_bytes", { currentBytes: tr.value[tr.value.length - 1]! }).leak.verdict;
+    return attributeShapes(whole, shapeStatsOfTrace(tr, "used_bytes"), "used_bytes", {
+      currentBytes: tr.value[tr.value.length - 1]!,
+    }).leak.verdict;
   };
   // What run.confirm does: extend by chunks of replay until two checks agree (budget
   // 2 × 333 calls). The generator is sequential, so a longer tail keeps the same prefix.
@@ -132,7 +168,16 @@ function shapeDriven(): void {
     }
     return previous;
   };
-  const tally = { clean: 0, falseLeaks: 0, falseAfter: 0, leaking: 0, found: 0, leakingReplay: 0, foundReplay: 0, foundConfirmed: 0 };
+  const tally = {
+    clean: 0,
+    falseLeaks: 0,
+    falseAfter: 0,
+    leaking: 0,
+    found: 0,
+    leakingReplay: 0,
+    foundReplay: 0,
+    foundConfirmed: 0,
+  };
   for (const replay of [0, 333])
     for (const arrival of SHAPE_ARRIVALS) {
       const cells: string[] = [];
@@ -141,7 +186,14 @@ function shapeDriven(): void {
         let hit = 0;
         let hitAfter = 0;
         for (let t = 0; t < trials; t++) {
-          const spec: ShapedSynthSpec = { arrival, calls: 1000 - replay, replayCalls: replay, seed: 7_000 + 31 * t + leak / KiB, leakBytesPerCall: leak, noiseBytes: [0, 0.5 * MiB, 2 * MiB][t % 3]! };
+          const spec: ShapedSynthSpec = {
+            arrival,
+            calls: 1000 - replay,
+            replayCalls: replay,
+            seed: 7_000 + 31 * t + leak / KiB,
+            leakBytesPerCall: leak,
+            noiseBytes: [0, 0.5 * MiB, 2 * MiB][t % 3]!,
+          };
           const v = judge(spec);
           const after = replay > 0 ? confirmed(spec, v) : v;
           verdicts[v] = (verdicts[v] ?? 0) + 1;
@@ -152,7 +204,11 @@ function shapeDriven(): void {
           tally.clean += trials;
           tally.falseLeaks += hit;
           tally.falseAfter += hitAfter;
-          cells.push(Object.entries(verdicts).map(([k, n]) => `${k} ${n}`).join(", "));
+          cells.push(
+            Object.entries(verdicts)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(", "),
+          );
         } else {
           tally.leaking += trials;
           tally.found += hit;
@@ -166,20 +222,34 @@ function shapeDriven(): void {
       }
       table.push([arrival, replay ? `${replay} calls` : "none", ...cells]);
     }
-  console.log(`\nShape-driven traces (${trials} per cell, 1 000 calls; growth ${formatBytes(256 * KiB)} per new shape + a 64 MiB max-shape buffer, 30 % landing`);
-  console.log("one call late; noise σ 0 / 0.5 / 2 MiB, 2 MiB granularity; first-seen-shape calls 30× slower). Verdict after shape attribution;");
-  console.log("with a replay tail, also after confirmation (extensions of 333 replay calls until two checks agree, at most 2):");
+  console.log(
+    `\nShape-driven traces (${trials} per cell, 1 000 calls; growth ${formatBytes(256 * KiB)} per new shape + a 64 MiB max-shape buffer, 30 % landing`,
+  );
+  console.log(
+    "one call late; noise σ 0 / 0.5 / 2 MiB, 2 MiB granularity; first-seen-shape calls 30× slower). Verdict after shape attribution;",
+  );
+  console.log(
+    "with a replay tail, also after confirmation (extensions of 333 replay calls until two checks agree, at most 2):",
+  );
   console.log(table.toString());
   const pct = (a: number, b: number) => `${a}/${b} (${((100 * a) / b).toFixed(1)} %)`;
-  console.log(`false-leak rate: ${pct(tally.falseLeaks, tally.clean)} (after confirmation ${pct(tally.falseAfter, tally.clean)})`);
-  console.log(`leaks ≥ 64 KiB/call found within 1 000 calls: ${pct(tally.found, tally.leaking)} in all, ${pct(tally.foundReplay, tally.leakingReplay)} with the replay tail; after confirmation ${pct(tally.foundConfirmed, tally.leakingReplay)}`);
+  console.log(
+    `false-leak rate: ${pct(tally.falseLeaks, tally.clean)} (after confirmation ${pct(tally.falseAfter, tally.clean)})`,
+  );
+  console.log(
+    `leaks ≥ 64 KiB/call found within 1 000 calls: ${pct(tally.found, tally.leaking)} in all, ${pct(tally.foundReplay, tally.leakingReplay)} with the replay tail; after confirmation ${pct(tally.foundConfirmed, tally.leakingReplay)}`,
+  );
 }
 
 /**
  * Times `f` with tinybench (its own clock, warm-up and statistics): median latency in ms
  * and the verdict of the last call. Budgets are small: each call is up to seconds long.
  */
-async function timeIt(name: string, f: () => LeakAnalysis, iterations: number): Promise<{ ms: number; verdict: string }> {
+async function timeIt(
+  name: string,
+  f: () => LeakAnalysis,
+  iterations: number,
+): Promise<{ ms: number; verdict: string }> {
   let verdict = "";
   const bench = new Bench({ iterations, time: 0, warmupIterations: 1, warmupTime: 0 });
   bench.add(name, () => {
@@ -193,12 +263,26 @@ async function timeIt(name: string, f: () => LeakAnalysis, iterations: number): 
 
 async function speed(): Promise<void> {
   const sizes = quick ? [1e4, 1e5, 1e6] : [1e4, 1e5, 1e6, 1e7];
-  const table = new Table({ head: ["samples", "analyzeLeak ms (median, tinybench)", "exponent vs previous", "verdict"], ...plain });
+  const table = new Table({
+    head: ["samples", "analyzeLeak ms (median, tinybench)", "exponent vs previous", "verdict"],
+    ...plain,
+  });
   let prev: number | undefined;
   for (const n of sizes) {
-    const trace = synthTrace({ kind: "leak", iterations: n, seed: 42, leakBytesPerIteration: 64 * 1024, noiseBytes: 2 * MiB });
+    const trace = synthTrace({
+      kind: "leak",
+      iterations: n,
+      seed: 42,
+      leakBytesPerIteration: 64 * 1024,
+      noiseBytes: 2 * MiB,
+    });
     const { ms, verdict } = await timeIt(`analyzeLeak ${n}`, () => analyzeLeak(trace), n >= 1e7 ? 3 : 5);
-    table.push([n.toExponential(0), ms.toFixed(1), prev ? (Math.log(ms / prev) / Math.log(10)).toFixed(2) : "—", verdict]);
+    table.push([
+      n.toExponential(0),
+      ms.toFixed(1),
+      prev ? (Math.log(ms / prev) / Math.log(10)).toFixed(2) : "—",
+      verdict,
+    ]);
     prev = ms;
   }
   console.log("\nAnalysis time (in-memory series, one leak trace per size; includes block reduction):");
@@ -217,7 +301,9 @@ async function speed(): Promise<void> {
     const trace = await readCsvTrace(file);
     const t1 = performance.now();
     const { ms, verdict } = await timeIt("analyzeLeak csv", () => analyzeLeak(trace), 3);
-    console.log(`CSV ${rows.toLocaleString("en-US")} rows (${(parts.reduce((a, p) => a + p.length, 0) / 1e6).toFixed(0)} MB): streamed read ${(t1 - t0).toFixed(0)} ms, analysed ${ms.toFixed(0)} ms (median of 3, tinybench) → ${verdict}`);
+    console.log(
+      `CSV ${rows.toLocaleString("en-US")} rows (${(parts.reduce((a, p) => a + p.length, 0) / 1e6).toFixed(0)} MB): streamed read ${(t1 - t0).toFixed(0)} ms, analysed ${ms.toFixed(0)} ms (median of 3, tinybench) → ${verdict}`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -239,7 +325,12 @@ async function realTraces(): Promise<void> {
     return;
   }
   const manifest = JSON.parse(readFileSync(manifestUrl, "utf8")) as { traces: ManifestEntry[] };
-  const table = new Table({ head: ["trace", "expected", "verdict", "explanation"], colWidths: [34, 10, 12, 90], wordWrap: true, ...plain });
+  const table = new Table({
+    head: ["trace", "expected", "verdict", "explanation"],
+    colWidths: [34, 10, 12, 90],
+    wordWrap: true,
+    ...plain,
+  });
   for (const e of manifest.traces) {
     const trace = await readCsvTrace(new URL(e.file, dir).pathname, e.column ? { column: e.column } : {});
     const a = analyzeLeak(trace, e.warmupIterations !== undefined ? { warmupIterations: e.warmupIterations } : {});

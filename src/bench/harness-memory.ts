@@ -72,11 +72,17 @@ async function main(): Promise<void> {
   const leak = analyzeLeak({ iteration: iters, value: rss, timeMs: times }, { warmupIterations });
   const heapLeak = analyzeLeak({ iteration: iters, value: heap, timeMs: times }, { warmupIterations });
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
-  console.log(`harness memory over ${s.iterations.toLocaleString("en")} calls (${s.state}) in ${seconds.toFixed(0)} s, ${(s.iterations / seconds).toFixed(0)} calls/s`);
-  console.log(`  parent RSS: start ${mib(rss[0]!)}, min ${mib(Math.min(...rss))}, max ${mib(Math.max(...rss))}, end ${mib(rss.at(-1)!)} (${rss.length} samples)`);
+  console.log(
+    `harness memory over ${s.iterations.toLocaleString("en")} calls (${s.state}) in ${seconds.toFixed(0)} s, ${(s.iterations / seconds).toFixed(0)} calls/s`,
+  );
+  console.log(
+    `  parent RSS: start ${mib(rss[0]!)}, min ${mib(Math.min(...rss))}, max ${mib(Math.max(...rss))}, end ${mib(rss.at(-1)!)} (${rss.length} samples)`,
+  );
   console.log(`  results series: ${s.series.firstIteration.length} blocks of ${s.series.blockSize} calls`);
   console.log(`  detector on the harness's RSS: ${leak.verdict} — ${leak.explanation}`);
-  console.log(`  JS heap + external after GC${gc ? "" : " (no --expose-gc: not collected first)"}: ${mib(heap[0]!)} → ${mib(heap.at(-1)!)}; detector: ${heapLeak.verdict} — ${heapLeak.explanation}`);
+  console.log(
+    `  JS heap + external after GC${gc ? "" : " (no --expose-gc: not collected first)"}: ${mib(heap[0]!)} → ${mib(heap.at(-1)!)}; detector: ${heapLeak.verdict} — ${heapLeak.explanation}`,
+  );
   rmSync(dir, { recursive: true, force: true });
   process.exitCode = leak.verdict === "leak" || heapLeak.verdict === "leak" ? 1 : 0;
 }

@@ -90,7 +90,11 @@ class LineChild {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.lines.findIndex((l) => l.startsWith(prefix));
-      if (i >= 0) return this.lines.splice(0, i + 1).pop()!.split(/\s+/);
+      if (i >= 0)
+        return this.lines
+          .splice(0, i + 1)
+          .pop()!
+          .split(/\s+/);
       if (this.ended) throw new Error(`child exited before printing "${prefix}"`);
       if (Date.now() > deadline) throw new Error(`no "${prefix}" from child within ${timeoutMs} ms`);
       await new Promise<void>((r) => {
@@ -180,7 +184,11 @@ function analysePlant(d: SamplerDrain, events: PlantEvent[], bytes: number, inte
     }
     const iF = firstAtOrAfter(d, e.freeReturnNs);
     let iGone = -1;
-    for (let i = iF; i >= 0 && i < d.tNs.length && (events[k + 1] ? d.tNs[i]! < events[k + 1]!.allocStartNs : true); i++) {
+    for (
+      let i = iF;
+      i >= 0 && i < d.tNs.length && (events[k + 1] ? d.tNs[i]! < events[k + 1]!.allocStartNs : true);
+      i++
+    ) {
       if (gone(i)) {
         iGone = i;
         break;
@@ -204,10 +212,18 @@ function analysePlant(d: SamplerDrain, events: PlantEvent[], bytes: number, inte
     events: rows,
     seen: appear.length,
     freedSeen: disappear.length,
-    appearLatencyMs: appear.length ? { mean: mean(appear), p50: quantile(appear, 0.5), max: Math.max(...appear) } : null,
-    disappearLatencyMs: disappear.length ? { mean: mean(disappear), p50: quantile(disappear, 0.5), max: Math.max(...disappear) } : null,
+    appearLatencyMs: appear.length
+      ? { mean: mean(appear), p50: quantile(appear, 0.5), max: Math.max(...appear) }
+      : null,
+    disappearLatencyMs: disappear.length
+      ? { mean: mean(disappear), p50: quantile(disappear, 0.5), max: Math.max(...disappear) }
+      : null,
     withinTwoIntervals: rows.every(
-      (r) => r.appearSamplesAfterReturn !== null && r.appearSamplesAfterReturn <= 2 && r.disappearSamplesAfterReturn !== null && r.disappearSamplesAfterReturn <= 2,
+      (r) =>
+        r.appearSamplesAfterReturn !== null &&
+        r.appearSamplesAfterReturn <= 2 &&
+        r.disappearSamplesAfterReturn !== null &&
+        r.disappearSamplesAfterReturn <= 2,
     ),
     intervalMs,
   };
@@ -216,7 +232,15 @@ function analysePlant(d: SamplerDrain, events: PlantEvent[], bytes: number, inte
 async function measurePlant(addon: AddonModule, intervalMs: number) {
   const bytes = positive("plant-mib", opts["plant-mib"]) * MiB;
   const self = fileURLToPath(import.meta.url);
-  const child = new LineChild(process.execPath, [self, "--child", "plant", "--plant-mib", String(opts["plant-mib"]), "--plant-repeats", String(opts["plant-repeats"])]);
+  const child = new LineChild(process.execPath, [
+    self,
+    "--child",
+    "plant",
+    "--plant-mib",
+    String(opts["plant-mib"]),
+    "--plant-repeats",
+    String(opts["plant-repeats"]),
+  ]);
   try {
     await child.next("ready");
     const s = new addon.Sampler({ intervalMs, capacity: 1 << 20 });
@@ -228,7 +252,12 @@ async function measurePlant(addon: AddonModule, intervalMs: number) {
     const repeats = positive("plant-repeats", opts["plant-repeats"]);
     for (let i = 0; i < repeats; i++) {
       const f = await child.next("event");
-      events.push({ allocStartNs: Number(f[2]), allocReturnNs: Number(f[3]), freeStartNs: Number(f[4]), freeReturnNs: Number(f[5]) });
+      events.push({
+        allocStartNs: Number(f[2]),
+        allocReturnNs: Number(f[3]),
+        freeStartNs: Number(f[4]),
+        freeReturnNs: Number(f[5]),
+      });
     }
     await child.next("end");
     await sleep(20);
@@ -240,7 +269,12 @@ async function measurePlant(addon: AddonModule, intervalMs: number) {
   }
 }
 
-async function measureRate(addon: AddonModule, intervalMs: number, pid: number, seconds: number): Promise<SamplerStats> {
+async function measureRate(
+  addon: AddonModule,
+  intervalMs: number,
+  pid: number,
+  seconds: number,
+): Promise<SamplerStats> {
   const s = new addon.Sampler({ intervalMs, capacity: 1 << 20 });
   s.setPids([pid]);
   s.start();
@@ -254,7 +288,14 @@ interface LoopConfig {
   gemms: number;
 }
 
-async function measureOverhead(addon: AddonModule, gpuLoop: string, cfg: LoopConfig, intervalMs: number, rounds: number, roundS: number) {
+async function measureOverhead(
+  addon: AddonModule,
+  gpuLoop: string,
+  cfg: LoopConfig,
+  intervalMs: number,
+  rounds: number,
+  roundS: number,
+) {
   const loop = new LineChild(gpuLoop, [String(cfg.n), String(cfg.gemms)]);
   try {
     const ready = await loop.next("ready");
@@ -321,7 +362,10 @@ async function main(): Promise<void> {
   if (gpu) results.plant = await measurePlant(addon, intervalMs);
   const overhead: unknown[] = [];
   if (gpu && opts["gpu-loop"]) {
-    for (const cfg of [{ n: 4096, gemms: 4 }, { n: 512, gemms: 8 }]) {
+    for (const cfg of [
+      { n: 4096, gemms: 4 },
+      { n: 512, gemms: 8 },
+    ]) {
       overhead.push(await measureOverhead(addon, opts["gpu-loop"], cfg, intervalMs, rounds, roundS));
     }
   }

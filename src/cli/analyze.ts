@@ -63,7 +63,11 @@ function withSeparatorHint(e: unknown, file: string): unknown {
     const fd = openSync(file, "r");
     try {
       const buf = Buffer.alloc(4096);
-      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString("utf8").split(/\r?\n/)[0] ?? "";
+      head =
+        buf
+          .subarray(0, readSync(fd, buf, 0, buf.length, 0))
+          .toString("utf8")
+          .split(/\r?\n/)[0] ?? "";
     } finally {
       closeSync(fd);
     }
@@ -71,9 +75,15 @@ function withSeparatorHint(e: unknown, file: string): unknown {
     return e;
   }
   if (head.includes(",")) return e;
-  const sep = head.includes("\t") ? { name: "tab", fix: "tr '\\t' ','" } : head.includes(";") ? { name: "semicolon", fix: "tr ';' ','" } : undefined;
+  const sep = head.includes("\t")
+    ? { name: "tab", fix: "tr '\\t' ','" }
+    : head.includes(";")
+      ? { name: "semicolon", fix: "tr ';' ','" }
+      : undefined;
   if (!sep) return e;
-  return new InputError(`${e.message}\nThe header is ${sep.name}-separated; vramgate reads comma-separated traces. Convert it, e.g. \`${sep.fix} < ${file} > trace.csv\`.`);
+  return new InputError(
+    `${e.message}\nThe header is ${sep.name}-separated; vramgate reads comma-separated traces. Convert it, e.g. \`${sep.fix} < ${file} > trace.csv\`.`,
+  );
 }
 
 export async function runAnalyze(args: AnalyzeArgs, out: (s: string) => void): Promise<number> {
@@ -81,17 +91,30 @@ export async function runAnalyze(args: AnalyzeArgs, out: (s: string) => void): P
   checkNumber("warmup", args.warmup, false);
   let anyLeak = false;
   // A folder, pipe or device is refused before anything opens it (a FIFO would block, /dev/zero never ends).
-  checkInputFile(args.file, { what: /\.json$/i.test(args.file) ? "a vramgate results JSON" : "a readable CSV trace", maxBytes: Number.POSITIVE_INFINITY });
+  checkInputFile(args.file, {
+    what: /\.json$/i.test(args.file) ? "a vramgate results JSON" : "a readable CSV trace",
+    maxBytes: Number.POSITIVE_INFINITY,
+  });
   if (await looksLikeJson(args.file)) {
     // Lenient: results-like JSON from anywhere needs runs, strategies and series, not run metadata.
     const results = readResultsFile(args.file, { lenient: true });
     if (args.column) {
       // Error only when no strategy has the signal; a strategy without it reports null.
-      const all = new Set(results.runs.flatMap((r) => r.strategies.flatMap((s) => Object.keys(s.series?.signals ?? {}))));
+      const all = new Set(
+        results.runs.flatMap((r) => r.strategies.flatMap((s) => Object.keys(s.series?.signals ?? {}))),
+      );
       if (!all.has(args.column)) {
         const names = [...all];
         const hint = didYouMean(args.column, names);
-        throw new InputError([{ file: args.file, path: "runs[].strategies[].series.signals", expected: `a signal named "${args.column}" (available: ${names.join(", ") || "none"})`, found: "no such signal", ...(hint ? { hint } : {}) }]);
+        throw new InputError([
+          {
+            file: args.file,
+            path: "runs[].strategies[].series.signals",
+            expected: `a signal named "${args.column}" (available: ${names.join(", ") || "none"})`,
+            found: "no such signal",
+            ...(hint ? { hint } : {}),
+          },
+        ]);
       }
     }
     const runs = results.runs.map((run) => ({
@@ -102,10 +125,18 @@ export async function runAnalyze(args: AnalyzeArgs, out: (s: string) => void): P
         const capacity = capacityFor(results, signal);
         // The floor the run used for this signal (host memory's is higher), as the run judged.
         const { minGrowthBytes } = leakOptionsFor(results, signal);
-        const opts: LeakAnalysisOptions = { ...leakOptions(args, capacity), ...(minGrowthBytes !== undefined ? { minGrowthBytes } : {}) };
+        const opts: LeakAnalysisOptions = {
+          ...leakOptions(args, capacity),
+          ...(minGrowthBytes !== undefined ? { minGrowthBytes } : {}),
+        };
         let analysis = series && series.value.length > 0 ? analyzeLeak(series, opts) : null;
         // Results with shape attribution are judged the same way the run judged them.
-        if (analysis && series) analysis = judgeWithShapes(analysis, s, signal, series, { allowedShapes: run.allowedShapes, capacityBytes: args.totalBytes ?? capacity, minGrowthBytes }).leak;
+        if (analysis && series)
+          analysis = judgeWithShapes(analysis, s, signal, series, {
+            allowedShapes: run.allowedShapes,
+            capacityBytes: args.totalBytes ?? capacity,
+            minGrowthBytes,
+          }).leak;
         if (analysis?.verdict === "leak") anyLeak = true;
         return { strategy: s.strategy, state: s.state, signal, analysis };
       }),
@@ -115,33 +146,62 @@ export async function runAnalyze(args: AnalyzeArgs, out: (s: string) => void): P
       for (const run of runs) {
         out(`${run.key}`);
         for (const s of run.strategies)
-          out(`  ${s.strategy.padEnd(13)} ${s.signal.padEnd(18)} ${s.analysis ? `${label(s.analysis).padEnd(12)} ${s.analysis.explanation}` : "no data for this signal"}`);
+          out(
+            `  ${s.strategy.padEnd(13)} ${s.signal.padEnd(18)} ${s.analysis ? `${label(s.analysis).padEnd(12)} ${s.analysis.explanation}` : "no data for this signal"}`,
+          );
       }
     }
   } else {
-    const trace = await readCsvTrace(args.file, args.column !== undefined ? { column: args.column } : {}).catch((e: unknown) => {
-      throw withSeparatorHint(e, args.file);
-    });
+    const trace = await readCsvTrace(args.file, args.column !== undefined ? { column: args.column } : {}).catch(
+      (e: unknown) => {
+        throw withSeparatorHint(e, args.file);
+      },
+    );
     let analysis = analyzeLeak(trace, leakOptions(args, undefined));
     let shapes: object | undefined;
     if (trace.shapeIds && trace.shapeNames) {
       // A shape column: attribute growth to first-seen vs repeated shapes, as a run does.
-      const stats = shapeStatsOfTrace({ ...trace, shapeIds: trace.shapeIds, shapeNames: trace.shapeNames }, trace.column, args.warmup);
+      const stats = shapeStatsOfTrace(
+        { ...trace, shapeIds: trace.shapeIds, shapeNames: trace.shapeNames },
+        trace.column,
+        args.warmup,
+      );
       const last = trace.value[trace.value.length - 1];
-      const judged = attributeShapes(analysis, stats, trace.column, { ...(args.totalBytes !== undefined ? { capacityBytes: args.totalBytes } : {}), ...(last !== undefined ? { currentBytes: last } : {}) });
+      const judged = attributeShapes(analysis, stats, trace.column, {
+        ...(args.totalBytes !== undefined ? { capacityBytes: args.totalBytes } : {}),
+        ...(last !== undefined ? { currentBytes: last } : {}),
+      });
       analysis = judged.leak;
       shapes = { ...judged.attribution, tax: shapeTax(stats, judged.attribution) };
     }
     anyLeak = analysis.verdict === "leak";
-    if (args.json) out(JSON.stringify({ file: args.file, kind: "trace", column: trace.column, rows: trace.rows, ...analysis, ...(shapes ? { shapes } : {}) }, null, 2));
-    else out(`${args.file} (${trace.column}, ${trace.rows.toLocaleString("en-US")} rows${trace.shapeNames ? `, ${trace.shapeNames.length.toLocaleString("en-US")} shapes` : ""}): ${label(analysis)} — ${analysis.explanation}`);
+    if (args.json)
+      out(
+        JSON.stringify(
+          {
+            file: args.file,
+            kind: "trace",
+            column: trace.column,
+            rows: trace.rows,
+            ...analysis,
+            ...(shapes ? { shapes } : {}),
+          },
+          null,
+          2,
+        ),
+      );
+    else
+      out(
+        `${args.file} (${trace.column}, ${trace.rows.toLocaleString("en-US")} rows${trace.shapeNames ? `, ${trace.shapeNames.length.toLocaleString("en-US")} shapes` : ""}): ${label(analysis)} — ${analysis.explanation}`,
+      );
   }
   return anyLeak && args.failOnLeak ? EXIT.gateFailed : EXIT.ok;
 }
 
 export const command: CommandModule<object, any> = {
   command: "analyze <file>",
-  describe: "Judge a memory trace (CSV iteration,used_bytes[,time_ms] or a results JSON): leak, plateau, flat or inconclusive",
+  describe:
+    "Judge a memory trace (CSV iteration,used_bytes[,time_ms] or a results JSON): leak, plateau, flat or inconclusive",
   builder: (y) =>
     y
       .positional("file", { describe: "CSV trace or vramgate results JSON", type: "string", demandOption: true })
@@ -151,7 +211,14 @@ export const command: CommandModule<object, any> = {
       .option("warmup", { describe: "iterations below this are warm-up (default: first 10 %)", requiresArg: true })
       .option("fail-on-leak", { describe: "exit 1 when any verdict is leak", type: "boolean", default: false }),
   handler: async (raw) => {
-    const a = raw as unknown as { file: string; column?: string; json: boolean; totalBytes?: number; warmup?: number; failOnLeak: boolean };
+    const a = raw as unknown as {
+      file: string;
+      column?: string;
+      json: boolean;
+      totalBytes?: number;
+      warmup?: number;
+      failOnLeak: boolean;
+    };
     process.exitCode = await runAnalyze(a, (s) => process.stdout.write(`${s}\n`));
   },
 };

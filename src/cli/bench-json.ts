@@ -66,7 +66,8 @@ export interface BenchSummaryInput {
 }
 
 const num = (x: number | undefined): number | null => (typeof x === "number" && Number.isFinite(x) ? x : null);
-const pair = (x: readonly [number, number] | undefined): [number | null, number | null] | null => (x ? [num(x[0]), num(x[1])] : null);
+const pair = (x: readonly [number, number] | undefined): [number | null, number | null] | null =>
+  x ? [num(x[0]), num(x[1])] : null;
 
 /** The dynamic-shape tax and attribution of the primary signal, when the run met new shapes. */
 function shapeSummary(run: ScenarioRunResult, s: StrategyResult) {
@@ -86,7 +87,13 @@ function shapeSummary(run: ScenarioRunResult, s: StrategyResult) {
     latencyRatio: num(tax.latencyRatio),
     latencyRatioCi: pair(tax.latencyRatioCi),
     bound: a.bound
-      ? { projectedBytes: num(a.bound.projectedBytes), projectedCi: pair(a.bound.projectedCi), capacityBytes: num(a.bound.capacityBytes), fits: a.bound.fits, shapesToOom: num(a.bound.shapesToOom) }
+      ? {
+          projectedBytes: num(a.bound.projectedBytes),
+          projectedCi: pair(a.bound.projectedCi),
+          capacityBytes: num(a.bound.capacityBytes),
+          fits: a.bound.fits,
+          shapesToOom: num(a.bound.shapesToOom),
+        }
       : null,
   };
 }
@@ -106,7 +113,9 @@ function strategySummary(run: ScenarioRunResult, s: StrategyResult) {
     iterations: s.iterations,
     callsPerSecond: num(medianRate(s.rounds)),
     throughput,
-    latencyMs: s.latency ? { p50: num(s.latency.p50Ms), p90: num(s.latency.p90Ms), p99: num(s.latency.p99Ms), max: num(s.latency.maxMs) } : null,
+    latencyMs: s.latency
+      ? { p50: num(s.latency.p50Ms), p90: num(s.latency.p90Ms), p99: num(s.latency.p99Ms), max: num(s.latency.maxMs) }
+      : null,
     signal: s.primarySignal,
     peakBytes: num(s.peakBytes[s.primarySignal]),
     residualBytes: num(residualBytes(s)),
@@ -148,7 +157,13 @@ export function benchSummary(i: BenchSummaryInput) {
         precision: run.precision,
         sequence: run.sequence,
         baseline: run.baseline,
-        recommendation: { strategy: rec.strategy ?? null, excluded: rec.excluded, rankedBy: rec.rankedBy ?? null, withinNoise: rec.withinNoise, words: recommendationWords(run, rec) },
+        recommendation: {
+          strategy: rec.strategy ?? null,
+          excluded: rec.excluded,
+          rankedBy: rec.rankedBy ?? null,
+          withinNoise: rec.withinNoise,
+          words: recommendationWords(run, rec),
+        },
         strategies: run.strategies.map((s) => strategySummary(run, s)),
       };
     }),

@@ -75,18 +75,44 @@ export const command: CommandModule<object, BenchArgs> = {
       .option("warmup", { requiresArg: true, describe: "override run.warmup" })
       .option("rounds", { requiresArg: true, describe: "override run.rounds (interleaved rounds)" })
       .option("baseline", { type: "string", describe: "results JSON of an earlier run to gate regressions against" })
-      .option("force", { type: "boolean", default: false, describe: "compare with --baseline even if GPU/driver/engine differ" })
-      .option("json", { type: "boolean", default: false, describe: "print the whole outcome as one JSON object on stdout (schema vramgate.bench-summary/1)" })
-      .option("quiet", { type: "boolean", default: false, describe: "no progress or table; errors and failed gates only, one line each on stderr" })
-      .option("wide", { type: "boolean", default: false, describe: "print every column of the table (slope, p50, time to OOM, residual), not the 100-column one" })
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe: "compare with --baseline even if GPU/driver/engine differ",
+      })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "print the whole outcome as one JSON object on stdout (schema vramgate.bench-summary/1)",
+      })
+      .option("quiet", {
+        type: "boolean",
+        default: false,
+        describe: "no progress or table; errors and failed gates only, one line each on stderr",
+      })
+      .option("wide", {
+        type: "boolean",
+        default: false,
+        describe: "print every column of the table (slope, p50, time to OOM, residual), not the 100-column one",
+      })
       .option("junit", { type: "string", describe: "also write gate outcomes as JUnit XML to this file" })
-      .option("traces", { type: "boolean", default: true, describe: "write per-iteration CSV traces (--no-traces to skip)" })
+      .option("traces", {
+        type: "boolean",
+        default: true,
+        describe: "write per-iteration CSV traces (--no-traces to skip)",
+      })
       .option("leak", { choices: ["fail", "warn", "off"] as const, describe: "override gate.leak" })
       .option("max-residual-mib", { requiresArg: true, describe: "override gate.maxResidualMiB" })
       .option("max-slowdown", { requiresArg: true, describe: "override gate.maxSlowdown (fraction)" })
       .option("max-peak-mib", { requiresArg: true, describe: "override gate.maxPeakMiB" })
-      .option("max-regression", { requiresArg: true, describe: "override gate.maxRegression (fraction, needs --baseline)" })
-      .option("max-memory-increase", { requiresArg: true, describe: "override gate.maxMemoryIncrease (fraction, needs --baseline)" }),
+      .option("max-regression", {
+        requiresArg: true,
+        describe: "override gate.maxRegression (fraction, needs --baseline)",
+      })
+      .option("max-memory-increase", {
+        requiresArg: true,
+        describe: "override gate.maxMemoryIncrease (fraction, needs --baseline)",
+      }),
   handler: async (a) => {
     const overrides = {
       iterations: positiveInt("iterations", a.iterations),
@@ -117,9 +143,13 @@ export const command: CommandModule<object, BenchArgs> = {
       // Engines are not loaded yet: versions knowable now (onnxruntime's package) are compared
       // here, the rest after the run, when every child has reported its engine's versions.
       const engines = [...new Set(scenarios.map((s) => s.engine))];
-      const diffs = compareEnvironments(baseline.environment, collectEnvironment({ engines }), engines, { partial: true });
+      const diffs = compareEnvironments(baseline.environment, collectEnvironment({ engines }), engines, {
+        partial: true,
+      });
       if (diffs.length) {
-        throw new InputError(`--baseline ${a.baseline} was measured on a different machine or software:\n  ${diffs.join("\n  ")}\nRun the baseline here, or pass --force to compare anyway.`);
+        throw new InputError(
+          `--baseline ${a.baseline} was measured on a different machine or software:\n  ${diffs.join("\n  ")}\nRun the baseline here, or pass --force to compare anyway.`,
+        );
       }
     }
 
@@ -129,14 +159,25 @@ export const command: CommandModule<object, BenchArgs> = {
     const onSignal = (sig: NodeJS.Signals) => {
       if (interrupted) process.exit(130);
       interrupted = true;
-      process.stderr.write(`\nvramgate: ${sig}: stopping; results gathered so far are kept (press again to quit at once)\n`);
+      process.stderr.write(
+        `\nvramgate: ${sig}: stopping; results gathered so far are kept (press again to quit at once)\n`,
+      );
       abort.abort();
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     let run;
     try {
-      run = await runBench({ scenarios, outDir: a.out, overrides, traces: a.traces, argv: process.argv.slice(2), progress, signal: abort.signal, judge: judgeStrategy });
+      run = await runBench({
+        scenarios,
+        outDir: a.out,
+        overrides,
+        traces: a.traces,
+        argv: process.argv.slice(2),
+        progress,
+        signal: abort.signal,
+        judge: judgeStrategy,
+      });
     } finally {
       progress.stop();
       process.off("SIGINT", onSignal);
@@ -146,7 +187,13 @@ export const command: CommandModule<object, BenchArgs> = {
     const results = analyzeResults(run.results);
     writeFileAtomic(run.path, toJson(results));
     // Engine versions are known only now; a mismatch here still keeps the results on disk.
-    const comparison = baseline ? compareResults(baseline, results, { force: a.force, maxRegression: gates.maxRegression, maxMemoryIncrease: gates.maxMemoryIncrease }) : undefined;
+    const comparison = baseline
+      ? compareResults(baseline, results, {
+          force: a.force,
+          maxRegression: gates.maxRegression,
+          maxMemoryIncrease: gates.maxMemoryIncrease,
+        })
+      : undefined;
     const outcomes = evaluateGates(results, { overrides: gates, baselineFile: baseline, comparison, force: a.force });
     results.gates = outcomes;
     writeFileAtomic(run.path, toJson(results));
@@ -154,9 +201,17 @@ export const command: CommandModule<object, BenchArgs> = {
     emitCiOutputs(results, outcomes, reportPath);
     if (a.junit) writeJunit(a.junit, results, outcomes);
 
-    const failedRun = results.runs.some((r) => r.strategies.some((s) => s.state !== "completed" && s.state !== "skipped"));
+    const failedRun = results.runs.some((r) =>
+      r.strategies.some((s) => s.state !== "completed" && s.state !== "skipped"),
+    );
     const gateCode = exitCodeFor(outcomes);
-    const code = interrupted ? 130 : gateCode === EXIT.gateFailed ? EXIT.gateFailed : failedRun ? EXIT.runFailed : EXIT.ok;
+    const code = interrupted
+      ? 130
+      : gateCode === EXIT.gateFailed
+        ? EXIT.gateFailed
+        : failedRun
+          ? EXIT.runFailed
+          : EXIT.ok;
 
     if (a.json) {
       const summary = benchSummary({
@@ -170,7 +225,9 @@ export const command: CommandModule<object, BenchArgs> = {
       });
       process.stdout.write(toJson(summary) + "\n");
     } else if (!a.quiet) {
-      process.stdout.write(formatSummary(results, outcomes, { color: process.stdout.isTTY === true, wide: a.wide }) + "\n");
+      process.stdout.write(
+        formatSummary(results, outcomes, { color: process.stdout.isTTY === true, wide: a.wide }) + "\n",
+      );
       process.stdout.write(`results: ${run.path}\nreport:  ${reportPath}\n`);
     } else {
       // --quiet still says why the exit code is not 0: one line per failure, on stderr.

@@ -29,7 +29,16 @@ function fraction(flag: string, v: unknown): number | undefined {
 /** The comparison as a plain-text table plus one line per regression and a verdict. */
 export function formatComparison(c: Comparison, color = false): string {
   const table = new Table({
-    head: ["run", "strategy", "calls/s base → head", "change [95% CI]", "throughput", "peak MiB base → head", "change", "memory"],
+    head: [
+      "run",
+      "strategy",
+      "calls/s base → head",
+      "change [95% CI]",
+      "throughput",
+      "peak MiB base → head",
+      "change",
+      "memory",
+    ],
     colAligns: ["left", "left", "right", "left", "left", "right", "right", "left"],
     style: color ? { head: ["cyan"], border: ["grey"], compact: true } : { head: [], border: [], compact: true },
   });
@@ -40,7 +49,9 @@ export function formatComparison(c: Comparison, color = false): string {
       s.run,
       s.strategy,
       `${t.baseItemsPerSecond !== undefined ? rate(t.baseItemsPerSecond) : "—"} → ${t.headItemsPerSecond !== undefined ? rate(t.headItemsPerSecond) : "—"}`,
-      t.ratio !== undefined && t.ratioCi ? `${percentChange(t.ratio)} [${percentChange(t.ratioCi[0])}, ${percentChange(t.ratioCi[1])}]` : "—",
+      t.ratio !== undefined && t.ratioCi
+        ? `${percentChange(t.ratio)} [${percentChange(t.ratioCi[0])}, ${percentChange(t.ratioCi[1])}]`
+        : "—",
       throughputClaim(t),
       `${m.baseBytes !== undefined ? mib(m.baseBytes) : "—"} → ${m.headBytes !== undefined ? mib(m.headBytes) : "—"}`,
       m.ratio !== undefined ? percentChange(m.ratio) : "—",
@@ -50,22 +61,32 @@ export function formatComparison(c: Comparison, color = false): string {
   const lines: string[] = [];
   const commit = (x: Comparison["base"]): string => (x.gitCommit ? ` (commit ${x.gitCommit.slice(0, 7)})` : "");
   lines.push(`base ${c.base.runId}${commit(c.base)} → head ${c.head.runId}${commit(c.head)}`);
-  if (c.environmentDifferences.length) lines.push(`compared with --force although: ${c.environmentDifferences.join("; ")}`);
+  if (c.environmentDifferences.length)
+    lines.push(`compared with --force although: ${c.environmentDifferences.join("; ")}`);
   lines.push(table.toString());
-  if (c.strategies.some((s) => s.throughput.claim === "within-noise" && s.throughput.detectable)) lines.push(DETECTABLE_NOTE);
+  if (c.strategies.some((s) => s.throughput.claim === "within-noise" && s.throughput.detectable))
+    lines.push(DETECTABLE_NOTE);
   if (c.onlyInBase.length) lines.push(`only in base: ${c.onlyInBase.join(", ")}`);
   if (c.onlyInHead.length) lines.push(`only in head: ${c.onlyInHead.join(", ")}`);
   const bad = regressions(c);
   for (const s of bad) {
     if (s.throughput.claim === "regression" && s.throughput.ratio !== undefined && s.throughput.ratioCi) {
       const t = s.throughput;
-      lines.push(`REGRESSION ${s.run} ${s.strategy}: throughput ${percentChange(t.ratio!)} [${percentChange(t.ratioCi![0])}, ${percentChange(t.ratioCi![1])}], tolerated −${(c.thresholds.maxRegression * 100).toFixed(0)} %`);
+      lines.push(
+        `REGRESSION ${s.run} ${s.strategy}: throughput ${percentChange(t.ratio!)} [${percentChange(t.ratioCi![0])}, ${percentChange(t.ratioCi![1])}], tolerated −${(c.thresholds.maxRegression * 100).toFixed(0)} %`,
+      );
     }
     if (s.peakMemory.claim === "increase" && s.peakMemory.ratio !== undefined) {
-      lines.push(`MEMORY ${s.run} ${s.strategy}: peak ${s.peakMemory.signal} ${percentChange(s.peakMemory.ratio)}, tolerated +${(c.thresholds.maxMemoryIncrease * 100).toFixed(0)} %`);
+      lines.push(
+        `MEMORY ${s.run} ${s.strategy}: peak ${s.peakMemory.signal} ${percentChange(s.peakMemory.ratio)}, tolerated +${(c.thresholds.maxMemoryIncrease * 100).toFixed(0)} %`,
+      );
     }
   }
-  lines.push(bad.length ? `${bad.length} strateg${bad.length === 1 ? "y" : "ies"} regressed past the thresholds.` : "No regression past the thresholds.");
+  lines.push(
+    bad.length
+      ? `${bad.length} strateg${bad.length === 1 ? "y" : "ies"} regressed past the thresholds.`
+      : "No regression past the thresholds.",
+  );
   return lines.join("\n");
 }
 
@@ -80,7 +101,13 @@ export function runCompare(a: CompareArgs, color = false): { exitCode: 0 | 1; ou
   if (maxMemoryIncrease !== undefined) opts.maxMemoryIncrease = maxMemoryIncrease;
   const comparison = compareResults(base, head, opts);
   const exitCode = regressions(comparison).length ? EXIT.gateFailed : EXIT.ok;
-  const output = a.json ? JSON.stringify({ exitCode, ...comparison }, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) : formatComparison(comparison, color);
+  const output = a.json
+    ? JSON.stringify(
+        { exitCode, ...comparison },
+        (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
+        1,
+      )
+    : formatComparison(comparison, color);
   return { exitCode, output, comparison };
 }
 
@@ -89,12 +116,23 @@ export const command: CommandModule<object, CompareArgs> = {
   describe: "Compare two results files (throughput and peak memory per strategy); exit 1 on a regression",
   builder: (y) =>
     y
-      .positional("base", { type: "string", demandOption: true, describe: "results JSON of the baseline (e.g. main's last run)" })
+      .positional("base", {
+        type: "string",
+        demandOption: true,
+        describe: "results JSON of the baseline (e.g. main's last run)",
+      })
       .positional("head", { type: "string", demandOption: true, describe: "results JSON to judge" })
-      .option("force", { type: "boolean", default: false, describe: "compare even when GPU, driver or engine versions differ" })
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe: "compare even when GPU, driver or engine versions differ",
+      })
       .option("json", { type: "boolean", default: false, describe: "print the comparison as JSON" })
       .option("max-regression", { requiresArg: true, describe: "tolerated throughput drop, fraction (default 0.05)" })
-      .option("max-memory-increase", { requiresArg: true, describe: "tolerated peak-memory increase, fraction (default 0.10)" }),
+      .option("max-memory-increase", {
+        requiresArg: true,
+        describe: "tolerated peak-memory increase, fraction (default 0.10)",
+      }),
   handler: (a) => {
     const { exitCode, output } = runCompare(a, process.stdout.isTTY === true);
     process.stdout.write(output + "\n");

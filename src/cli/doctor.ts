@@ -43,7 +43,13 @@ async function onnxruntimeReport(): Promise<EngineReport> {
   const not = cpuOnly
     ? `; not ${missing.map(([p]) => p).join(" or ")}: this build is CPU-only (ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install fetches them)`
     : missing.map(([p, why]) => `; not ${p}: ${why}`).join("");
-  return { available: true, version, detail: `execution providers usable here: ${providers.join(", ")}${not}`, providers, unavailableProviders };
+  return {
+    available: true,
+    version,
+    detail: `execution providers usable here: ${providers.join(", ")}${not}`,
+    providers,
+    unavailableProviders,
+  };
 }
 
 export async function doctorReport(): Promise<Record<string, unknown>> {
@@ -54,11 +60,26 @@ export async function doctorReport(): Promise<Record<string, unknown>> {
     onnxruntime: await onnxruntimeReport(),
     libtorch: probe?.engines.libtorch.built
       ? { available: true, version: probe.engines.libtorch.version, detail: "built into the addon" }
-      : { available: false, detail: probe ? (probe.engines.libtorch.reason ?? "not built into the addon: set Torch_DIR to libtorch's CMake folder and run `npm run build:native`") : "the native addon did not load" },
+      : {
+          available: false,
+          detail: probe
+            ? (probe.engines.libtorch.reason ??
+              "not built into the addon: set Torch_DIR to libtorch's CMake folder and run `npm run build:native`")
+            : "the native addon did not load",
+        },
     tensorrt: probe?.engines.tensorrt.built
       ? { available: true, version: probe.engines.tensorrt.version, detail: "built into the addon" }
-      : { available: false, detail: probe ? (probe.engines.tensorrt.reason ?? "TensorRT not found when the addon was built: set TENSORRT_ROOT and run `npm run build:native`") : "the native addon did not load" },
-    process: { available: true, detail: "runs the worker command named in the scenario (python/vramgate_worker.py helps write one)" },
+      : {
+          available: false,
+          detail: probe
+            ? (probe.engines.tensorrt.reason ??
+              "TensorRT not found when the addon was built: set TENSORRT_ROOT and run `npm run build:native`")
+            : "the native addon did not load",
+        },
+    process: {
+      available: true,
+      detail: "runs the worker command named in the scenario (python/vramgate_worker.py helps write one)",
+    },
   };
   return {
     vramgate: packageVersion(),
@@ -81,17 +102,23 @@ function render(r: Record<string, any>): string {
   const lines: string[] = [];
   const yes = (b: boolean) => (b ? "yes" : "no ");
   lines.push(`vramgate ${r.vramgate} on node ${r.node} (${r.platform})`);
-  lines.push(`native addon   ${yes(r.addon.loaded)} ${r.addon.loaded ? `${r.addon.path ?? ""}` : `— ${r.addon.reason}`}`);
+  lines.push(
+    `native addon   ${yes(r.addon.loaded)} ${r.addon.loaded ? `${r.addon.path ?? ""}` : `— ${r.addon.reason}`}`,
+  );
   const lib = (name: string, x: any) =>
-    `${name.padEnd(14)} ${yes(x.found)} ${x.found ? x.path ?? "" : `— ${x.error ?? "not found"}${x.looked?.length ? ` (looked in: ${x.looked.join(", ")})` : ""}`}`;
+    `${name.padEnd(14)} ${yes(x.found)} ${x.found ? (x.path ?? "") : `— ${x.error ?? "not found"}${x.looked?.length ? ` (looked in: ${x.looked.join(", ")})` : ""}`}`;
   lines.push(lib("NVML", r.nvml));
   lines.push(lib("CUDA runtime", r.cudaRuntime));
   lines.push(`driver         ${r.driverVersion ?? "none found"}`);
-  if (r.gpus.length === 0) lines.push("GPUs           none (host memory only: RSS is sampled, GPU engines unavailable)");
-  for (const g of r.gpus) lines.push(`GPU ${g.index}          ${g.name}, ${mib(g.totalBytes)}${g.uuid ? ` (${g.uuid})` : ""}`);
+  if (r.gpus.length === 0)
+    lines.push("GPUs           none (host memory only: RSS is sampled, GPU engines unavailable)");
+  for (const g of r.gpus)
+    lines.push(`GPU ${g.index}          ${g.name}, ${mib(g.totalBytes)}${g.uuid ? ` (${g.uuid})` : ""}`);
   lines.push("engines:");
   for (const [name, e] of Object.entries<EngineReport>(r.engines)) {
-    lines.push(`  ${name.padEnd(12)} ${e.available ? "available" : "unavailable"}${e.version ? ` ${e.version}` : ""} — ${e.detail}`);
+    lines.push(
+      `  ${name.padEnd(12)} ${e.available ? "available" : "unavailable"}${e.version ? ` ${e.version}` : ""} — ${e.detail}`,
+    );
   }
   return lines.join("\n");
 }

@@ -30,7 +30,11 @@ export const command: CommandModule<object, any> = {
   describe: "Generate a ResNet ONNX model with deterministic seeded weights",
   builder: (y) =>
     y
-      .positional("arch", { describe: `architecture (${RESNET_DEPTHS.join(", ")})`, type: "string", demandOption: true })
+      .positional("arch", {
+        describe: `architecture (${RESNET_DEPTHS.join(", ")})`,
+        type: "string",
+        demandOption: true,
+      })
       .option("seed", { describe: "weight seed", type: "number", default: 0 })
       .option("out", { describe: "output file (default: models/<arch>-s<seed>.onnx, cached)", type: "string" })
       .option("fp16", { describe: "float16 weights (float32 input and output)", type: "boolean", default: false }),

@@ -23,7 +23,11 @@ export function createProgress(opts: { quiet: boolean }): BenchProgress & { stop
       log(`▶ ${key}: ${strategies.join(", ")} (${totalCalls} measured calls)`);
       if (tty && !opts.quiet) {
         bar = new cliProgress.SingleBar(
-          { format: "  {bar} {percentage}% | {value}/{total} calls | {duration_formatted}", hideCursor: true, stream: process.stderr },
+          {
+            format: "  {bar} {percentage}% | {value}/{total} calls | {duration_formatted}",
+            hideCursor: true,
+            stream: process.stderr,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(totalCalls, 0);

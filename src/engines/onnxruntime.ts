@@ -36,7 +36,8 @@ type SessionOptions = NonNullable<Parameters<OrtModule["InferenceSession"]["crea
 
 const SUPPORTED_STRATEGIES: Partial<Record<StrategyName, true>> = { persistent: true, teardown: true, scoped: true };
 const UNSUPPORTED_REASONS: Partial<Record<StrategyName, string>> = {
-  "per-shape": "an ONNX Runtime session is not bound to a shape, so a per-shape pool would hold N copies of the same weights",
+  "per-shape":
+    "an ONNX Runtime session is not bound to a shape, so a per-shape pool would hold N copies of the same weights",
   "user-managed": "ONNX Runtime cannot run a session in a caller-owned device-memory block",
 };
 
@@ -142,9 +143,13 @@ function checkInputs(profile: Scenario["profile"], summary: OnnxSummary, modelPa
   for (const [name, spec] of Object.entries(profile)) {
     const input = summary.inputs.find((i) => i.name === name);
     if (!input) {
-      problems.push(`profile input "${name}" is not an input of the model (its inputs: ${modelInputs.join(", ") || "none"})`);
+      problems.push(
+        `profile input "${name}" is not an input of the model (its inputs: ${modelInputs.join(", ") || "none"})`,
+      );
     } else if (input.elemType !== 0 && PROFILE_ELEM_TYPES[spec.dtype] !== input.elemType) {
-      const actual = Object.entries(PROFILE_ELEM_TYPES).find(([, code]) => code === input.elemType)?.[0] ?? `ONNX type ${input.elemType}`;
+      const actual =
+        Object.entries(PROFILE_ELEM_TYPES).find(([, code]) => code === input.elemType)?.[0] ??
+        `ONNX type ${input.elemType}`;
       problems.push(`profile input "${name}" has dtype ${spec.dtype}, but the model expects ${actual}`);
     }
   }
@@ -172,7 +177,12 @@ type InputArray = Float32Array | Uint16Array | Int32Array | BigInt64Array;
  * [min, max] for integer dtypes, uniform in [min, max] for floats). Both generators are
  * indexed by element, so a longer buffer starts with the same values as a shorter one.
  */
-export function seededInput(spec: Pick<InputProfile, "dtype" | "values">, count: number, seed: number, name: string): InputArray {
+export function seededInput(
+  spec: Pick<InputProfile, "dtype" | "values">,
+  count: number,
+  seed: number,
+  name: string,
+): InputArray {
   const { dtype, values: fill } = spec;
   if (fill !== undefined) return filledInput(dtype, fill, count, seed, name);
   const values = new Float32Array(count);
@@ -194,7 +204,13 @@ export function seededInput(spec: Pick<InputProfile, "dtype" | "values">, count:
  * name), one 32-bit draw per element, two where an integer range has more than 2^32
  * values (int64 ids), so every integer of [min, max] is reachable.
  */
-function filledInput(dtype: InputProfile["dtype"], fill: InputValues, count: number, seed: number, name: string): InputArray {
+function filledInput(
+  dtype: InputProfile["dtype"],
+  fill: InputValues,
+  count: number,
+  seed: number,
+  name: string,
+): InputArray {
   const { min, max } = fill === "ones" ? { min: 1, max: 1 } : fill === "zeros" ? { min: 0, max: 0 } : fill;
   const key = (seed ^ hashName(`values:${name}`)) >>> 0;
   if (dtype === "float32" || dtype === "float16") {
@@ -312,7 +328,12 @@ class OnnxRuntimeEngine implements JsEngine {
     const count = elementCount(dims);
     let pool = this.inputPools.get(name);
     if (!pool || pool.length < count) {
-      pool = seededInput(this.init.scenario.profile[name] ?? { dtype: "float32" }, count, this.init.scenario.run.seed, name);
+      pool = seededInput(
+        this.init.scenario.profile[name] ?? { dtype: "float32" },
+        count,
+        this.init.scenario.run.seed,
+        name,
+      );
       this.inputPools.set(name, pool);
     }
     const data = pool.subarray(0, count);
@@ -325,12 +346,16 @@ class OnnxRuntimeEngine implements JsEngine {
   async infer(shape: ShapeMap): Promise<void> {
     const session = this.session;
     if (!session || !this.ort) {
-      throw new Error("onnxruntime: infer() called before activate(): there is no session (the strategy loop must activate first)");
+      throw new Error(
+        "onnxruntime: infer() called before activate(): there is no session (the strategy loop must activate first)",
+      );
     }
     const feeds: Record<string, OrtTensor> = {};
     for (const [name, dims] of Object.entries(shape)) {
       if (!session.inputNames.includes(name)) {
-        throw new Error(`onnxruntime: shape names input "${name}", but the model's inputs are: ${session.inputNames.join(", ")}`);
+        throw new Error(
+          `onnxruntime: shape names input "${name}", but the model's inputs are: ${session.inputNames.join(", ")}`,
+        );
       }
       feeds[name] = this.inputTensor(this.ort, name, dims);
     }

@@ -120,7 +120,8 @@ export function parseReply(line: string): Reply {
   } catch {
     throw new ProtocolViolation(`expected a JSON line, got ${JSON.stringify(clip(line, 200))}`);
   }
-  if (!isRecord(value)) throw new ProtocolViolation(`expected a JSON object, got ${describe(value)}: ${clip(line, 200)}`);
+  if (!isRecord(value))
+    throw new ProtocolViolation(`expected a JSON object, got ${describe(value)}: ${clip(line, 200)}`);
   const { id, ok } = value;
   if (!(typeof id === "number" && Number.isInteger(id)) && !(id === null && ok === false)) {
     throw new ProtocolViolation(`expected an integer "id", got ${describe(id)}: ${clip(line, 200)}`);
@@ -133,7 +134,9 @@ export function parseReply(line: string): Reply {
   if (ok !== true) throw new ProtocolViolation(`expected "ok": true or false, got ${describe(ok)}: ${clip(line, 200)}`);
   const ms = value.ms;
   if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-    throw new ProtocolViolation(`expected "ms" (the call's own milliseconds, >= 0), got ${describe(ms)}: ${clip(line, 200)}`);
+    throw new ProtocolViolation(
+      `expected "ms" (the call's own milliseconds, >= 0), got ${describe(ms)}: ${clip(line, 200)}`,
+    );
   }
   const reply: OkReply = { id: id as number, ok: true, ms, fields: value };
   if (value.stats !== undefined && value.stats !== null && value.stats !== false && value.stats !== true) {
@@ -149,11 +152,14 @@ export function parseHello(reply: OkReply): HelloInfo {
     throw new ProtocolViolation(`hello reply: expected an integer "protocol", got ${describe(f.protocol)}`);
   }
   if (typeof f.pid !== "number" || !Number.isInteger(f.pid) || f.pid <= 0) {
-    throw new ProtocolViolation(`hello reply: expected the worker's "pid" (a positive integer), got ${describe(f.pid)}`);
+    throw new ProtocolViolation(
+      `hello reply: expected the worker's "pid" (a positive integer), got ${describe(f.pid)}`,
+    );
   }
   const versions: Record<string, string> = {};
   if (f.versions !== undefined) {
-    if (!isRecord(f.versions)) throw new ProtocolViolation(`hello reply: expected "versions" to be an object, got ${describe(f.versions)}`);
+    if (!isRecord(f.versions))
+      throw new ProtocolViolation(`hello reply: expected "versions" to be an object, got ${describe(f.versions)}`);
     for (const [k, v] of Object.entries(f.versions)) versions[k] = String(v);
   }
   return {

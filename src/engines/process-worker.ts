@@ -87,7 +87,13 @@ export class WorkerProcess {
     installExitHook();
     // detached: the worker leads its own process group, so a kill reaches anything it started
     // (a shell wrapper's python, a launcher's children).
-    this.child = spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"], detached: true, shell: false });
+    this.child = spawn(file, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+      shell: false,
+    });
     live.add(this);
     this.child.on("error", (err: NodeJS.ErrnoException) => this.onSpawnError(err));
     this.child.on("exit", (code, signal) => this.onExit(code, signal));
@@ -133,7 +139,11 @@ export class WorkerProcess {
   request(body: RequestBody, timeoutMs: number): Promise<OkReply> {
     if (this.fatal) return Promise.reject(this.fatal);
     if (this.pending) {
-      return Promise.reject(new Error(`process worker \`${this.command}\`: ${body.op} called while ${this.pending.op} (id ${this.pending.id}) is still waiting for its reply`));
+      return Promise.reject(
+        new Error(
+          `process worker \`${this.command}\`: ${body.op} called while ${this.pending.op} (id ${this.pending.id}) is still waiting for its reply`,
+        ),
+      );
     }
     if (this.exitInfo || this.deathHandled) return Promise.reject(this.deathError(`before ${body.op}`));
     const id = this.nextId++;
@@ -165,7 +175,12 @@ export class WorkerProcess {
   private onTimeout(id: number, op: string, timeoutMs: number): void {
     if (this.pending?.id !== id) return;
     const s = timeoutMs / 1000;
-    this.breakChannel(new ProcessWorkerError(`timed out after ${s} s waiting for the reply to ${op} (id ${id}); the worker was killed`, this.details({ reason: "timeout" })));
+    this.breakChannel(
+      new ProcessWorkerError(
+        `timed out after ${s} s waiting for the reply to ${op} (id ${id}); the worker was killed`,
+        this.details({ reason: "timeout" }),
+      ),
+    );
   }
 
   private onSpawnError(err: NodeJS.ErrnoException): void {
@@ -203,7 +218,11 @@ export class WorkerProcess {
   private deathError(when: string): Error {
     const info = this.exitInfo;
     const how =
-      info?.signal != null ? `was killed by signal ${info.signal}` : info?.code != null ? `exited with code ${info.code}` : "exited";
+      info?.signal != null
+        ? `was killed by signal ${info.signal}`
+        : info?.code != null
+          ? `exited with code ${info.code}`
+          : "exited";
     const extra: Partial<WorkerErrorDetails> = { reason: "exit" };
     if (info?.code != null) extra.exitCode = info.code;
     if (info?.signal != null) extra.signal = info.signal;
@@ -242,7 +261,10 @@ export class WorkerProcess {
       if (this.stdoutBufBytes > MAX_LINE_BYTES) {
         const head = Buffer.concat(this.stdoutBuf).subarray(0, 200).toString("utf8");
         this.breakChannel(
-          new ProcessWorkerError(`protocol error: expected a JSON line, got more than ${MAX_LINE_BYTES} bytes without a newline, starting ${JSON.stringify(head)}`, this.details({ reason: "protocol" })),
+          new ProcessWorkerError(
+            `protocol error: expected a JSON line, got more than ${MAX_LINE_BYTES} bytes without a newline, starting ${JSON.stringify(head)}`,
+            this.details({ reason: "protocol" }),
+          ),
         );
       }
     }
@@ -257,17 +279,29 @@ export class WorkerProcess {
       if (!(err instanceof ProtocolViolation)) throw err;
       this.lastGot = line;
       const hint = " (anything but protocol replies must go to stderr)";
-      this.breakChannel(new ProcessWorkerError(`protocol error: ${err.message}${hint}`, this.details({ reason: "protocol" })));
+      this.breakChannel(
+        new ProcessWorkerError(`protocol error: ${err.message}${hint}`, this.details({ reason: "protocol" })),
+      );
       return;
     }
     const p = this.pending;
     this.lastGot = line;
     if (!p) {
-      this.breakChannel(new ProcessWorkerError(`protocol error: got a reply while no request was outstanding: ${clip(line)}`, this.details({ reason: "protocol" })));
+      this.breakChannel(
+        new ProcessWorkerError(
+          `protocol error: got a reply while no request was outstanding: ${clip(line)}`,
+          this.details({ reason: "protocol" }),
+        ),
+      );
       return;
     }
     if (reply.id !== null && reply.id !== p.id) {
-      this.breakChannel(new ProcessWorkerError(`protocol error: expected the reply to id ${p.id}, got id ${reply.id}`, this.details({ reason: "protocol" })));
+      this.breakChannel(
+        new ProcessWorkerError(
+          `protocol error: expected the reply to id ${p.id}, got id ${reply.id}`,
+          this.details({ reason: "protocol" }),
+        ),
+      );
       return;
     }
     if (reply.ok) {
@@ -276,7 +310,10 @@ export class WorkerProcess {
       const e = new ProcessWorkerOutOfMemoryError(`out of memory in ${p.op}: ${reply.error}`, this.details());
       this.settle((q) => q.reject(e));
     } else {
-      const e = new ProcessWorkerError(`${p.op} failed: ${reply.error}`, this.details({ reason: "reply", workerError: reply.error }));
+      const e = new ProcessWorkerError(
+        `${p.op} failed: ${reply.error}`,
+        this.details({ reason: "reply", workerError: reply.error }),
+      );
       this.settle((q) => q.reject(e));
     }
   }
@@ -337,7 +374,9 @@ export class WorkerProcess {
     this.closing = true;
     if (this.pending) {
       const op = this.pending.op;
-      this.breakChannel(new ProcessWorkerError(`closed while waiting for the reply to ${op}`, this.details({ reason: "closed" })));
+      this.breakChannel(
+        new ProcessWorkerError(`closed while waiting for the reply to ${op}`, this.details({ reason: "closed" })),
+      );
     }
     if (!this.fatal && this.isAlive) {
       try {

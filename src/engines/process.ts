@@ -89,7 +89,8 @@ export function workerEnv(scenarioEnv: Record<string, string>): NodeJS.ProcessEn
 function helloConfig(init: EngineInit): HelloConfig {
   const s = init.scenario;
   const profile: HelloConfig["profile"] = {};
-  for (const [name, p] of Object.entries(s.profile)) profile[name] = { min: p.min, opt: p.opt, max: p.max, dtype: p.dtype, values: p.values ?? null };
+  for (const [name, p] of Object.entries(s.profile))
+    profile[name] = { min: p.min, opt: p.opt, max: p.max, dtype: p.dtype, values: p.values ?? null };
   return {
     scenario: s.name,
     scenarioFile: s.file,
@@ -121,7 +122,8 @@ export function createProcessEngine(init: EngineInit, options: ProcessEngineOpti
   let lastMs: number | undefined;
 
   function requireWorker(op: string): WorkerProcess {
-    if (!worker || !info) throw new Error(`process engine: ${op}() called before load() completed (worker \`${command}\`)`);
+    if (!worker || !info)
+      throw new Error(`process engine: ${op}() called before load() completed (worker \`${command}\`)`);
     return worker;
   }
 
@@ -136,15 +138,20 @@ export function createProcessEngine(init: EngineInit, options: ProcessEngineOpti
     const unsupported = processSupports(init.strategy);
     if (unsupported) throw new EngineUnavailableError(unsupported);
     if (!spec || argv.length === 0) {
-      throw new EngineUnavailableError(`scenario ${init.scenario.file}: engine "process" needs process.command (the worker's argv), found none`);
+      throw new EngineUnavailableError(
+        `scenario ${init.scenario.file}: engine "process" needs process.command (the worker's argv), found none`,
+      );
     }
     if (worker) throw new Error(`process engine: load() called twice (worker \`${command}\`)`);
     const cwd = workerCwd(init.scenario.file, spec.cwd);
     if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
-      throw new ProcessWorkerUnavailableError(`working directory ${cwd} does not exist (process.cwd in ${init.scenario.file})`, {
-        command,
-        lastExchange: "none (the worker was not started)",
-      });
+      throw new ProcessWorkerUnavailableError(
+        `working directory ${cwd} does not exist (process.cwd in ${init.scenario.file})`,
+        {
+          command,
+          lastExchange: "none (the worker was not started)",
+        },
+      );
     }
     const w = new WorkerProcess({ argv, cwd, env: workerEnv(spec.env), ...(onStderrLine ? { onStderrLine } : {}) });
     worker = w;

@@ -64,7 +64,11 @@ async function readSidecar(path: string): Promise<Sidecar | undefined> {
  * Streams a generated model to `path` (via a temporary sibling and rename) while hashing
  * it; peak memory is about one weight tensor plus the write batch.
  */
-export async function writeGeneratedModel(spec: GeneratedModelSpec, path: string, opts: { what?: string } = {}): Promise<{ sha256: string; bytes: number }> {
+export async function writeGeneratedModel(
+  spec: GeneratedModelSpec,
+  path: string,
+  opts: { what?: string } = {},
+): Promise<{ sha256: string; bytes: number }> {
   const plan = planResnet(spec.arch, { seed: spec.seed, dtype: spec.dtype ?? "float32" });
   const hash = createHash("sha256");
   // Atomic and durable (run/atomic-write.ts): every write's byte count checked, the
@@ -87,7 +91,8 @@ export async function writeGeneratedModel(spec: GeneratedModelSpec, path: string
       if (batchBytes >= BATCH_BYTES) flush();
     }
     flush();
-    if (file.bytes !== plan.byteLength) throw new Error(`model size mismatch: planned ${plan.byteLength}, wrote ${file.bytes}`);
+    if (file.bytes !== plan.byteLength)
+      throw new Error(`model size mismatch: planned ${plan.byteLength}, wrote ${file.bytes}`);
     file.commit();
   } catch (err) {
     file.abort();
@@ -105,7 +110,10 @@ export async function ensureModel(spec: GeneratedModelSpec, dir = "models"): Pro
 
   const sidecar = await readSidecar(sidecarPath);
   if (sidecar && sidecar.generator === GENERATOR_VERSION) {
-    const size = await stat(path).then((s) => s.size, () => -1);
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => -1,
+    );
     if (size === sidecar.bytes && (await fileSha256(path)) === sidecar.sha256) {
       return { path, sha256: sidecar.sha256, generated: true, reused: true };
     }

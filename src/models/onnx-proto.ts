@@ -8,7 +8,16 @@
 import protobuf from "protobufjs/light.js";
 
 /** ONNX TensorProto.DataType values used by vramgate. */
-export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
+export const DataType = {
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  INT32: 6,
+  INT64: 7,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  BFLOAT16: 16,
+} as const;
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
 /** ONNX AttributeProto.AttributeType values used by vramgate. */

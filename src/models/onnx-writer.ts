@@ -96,7 +96,8 @@ export function planModel(header: ModelHeader, graph: GraphPlan): ModelChunks {
   });
 
   const fixedParts: Array<{ field: number; bytes: Uint8Array }> = [];
-  for (const node of graph.nodes) fixedParts.push({ field: GRAPH_FIELDS.node, bytes: encodeMessage(OnnxProto.NodeProto, node) });
+  for (const node of graph.nodes)
+    fixedParts.push({ field: GRAPH_FIELDS.node, bytes: encodeMessage(OnnxProto.NodeProto, node) });
   const nameBytes = new TextEncoder().encode(graph.name);
 
   const inits = graph.initializers.map((init) => {

@@ -96,11 +96,12 @@ class GraphBuilder {
     const w = this.weight(`${name}.weight`, [outCh, inCh, k, k], gain * Math.sqrt(6 / fanIn));
     const b = this.weight(`${name}.bias`, [outCh], BIAS_LIMIT);
     const pad = (k - 1) >> 1;
-    return this.node("Conv", name, [x, w, b], [
-      ints("kernel_shape", [k, k]),
-      ints("strides", [stride, stride]),
-      ints("pads", [pad, pad, pad, pad]),
-    ]);
+    return this.node(
+      "Conv",
+      name,
+      [x, w, b],
+      [ints("kernel_shape", [k, k]), ints("strides", [stride, stride]), ints("pads", [pad, pad, pad, pad])],
+    );
   }
 
   relu(name: string, x: string): string {
@@ -114,14 +115,28 @@ class GraphBuilder {
   }
 }
 
-function basicBlock(g: GraphBuilder, name: string, x: string, inCh: number, width: number, stride: number): [string, number] {
+function basicBlock(
+  g: GraphBuilder,
+  name: string,
+  x: string,
+  inCh: number,
+  width: number,
+  stride: number,
+): [string, number] {
   let y = g.relu(`${name}.relu1`, g.conv(`${name}.conv1`, x, inCh, width, 3, stride));
   y = g.conv(`${name}.conv2`, y, width, width, 3, 1, RESIDUAL_BRANCH_GAIN);
   const shortcut = stride !== 1 || inCh !== width ? g.conv(`${name}.downsample`, x, inCh, width, 1, stride) : x;
   return [g.relu(`${name}.relu2`, g.node("Add", `${name}.add`, [y, shortcut])), width];
 }
 
-function bottleneckBlock(g: GraphBuilder, name: string, x: string, inCh: number, width: number, stride: number): [string, number] {
+function bottleneckBlock(
+  g: GraphBuilder,
+  name: string,
+  x: string,
+  inCh: number,
+  width: number,
+  stride: number,
+): [string, number] {
   const outCh = width * 4;
   let y = g.relu(`${name}.relu1`, g.conv(`${name}.conv1`, x, inCh, width, 1, 1));
   y = g.relu(`${name}.relu2`, g.conv(`${name}.conv2`, y, width, width, 3, stride));
@@ -138,14 +153,20 @@ export function planResnet(arch: ResnetName, opts: ResnetOptions): ModelChunks {
     throw new RangeError(`seed must be an integer in [0, 2^32), got ${opts.seed}`);
   }
   const numClasses = opts.numClasses ?? 1000;
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`numClasses must be a positive integer, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 1)
+    throw new RangeError(`numClasses must be a positive integer, got ${numClasses}`);
   const dtype = opts.dtype ?? "float32";
   const g = new GraphBuilder(opts.seed, dtype);
 
   let x: string = RESNET_INPUT;
   if (dtype === "float16") x = g.node("Cast", "input_cast", [x], [int("to", DataType.FLOAT16)]);
   x = g.relu("stem.relu", g.conv("stem.conv", x, 3, 64, 7, 2));
-  x = g.node("MaxPool", "stem.maxpool", [x], [ints("kernel_shape", [3, 3]), ints("strides", [2, 2]), ints("pads", [1, 1, 1, 1])]);
+  x = g.node(
+    "MaxPool",
+    "stem.maxpool",
+    [x],
+    [ints("kernel_shape", [3, 3]), ints("strides", [2, 2]), ints("pads", [1, 1, 1, 1])],
+  );
 
   let channels = 64;
   const block = spec.block === "basic" ? basicBlock : bottleneckBlock;

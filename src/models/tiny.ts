@@ -7,11 +7,20 @@ import { planModel, concatChunks } from "./onnx-writer.js";
 import { DataType } from "./onnx-proto.js";
 
 export function buildTinyReluModel(width = 8): Uint8Array {
-  const t = (name: string) => ({ name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimParam: "batch" }, { dimValue: width }] } } } });
+  const t = (name: string) => ({
+    name,
+    type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimParam: "batch" }, { dimValue: width }] } } },
+  });
   return concatChunks(
     planModel(
       { irVersion: 8, opsetVersion: 17, producerName: "vramgate", producerVersion: "tiny-relu-1" },
-      { name: "tiny", nodes: [{ name: "relu", opType: "Relu", input: ["input"], output: ["logits"] }], initializers: [], inputs: [t("input")], outputs: [t("logits")] },
+      {
+        name: "tiny",
+        nodes: [{ name: "relu", opType: "Relu", input: ["input"], output: ["logits"] }],
+        initializers: [],
+        inputs: [t("input")],
+        outputs: [t("logits")],
+      },
     ),
   );
 }
@@ -20,7 +29,14 @@ export function buildTinyReluModel(width = 8): Uint8Array {
  * A scenario on the tiny model (file `tiny.onnx` next to the scenario): the harness's own
  * tests and benchmarks use it. `run` is the YAML flow mapping of the run section.
  */
-export function tinyScenarioYaml(opts: { name: string; run: string; strategies?: string[]; baseline?: string; intervalMs?: number; extra?: string }): string {
+export function tinyScenarioYaml(opts: {
+  name: string;
+  run: string;
+  strategies?: string[];
+  baseline?: string;
+  intervalMs?: number;
+  extra?: string;
+}): string {
   const strategies = opts.strategies ?? ["persistent", "teardown", "scoped"];
   return `name: ${opts.name}
 model: tiny.onnx

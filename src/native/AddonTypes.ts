@@ -177,7 +177,10 @@ export interface AddonModule {
   version: string;
   Sampler: new (options?: SamplerOptions) => AddonSampler;
   /** Throws Error when the kind is not built into this addon (the message says how to build it). */
-  NativeEngine: new (kind: NativeEngineKind | (string & {}), config: NativeEngineConfig) => AddonNativeEngine;
+  NativeEngine: new (
+    kind: NativeEngineKind | (string & {}),
+    config: NativeEngineConfig,
+  ) => AddonNativeEngine;
   /** What the addon finds on this machine; creates no CUDA context. */
   probe(): AddonProbe;
   /** CLOCK_MONOTONIC in ns. */

@@ -56,7 +56,10 @@ export function loadAddon(): AddonModule | null {
   if (cached) return cached.module;
   const path = process.env.VRAMGATE_ADDON_PATH ?? join(packageRoot(), ADDON_RELATIVE);
   if (!existsSync(path)) {
-    cached = { module: null, status: { loaded: false, path, reason: `the native addon is not built (no ${path}). ${solutions()}` } };
+    cached = {
+      module: null,
+      status: { loaded: false, path, reason: `the native addon is not built (no ${path}). ${solutions()}` },
+    };
     return null;
   }
   try {
@@ -66,7 +69,11 @@ export function loadAddon(): AddonModule | null {
   } catch (e) {
     cached = {
       module: null,
-      status: { loaded: false, path, reason: `the native addon at ${path} did not load: ${firstLine(e)}. ${solutions()}` },
+      status: {
+        loaded: false,
+        path,
+        reason: `the native addon at ${path} did not load: ${firstLine(e)}. ${solutions()}`,
+      },
     };
   }
   return cached.module;

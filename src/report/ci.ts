@@ -76,7 +76,10 @@ export function stepSummary(markdown: string, reportPath: string): string {
   }
   out += rest;
   if (Buffer.byteLength(out) > SUMMARY_LIMIT_BYTES) {
-    const cut = Buffer.from(out).subarray(0, SUMMARY_LIMIT_BYTES).toString("utf8").replace(/\uFFFD$/, "");
+    const cut = Buffer.from(out)
+      .subarray(0, SUMMARY_LIMIT_BYTES)
+      .toString("utf8")
+      .replace(/\uFFFD$/, "");
     out = `${cut}\n\n_(cut at GitHub's step-summary size limit; the full report is \`${reportPath}\`)_\n`;
   }
   return out.endsWith("\n") ? out : `${out}\n`;
@@ -87,7 +90,12 @@ export function stepSummary(markdown: string, reportPath: string): string {
  * and print annotations for failed / warned gates (when GITHUB_ACTIONS is "true").
  * Does nothing elsewhere.
  */
-export function emitCiOutputs(results: ResultsFile, outcomes: readonly GateOutcome[], reportPath: string, io: CiIo = {}): void {
+export function emitCiOutputs(
+  results: ResultsFile,
+  outcomes: readonly GateOutcome[],
+  reportPath: string,
+  io: CiIo = {},
+): void {
   const env = io.env ?? process.env;
   const write = io.write ?? ((t: string) => void process.stdout.write(t));
   const summaryFile = env.GITHUB_STEP_SUMMARY;
@@ -95,7 +103,12 @@ export function emitCiOutputs(results: ResultsFile, outcomes: readonly GateOutco
     try {
       appendFileSync(summaryFile, stepSummary(readFileSync(reportPath, "utf8"), reportPath) + "\n");
     } catch (e) {
-      throw fsError(e, { path: summaryFile, op: "write", what: "the step summary ($GITHUB_STEP_SUMMARY)", note: "The results JSON and the report are already written." });
+      throw fsError(e, {
+        path: summaryFile,
+        op: "write",
+        what: "the step summary ($GITHUB_STEP_SUMMARY)",
+        note: "The results JSON and the report are already written.",
+      });
     }
   }
   if (env.GITHUB_ACTIONS === "true") {

@@ -80,7 +80,8 @@ function slopeUnit(figures: readonly number[]): { f: (x: number) => string; name
   const f = (x: number): string => {
     if (!Number.isFinite(x)) return NA;
     const v = x / unit;
-    const s = Math.abs(v) >= 100 ? Math.abs(v).toFixed(0) : Math.abs(v) >= 10 ? Math.abs(v).toFixed(1) : Math.abs(v).toFixed(2);
+    const s =
+      Math.abs(v) >= 100 ? Math.abs(v).toFixed(0) : Math.abs(v) >= 10 ? Math.abs(v).toFixed(1) : Math.abs(v).toFixed(2);
     return (v < 0 && Number(s) !== 0 ? "−" : "") + s;
   };
   return { f, name: big ? "MiB/iter" : "KiB/iter" };
@@ -116,7 +117,9 @@ export function duration(seconds: number): string {
 
 /** Iteration counts with a thin grouping: 41200 → "41 200". */
 export function count(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, " ");
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, " ");
 }
 
 /** Median of a non-empty list (copy-sorted). */

@@ -37,25 +37,38 @@ export function junitXml(results: ResultsFile, outcomes: readonly GateOutcome[])
     suites.get(key)!.push(o);
   }
   const durations = new Map<string, number>();
-  for (const r of results.runs) for (const s of r.strategies) durations.set(`${r.key}\u0000${s.strategy}`, s.durationMs / 1000);
+  for (const r of results.runs)
+    for (const s of r.strategies) durations.set(`${r.key}\u0000${s.strategy}`, s.durationMs / 1000);
 
   const failures = outcomes.filter((o) => o.status === "fail").length;
   const lines: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  lines.push(`<testsuites${attrs({ name: `vramgate ${results.runId}`, tests: outcomes.length, failures, errors: 0, skipped: 0 })}>`);
+  lines.push(
+    `<testsuites${attrs({ name: `vramgate ${results.runId}`, tests: outcomes.length, failures, errors: 0, skipped: 0 })}>`,
+  );
   for (const [key, list] of suites) {
     if (list.length === 0) continue;
     const suiteFailures = list.filter((o) => o.status === "fail").length;
-    lines.push(`  <testsuite${attrs({ name: key, tests: list.length, failures: suiteFailures, errors: 0, skipped: 0, timestamp: results.createdAt.replace(/Z$/, "") })}>`);
+    lines.push(
+      `  <testsuite${attrs({ name: key, tests: list.length, failures: suiteFailures, errors: 0, skipped: 0, timestamp: results.createdAt.replace(/Z$/, "") })}>`,
+    );
     for (const o of list) {
-      const time = o.strategy && o.run ? durations.get(`${o.run}\u0000${o.strategy}`) ?? 0 : 0;
+      const time = o.strategy && o.run ? (durations.get(`${o.run}\u0000${o.strategy}`) ?? 0) : 0;
       const name = `${o.gate}${o.strategy ? ` · ${o.strategy}` : ""}`;
       const head = `    <testcase${attrs({ classname: `vramgate.${key}`, name, time: time.toFixed(3) })}`;
       if (o.status === "pass") {
         lines.push(`${head}/>`);
       } else if (o.status === "fail") {
-        lines.push(`${head}>`, `      <failure${attrs({ message: o.message, type: o.gate })}>${xmlEscape(o.message)}</failure>`, "    </testcase>");
+        lines.push(
+          `${head}>`,
+          `      <failure${attrs({ message: o.message, type: o.gate })}>${xmlEscape(o.message)}</failure>`,
+          "    </testcase>",
+        );
       } else {
-        lines.push(`${head}>`, `      <system-out>${xmlEscape(`WARNING: ${o.message}`)}</system-out>`, "    </testcase>");
+        lines.push(
+          `${head}>`,
+          `      <system-out>${xmlEscape(`WARNING: ${o.message}`)}</system-out>`,
+          "    </testcase>",
+        );
       }
     }
     lines.push("  </testsuite>");
@@ -66,5 +79,8 @@ export function junitXml(results: ResultsFile, outcomes: readonly GateOutcome[])
 
 /** Write the JUnit XML atomically (creating the folder). */
 export function writeJunit(path: string, results: ResultsFile, outcomes: readonly GateOutcome[]): void {
-  writeFileAtomic(path, junitXml(results, outcomes), { what: "the JUnit report (--junit)", advice: "Choose another --junit path." });
+  writeFileAtomic(path, junitXml(results, outcomes), {
+    what: "the JUnit report (--junit)",
+    advice: "Choose another --junit path.",
+  });
 }

@@ -9,10 +9,35 @@ import type { Comparison } from "../analysis/compare.js";
 import { writeFileAtomic } from "../run/atomic-write.js";
 import type { GateOutcome } from "../analysis/types.js";
 import type { Environment, ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
-import { MIB, count, medianRate, mib, percentChange, primaryLeak, rate, ratioWithCi, residualBytes, sentence, sig3, throughputClaim, DETECTABLE_NOTE, timeToOom, verdictSlope } from "./format.js";
+import {
+  MIB,
+  count,
+  medianRate,
+  mib,
+  percentChange,
+  primaryLeak,
+  rate,
+  ratioWithCi,
+  residualBytes,
+  sentence,
+  sig3,
+  throughputClaim,
+  DETECTABLE_NOTE,
+  timeToOom,
+  verdictSlope,
+} from "./format.js";
 import { recommend, recommendationWords } from "./recommend.js";
 import { overlayChart, signalLabel, strategyChart } from "./svg.js";
-import { TAX_HEAD, comparisonCell, confirmationSentence, hasShapeGrowthData, sequenceComparisons, shapeAdvice, shapeSentence, taxRows } from "./shapes.js";
+import {
+  TAX_HEAD,
+  comparisonCell,
+  confirmationSentence,
+  hasShapeGrowthData,
+  sequenceComparisons,
+  shapeAdvice,
+  shapeSentence,
+  taxRows,
+} from "./shapes.js";
 
 export interface MarkdownOptions {
   /** Folder of the chart files as linked from the markdown (relative to the .md). */
@@ -68,8 +93,12 @@ function verdictSection(results: ResultsFile, outcomes: readonly GateOutcome[]):
   const tally = failed.length
     ? `**${failed.length} of ${outcomes.length} gates failed**, ${warned.length} warned, ${passed} passed`
     : `**All ${outcomes.length} gates hold**${warned.length ? ` (${warned.length} warned)` : ""}`;
-  lines.push(`${tally} · run \`${results.runId}\` · ${nStrategies} strategies in ${results.runs.length} scenario run${results.runs.length === 1 ? "" : "s"}`, "");
-  if (results.state === "aborted") lines.push("> Run **aborted** (interrupted): the figures cover what was gathered before the stop.", "");
+  lines.push(
+    `${tally} · run \`${results.runId}\` · ${nStrategies} strategies in ${results.runs.length} scenario run${results.runs.length === 1 ? "" : "s"}`,
+    "",
+  );
+  if (results.state === "aborted")
+    lines.push("> Run **aborted** (interrupted): the figures cover what was gathered before the stop.", "");
   for (const o of [...failed, ...warned]) lines.push(gateLine(o));
   if (failed.length || warned.length) lines.push("");
   return lines;
@@ -111,7 +140,9 @@ function explanationLines(s: StrategyResult): string[] {
     const parts = [`**${s.strategy}** ${stateText(s)} after ${count(s.iterations)} measured iterations`];
     if (s.error?.message) parts.push(`: ${s.error.message}`);
     if (s.oom) parts.push(` (${mib(s.oom.usedBytes)} MiB in use)`);
-    lines.push(`- ${parts.join("")}.${s.error?.lastExchange ? ` Last exchange: \`${s.error.lastExchange.replace(/`/g, "'")}\`` : ""}`);
+    lines.push(
+      `- ${parts.join("")}.${s.error?.lastExchange ? ` Last exchange: \`${s.error.lastExchange.replace(/`/g, "'")}\`` : ""}`,
+    );
   }
   if (primary) lines.push(`- **${s.strategy}** — ${signalLabel(s.primarySignal)}: ${sentence(primary.explanation)}`);
   for (const [signal, a] of Object.entries(leaks)) {
@@ -123,10 +154,13 @@ function explanationLines(s: StrategyResult): string[] {
   if (r && (r.afterReleaseBytes !== undefined || r.afterExitDeviceBytes !== undefined)) {
     const parts: string[] = [];
     if (r.afterReleaseBytes !== undefined) {
-      const host = isDeviceSignal(s.primarySignal) ? "" : " (host RSS: allocators often keep freed pages, so this is an upper bound)";
+      const host = isDeviceSignal(s.primarySignal)
+        ? ""
+        : " (host RSS: allocators often keep freed pages, so this is an upper bound)";
       parts.push(`${mib(r.afterReleaseBytes)} MiB not returned after release${host}`);
     }
-    if (r.afterExitDeviceBytes !== undefined) parts.push(`${mib(r.afterExitDeviceBytes)} MiB device-wide after the process exited`);
+    if (r.afterExitDeviceBytes !== undefined)
+      parts.push(`${mib(r.afterExitDeviceBytes)} MiB device-wide after the process exited`);
     lines.push(`- **${s.strategy}** residual: ${parts.join("; ")}.`);
   }
   return lines;
@@ -136,13 +170,21 @@ function explanationLines(s: StrategyResult): string[] {
 function shapeSection(run: ScenarioRunResult): string[] {
   const lines: string[] = [];
   const rows = taxRows(run);
-  const confirmations = run.strategies.map((s) => [s, confirmationSentence(s)] as const).filter(([, t]) => t !== undefined);
+  const confirmations = run.strategies
+    .map((s) => [s, confirmationSentence(s)] as const)
+    .filter(([, t]) => t !== undefined);
   if (!rows.length && !confirmations.length) return lines;
   lines.push("### Dynamic shapes", "");
   if (rows.length && hasShapeGrowthData(run)) {
-    lines.push("Calls at a shape fed for the first time vs calls at a shape seen before (memory from the primary signal; latency per call).", "");
+    lines.push(
+      "Calls at a shape fed for the first time vs calls at a shape seen before (memory from the primary signal; latency per call).",
+      "",
+    );
     lines.push(row(TAX_HEAD), "|---|--:|--:|--:|---|---|---|");
-    for (const r of rows) lines.push(row([`**${r.strategy}**`, r.newCalls, r.newLatency, r.repeatLatency, r.slower, r.perShape, r.repeats]));
+    for (const r of rows)
+      lines.push(
+        row([`**${r.strategy}**`, r.newCalls, r.newLatency, r.repeatLatency, r.slower, r.perShape, r.repeats]),
+      );
     lines.push("");
     for (const s of run.strategies) {
       const t = shapeSentence(run, s);
@@ -164,9 +206,16 @@ function sequenceSection(results: ResultsFile): string[] {
   const lines: string[] = [];
   for (const c of sequenceComparisons(results)) {
     lines.push(`## Shape sequences compared: ${c.scenario} · ${c.precision}`, "");
-    lines.push("Median calls/s over rounds and peak memory per sequence; each sequence is a separate run (not interleaved with the others), so ratios carry the drift between runs.", "");
-    lines.push(row(["strategy", ...c.sequences.map((q) => `\`${q}\``)]), `|---|${c.sequences.map(() => "---").join("|")}|`);
-    for (const r of c.rows) lines.push(row([`**${r.strategy}**`, ...r.cells.map((cell, i) => comparisonCell(cell, r.cells[0]!, i === 0))]));
+    lines.push(
+      "Median calls/s over rounds and peak memory per sequence; each sequence is a separate run (not interleaved with the others), so ratios carry the drift between runs.",
+      "",
+    );
+    lines.push(
+      row(["strategy", ...c.sequences.map((q) => `\`${q}\``)]),
+      `|---|${c.sequences.map(() => "---").join("|")}|`,
+    );
+    for (const r of c.rows)
+      lines.push(row([`**${r.strategy}**`, ...r.cells.map((cell, i) => comparisonCell(cell, r.cells[0]!, i === 0))]));
     lines.push("");
   }
   return lines;
@@ -174,7 +223,9 @@ function sequenceSection(results: ResultsFile): string[] {
 
 function recommendationLine(run: ScenarioRunResult): string {
   const rec = recommend(run);
-  const excluded = rec.excluded.length ? ` Excluded: ${rec.excluded.map((e) => `\`${e.strategy}\` (${e.reason})`).join(", ")}.` : "";
+  const excluded = rec.excluded.length
+    ? ` Excluded: ${rec.excluded.map((e) => `\`${e.strategy}\` (${e.reason})`).join(", ")}.`
+    : "";
   if (!rec.strategy) return `**No recommendation**: every strategy was excluded.${excluded}`;
   // Words from recommend.ts: what it is ranked by, what it cannot tell apart, and what was
   // measured of its memory (never "the fastest" or "leaves nothing behind" unless shown).
@@ -189,9 +240,23 @@ function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: Rende
     ? `\`${run.model.path}\` (sha256 \`${run.model.sha256.slice(0, 12)}\`${run.model.generated ? `, generated: ${run.model.generated}` : ""})`
     : "loaded by the worker";
   const signals = [...new Set(run.strategies.map((s) => signalLabel(s.primarySignal)))].join(", ");
-  lines.push(`${run.engine} · ${run.precision} · shapes \`${run.sequence}\` · baseline \`${run.baseline}\` · scenario \`${run.file}\` · model ${model} · memory: ${signals}`, "");
   lines.push(
-    row(["strategy", "state", "calls/s", `× ${run.baseline} [95 % CI]`, "p50 / p99 ms", "peak MiB", "slope [95 % CI]", "verdict", "time to OOM", "residual MiB"]),
+    `${run.engine} · ${run.precision} · shapes \`${run.sequence}\` · baseline \`${run.baseline}\` · scenario \`${run.file}\` · model ${model} · memory: ${signals}`,
+    "",
+  );
+  lines.push(
+    row([
+      "strategy",
+      "state",
+      "calls/s",
+      `× ${run.baseline} [95 % CI]`,
+      "p50 / p99 ms",
+      "peak MiB",
+      "slope [95 % CI]",
+      "verdict",
+      "time to OOM",
+      "residual MiB",
+    ]),
     "|---|---|--:|---|--:|--:|---|---|---|--:|",
   );
   for (const s of run.strategies) lines.push(strategyRow(run, s));
@@ -220,8 +285,12 @@ function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: Rende
     lines.push(`![${run.key}: memory of all strategies over iterations](${link(opts.chartDir, file)})`, "");
   }
   if (perStrategy.length) {
-    lines.push(`<details><summary>Per strategy (line: block max; band: block min–max; dashed: fitted leak slope)</summary>`, "");
-    for (const p of perStrategy) lines.push(`![${run.key} ${p.name}: memory over iterations](${link(opts.chartDir, p.file)})`, "");
+    lines.push(
+      `<details><summary>Per strategy (line: block max; band: block min–max; dashed: fitted leak slope)</summary>`,
+      "",
+    );
+    for (const p of perStrategy)
+      lines.push(`![${run.key} ${p.name}: memory over iterations](${link(opts.chartDir, p.file)})`, "");
     lines.push(`</details>`, "");
   }
   if (overlay || perStrategy.length) lines.push(CHARTS_END, "");
@@ -237,20 +306,48 @@ function comparisonSection(c: Comparison): string[] {
       `Peak memory: an increase past +${(c.thresholds.maxMemoryIncrease * 100).toFixed(0)} %.`,
     "",
   );
-  if (c.environmentDifferences.length) lines.push(`> Compared with --force although the environments differ: ${c.environmentDifferences.join("; ")}.`, "");
-  lines.push(row(["run", "strategy", "calls/s baseline → this run", "change [95 % CI]", "throughput", "peak MiB baseline → this run", "change", "memory"]), "|---|---|--:|---|---|--:|--:|---|");
+  if (c.environmentDifferences.length)
+    lines.push(`> Compared with --force although the environments differ: ${c.environmentDifferences.join("; ")}.`, "");
+  lines.push(
+    row([
+      "run",
+      "strategy",
+      "calls/s baseline → this run",
+      "change [95 % CI]",
+      "throughput",
+      "peak MiB baseline → this run",
+      "change",
+      "memory",
+    ]),
+    "|---|---|--:|---|---|--:|--:|---|",
+  );
   for (const s of c.strategies) {
     const t = s.throughput;
     const m = s.peakMemory;
     const rates = `${t.baseItemsPerSecond !== undefined ? rate(t.baseItemsPerSecond) : "—"} → ${t.headItemsPerSecond !== undefined ? rate(t.headItemsPerSecond) : "—"}`;
-    const change = t.ratio !== undefined && t.ratioCi ? `${percentChange(t.ratio)} [${percentChange(t.ratioCi[0])}, ${percentChange(t.ratioCi[1])}]` : "—";
+    const change =
+      t.ratio !== undefined && t.ratioCi
+        ? `${percentChange(t.ratio)} [${percentChange(t.ratioCi[0])}, ${percentChange(t.ratioCi[1])}]`
+        : "—";
     const peaks = `${m.baseBytes !== undefined ? mib(m.baseBytes) : "—"} → ${m.headBytes !== undefined ? mib(m.headBytes) : "—"}`;
     const mChange = m.ratio !== undefined ? percentChange(m.ratio) : "—";
     const bold = (claim: string, bad: boolean): string => (bad ? `**${claim}**` : claim);
-    lines.push(row([`\`${s.run}\``, s.strategy, rates, change, bold(throughputClaim(t), t.claim === "regression"), peaks, mChange, bold(m.claim, m.claim === "increase")]));
+    lines.push(
+      row([
+        `\`${s.run}\``,
+        s.strategy,
+        rates,
+        change,
+        bold(throughputClaim(t), t.claim === "regression"),
+        peaks,
+        mChange,
+        bold(m.claim, m.claim === "increase"),
+      ]),
+    );
   }
   lines.push("");
-  if (c.strategies.some((s) => s.throughput.claim === "within-noise" && s.throughput.detectable)) lines.push(`${DETECTABLE_NOTE[0]!.toUpperCase()}${DETECTABLE_NOTE.slice(1)}`, "");
+  if (c.strategies.some((s) => s.throughput.claim === "within-noise" && s.throughput.detectable))
+    lines.push(`${DETECTABLE_NOTE[0]!.toUpperCase()}${DETECTABLE_NOTE.slice(1)}`, "");
   if (c.onlyInBase.length) lines.push(`Only in the baseline: ${c.onlyInBase.map((k) => `\`${k}\``).join(", ")}.`, "");
   if (c.onlyInHead.length) lines.push(`Only in this run: ${c.onlyInHead.map((k) => `\`${k}\``).join(", ")}.`, "");
   return lines;
@@ -259,12 +356,17 @@ function comparisonSection(c: Comparison): string[] {
 function environmentSection(results: ResultsFile): string[] {
   const e: Environment = results.environment;
   const lines = ["## Environment", "", "| component | version / value |", "|---|---|"];
-  const gpus = e.gpus.length ? e.gpus.map((g) => `${g.index}: ${g.name} (${count(g.totalBytes / MIB)} MiB)`).join("; ") : "none";
+  const gpus = e.gpus.length
+    ? e.gpus.map((g) => `${g.index}: ${g.name} (${count(g.totalBytes / MIB)} MiB)`).join("; ")
+    : "none";
   const driver = e.driverVersion ?? e.gpus[0]?.driverVersion;
   const addon = e.addon.loaded
     ? `loaded (NVML ${e.addon.nvml ? "yes" : "no"}, CUDA runtime ${e.addon.cudaRuntime ? "yes" : "no"})${e.addon.reason ? `: ${e.addon.reason}` : ""}`
     : `not loaded${e.addon.reason ? `: ${e.addon.reason}` : ""}`;
-  const engines = Object.entries(e.engines).map(([k, v]) => `${k} ${v}`).join(", ") || "—";
+  const engines =
+    Object.entries(e.engines)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ") || "—";
   const rows: Array<[string, string]> = [
     ["GPU", gpus],
     ["driver / CUDA", `${driver ?? "—"} / ${e.cudaVersion ?? "—"}`],
@@ -286,13 +388,23 @@ function environmentSection(results: ResultsFile): string[] {
 
 function allGatesSection(outcomes: readonly GateOutcome[]): string[] {
   if (!outcomes.length) return [];
-  const lines = [`<details><summary>All ${outcomes.length} gate outcomes</summary>`, "", row(["status", "gate", "run", "strategy", "measured vs threshold"]), "|---|---|---|---|---|"];
-  for (const o of outcomes) lines.push(row([STATUS_LABEL[o.status], o.gate, o.run ?? "—", o.strategy ?? "—", o.message]));
+  const lines = [
+    `<details><summary>All ${outcomes.length} gate outcomes</summary>`,
+    "",
+    row(["status", "gate", "run", "strategy", "measured vs threshold"]),
+    "|---|---|---|---|---|",
+  ];
+  for (const o of outcomes)
+    lines.push(row([STATUS_LABEL[o.status], o.gate, o.run ?? "—", o.strategy ?? "—", o.message]));
   lines.push("", "</details>", "");
   return lines;
 }
 
-export function renderMarkdown(results: ResultsFile, outcomes: readonly GateOutcome[], opts: MarkdownOptions): RenderedReport {
+export function renderMarkdown(
+  results: ResultsFile,
+  outcomes: readonly GateOutcome[],
+  opts: MarkdownOptions,
+): RenderedReport {
   const charts: RenderedReport["charts"] = [];
   const lines: string[] = [...verdictSection(results, outcomes)];
   for (const run of results.runs) lines.push(...runSection(run, opts, charts));
@@ -300,7 +412,14 @@ export function renderMarkdown(results: ResultsFile, outcomes: readonly GateOutc
   if (opts.comparison) lines.push(...comparisonSection(opts.comparison));
   lines.push(...environmentSection(results));
   lines.push(...allGatesSection(outcomes));
-  return { markdown: lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n", charts };
+  return {
+    markdown:
+      lines
+        .join("\n")
+        .replace(/\n{3,}/g, "\n\n")
+        .trimEnd() + "\n",
+    charts,
+  };
 }
 
 /**

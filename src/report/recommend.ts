@@ -53,13 +53,15 @@ function exclusion(s: StrategyResult, residueLimitMiB: number | undefined): stri
   if (leak.verdict === "leak") return `leaks ${slope(leak.slopeBytesPerIteration)}`;
   if (leak.verdict === "inconclusive") return "leak not ruled out (inconclusive)";
   const bound = s.analysis?.shapes?.[s.primarySignal]?.bound;
-  if (leak.verdict === "shape-growth" && bound && !bound.fits) return `grows per new shape and would run out of memory after ~${Math.round(bound.shapesToOom ?? 0)} more new shapes`;
+  if (leak.verdict === "shape-growth" && bound && !bound.fits)
+    return `grows per new shape and would run out of memory after ~${Math.round(bound.shapesToOom ?? 0)} more new shapes`;
   const residue = residualBytes(s);
   // Host allocators keep freed pages (RSS rarely drops after a release), so a default
   // limit is only applied to device memory; an explicit maxResidualMiB applies to both.
   const limited = residueLimitMiB !== undefined || isDeviceSignal(s.primarySignal);
   const limit = residueLimitMiB ?? DEFAULT_RESIDUE_MIB;
-  if (residue !== undefined && limited && residue / MIB > limit) return `leaves ${mib(residue)} MiB after release (limit ${limit} MiB)`;
+  if (residue !== undefined && limited && residue / MIB > limit)
+    return `leaves ${mib(residue)} MiB after release (limit ${limit} MiB)`;
   return undefined;
 }
 
@@ -89,7 +91,7 @@ export function recommend(run: ScenarioRunResult): Recommendation {
   }
   // Ratios come from interleaved rounds (fairer than raw rates); fall back to rates without them.
   const useRatio = candidates.every((c) => c.ratio !== undefined);
-  const key = (c: (typeof candidates)[number]): number => (useRatio ? c.ratio! : c.rate ?? -Infinity);
+  const key = (c: (typeof candidates)[number]): number => (useRatio ? c.ratio! : (c.rate ?? -Infinity));
   candidates.sort((a, b) => key(b) - key(a));
   const best = candidates[0];
   if (!best) return { withinNoise: [], excluded, higherRate: [] };
@@ -102,7 +104,8 @@ export function recommend(run: ScenarioRunResult): Recommendation {
     for (const c of candidates.slice(1)) if (c.ci && c.ci[1] >= best.ci[0]) rec.withinNoise.push(c.s.strategy);
   }
   for (const c of candidates.slice(1)) {
-    if (c.rate !== undefined && best.rate !== undefined && c.rate > best.rate) rec.higherRate.push({ strategy: c.s.strategy, itemsPerSecond: c.rate });
+    if (c.rate !== undefined && best.rate !== undefined && c.rate > best.rate)
+      rec.higherRate.push({ strategy: c.s.strategy, itemsPerSecond: c.rate });
   }
   const residue = residualBytes(best.s);
   rec.memory = {
@@ -126,7 +129,11 @@ const VERDICT_WORDS: Record<string, string> = {
  * `code` marks strategy names (backticks in markdown); `terse` gives the short lines of the
  * terminal (within 100 columns for the usual names). Empty when nothing is recommended.
  */
-export function recommendationWords(run: ScenarioRunResult, rec: Recommendation, opts: { code?: (s: string) => string; terse?: boolean } = {}): string[] {
+export function recommendationWords(
+  run: ScenarioRunResult,
+  rec: Recommendation,
+  opts: { code?: (s: string) => string; terse?: boolean } = {},
+): string[] {
   const name = rec.strategy;
   if (!name) return [];
   const code = opts.code ?? ((s: string) => s);
@@ -138,15 +145,36 @@ export function recommendationWords(run: ScenarioRunResult, rec: Recommendation,
     return t ? `${times(t.ratio)} ${ci2(t.ratioCi)}` : "no ratio";
   };
   const base = code(run.baseline);
-  const by = terse ? `× ${base} (median per-round ratio, interleaved rounds)` : `throughput against ${base}, the median of per-round ratios from interleaved rounds`;
+  const by = terse
+    ? `× ${base} (median per-round ratio, interleaved rounds)`
+    : `throughput against ${base}, the median of per-round ratios from interleaved rounds`;
   const calls = rec.itemsPerSecond !== undefined ? rate(rec.itemsPerSecond) : "n/a";
-  if (rec.rankedBy === "only" && name === run.baseline) out.push(terse ? "the only strategy not excluded (the baseline)" : "The only strategy not excluded (the baseline).");
-  else if (rec.rankedBy === "only") out.push(terse ? `the only strategy not excluded; ${by}: ${ratioOf(name)}` : `The only strategy not excluded (${by}: ${ratioOf(name)}).`);
-  else if (rec.rankedBy === "rate") out.push(terse ? `ranked by median calls/s (${calls}): not every strategy has a ratio to ${base}` : `Ranked first by median calls/s (${calls}): not every strategy has a ratio to ${base}.`);
+  if (rec.rankedBy === "only" && name === run.baseline)
+    out.push(
+      terse ? "the only strategy not excluded (the baseline)" : "The only strategy not excluded (the baseline).",
+    );
+  else if (rec.rankedBy === "only")
+    out.push(
+      terse
+        ? `the only strategy not excluded; ${by}: ${ratioOf(name)}`
+        : `The only strategy not excluded (${by}: ${ratioOf(name)}).`,
+    );
+  else if (rec.rankedBy === "rate")
+    out.push(
+      terse
+        ? `ranked by median calls/s (${calls}): not every strategy has a ratio to ${base}`
+        : `Ranked first by median calls/s (${calls}): not every strategy has a ratio to ${base}.`,
+    );
   else out.push(terse ? `ranked by ${by}: ${ratioOf(name)}` : `Ranked first by ${by}: ${ratioOf(name)}.`);
   if (rec.withinNoise.length) {
-    const list = rec.withinNoise.map((s) => `${code(s)} ${terse ? "" : "("}${ratioOf(s)}${terse ? "" : ")"}`).join(", ");
-    out.push(terse ? `not told apart from ${list}: the 95 % intervals overlap` : `Not told apart from ${list}: the 95 % intervals overlap, so the order between them is not decided.`);
+    const list = rec.withinNoise
+      .map((s) => `${code(s)} ${terse ? "" : "("}${ratioOf(s)}${terse ? "" : ")"}`)
+      .join(", ");
+    out.push(
+      terse
+        ? `not told apart from ${list}: the 95 % intervals overlap`
+        : `Not told apart from ${list}: the 95 % intervals overlap, so the order between them is not decided.`,
+    );
   }
   if (rec.rankedBy === "ratio" && rec.higherRate.length && rec.itemsPerSecond !== undefined) {
     const list = rec.higherRate.map((h) => `${code(h.strategy)} ${rate(h.itemsPerSecond)}`).join(", ");
@@ -160,12 +188,14 @@ export function recommendationWords(run: ScenarioRunResult, rec: Recommendation,
   if (m) {
     const leakWords = VERDICT_WORDS[m.verdict] ?? `verdict ${m.verdict}`;
     let residual: string;
-    if (m.residualBytes === undefined) residual = `${terse ? "no residual measured" : "residual after release not measured"}${name === "persistent" ? " (persistent never releases)" : ""}`;
+    if (m.residualBytes === undefined)
+      residual = `${terse ? "no residual measured" : "residual after release not measured"}${name === "persistent" ? " (persistent never releases)" : ""}`;
     else if (!m.residualGated && m.residualBytes / MIB > m.residualLimitMiB)
       residual = terse
         ? `leaves ${mib(m.residualBytes)} MiB of host memory after release (no limit set)`
         : `leaves ${mib(m.residualBytes)} MiB of host memory after release (not held to a limit: host allocators keep freed pages; gate.maxResidualMiB sets one)`;
-    else residual = `${mib(m.residualBytes)} MiB left after release${m.residualGated ? ` (limit ${m.residualLimitMiB} MiB)` : ""}`;
+    else
+      residual = `${mib(m.residualBytes)} MiB left after release${m.residualGated ? ` (limit ${m.residualLimitMiB} MiB)` : ""}`;
     out.push(terse ? `memory: ${leakWords}; ${residual}` : `Memory: ${leakWords}; ${residual}.`);
   }
   return out;

@@ -58,15 +58,29 @@ export function taxRows(run: ScenarioRunResult): TaxRow[] {
       newCalls: `${count(tax.newShapeCalls)} / ${count(tax.repeatCalls)}`,
       newLatency: lat(tax.newShapeLatencyMs),
       repeatLatency: lat(tax.repeatLatencyMs),
-      slower: tax.latencyRatio !== undefined && tax.latencyRatioCi ? `${tax.latencyRatio.toFixed(2)}× [${tax.latencyRatioCi[0].toFixed(2)}, ${tax.latencyRatioCi[1].toFixed(2)}]` : "—",
-      perShape: tax.bytesPerNewShape !== undefined && tax.bytesPerNewShapeCi ? `${bytesShort(tax.bytesPerNewShape)} ${bytesCi(tax.bytesPerNewShapeCi)}` : "—",
+      slower:
+        tax.latencyRatio !== undefined && tax.latencyRatioCi
+          ? `${tax.latencyRatio.toFixed(2)}× [${tax.latencyRatioCi[0].toFixed(2)}, ${tax.latencyRatioCi[1].toFixed(2)}]`
+          : "—",
+      perShape:
+        tax.bytesPerNewShape !== undefined && tax.bytesPerNewShapeCi
+          ? `${bytesShort(tax.bytesPerNewShape)} ${bytesCi(tax.bytesPerNewShapeCi)}`
+          : "—",
       repeats: attr?.repeat ? attr.repeat.verdict : "—",
     });
   }
   return rows;
 }
 
-export const TAX_HEAD = ["strategy", "new / repeat calls", "new-shape p50 / p99 ms", "repeat p50 / p99 ms", "new ÷ repeat latency [95 % CI]", "memory per new shape [95 % CI]", "repeat calls"];
+export const TAX_HEAD = [
+  "strategy",
+  "new / repeat calls",
+  "new-shape p50 / p99 ms",
+  "repeat p50 / p99 ms",
+  "new ÷ repeat latency [95 % CI]",
+  "memory per new shape [95 % CI]",
+  "repeat calls",
+];
 
 function shapesSeen(run: ScenarioRunResult, attr: ShapeAttribution | undefined): string {
   const seen = attr?.distinctShapes;
@@ -84,12 +98,15 @@ export function shapeSentence(run: ScenarioRunResult, s: StrategyResult): string
   const seen = shapesSeen(run, a);
   const per = `${bytesShort(a.bytesPerNewShape)} per new shape ${bytesCi(a.bytesPerNewShapeCi)}`;
   const repeat = a.repeat;
-  const onRepeats =
-    !repeat ? "no repeat calls to judge"
-    : repeat.verdict === "leak" ? `keeps growing on repeated shapes (${bytesShort(repeat.slopeBytesPerIteration)}/call)`
-    : repeat.verdict === "flat" ? "0 on repeated shapes (flat)"
-    : repeat.verdict === "plateau" ? "settles on repeated shapes (plateau)"
-    : `repeated shapes ${repeat.verdict}`;
+  const onRepeats = !repeat
+    ? "no repeat calls to judge"
+    : repeat.verdict === "leak"
+      ? `keeps growing on repeated shapes (${bytesShort(repeat.slopeBytesPerIteration)}/call)`
+      : repeat.verdict === "flat"
+        ? "0 on repeated shapes (flat)"
+        : repeat.verdict === "plateau"
+          ? "settles on repeated shapes (plateau)"
+          : `repeated shapes ${repeat.verdict}`;
   let bound = "";
   if (a.bound) {
     const b = a.bound;
@@ -105,9 +122,12 @@ export function confirmationSentence(s: StrategyResult): string | undefined {
   const c = s.confirmation;
   if (!c || c.replayCalls === 0) return undefined;
   const replay = `${count(c.replayCalls)} replay calls at seen shapes`;
-  if (c.checks.length === 0) return `${replay}; verdict ${c.verdictAfter ?? primaryLeak(s)?.verdict ?? "—"} (no confirmation needed)`;
-  if (c.confirmed) return `${replay}; ${c.verdictBefore} confirmed (${c.checks.length} extension${c.checks.length > 1 ? "s" : ""} agreed)`;
-  if (c.verdictBefore === "inconclusive" && !c.budgetExhausted) return `${replay}; inconclusive after replay, decided by the extension: ${c.verdictAfter} (checks: ${c.checks.join(" → ")})`;
+  if (c.checks.length === 0)
+    return `${replay}; verdict ${c.verdictAfter ?? primaryLeak(s)?.verdict ?? "—"} (no confirmation needed)`;
+  if (c.confirmed)
+    return `${replay}; ${c.verdictBefore} confirmed (${c.checks.length} extension${c.checks.length > 1 ? "s" : ""} agreed)`;
+  if (c.verdictBefore === "inconclusive" && !c.budgetExhausted)
+    return `${replay}; inconclusive after replay, decided by the extension: ${c.verdictAfter} (checks: ${c.checks.join(" → ")})`;
   const why = c.budgetExhausted ? "the budget ran out before two checks agreed" : `it became ${c.verdictAfter}`;
   return `${replay}; ${c.verdictBefore} not confirmed: ${why} (checks: ${c.checks.join(" → ")})`;
 }
@@ -129,7 +149,10 @@ export interface SequenceComparison {
   scenario: string;
   precision: string;
   /** Per strategy present in every run compared: calls/s and peak per sequence. */
-  rows: Array<{ strategy: string; cells: Array<{ sequence: string; rate?: number; peakBytes?: number; distinct?: number; perShape?: number }> }>;
+  rows: Array<{
+    strategy: string;
+    cells: Array<{ sequence: string; rate?: number; peakBytes?: number; distinct?: number; perShape?: number }>;
+  }>;
   sequences: string[];
 }
 
@@ -147,7 +170,9 @@ export function sequenceComparisons(results: ResultsFile): SequenceComparison[] 
   const out: SequenceComparison[] = [];
   for (const runs of groups.values()) {
     if (runs.length < 2) continue;
-    const strategies = runs[0]!.strategies.map((s) => s.strategy).filter((name) => runs.every((r) => r.strategies.some((s) => s.strategy === name)));
+    const strategies = runs[0]!.strategies
+      .map((s) => s.strategy)
+      .filter((name) => runs.every((r) => r.strategies.some((s) => s.strategy === name)));
     out.push({
       scenario: runs[0]!.scenario,
       precision: runs[0]!.precision,
@@ -172,7 +197,11 @@ export function sequenceComparisons(results: ResultsFile): SequenceComparison[] 
 }
 
 /** "412 calls/s (1.31× random), peak 1 234 MiB (−210 MiB), 12 shapes" for one cell against the first sequence. */
-export function comparisonCell(cell: SequenceComparison["rows"][number]["cells"][number], ref: SequenceComparison["rows"][number]["cells"][number], isRef: boolean): string {
+export function comparisonCell(
+  cell: SequenceComparison["rows"][number]["cells"][number],
+  ref: SequenceComparison["rows"][number]["cells"][number],
+  isRef: boolean,
+): string {
   const parts: string[] = [];
   if (cell.rate !== undefined) {
     const vs = !isRef && ref.rate ? ` (${(cell.rate / ref.rate).toFixed(2)}× ${ref.sequence})` : "";
@@ -180,7 +209,12 @@ export function comparisonCell(cell: SequenceComparison["rows"][number]["cells"]
   }
   if (cell.peakBytes !== undefined) {
     const diff = ref.peakBytes !== undefined ? cell.peakBytes - ref.peakBytes : 0;
-    const d = isRef || ref.peakBytes === undefined ? "" : mib(Math.abs(diff)) === "0.0" ? " (same)" : ` (${diff > 0 ? "+" : "−"}${mib(Math.abs(diff))} MiB)`;
+    const d =
+      isRef || ref.peakBytes === undefined
+        ? ""
+        : mib(Math.abs(diff)) === "0.0"
+          ? " (same)"
+          : ` (${diff > 0 ? "+" : "−"}${mib(Math.abs(diff))} MiB)`;
     parts.push(`peak ${mib(cell.peakBytes)} MiB${d}`);
   }
   if (cell.distinct !== undefined) parts.push(`${count(cell.distinct)} shapes`);
@@ -196,24 +230,43 @@ export function shapeTerminalLines(run: ScenarioRunResult): string[] {
   const lines: string[] = [];
   const rows = taxRows(run);
   if (rows.length) {
-    const seen = shapesSeen(run, run.strategies.map((s) => s.analysis?.shapes?.[s.primarySignal]).find((a) => a !== undefined));
+    const seen = shapesSeen(
+      run,
+      run.strategies.map((s) => s.analysis?.shapes?.[s.primarySignal]).find((a) => a !== undefined),
+    );
     lines.push(`Dynamic shapes${seen ? ` (${seen})` : ""}: new/repeat calls, p50 ms new vs repeat, memory`);
     for (const s of run.strategies) {
       const f = shapeFacts(s);
       if (!f) continue;
       const { tax, attr } = f;
       const p50 = `${tax.newShapeLatencyMs ? sig3(tax.newShapeLatencyMs.p50) : "—"} vs ${tax.repeatLatencyMs ? sig3(tax.repeatLatencyMs.p50) : "—"} ms`;
-      const ratio = tax.latencyRatio !== undefined && tax.latencyRatioCi ? `×${tax.latencyRatio.toFixed(2)} [${tax.latencyRatioCi[0].toFixed(2)}, ${tax.latencyRatioCi[1].toFixed(2)}]` : "";
+      const ratio =
+        tax.latencyRatio !== undefined && tax.latencyRatioCi
+          ? `×${tax.latencyRatio.toFixed(2)} [${tax.latencyRatioCi[0].toFixed(2)}, ${tax.latencyRatioCi[1].toFixed(2)}]`
+          : "";
       const mem = tax.bytesPerNewShape !== undefined ? `${bytesShort(tax.bytesPerNewShape)}/shape` : "";
-      const cells = [s.strategy.padEnd(12), `${count(tax.newShapeCalls)}/${count(tax.repeatCalls)}`.padEnd(9), p50.padEnd(17), ratio.padEnd(20), mem.padEnd(15), attr?.repeat ? `repeats ${attr.repeat.verdict}` : ""];
+      const cells = [
+        s.strategy.padEnd(12),
+        `${count(tax.newShapeCalls)}/${count(tax.repeatCalls)}`.padEnd(9),
+        p50.padEnd(17),
+        ratio.padEnd(20),
+        mem.padEnd(15),
+        attr?.repeat ? `repeats ${attr.repeat.verdict}` : "",
+      ];
       lines.push(`  ${cells.join(" ").trimEnd()}`);
     }
   }
   for (const s of run.strategies) {
     const c = s.confirmation;
     if (!c || c.checks.length === 0) continue;
-    const outcome = c.confirmed ? `${c.verdictBefore} confirmed` : c.budgetExhausted ? `${c.verdictBefore} → ${c.verdictAfter}, undecided (budget out)` : `${c.verdictBefore} → ${c.verdictAfter}`;
-    lines.push(`  ${s.strategy}: ${count(c.replayCalls)} replay calls at seen shapes; ${outcome} (checks: ${c.checks.join(", ")})`);
+    const outcome = c.confirmed
+      ? `${c.verdictBefore} confirmed`
+      : c.budgetExhausted
+        ? `${c.verdictBefore} → ${c.verdictAfter}, undecided (budget out)`
+        : `${c.verdictBefore} → ${c.verdictAfter}`;
+    lines.push(
+      `  ${s.strategy}: ${count(c.replayCalls)} replay calls at seen shapes; ${outcome} (checks: ${c.checks.join(", ")})`,
+    );
   }
   return lines;
 }

@@ -127,26 +127,44 @@ export function lineChart(spec: LineChartSpec): string {
   const yK = yStep >= 1000 && Math.max(Math.abs(y0), Math.abs(y1)) >= 10000;
 
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`,
+  );
   parts.push(`<title>${escapeXml(spec.title)}</title>`);
   parts.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
-  parts.push(`<text x="${m.left}" y="20" ${FONT} font-size="14" font-weight="bold" fill="#222222">${escapeXml(spec.title)}</text>`);
+  parts.push(
+    `<text x="${m.left}" y="20" ${FONT} font-size="14" font-weight="bold" fill="#222222">${escapeXml(spec.title)}</text>`,
+  );
 
   // Grid and axes.
   for (const t of yTicks) {
     const y = f1(sy(t));
     parts.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="#e5e5e5" stroke-width="1"/>`);
-    parts.push(`<text x="${m.left - 6}" y="${y}" ${FONT} font-size="11" fill="#555555" text-anchor="end" dominant-baseline="middle">${tickLabel(t, yStep, yK)}</text>`);
+    parts.push(
+      `<text x="${m.left - 6}" y="${y}" ${FONT} font-size="11" fill="#555555" text-anchor="end" dominant-baseline="middle">${tickLabel(t, yStep, yK)}</text>`,
+    );
   }
   for (const t of xTicks) {
     const x = f1(sx(t));
-    parts.push(`<line x1="${x}" y1="${m.top + ph}" x2="${x}" y2="${m.top + ph + 4}" stroke="#888888" stroke-width="1"/>`);
-    parts.push(`<text x="${x}" y="${m.top + ph + 16}" ${FONT} font-size="11" fill="#555555" text-anchor="middle">${tickLabel(t, xStep, xK)}</text>`);
+    parts.push(
+      `<line x1="${x}" y1="${m.top + ph}" x2="${x}" y2="${m.top + ph + 4}" stroke="#888888" stroke-width="1"/>`,
+    );
+    parts.push(
+      `<text x="${x}" y="${m.top + ph + 16}" ${FONT} font-size="11" fill="#555555" text-anchor="middle">${tickLabel(t, xStep, xK)}</text>`,
+    );
   }
-  parts.push(`<line x1="${m.left}" y1="${m.top + ph}" x2="${m.left + pw}" y2="${m.top + ph}" stroke="#888888" stroke-width="1"/>`);
-  parts.push(`<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${m.top + ph}" stroke="#888888" stroke-width="1"/>`);
-  parts.push(`<text x="${m.left + pw / 2}" y="${height - 6}" ${FONT} font-size="12" fill="#333333" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`);
-  parts.push(`<text x="14" y="${m.top + ph / 2}" ${FONT} font-size="12" fill="#333333" text-anchor="middle" transform="rotate(-90 14 ${f1(m.top + ph / 2)})">${escapeXml(spec.yLabel)}</text>`);
+  parts.push(
+    `<line x1="${m.left}" y1="${m.top + ph}" x2="${m.left + pw}" y2="${m.top + ph}" stroke="#888888" stroke-width="1"/>`,
+  );
+  parts.push(
+    `<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${m.top + ph}" stroke="#888888" stroke-width="1"/>`,
+  );
+  parts.push(
+    `<text x="${m.left + pw / 2}" y="${height - 6}" ${FONT} font-size="12" fill="#333333" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text x="14" y="${m.top + ph / 2}" ${FONT} font-size="12" fill="#333333" text-anchor="middle" transform="rotate(-90 14 ${f1(m.top + ph / 2)})">${escapeXml(spec.yLabel)}</text>`,
+  );
 
   // Bands first so every line stays visible on top of every band.
   for (const l of spec.lines) {
@@ -156,11 +174,15 @@ export function lineChart(spec: LineChartSpec): string {
     l.x.forEach((x, i) => {
       const lo = l.band!.low[i];
       const hi = l.band!.high[i];
-      if (!Number.isFinite(x) || lo === undefined || hi === undefined || !Number.isFinite(lo) || !Number.isFinite(hi)) return;
+      if (!Number.isFinite(x) || lo === undefined || hi === undefined || !Number.isFinite(lo) || !Number.isFinite(hi))
+        return;
       upper.push(`${f1(sx(x))} ${f1(sy(hi))}`);
       lower.push(`${f1(sx(x))} ${f1(sy(lo))}`);
     });
-    if (upper.length > 1) parts.push(`<path d="M ${[...upper, ...lower.reverse()].join(" L ")} Z" fill="${l.color}" fill-opacity="0.18" stroke="none"/>`);
+    if (upper.length > 1)
+      parts.push(
+        `<path d="M ${[...upper, ...lower.reverse()].join(" L ")} Z" fill="${l.color}" fill-opacity="0.18" stroke="none"/>`,
+      );
   }
   for (const l of spec.lines) {
     const pts: string[] = [];
@@ -175,21 +197,32 @@ export function lineChart(spec: LineChartSpec): string {
       continue;
     }
     const dash = l.dashed ? ` stroke-dasharray="6 4"` : "";
-    parts.push(`<path d="M ${pts.join(" L ")}" fill="none" stroke="${l.color}" stroke-width="${l.dashed ? 1.5 : 2}"${dash} stroke-linejoin="round"/>`);
+    parts.push(
+      `<path d="M ${pts.join(" L ")}" fill="none" stroke="${l.color}" stroke-width="${l.dashed ? 1.5 : 2}"${dash} stroke-linejoin="round"/>`,
+    );
   }
   for (const mk of spec.markers ?? []) {
     if (!Number.isFinite(mk.x)) continue;
     const x = f1(sx(mk.x));
-    parts.push(`<line x1="${x}" y1="${m.top}" x2="${x}" y2="${m.top + ph}" stroke="${mk.color}" stroke-width="1.5" stroke-dasharray="2 3"/>`);
+    parts.push(
+      `<line x1="${x}" y1="${m.top}" x2="${x}" y2="${m.top + ph}" stroke="${mk.color}" stroke-width="1.5" stroke-dasharray="2 3"/>`,
+    );
     // Anchor the label away from the nearer edge so it is never clipped.
     const anchor = sx(mk.x) > m.left + pw * 0.7 ? "end" : sx(mk.x) < m.left + pw * 0.3 ? "start" : "middle";
-    parts.push(`<text x="${x}" y="${m.top - 4}" ${FONT} font-size="11" fill="${mk.color}" text-anchor="${anchor}">${escapeXml(mk.label)}</text>`);
+    parts.push(
+      `<text x="${x}" y="${m.top - 4}" ${FONT} font-size="11" fill="${mk.color}" text-anchor="${anchor}">${escapeXml(mk.label)}</text>`,
+    );
   }
 
   if (spec.rug && spec.rug.x.length > 0) {
     // One path of short ticks above the x axis: thousands of events stay one element.
-    const ticks = spec.rug.x.filter((x) => Number.isFinite(x) && x >= x0 && x <= x1).map((x) => `M ${f1(sx(x))} ${m.top + ph} v -8`);
-    if (ticks.length) parts.push(`<path d="${ticks.join(" ")}" stroke="${spec.rug.color}" stroke-width="1" stroke-opacity="0.7" fill="none"/>`);
+    const ticks = spec.rug.x
+      .filter((x) => Number.isFinite(x) && x >= x0 && x <= x1)
+      .map((x) => `M ${f1(sx(x))} ${m.top + ph} v -8`);
+    if (ticks.length)
+      parts.push(
+        `<path d="${ticks.join(" ")}" stroke="${spec.rug.color}" stroke-width="1" stroke-opacity="0.7" fill="none"/>`,
+      );
   }
 
   // Legend: one row under the title.
@@ -220,7 +253,13 @@ const SIGNAL_LABELS: Record<string, string> = {
 };
 
 export function signalLabel(signal: string): string {
-  return SIGNAL_LABELS[signal] ?? signal.replace(/Bytes$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  return (
+    SIGNAL_LABELS[signal] ??
+    signal
+      .replace(/Bytes$/, "")
+      .replace(/([a-z])([A-Z])/g, "$1 $2")
+      .toLowerCase()
+  );
 }
 
 /**
@@ -245,12 +284,20 @@ export function strategyChart(run: ScenarioRunResult, s: StrategyResult): string
   const leak = primaryLeak(s);
   if (leak?.verdict === "leak" && Number.isFinite(leak.slopeBytesPerIteration)) {
     const fit = slopeLine(x, sig.max, leak.slopeBytesPerIteration, leak.onsetIteration);
-    if (fit) lines.push({ label: `leak slope ${slopeText(leak.slopeBytesPerIteration)}`, color: "#000000", x: fit.x, y: fit.y, dashed: true });
+    if (fit)
+      lines.push({
+        label: `leak slope ${slopeText(leak.slopeBytesPerIteration)}`,
+        color: "#000000",
+        x: fit.x,
+        y: fit.y,
+        dashed: true,
+      });
   }
   const markers: ChartMarker[] = [];
   if (s.state === "oom" && s.oom) markers.push({ x: s.oom.iteration, label: "out of memory", color: "#b00020" });
   const conf = s.confirmation;
-  if (conf && conf.replayCalls > 0) markers.push({ x: conf.fromIteration, label: "replay of seen shapes →", color: "#555555" });
+  if (conf && conf.replayCalls > 0)
+    markers.push({ x: conf.fromIteration, label: "replay of seen shapes →", color: "#555555" });
   const events = s.shapeStats?.events.iteration ?? [];
   const spec: LineChartSpec = {
     title: `${run.key} · ${s.strategy} — ${leak ? leak.verdict : s.state}`,
@@ -267,7 +314,12 @@ export function strategyChart(run: ScenarioRunResult, s: StrategyResult): string
  * The leak line through the points from onset on: the analyser's slope, with the intercept
  * that best fits those points in the median sense (robust to spikes).
  */
-function slopeLine(x: number[], yBytes: number[], slopeBytes: number, onset?: number): { x: number[]; y: number[] } | undefined {
+function slopeLine(
+  x: number[],
+  yBytes: number[],
+  slopeBytes: number,
+  onset?: number,
+): { x: number[]; y: number[] } | undefined {
   const from = onset ?? x[0] ?? 0;
   const idx = x.map((_, i) => i).filter((i) => x[i]! >= from && Number.isFinite(yBytes[i]!));
   if (idx.length < 2) return undefined;
@@ -285,9 +337,19 @@ export function overlayChart(run: ScenarioRunResult): string | undefined {
     const sig = s.series.signals[s.primarySignal];
     if (!sig || sig.max.length === 0) continue;
     signals.add(s.primarySignal);
-    lines.push({ label: s.strategy, color: STRATEGY_COLORS[s.strategy] ?? "#333333", x: blockX(s), y: sig.max.map((b) => b / MIB) });
+    lines.push({
+      label: s.strategy,
+      color: STRATEGY_COLORS[s.strategy] ?? "#333333",
+      x: blockX(s),
+      y: sig.max.map((b) => b / MIB),
+    });
   }
   if (lines.length === 0) return undefined;
   const yName = signals.size === 1 ? signalLabel([...signals][0]!) : "memory";
-  return lineChart({ title: `${run.key} — all strategies`, xLabel: "measured iteration", yLabel: `${yName}, MiB`, lines });
+  return lineChart({
+    title: `${run.key} — all strategies`,
+    xLabel: "measured iteration",
+    yLabel: `${yName}, MiB`,
+    lines,
+  });
 }

@@ -14,7 +14,19 @@
 import Table from "cli-table3";
 import type { GateOutcome, ThroughputComparison } from "../analysis/types.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
-import { ci2, count, medianRate, mib, primaryLeak, rate, residualBytes, sig3, slope, timeToOom, verdictSlope } from "./format.js";
+import {
+  ci2,
+  count,
+  medianRate,
+  mib,
+  primaryLeak,
+  rate,
+  residualBytes,
+  sig3,
+  slope,
+  timeToOom,
+  verdictSlope,
+} from "./format.js";
 import { recommend, recommendationWords } from "./recommend.js";
 import { shapeTerminalLines } from "./shapes.js";
 
@@ -27,8 +39,17 @@ interface Palette {
   dim: Paint;
 }
 
-const ansi = (open: number, close: number): Paint => (s) => `\u001b[${open}m${s}\u001b[${close}m`;
-const COLOR: Palette = { red: ansi(31, 39), yellow: ansi(33, 39), green: ansi(32, 39), bold: ansi(1, 22), dim: ansi(2, 22) };
+const ansi =
+  (open: number, close: number): Paint =>
+  (s) =>
+    `\u001b[${open}m${s}\u001b[${close}m`;
+const COLOR: Palette = {
+  red: ansi(31, 39),
+  yellow: ansi(33, 39),
+  green: ansi(32, 39),
+  bold: ansi(1, 22),
+  dim: ansi(2, 22),
+};
 const id: Paint = (s) => s;
 const PLAIN: Palette = { red: id, yellow: id, green: id, bold: id, dim: id };
 
@@ -82,7 +103,12 @@ function runTable(run: ScenarioRunResult, p: Palette, wide: boolean): string {
     const leak = primaryLeak(s);
     const peak = s.peakBytes[s.primarySignal];
     const itemsPerSecond = medianRate(s.rounds);
-    const row = [s.strategy, stateCell(s, p), itemsPerSecond !== undefined ? rate(itemsPerSecond) : "—", ratioCell(run, s, ratios.get(s.strategy), p)];
+    const row = [
+      s.strategy,
+      stateCell(s, p),
+      itemsPerSecond !== undefined ? rate(itemsPerSecond) : "—",
+      ratioCell(run, s, ratios.get(s.strategy), p),
+    ];
     if (wide) {
       row.push(s.latency ? `${sig3(s.latency.p50Ms)}/${sig3(s.latency.p99Ms)}` : "—");
       row.push(typeof peak === "number" ? mib(peak) : "—");
@@ -113,12 +139,15 @@ function compactNotes(run: ScenarioRunResult, p: Palette): string[] {
     const leak = primaryLeak(s);
     if (leak?.verdict !== "leak") continue;
     const oom = leak.projection ? `; out of memory in ${timeToOom(leak)}` : "";
-    out.push(`  ${s.strategy}: ${p.red("leak")} ${slope(leak.slopeBytesPerIteration, leak.slopeCi)} (${s.primarySignal})${oom}`);
+    out.push(
+      `  ${s.strategy}: ${p.red("leak")} ${slope(leak.slopeBytesPerIteration, leak.slopeCi)} (${s.primarySignal})${oom}`,
+    );
   }
   const residues = run.strategies
     .map((s) => [s.strategy, residualBytes(s)] as const)
     .filter((x): x is readonly [StrategyResult["strategy"], number] => x[1] !== undefined);
-  if (residues.length) out.push(`  residual after release: ${residues.map(([name, b]) => `${name} ${mib(b)} MiB`).join(", ")}`);
+  if (residues.length)
+    out.push(`  residual after release: ${residues.map(([name, b]) => `${name} ${mib(b)} MiB`).join(", ")}`);
   return out;
 }
 
@@ -127,14 +156,22 @@ export function formatSummary(results: ResultsFile, outcomes: readonly GateOutco
   const wide = opts.wide === true;
   const out: string[] = [];
   for (const run of results.runs) {
-    out.push(p.bold(run.key) + p.dim(`  ${run.engine} · ${run.precision} · shapes ${run.sequence} · baseline ${run.baseline}`));
+    out.push(
+      p.bold(run.key) + p.dim(`  ${run.engine} · ${run.precision} · shapes ${run.sequence} · baseline ${run.baseline}`),
+    );
     out.push(runTable(run, p, wide));
     // Lines about the table's figures go right after it (other findings may follow them).
     if (!wide) out.push(...compactNotes(run, p));
     out.push(...shapeTerminalLines(run));
     const rec = recommend(run);
-    const excluded = rec.excluded.length ? `; excluded: ${rec.excluded.map((e) => `${e.strategy} (${e.reason})`).join(", ")}` : "";
-    out.push(rec.strategy ? `Recommendation: ${p.bold(rec.strategy)}${excluded}` : `No recommendation: every strategy was excluded${excluded}`);
+    const excluded = rec.excluded.length
+      ? `; excluded: ${rec.excluded.map((e) => `${e.strategy} (${e.reason})`).join(", ")}`
+      : "";
+    out.push(
+      rec.strategy
+        ? `Recommendation: ${p.bold(rec.strategy)}${excluded}`
+        : `No recommendation: every strategy was excluded${excluded}`,
+    );
     // What it is ranked by and what is known of its memory, so the words match the table.
     for (const line of recommendationWords(run, rec, { terse: true })) out.push(`  ${line}`);
     out.push("");

@@ -45,7 +45,9 @@ export function limitValue(limit: Limit, env: NodeJS.ProcessEnv = process.env): 
   if (raw === undefined || raw.trim() === "") return limit.value * scale;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) {
-    throw new InputError(`${limit.env}: expected a number > 0 (${limit.unit}), found ${JSON.stringify(raw.slice(0, 80))}.`);
+    throw new InputError(
+      `${limit.env}: expected a number > 0 (${limit.unit}), found ${JSON.stringify(raw.slice(0, 80))}.`,
+    );
   }
   return Math.max(1, Math.floor(n * scale));
 }
@@ -75,18 +77,26 @@ function resolveMax(opts: InputFileOptions): { maxBytes: number; limit: Limit | 
 }
 
 function raiseHint(limit: Limit | undefined): string {
-  return limit ? ` If the file is genuine, raise the limit with ${limit.env}=<${limit.unit === "lines" ? "lines" : limit.unit}>.` : "";
+  return limit
+    ? ` If the file is genuine, raise the limit with ${limit.env}=<${limit.unit === "lines" ? "lines" : limit.unit}>.`
+    : "";
 }
 
 function tooBig(file: string, what: string, maxBytes: number, found: string, limit: Limit | undefined): InputError {
-  return new InputError([{ file, expected: `${what} of at most ${formatBytes(maxBytes)}`, found, hint: raiseHint(limit).trim() }]);
+  return new InputError([
+    { file, expected: `${what} of at most ${formatBytes(maxBytes)}`, found, hint: raiseHint(limit).trim() },
+  ]);
 }
 
 /** Throws when `st` is not a regular file. */
 function requireRegular(st: Stats, file: string, what: string): void {
   if (st.isFile()) return;
   const found = kindOf(st);
-  const hint = st.isDirectory() ? "Name a file inside it." : st.isFIFO() ? "Save the output to a file first (e.g. `cmd > trace.csv`), then name that file." : "Name a regular file.";
+  const hint = st.isDirectory()
+    ? "Name a file inside it."
+    : st.isFIFO()
+      ? "Save the output to a file first (e.g. `cmd > trace.csv`), then name that file."
+      : "Name a regular file.";
   throw new InputError([{ file, expected: `${what} (a regular file)`, found, hint }]);
 }
 
@@ -151,7 +161,14 @@ export function readInputBytes(path: string, opts: InputFileOptions): Buffer {
     let len = 0;
     for (;;) {
       if (len === buf.length) {
-        if (len > maxBytes) throw tooBig(file, opts.what, maxBytes, `more than ${formatBytes(maxBytes)} (it grew while being read)`, limit);
+        if (len > maxBytes)
+          throw tooBig(
+            file,
+            opts.what,
+            maxBytes,
+            `more than ${formatBytes(maxBytes)} (it grew while being read)`,
+            limit,
+          );
         const next = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
         buf.copy(next, 0, 0, len);
         buf = next;
@@ -159,7 +176,8 @@ export function readInputBytes(path: string, opts: InputFileOptions): Buffer {
       const n = readSync(fd, buf, len, buf.length - len, null);
       if (n === 0) break;
       len += n;
-      if (len > maxBytes) throw tooBig(file, opts.what, maxBytes, `more than ${formatBytes(maxBytes)} (it grew while being read)`, limit);
+      if (len > maxBytes)
+        throw tooBig(file, opts.what, maxBytes, `more than ${formatBytes(maxBytes)} (it grew while being read)`, limit);
     }
     return buf.subarray(0, len);
   } catch (e) {
@@ -219,20 +237,33 @@ export async function openInputFile(path: string, opts: StreamOptions): Promise<
       }
       if (n === 0) return;
       total += n;
-      if (total > maxBytes) throw tooBig(file, opts.what, maxBytes, `more than ${formatBytes(maxBytes)} (it grew while being read)`, limit);
+      if (total > maxBytes)
+        throw tooBig(file, opts.what, maxBytes, `more than ${formatBytes(maxBytes)} (it grew while being read)`, limit);
       const chunk = buf.subarray(0, n);
       for (let s = 0; s < n; ) {
         const nl = chunk.indexOf(10, s);
         const end = nl < 0 ? n : nl;
         lineBytes += end - s;
         if (lineBytes > maxLine) {
-          throw problem({ line, col: 1, expected: `lines of at most ${formatBytes(maxLine)}`, found: `line ${line.toLocaleString("en-US")} longer than that`, hint: raiseHint(LIMITS.line).trim() });
+          throw problem({
+            line,
+            col: 1,
+            expected: `lines of at most ${formatBytes(maxLine)}`,
+            found: `line ${line.toLocaleString("en-US")} longer than that`,
+            hint: raiseHint(LIMITS.line).trim(),
+          });
         }
         if (nl < 0) break;
         line++;
         lineBytes = 0;
         if (line - 1 > maxLines) {
-          throw problem({ line, col: 1, expected: `${opts.what} of at most ${maxLines.toLocaleString("en-US")} lines`, found: "more lines", hint: raiseHint(opts.linesLimit).trim() });
+          throw problem({
+            line,
+            col: 1,
+            expected: `${opts.what} of at most ${maxLines.toLocaleString("en-US")} lines`,
+            found: "more lines",
+            hint: raiseHint(opts.linesLimit).trim(),
+          });
         }
         s = nl + 1;
       }

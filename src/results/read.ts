@@ -26,7 +26,15 @@ export function parseResultsJson(text: string, file: string, opts: ReadResultsOp
   const deep = tooDeepAt(text, MAX_JSON_DEPTH);
   if (deep !== undefined) {
     const { line, col } = lineCol(text, deep);
-    throw new InputError([{ file, line, col, expected: `a vramgate results JSON (arrays and objects nested at most ${MAX_JSON_DEPTH} deep)`, found: `nesting deeper than ${MAX_JSON_DEPTH}` }]);
+    throw new InputError([
+      {
+        file,
+        line,
+        col,
+        expected: `a vramgate results JSON (arrays and objects nested at most ${MAX_JSON_DEPTH} deep)`,
+        found: `nesting deeper than ${MAX_JSON_DEPTH}`,
+      },
+    ]);
   }
   let data: unknown;
   try {
@@ -35,7 +43,9 @@ export function parseResultsJson(text: string, file: string, opts: ReadResultsOp
     const offset = jsonErrorOffset(text) ?? 0;
     const { line, col } = lineCol(text, offset);
     const near = JSON.stringify(text.slice(offset, offset + 12));
-    throw new InputError([{ file, line, col, expected: "a vramgate results JSON", found: `invalid JSON near ${near}` }]);
+    throw new InputError([
+      { file, line, col, expected: "a vramgate results JSON", found: `invalid JSON near ${near}` },
+    ]);
   }
   const schema = (data as { schema?: unknown } | null)?.schema;
   if (typeof data !== "object" || data === null || Array.isArray(data) || schema !== RESULTS_SCHEMA) {

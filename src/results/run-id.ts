@@ -29,7 +29,10 @@ export function runSuffix(): string {
 
 /** Scenario names as one file-name-safe part (ASCII letters, digits, `._+-`), at most RUN_ID_NAMES_MAX characters. */
 export function runIdNames(names: readonly string[]): string {
-  const joined = names.join("+").replace(/[^A-Za-z0-9._+-]+/g, "_").replace(/^[.]+/, "_");
+  const joined = names
+    .join("+")
+    .replace(/[^A-Za-z0-9._+-]+/g, "_")
+    .replace(/^[.]+/, "_");
   return joined.slice(0, RUN_ID_NAMES_MAX) || "run";
 }
 
@@ -37,6 +40,9 @@ export function runIdNames(names: readonly string[]): string {
  * The id of a run of these scenarios, e.g. `2026-12-01T15-08-01.123Z-3fa9c1000-resnet18-cpu`.
  * `now` and `suffix` are for tests.
  */
-export function makeRunId(scenarios: ReadonlyArray<{ name: string }>, opts: { now?: Date; suffix?: string } = {}): string {
+export function makeRunId(
+  scenarios: ReadonlyArray<{ name: string }>,
+  opts: { now?: Date; suffix?: string } = {},
+): string {
   return `${runStamp(opts.now ?? new Date())}-${opts.suffix ?? runSuffix()}-${runIdNames(scenarios.map((s) => s.name))}`;
 }

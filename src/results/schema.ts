@@ -33,7 +33,8 @@ export const STRATEGY_STATES = ["completed", "crashed", "oom", "errored", "timeo
 export function makeResultsSchema(opts: { lenient?: boolean } = {}) {
   const lenient = opts.lenient === true;
   /** A field every writer writes: required, or (lenient) defaulted when missing (prefault: the fallback is parsed, so nested defaults apply). */
-  const req = <T extends z.ZodType>(schema: T, fallback: unknown) => (lenient ? schema.prefault(fallback as never) : schema);
+  const req = <T extends z.ZodType>(schema: T, fallback: unknown) =>
+    lenient ? schema.prefault(fallback as never) : schema;
 
   const blockSeries = z.looseObject({
     blockSize: req(num, null),
@@ -45,7 +46,15 @@ export function makeResultsSchema(opts: { lenient?: boolean } = {}) {
   });
 
   const round = z.looseObject({ round: num, iterations: num, busyMs: num, itemsPerSecond: num });
-  const latency = z.looseObject({ count: num, meanMs: num, minMs: num, p50Ms: num, p90Ms: num, p99Ms: num, maxMs: num });
+  const latency = z.looseObject({
+    count: num,
+    meanMs: num,
+    minMs: num,
+    p50Ms: num,
+    p90Ms: num,
+    p99Ms: num,
+    maxMs: num,
+  });
 
   // Present only in files written since shape attribution exists; when present, complete
   // (analyze feeds it to the shape attribution as it is).
@@ -119,7 +128,13 @@ export function makeResultsSchema(opts: { lenient?: boolean } = {}) {
     throughput: z.array(z.looseObject({})).optional(),
   });
 
-  const gpu = z.looseObject({ index: req(num, 0), name: req(str, ""), uuid: str.optional(), totalBytes: req(num, null), driverVersion: str.optional() });
+  const gpu = z.looseObject({
+    index: req(num, 0),
+    name: req(str, ""),
+    uuid: str.optional(),
+    totalBytes: req(num, null),
+    driverVersion: str.optional(),
+  });
 
   const environment = z.looseObject({
     hostname: req(str, ""),
@@ -131,7 +146,10 @@ export function makeResultsSchema(opts: { lenient?: boolean } = {}) {
     node: req(str, ""),
     vramgate: req(str, ""),
     gitCommit: str.optional(),
-    addon: req(z.looseObject({ loaded: z.boolean(), reason: str.optional(), nvml: z.boolean(), cudaRuntime: z.boolean() }), { loaded: false, nvml: false, cudaRuntime: false }),
+    addon: req(
+      z.looseObject({ loaded: z.boolean(), reason: str.optional(), nvml: z.boolean(), cudaRuntime: z.boolean() }),
+      { loaded: false, nvml: false, cudaRuntime: false },
+    ),
     gpus: req(z.array(gpu), []),
     driverVersion: str.optional(),
     cudaVersion: str.optional(),
@@ -170,7 +188,8 @@ const TYPE_NAMES: Record<string, string> = {
 export function describeJson(v: unknown): string {
   if (v === undefined) return "nothing (the key is missing)";
   if (v === null) return "null";
-  if (Array.isArray(v)) return v.length === 0 ? "an empty array" : `an array (${v.length} item${v.length === 1 ? "" : "s"})`;
+  if (Array.isArray(v))
+    return v.length === 0 ? "an empty array" : `an array (${v.length} item${v.length === 1 ? "" : "s"})`;
   if (typeof v === "object") return "an object";
   if (typeof v === "string") return `${quote(v)} (a string)`;
   if (typeof v === "number") return `${quote(v)} (a number)`;
@@ -205,7 +224,9 @@ function expectation(issue: Issue): string {
     case "invalid_type":
       return TYPE_NAMES[issue.expected ?? ""] ?? issue.expected ?? "another type";
     case "invalid_value":
-      return issue.values && issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(", ")}`;
+      return issue.values && issue.values.length === 1
+        ? JSON.stringify(issue.values[0])
+        : `one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(", ")}`;
     default:
       return issue.message;
   }

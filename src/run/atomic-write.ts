@@ -211,13 +211,16 @@ export class AtomicFileWriter {
 
   private error(e: unknown, cleanup = true): unknown {
     if (cleanup) this.discard();
-    const note = this.hadTarget ? `The previous ${clip(basename(this.path), 100)} is left intact (it holds what was written before).` : "Nothing was written.";
+    const note = this.hadTarget
+      ? `The previous ${clip(basename(this.path), 100)} is left intact (it holds what was written before).`
+      : "Nothing was written.";
     return fsError(e, { ...this.ctxBase(), path: this.path, op: "write", note });
   }
 
   /** Appends bytes (the whole buffer, or a DiskError for a short write). */
   write(data: string | Uint8Array): void {
-    if (this.done || this.fd === undefined) throw new Error(`AtomicFileWriter: write after ${this.done ? "commit/abort" : "close"}`);
+    if (this.done || this.fd === undefined)
+      throw new Error(`AtomicFileWriter: write after ${this.done ? "commit/abort" : "close"}`);
     const buf = typeof data === "string" ? Buffer.from(data) : data;
     try {
       writeAll(this.fs, this.fd, buf);
@@ -239,7 +242,8 @@ export class AtomicFileWriter {
       const fd = this.fd;
       this.fs.fsyncSync(fd);
       const size = this.fs.fstatSync(fd).size;
-      if (size !== this.written) throw Object.assign(new Error(`the file holds ${size} of ${this.written} bytes`), { code: "SHORT_WRITE" });
+      if (size !== this.written)
+        throw Object.assign(new Error(`the file holds ${size} of ${this.written} bytes`), { code: "SHORT_WRITE" });
       this.fd = undefined;
       this.fs.closeSync(fd);
       this.fs.renameSync(this.tmp, this.path);
@@ -250,7 +254,12 @@ export class AtomicFileWriter {
     try {
       syncFolder(this.fs, dirname(this.path));
     } catch (e) {
-      throw fsError(e, { ...this.ctxBase(), path: this.path, op: "write", note: "The file was renamed into place, but the folder could not be synced to disk." });
+      throw fsError(e, {
+        ...this.ctxBase(),
+        path: this.path,
+        op: "write",
+        note: "The file was renamed into place, but the folder could not be synced to disk.",
+      });
     }
   }
 
@@ -300,9 +309,15 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
  */
 export function preflightWrite(path: string, opts: AtomicWriteOptions = {}): void {
   const fs = opts.fs ?? realFs;
-  const ctx: FsContext = { path, op: "write", what: opts.what ?? describeFile(path), ...(opts.advice ? { advice: opts.advice } : {}) };
+  const ctx: FsContext = {
+    path,
+    op: "write",
+    what: opts.what ?? describeFile(path),
+    ...(opts.advice ? { advice: opts.advice } : {}),
+  };
   for (const name of path.split("/")) {
-    if (Buffer.byteLength(name) > NAME_MAX_BYTES) throw fsError(Object.assign(new Error("name too long"), { code: "ENAMETOOLONG" }), ctx);
+    if (Buffer.byteLength(name) > NAME_MAX_BYTES)
+      throw fsError(Object.assign(new Error("name too long"), { code: "ENAMETOOLONG" }), ctx);
   }
   let p = path;
   let first = true;
@@ -316,8 +331,10 @@ export function preflightWrite(path: string, opts: AtomicWriteOptions = {}): voi
     }
     if (st) {
       if (first && st.isDirectory()) throw fsError(Object.assign(new Error("is a folder"), { code: "EISDIR" }), ctx);
-      if (first && !st.isFile()) throw fsError(Object.assign(new Error(kindOf(st as nodeFs.Stats)), { code: "NOT_REGULAR" }), ctx);
-      if (!first && !st.isDirectory()) throw fsError(Object.assign(new Error("not a folder"), { code: "ENOTDIR" }), ctx);
+      if (first && !st.isFile())
+        throw fsError(Object.assign(new Error(kindOf(st as nodeFs.Stats)), { code: "NOT_REGULAR" }), ctx);
+      if (!first && !st.isDirectory())
+        throw fsError(Object.assign(new Error("not a folder"), { code: "ENOTDIR" }), ctx);
       if (!first) {
         try {
           fs.accessSync(p, nodeFs.constants.W_OK);

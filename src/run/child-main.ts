@@ -28,7 +28,14 @@ async function handle(msg: ParentMessage): Promise<void> {
       init = msg;
       driver = await createDriver(msg.run, msg.strategy, msg.modelPath);
       await driver.load();
-      await send({ type: "loaded", pid: process.pid, extraPids: driver.extraPids(), versions: driver.versions(), engineMemory: driver.engineMemory(), usesGpu: driver.usesGpu() });
+      await send({
+        type: "loaded",
+        pid: process.pid,
+        extraPids: driver.extraPids(),
+        versions: driver.versions(),
+        engineMemory: driver.engineMemory(),
+        usesGpu: driver.usesGpu(),
+      });
       return;
     }
     case "calls": {
@@ -36,7 +43,11 @@ async function handle(msg: ParentMessage): Promise<void> {
       const shapes: ShapeMap[] = [];
       for (let k = 0; k < msg.count; k++) {
         const index = msg.firstIndex + k;
-        shapes.push(msg.replayOf !== undefined ? replayShapeAt(init.run, index, msg.replayOf, msg.total) : shapeAt(init.run, index, msg.total));
+        shapes.push(
+          msg.replayOf !== undefined
+            ? replayShapeAt(init.run, index, msg.replayOf, msg.total)
+            : shapeAt(init.run, index, msg.total),
+        );
       }
       const pending: Promise<void>[] = [];
       await driver.runCalls(shapes, msg.firstIndex, (batch) => pending.push(send({ type: "marks", batch })));
@@ -60,12 +71,23 @@ async function handle(msg: ParentMessage): Promise<void> {
 async function fail(e: unknown): Promise<never> {
   const err = e instanceof Error ? e : new Error(String(e));
   if (err instanceof CallError) {
-    await send({ type: "fault", kind: err.kind, message: err.message, index: err.index, lastExchange: err.lastExchange });
+    await send({
+      type: "fault",
+      kind: err.kind,
+      message: err.message,
+      index: err.index,
+      lastExchange: err.lastExchange,
+    });
   } else if (err instanceof EngineUnavailableError) {
     await send({ type: "fault", kind: "unavailable", message: err.message });
   } else {
     const lastExchange = (err as { lastExchange?: string }).lastExchange;
-    await send({ type: "fault", kind: err.name === "OutOfMemoryError" ? "oom" : "errored", message: err.message, lastExchange });
+    await send({
+      type: "fault",
+      kind: err.name === "OutOfMemoryError" ? "oom" : "errored",
+      message: err.message,
+      lastExchange,
+    });
   }
   process.exit(1);
 }

@@ -43,7 +43,10 @@ function emptyBatch(): MarkBatch {
 
 export class JsDriver implements Driver {
   private readonly loop: JsStrategyLoop;
-  constructor(private readonly engine: JsEngine, strategy: StrategyName) {
+  constructor(
+    private readonly engine: JsEngine,
+    strategy: StrategyName,
+  ) {
     this.loop = new JsStrategyLoop(engine, strategy);
   }
   load(): Promise<void> {
@@ -109,21 +112,39 @@ function toCallError(e: unknown, index: number): Error {
 /** A native engine (libtorch, tensorrt) from the addon; its loop runs off the JS thread. */
 export class NativeDriver implements Driver {
   private readonly engine;
-  constructor(private readonly run: ScenarioRun, private readonly strategy: StrategyName, modelPath: string) {
+  constructor(
+    private readonly run: ScenarioRun,
+    private readonly strategy: StrategyName,
+    modelPath: string,
+  ) {
     const addon = loadAddon();
     const kind = run.scenario.engine;
-    if (!addon) throw new EngineUnavailableError(`the ${kind} engine needs the native addon, which did not load: ${addonStatus().reason}`);
+    if (!addon)
+      throw new EngineUnavailableError(
+        `the ${kind} engine needs the native addon, which did not load: ${addonStatus().reason}`,
+      );
     const s = run.scenario;
     const options: Record<string, string> = {};
     const section = kind === "tensorrt" ? s.tensorrt : s.libtorch;
-    for (const [k, v] of Object.entries(section)) if (v !== undefined) options[k] = Array.isArray(v) ? v.join(",") : String(v);
+    for (const [k, v] of Object.entries(section))
+      if (v !== undefined) options[k] = Array.isArray(v) ? v.join(",") : String(v);
     try {
       this.engine = new addon.NativeEngine(kind, {
         modelPath,
         precision: run.precision,
         device: s.memory.device,
-        profile: Object.entries(s.profile).map(([name, p]) => ({ name, min: p.min, opt: p.opt, max: p.max, dtype: p.dtype, ...(p.values !== undefined ? { values: p.values } : {}) })),
-        faults: { leakBytesPerIteration: s.faults.leakBytesPerIteration ?? 0, retainOutputsEvery: s.faults.retainOutputsEvery ?? 0 },
+        profile: Object.entries(s.profile).map(([name, p]) => ({
+          name,
+          min: p.min,
+          opt: p.opt,
+          max: p.max,
+          dtype: p.dtype,
+          ...(p.values !== undefined ? { values: p.values } : {}),
+        })),
+        faults: {
+          leakBytesPerIteration: s.faults.leakBytesPerIteration ?? 0,
+          retainOutputsEvery: s.faults.retainOutputsEvery ?? 0,
+        },
         options,
       });
     } catch (e) {
@@ -154,7 +175,14 @@ export class NativeDriver implements Driver {
     try {
       await this.engine.runCalls(shapes, firstIndex, (b: NativeMarkBatch) => {
         const n = b.index.length;
-        const batch: MarkBatch = { index: Array.from(b.index), startNs: Array.from(b.startNs), endNs: Array.from(b.endNs), gpuMs: Array.from(b.gpuMs), shape: [], stats: {} };
+        const batch: MarkBatch = {
+          index: Array.from(b.index),
+          startNs: Array.from(b.startNs),
+          endNs: Array.from(b.endNs),
+          gpuMs: Array.from(b.gpuMs),
+          shape: [],
+          stats: {},
+        };
         for (let i = 0; i < n; i++) batch.shape.push(keys[b.index[i]! - firstIndex] ?? "");
         for (const [name, arr] of Object.entries(b.stats)) batch.stats[name] = Array.from(arr);
         onMarks(batch);

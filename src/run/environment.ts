@@ -17,7 +17,11 @@ export function packageVersion(): string {
 
 function gitCommit(): string | undefined {
   try {
-    return execFileSync("git", ["rev-parse", "HEAD"], { stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).toString().trim() || undefined;
+    return (
+      execFileSync("git", ["rev-parse", "HEAD"], { stdio: ["ignore", "pipe", "ignore"], timeout: 5000 })
+        .toString()
+        .trim() || undefined
+    );
   } catch {
     return undefined;
   }
@@ -74,7 +78,12 @@ export function collectEnvironment(opts: { engines?: readonly string[] } = {}): 
     node: process.version,
     vramgate: packageVersion(),
     gitCommit: gitCommit(),
-    addon: { loaded: !!addon, reason: status.reason, nvml: probe?.nvml.found ?? false, cudaRuntime: probe?.cudaRuntime.found ?? false },
+    addon: {
+      loaded: !!addon,
+      reason: status.reason,
+      nvml: probe?.nvml.found ?? false,
+      cudaRuntime: probe?.cudaRuntime.found ?? false,
+    },
     gpus: (probe?.gpus ?? []).map((g) => ({ ...g, driverVersion: probe?.driverVersion })),
     driverVersion: probe?.driverVersion,
     cudaVersion: probe?.cudaDriverVersion ? formatCudaVersion(probe.cudaDriverVersion) : undefined,

@@ -43,7 +43,14 @@ export class Joiner {
     for (let i = 0; i < b.index.length; i++) {
       const signals: Record<string, number> = {};
       for (const [name, arr] of Object.entries(b.stats)) signals[name] = arr[i]!;
-      this.marks.push({ index: b.index[i]!, startNs: b.startNs[i]!, endNs: b.endNs[i]!, gpuMs: b.gpuMs[i]!, shape: b.shape[i]!, signals });
+      this.marks.push({
+        index: b.index[i]!,
+        startNs: b.startNs[i]!,
+        endNs: b.endNs[i]!,
+        gpuMs: b.gpuMs[i]!,
+        shape: b.shape[i]!,
+        signals,
+      });
     }
   }
 

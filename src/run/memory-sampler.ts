@@ -67,7 +67,12 @@ class JsSampler implements MemorySampler {
     this.rss.push(sum);
   }
   drain(): Samples {
-    const out = { tNs: this.t, rssBytes: this.rss, gpuProcessBytes: this.t.map(() => Number.NaN), deviceUsedBytes: this.t.map(() => Number.NaN) };
+    const out = {
+      tNs: this.t,
+      rssBytes: this.rss,
+      gpuProcessBytes: this.t.map(() => Number.NaN),
+      deviceUsedBytes: this.t.map(() => Number.NaN),
+    };
     this.t = [];
     this.rss = [];
     return out;

@@ -62,14 +62,21 @@ export function applyOverrides(s: Scenario, o: RunOverrides | undefined): Scenar
   return { ...s, run };
 }
 
-async function materialiseModel(run: ScenarioRun, modelDir: string): Promise<{ path: string; sha256: string; generated?: string }> {
+async function materialiseModel(
+  run: ScenarioRun,
+  modelDir: string,
+): Promise<{ path: string; sha256: string; generated?: string }> {
   const s = run.scenario;
   if (s.model.kind === "generate") {
     // ONNX Runtime runs a model in the precision it is stored in, and TensorRT 11 builds
     // strongly typed networks only: fp16 runs get fp16 weights (TensorRT 10 takes either).
     const dtype = run.precision === "fp16" ? "float16" : "float32";
     const m = await ensureModel({ arch: s.model.arch, seed: s.model.seed, dtype }, modelDir);
-    return { path: m.path, sha256: m.sha256, generated: `${s.model.arch} seed ${s.model.seed}${dtype === "float16" ? " fp16" : ""}` };
+    return {
+      path: m.path,
+      sha256: m.sha256,
+      generated: `${s.model.arch} seed ${s.model.seed}${dtype === "float16" ? " fp16" : ""}`,
+    };
   }
   // A process worker may load its own model: nothing for vramgate to hash.
   if (s.model.kind === "none") return { path: "", sha256: "" };
@@ -181,7 +188,8 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
     } catch (e) {
       if (!(e instanceof StrategyFault)) throw e;
       c.stop();
-      if (!ctx.isAborted()) ctx.progress?.note?.(`${run.key} ${c.strategy}: ${e.state} during ${what}: ${firstLine(e.message)}`);
+      if (!ctx.isAborted())
+        ctx.progress?.note?.(`${run.key} ${c.strategy}: ${e.state} during ${what}: ${firstLine(e.message)}`);
     }
   };
 
@@ -201,7 +209,9 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
   let first = s.run.warmup;
   for (let r = 0; r < s.run.rounds && !ctx.isAborted(); r++) {
     if (Date.now() > deadline) {
-      ctx.progress?.note?.(`${run.key}: stopped after ${r} of ${s.run.rounds} rounds (run.maxDurationS = ${s.run.maxDurationS} s)`);
+      ctx.progress?.note?.(
+        `${run.key}: stopped after ${r} of ${s.run.rounds} rounds (run.maxDurationS = ${s.run.maxDurationS} s)`,
+      );
       break;
     }
     const count = Math.floor(s.run.iterations / s.run.rounds) + (r < s.run.iterations % s.run.rounds ? 1 : 0);
@@ -213,8 +223,20 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
     first += count;
     snapshot();
   }
-  if (Date.now() <= deadline) await confirm(run, children, first, total, confirmations, guard, snapshot, ctx, ctx.judge && ((c) => ctx.judge!(results.environment, entry, resultOf(c))));
-  else if (replayCalls(run) > 0) ctx.progress?.note?.(`${run.key}: no replay of seen shapes (run.maxDurationS = ${s.run.maxDurationS} s reached)`);
+  if (Date.now() <= deadline)
+    await confirm(
+      run,
+      children,
+      first,
+      total,
+      confirmations,
+      guard,
+      snapshot,
+      ctx,
+      ctx.judge && ((c) => ctx.judge!(results.environment, entry, resultOf(c))),
+    );
+  else if (replayCalls(run) > 0)
+    ctx.progress?.note?.(`${run.key}: no replay of seen shapes (run.maxDurationS = ${s.run.maxDurationS} s reached)`);
 
   for (const c of healthy()) {
     if (ctx.isAborted()) break;
@@ -253,7 +275,9 @@ async function confirm(
     next.set(c, first + count);
     await guard(c, what, () => c.calls("replay", -1, first, count, total, seenCalls));
   };
-  for (const c of children) if (!c.hasFault) confirmations.set(c, { replayCalls: 0, fromIteration: seenCalls - run.scenario.run.warmup, checks: [] });
+  for (const c of children)
+    if (!c.hasFault)
+      confirmations.set(c, { replayCalls: 0, fromIteration: seenCalls - run.scenario.run.warmup, checks: [] });
   if (replay > 0) {
     ctx.progress?.note?.(`${run.key}: replaying ${replay} calls at shapes already seen, per strategy`);
     // Two halves in rotated order, so drift during replay hits strategies alike.
@@ -276,12 +300,19 @@ async function confirm(
     // Extend what accuses (leak) or bounds (shape-growth), and what is undecided: replay
     // of seen shapes is the experiment that separates a leak from growth per new shape.
     if (verdict !== "leak" && verdict !== "shape-growth" && verdict !== "inconclusive") continue;
-    ctx.progress?.note?.(`${run.key} ${c.strategy}: ${verdict} — confirming with up to ${budget.calls} more replay calls`);
+    ctx.progress?.note?.(
+      `${run.key} ${c.strategy}: ${verdict} — confirming with up to ${budget.calls} more replay calls`,
+    );
     const started = Date.now();
     let used = 0;
     let previous = verdict;
     let stable = false;
-    while (!ctx.isAborted() && !c.hasFault && used + budget.chunk <= budget.calls && Date.now() - started < budget.seconds * 1000) {
+    while (
+      !ctx.isAborted() &&
+      !c.hasFault &&
+      used + budget.chunk <= budget.calls &&
+      Date.now() - started < budget.seconds * 1000
+    ) {
       await runReplay(c, budget.chunk, "confirmation");
       used += budget.chunk;
       if (c.hasFault) break;

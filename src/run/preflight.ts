@@ -44,7 +44,8 @@ import type { Scenario } from "../scenarios/types.js";
 const BUILD_HINT: Record<"libtorch" | "tensorrt", string> = {
   libtorch:
     "To build it: VRAMGATE_CMAKE_ARGS=\"-DTorch_DIR=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')/Torch\" npm run build:native. `vramgate doctor` lists the engines built here.",
-  tensorrt: "To build it: TENSORRT_ROOT=/path/to/TensorRT npm run build:native. `vramgate doctor` lists the engines built here.",
+  tensorrt:
+    "To build it: TENSORRT_ROOT=/path/to/TensorRT npm run build:native. `vramgate doctor` lists the engines built here.",
 };
 
 /** Longest wait for a provider probe in a throwaway process (CUDA initialisation included). */
@@ -119,7 +120,9 @@ export async function preflight(scenarios: readonly Scenario[], opts: PreflightO
     }
   }
   if (findings.length === 0) return;
-  const text = findings.map((f) => [formatProblem(f.problem), ...(f.detail ?? []).map((l) => `  ${l}`)].join("\n")).join("\n");
+  const text = findings
+    .map((f) => [formatProblem(f.problem), ...(f.detail ?? []).map((l) => `  ${l}`)].join("\n"))
+    .join("\n");
   const tail = "\nNothing was run (checked before the first strategy started).";
   if (findings.some((f) => !f.missing)) throw new InputError(text + tail);
   throw new RunError(text + tail);
@@ -155,10 +158,20 @@ function checkOnnxRuntime(s: Scenario, where: Where): Finding[] {
     } catch (e) {
       // A .onnx file was already inspected by the parser; ONNX Runtime reads any file as ONNX.
       if (e instanceof OnnxFormatError) {
-        out.push({ missing: false, problem: where.problem(modelAt, "an ONNX model file (engine onnxruntime reads ONNX only)", `a file that is ${e.message}`) });
+        out.push({
+          missing: false,
+          problem: where.problem(
+            modelAt,
+            "an ONNX model file (engine onnxruntime reads ONNX only)",
+            `a file that is ${e.message}`,
+          ),
+        });
       } else {
         const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-        out.push({ missing: false, problem: where.problem(modelAt, "a readable model file", `an error reading it (${code})`) });
+        out.push({
+          missing: false,
+          problem: where.problem(modelAt, "a readable model file", `an error reading it (${code})`),
+        });
       }
       return out;
     }
@@ -213,19 +226,29 @@ function resolvable(pkg: string): boolean {
   }
 }
 
-async function checkProvider(s: Scenario, where: Where, probe: (p: GpuProvider, device: number) => Promise<string | null | undefined>): Promise<Finding[]> {
+async function checkProvider(
+  s: Scenario,
+  where: Where,
+  probe: (p: GpuProvider, device: number) => Promise<string | null | undefined>,
+): Promise<Finding[]> {
   const provider = s.onnxruntime.executionProvider;
   if (provider === "cpu") return [];
   const path: DataPath = ["onnxruntime", "executionProvider"];
   // The library check reads the file system only; a present library still needs a session
   // (CUDA, cuDNN, a GPU), tried in a throwaway process.
-  const why = missingProviderLibrary(provider) ?? (resolvable("onnxruntime-node") ? await probe(provider, s.memory.device) : null);
+  const why =
+    missingProviderLibrary(provider) ??
+    (resolvable("onnxruntime-node") ? await probe(provider, s.memory.device) : null);
   if (!why) return [];
   const libs = provider === "tensorrt" ? "CUDA 12, cuDNN 9 and TensorRT 10" : "CUDA 12 and cuDNN 9";
   return [
     {
       missing: true,
-      problem: where.problem(path, "an execution provider this onnxruntime-node build can run", `"${provider}", which it cannot`),
+      problem: where.problem(
+        path,
+        "an execution provider this onnxruntime-node build can run",
+        `"${provider}", which it cannot`,
+      ),
       detail: [
         `${why}.`,
         `Fetch the CUDA 12 provider libraries (ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install, needs api.nuget.org) and put ${libs} on the library path, or set executionProvider: cpu. \`vramgate doctor\` lists the providers usable here.`,
@@ -245,18 +268,23 @@ function probeEntry(): { path: string; execArgv: string[] } {
 function probeProviderInChild(provider: GpuProvider, device: number): Promise<string | null | undefined> {
   const entry = probeEntry();
   return new Promise((done) => {
-    execFile(process.execPath, [...entry.execArgv, entry.path, provider, String(device)], { timeout: PROVIDER_PROBE_TIMEOUT_MS, maxBuffer: 1 << 20 }, (_err, stdout) => {
-      try {
-        const r = JSON.parse(stdout.trim().split("\n").pop() ?? "") as { failure?: unknown };
-        if (r.failure === null) return done(null);
-        if (typeof r.failure === "string") return done(r.failure.split("\n")[0] ?? r.failure);
-      } catch {
-        /* no verdict printed */
-      }
-      // The probe itself did not finish (killed, timed out: ${err?.message}): leave the
-      // verdict to the strategy children, which probe again and say what failed.
-      done(undefined);
-    });
+    execFile(
+      process.execPath,
+      [...entry.execArgv, entry.path, provider, String(device)],
+      { timeout: PROVIDER_PROBE_TIMEOUT_MS, maxBuffer: 1 << 20 },
+      (_err, stdout) => {
+        try {
+          const r = JSON.parse(stdout.trim().split("\n").pop() ?? "") as { failure?: unknown };
+          if (r.failure === null) return done(null);
+          if (typeof r.failure === "string") return done(r.failure.split("\n")[0] ?? r.failure);
+        } catch {
+          /* no verdict printed */
+        }
+        // The probe itself did not finish (killed, timed out: ${err?.message}): leave the
+        // verdict to the strategy children, which probe again and say what failed.
+        done(undefined);
+      },
+    );
   });
 }
 
@@ -270,7 +298,11 @@ function checkNativeEngine(s: Scenario, where: Where): Finding[] {
     return [
       {
         missing: true,
-        problem: where.problem(["engine"], `an engine available here (${kind} lives in the native addon)`, `"${kind}", but the native addon did not load`),
+        problem: where.problem(
+          ["engine"],
+          `an engine available here (${kind} lives in the native addon)`,
+          `"${kind}", but the native addon did not load`,
+        ),
         detail: [addonStatus().reason ?? "The native addon did not load."],
       },
     ];
@@ -280,7 +312,11 @@ function checkNativeEngine(s: Scenario, where: Where): Finding[] {
   return [
     {
       missing: true,
-      problem: where.problem(["engine"], "an engine built into this vramgate's native addon", `"${kind}", which is not built into it`),
+      problem: where.problem(
+        ["engine"],
+        "an engine built into this vramgate's native addon",
+        `"${kind}", which is not built into it`,
+      ),
       detail: [`When the addon was built: ${build.reason ?? `${kind} was not found`}.`, BUILD_HINT[kind]],
     },
   ];
@@ -313,7 +349,15 @@ function checkProcessCommand(s: Scenario, where: Where): Finding[] {
   const cwd = workerCwd(s.file, spec.cwd);
   const path: DataPath = ["process", "command", 0];
   const bad = (found: string, detail: string[]): Finding[] => [
-    { missing: false, problem: where.problem(path, "a command that can be started: an executable on the worker's PATH, or a path to one", found), detail },
+    {
+      missing: false,
+      problem: where.problem(
+        path,
+        "a command that can be started: an executable on the worker's PATH, or a path to one",
+        found,
+      ),
+      detail,
+    },
   ];
   const interpreterHint = `Make it executable (chmod +x), or name its interpreter first, e.g. command: [python3, ${JSON.stringify(cmd)}].`;
   // As spawn does (no shell): a name with a slash is a path from the worker's cwd, else a PATH search.
@@ -323,11 +367,16 @@ function checkProcessCommand(s: Scenario, where: Where): Finding[] {
       case "ok":
         return [];
       case "missing":
-        return bad(`"${cmd}", which does not exist`, [`Looked for ${abs}: a relative path starts from ${spec.cwd === undefined ? "the scenario file's folder" : "process.cwd"}.`]);
+        return bad(`"${cmd}", which does not exist`, [
+          `Looked for ${abs}: a relative path starts from ${spec.cwd === undefined ? "the scenario file's folder" : "process.cwd"}.`,
+        ]);
       case "folder":
         return bad(`"${cmd}", a folder`, [`${abs} is a folder: name the worker program itself.`]);
       case "not-executable":
-        return bad(`"${cmd}", a file that is not executable`, [`${abs} has no execute permission for this user.`, interpreterHint]);
+        return bad(`"${cmd}", a file that is not executable`, [
+          `${abs} has no execute permission for this user.`,
+          interpreterHint,
+        ]);
     }
   }
   const envPath = workerEnv(spec.env).PATH;
@@ -340,11 +389,16 @@ function checkProcessCommand(s: Scenario, where: Where): Finding[] {
     if (r === "ok") return [];
     if (r === "not-executable") notExecutable ??= resolve(d, cmd);
   }
-  if (notExecutable) return bad(`"${cmd}", found on PATH only as a file that is not executable`, [`${notExecutable} has no execute permission for this user.`, interpreterHint]);
+  if (notExecutable)
+    return bad(`"${cmd}", found on PATH only as a file that is not executable`, [
+      `${notExecutable} has no execute permission for this user.`,
+      interpreterHint,
+    ]);
   const detail = [`PATH of the worker: ${envPath}${spec.env.PATH !== undefined ? " (from process.env)" : ""}.`];
   const near = closestCommand(cmd, dirs);
   if (near) detail.push(`Did you mean "${near}"?`);
-  if (isExecutableFile(resolve(cwd, cmd)) !== "missing") detail.push(`A file in the worker's folder needs a path: "./${cmd}".`);
+  if (isExecutableFile(resolve(cwd, cmd)) !== "missing")
+    detail.push(`A file in the worker's folder needs a path: "./${cmd}".`);
   else detail.push("Install it, give its full path, or set PATH under process.env.");
   return bad(`"${cmd}", which is not on PATH`, detail);
 }

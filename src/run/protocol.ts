@@ -11,7 +11,15 @@ export type ParentMessage =
    * Run calls [firstIndex, firstIndex + count) (absolute indices, warm-up first). With
    * `replayOf`, each call feeds again the shape of one of the calls [0, replayOf).
    */
-  | { type: "calls"; phase: CallPhase; round: number; firstIndex: number; count: number; total: number; replayOf?: number }
+  | {
+      type: "calls";
+      phase: CallPhase;
+      round: number;
+      firstIndex: number;
+      count: number;
+      total: number;
+      replayOf?: number;
+    }
   /** Release what the strategy holds (teardown-style release; persistent keeps it). */
   | { type: "finish" }
   | { type: "exit" };

@@ -24,7 +24,10 @@ class Reservoir {
   readonly values: number[] = [];
   private seen = 0;
   private state: number;
-  constructor(private readonly size: number, seed: number) {
+  constructor(
+    private readonly size: number,
+    seed: number,
+  ) {
     this.state = seed >>> 0 || 1;
   }
   add(v: number): void {

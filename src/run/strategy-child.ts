@@ -136,11 +136,16 @@ export class StrategyChild {
     child.stderr?.on("data", keep);
     child.on("message", (m: ChildMessage) => this.onMessage(m));
     child.on("exit", (code, signal) => this.onExit(code, signal));
-    child.on("error", (e) => this.failWith(new StrategyFault("errored", `could not start the strategy's process: ${e.message}`)));
+    child.on("error", (e) =>
+      this.failWith(new StrategyFault("errored", `could not start the strategy's process: ${e.message}`)),
+    );
     this.sampler.setPids([child.pid!]);
     this.sampler.start();
     this.pump = setInterval(() => this.pumpSamples(), PUMP_MS);
-    const loaded = await this.request({ type: "init", run: this.opts.run, strategy: this.strategy, modelPath: this.opts.modelPath }, "loaded");
+    const loaded = await this.request(
+      { type: "init", run: this.opts.run, strategy: this.strategy, modelPath: this.opts.modelPath },
+      "loaded",
+    );
     if (loaded.type === "loaded") {
       this.versions = loaded.versions;
       this.engineMemory = loaded.engineMemory;
@@ -156,7 +161,14 @@ export class StrategyChild {
    * Runs calls [firstIndex, firstIndex + count). Phase `replay` feeds again shapes of calls
    * [0, replayOf) (default: firstIndex) and is memory-only: not in rounds or latency.
    */
-  async calls(phase: CallPhase, round: number, firstIndex: number, count: number, total: number, replayOf?: number): Promise<void> {
+  async calls(
+    phase: CallPhase,
+    round: number,
+    firstIndex: number,
+    count: number,
+    total: number,
+    replayOf?: number,
+  ): Promise<void> {
     if (count <= 0) return;
     this.roundCalls = 0;
     this.roundBusyMs = 0;
@@ -170,7 +182,12 @@ export class StrategyChild {
     await sleep(Math.max(2 * this.sampler.intervalMs, 2));
     this.pumpSamples(true);
     if (phase === "round" && this.roundCalls > 0) {
-      this.rounds.push({ round, iterations: this.roundCalls, busyMs: round3(this.roundBusyMs), itemsPerSecond: round3(this.roundCalls / (this.roundBusyMs / 1000)) });
+      this.rounds.push({
+        round,
+        iterations: this.roundCalls,
+        busyMs: round3(this.roundBusyMs),
+        itemsPerSecond: round3(this.roundCalls / (this.roundBusyMs / 1000)),
+      });
     }
   }
 
@@ -213,7 +230,10 @@ export class StrategyChild {
       const s = this.sampler.drain();
       const devAfter = s.deviceUsedBytes.length ? s.deviceUsedBytes[s.deviceUsedBytes.length - 1]! : Number.NaN;
       if (Number.isFinite(devAfter)) {
-        this.residual = { ...this.residual, afterExitDeviceBytes: devAfter - (before.deviceUsedBytes! - before.gpuProcessBytes!) };
+        this.residual = {
+          ...this.residual,
+          afterExitDeviceBytes: devAfter - (before.deviceUsedBytes! - before.gpuProcessBytes!),
+        };
       }
     }
     this.stop();
@@ -250,7 +270,8 @@ export class StrategyChild {
 
   private request(msg: ParentMessage, want: ChildMessage["type"]): Promise<ChildMessage> {
     if (this.fault) return Promise.reject(this.fault);
-    if (this.exited || !this.child) return Promise.reject(new StrategyFault("crashed", "the strategy's process is not running"));
+    if (this.exited || !this.child)
+      return Promise.reject(new StrategyFault("crashed", "the strategy's process is not running"));
     return new Promise((resolve, reject) => {
       this.pending = { want, resolve, reject };
       this.armWatchdog();
@@ -263,12 +284,16 @@ export class StrategyChild {
   private armWatchdog(): void {
     this.clearWatchdog();
     const s = this.opts.run.scenario.run.watchdogS;
-    this.watchdog = setTimeout(() => {
-      this.pumpSamples(true);
-      const at = this.measured > 0 ? ` after ${this.measured} measured calls` : this.lastIndex >= 0 ? " during warm-up" : "";
-      this.failWith(new StrategyFault("timeout", `no progress for ${s} s${at} (watchdog); the process was killed`));
-      this.kill();
-    }, timerDelayMs(s * 1000));
+    this.watchdog = setTimeout(
+      () => {
+        this.pumpSamples(true);
+        const at =
+          this.measured > 0 ? ` after ${this.measured} measured calls` : this.lastIndex >= 0 ? " during warm-up" : "";
+        this.failWith(new StrategyFault("timeout", `no progress for ${s} s${at} (watchdog); the process was killed`));
+        this.kill();
+      },
+      timerDelayMs(s * 1000),
+    );
     this.watchdog.unref?.();
   }
 
@@ -308,7 +333,10 @@ export class StrategyChild {
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     const oom = /out of memory|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation/i.test(lastWords);
     this.failWith(
-      new StrategyFault(oom ? "oom" : signal ? "crashed" : "errored", `the strategy's process ${how}${lastWords ? `; last output:\n${lastWords}` : ""}`),
+      new StrategyFault(
+        oom ? "oom" : signal ? "crashed" : "errored",
+        `the strategy's process ${how}${lastWords ? `; last output:\n${lastWords}` : ""}`,
+      ),
     );
   }
 
@@ -404,8 +432,13 @@ export class StrategyChild {
     };
     if (f) {
       // Without an index from the engine, the fault hit the call after the last one measured.
-      result.error = { message: f.message, iteration: f.index ?? this.measured, lastExchange: f.lastExchange ?? (this.stderrTail.trim().slice(-800) || undefined) };
-      if (f.state === "oom") result.oom = { iteration: f.index ?? this.measured, usedBytes: this.peak[this.primarySignal] ?? Number.NaN };
+      result.error = {
+        message: f.message,
+        iteration: f.index ?? this.measured,
+        lastExchange: f.lastExchange ?? (this.stderrTail.trim().slice(-800) || undefined),
+      };
+      if (f.state === "oom")
+        result.oom = { iteration: f.index ?? this.measured, usedBytes: this.peak[this.primarySignal] ?? Number.NaN };
     }
     return result;
   }

@@ -82,7 +82,8 @@ export class TraceWriter {
       let off = 0;
       while (off < buf.length) {
         const n = this.fs.writeSync(this.fd, buf, off, buf.length - off);
-        if (!(n > 0)) throw Object.assign(new Error(`short write: ${off} of ${buf.length} bytes`), { code: "SHORT_WRITE" });
+        if (!(n > 0))
+          throw Object.assign(new Error(`short write: ${off} of ${buf.length} bytes`), { code: "SHORT_WRITE" });
         off += n;
       }
       this.goodBytes += buf.length;

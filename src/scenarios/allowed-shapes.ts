@@ -93,7 +93,9 @@ function randomCount(profile: InputProfile[], seq: Bucketing): AllowedShapes {
   let count = 1;
   let exact = true;
   for (let i = 0; i < rank; i++) {
-    const ranges = profile.filter((p) => i < p.min.length && p.min[i] !== p.max[i]).map((p) => ({ lo: p.min[i]!, hi: p.max[i]! }));
+    const ranges = profile
+      .filter((p) => i < p.min.length && p.min[i] !== p.max[i])
+      .map((p) => ({ lo: p.min[i]!, hi: p.max[i]! }));
     if (ranges.length === 0) continue;
     const here = sharedDrawCount(ranges, seq);
     exact &&= here.exact;

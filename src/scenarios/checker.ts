@@ -26,9 +26,15 @@ export class Checker {
 
   report(r: Report): void {
     const { line, col } = this.locator.locate(r.at ?? r.path, { key: r.key ?? false });
-    const p: InputProblem = { file: this.file, line, col, path: formatPath(r.path), expected: r.expected, found: r.found };
+    const p: InputProblem = {
+      file: this.file,
+      line,
+      col,
+      path: formatPath(r.path),
+      expected: r.expected,
+      found: r.found,
+    };
     if (r.hint) p.hint = r.hint;
     this.problems.push(p);
   }
 }
-

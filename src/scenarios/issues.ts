@@ -65,9 +65,18 @@ function bound(issue: Issue, small: boolean): string {
   const n = Number(small ? issue.minimum : issue.maximum);
   if (issue.origin === "array" || issue.origin === "set") {
     const items = `${n} item${n === 1 ? "" : "s"}`;
-    return issue.exact ? `a list of exactly ${items}` : small ? `a list of at least ${items}` : `a list of at most ${items}`;
+    return issue.exact
+      ? `a list of exactly ${items}`
+      : small
+        ? `a list of at least ${items}`
+        : `a list of at most ${items}`;
   }
-  if (issue.origin === "string") return small ? (n <= 1 ? "a non-empty string" : `a string of at least ${n} characters`) : `a string of at most ${n} characters`;
+  if (issue.origin === "string")
+    return small
+      ? n <= 1
+        ? "a non-empty string"
+        : `a string of at least ${n} characters`
+      : `a string of at most ${n} characters`;
   if (small) return issue.inclusive === false ? `a value greater than ${n}` : `a value of at least ${n}`;
   return issue.inclusive === false ? `a value less than ${n}` : `a value of at most ${n}`;
 }
@@ -76,7 +85,10 @@ function bound(issue: Issue, small: boolean): string {
 function elsewhere(key: string, at: DataPath, schema: z.ZodType): string | undefined {
   const here = at.filter((s) => typeof s === "string").join(".");
   const others = allFieldPaths(schema).filter((p) => p.slice(0, -1).join(".") !== here && !p.includes("*"));
-  const name = closest(key, others.map((p) => p[p.length - 1]!));
+  const name = closest(
+    key,
+    others.map((p) => p[p.length - 1]!),
+  );
   if (name === undefined) return undefined;
   const homes = others.filter((p) => p[p.length - 1] === name).map((p) => p.join("."));
   if (homes.length !== 1) return undefined;
@@ -89,7 +101,14 @@ function convert(issue: Issue, prefix: DataPath, ctx: IssueContext, out: InputPr
   const value = valueAt(ctx.data, path);
   const push = (p: Omit<InputProblem, "file" | "line" | "col" | "path">, at: DataPath = path, key = false) => {
     const { line, col } = ctx.locator.locate(at, { key });
-    const entry: InputProblem = { file: ctx.file, line, col, path: formatPath(at), expected: p.expected, found: p.found };
+    const entry: InputProblem = {
+      file: ctx.file,
+      line,
+      col,
+      path: formatPath(at),
+      expected: p.expected,
+      found: p.found,
+    };
     if (p.hint) entry.hint = p.hint;
     out.push(entry);
   };
@@ -122,7 +141,15 @@ function convert(issue: Issue, prefix: DataPath, ctx: IssueContext, out: InputPr
       const known = knownKeys(ctx.schema, path, ctx.data);
       for (const key of issue.keys ?? []) {
         const hint = didYouMean(key, known) ?? elsewhere(key, path, ctx.schema);
-        push({ expected: known.length ? `one of the keys ${known.join(", ")}` : "no such key", found: `unknown key "${key}"`, ...(hint ? { hint } : {}) }, [...path, key], true);
+        push(
+          {
+            expected: known.length ? `one of the keys ${known.join(", ")}` : "no such key",
+            found: `unknown key "${key}"`,
+            ...(hint ? { hint } : {}),
+          },
+          [...path, key],
+          true,
+        );
       }
       return;
     }
@@ -148,7 +175,11 @@ function convert(issue: Issue, prefix: DataPath, ctx: IssueContext, out: InputPr
       // A union with its own message (schema.ts `error:`) says it better than the branch list.
       const custom = issue.message !== "Invalid input" ? issue.message : undefined;
       const required = value === undefined ? { hint: `${formatPath(path)} is required.` } : {};
-      push({ expected: custom ?? (wanted.length ? wanted.join(" or ") : "another value"), found: describeValue(value, true), ...required });
+      push({
+        expected: custom ?? (wanted.length ? wanted.join(" or ") : "another value"),
+        found: describeValue(value, true),
+        ...required,
+      });
       return;
     }
     case "invalid_key":
@@ -168,8 +199,18 @@ const BARE_SHAPES = "a list of shapes, one mapping from input name to dims per i
  * zod's own complaint ("a list of exactly 1 item", or one per number) hides that. Reported
  * once for the list, with the form to write. True when the issue was about such a list.
  */
-function bareShapeList(path: DataPath, ctx: IssueContext, push: (p: Omit<InputProblem, "file" | "line" | "col" | "path">, at?: DataPath) => void, out: InputProblem[]): boolean {
-  const at = path[path.length - 1] === "shapes" ? path : path[path.length - 2] === "shapes" && typeof path[path.length - 1] === "number" ? path.slice(0, -1) : undefined;
+function bareShapeList(
+  path: DataPath,
+  ctx: IssueContext,
+  push: (p: Omit<InputProblem, "file" | "line" | "col" | "path">, at?: DataPath) => void,
+  out: InputProblem[],
+): boolean {
+  const at =
+    path[path.length - 1] === "shapes"
+      ? path
+      : path[path.length - 2] === "shapes" && typeof path[path.length - 1] === "number"
+        ? path.slice(0, -1)
+        : undefined;
   if (!at) return false;
   const list = valueAt(ctx.data, at);
   if (!Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === "number")) return false;

@@ -14,7 +14,8 @@ export function scenarioJsonSchema(): Record<string, unknown> {
   return {
     $schema,
     title: "vramgate scenario",
-    description: "A vramgate benchmark scenario: model, shape profile, strategies to compare, run length and gates. See scenarios/README-fields.md.",
+    description:
+      "A vramgate benchmark scenario: model, shape profile, strategies to compare, run length and gates. See scenarios/README-fields.md.",
     ...rest,
     // Rules zod checks in resolve.ts, stated for editors: model is required except for the
     // process engine, which needs its process section; an engine section needs its engine.

@@ -113,11 +113,19 @@ export function valueAt(data: unknown, path: DataPath): unknown {
 export function describeValue(v: unknown, withType = false): string {
   if (v === undefined) return "nothing";
   if (v === null) return "an empty value (null)";
-  if (Array.isArray(v)) return v.length === 0 ? "an empty list" : `a list (${v.length} item${v.length === 1 ? "" : "s"})`;
+  if (Array.isArray(v))
+    return v.length === 0 ? "an empty list" : `a list (${v.length} item${v.length === 1 ? "" : "s"})`;
   if (typeof v === "object") return "a mapping";
   // At most ~80 characters of the value: a 1 MiB name or a 10^6-digit number is never echoed whole.
   const text = quote(v);
   if (!withType) return text;
-  const kind = typeof v === "string" ? "a string" : typeof v === "number" ? (Number.isInteger(v) ? "an integer" : "a number") : "a boolean";
+  const kind =
+    typeof v === "string"
+      ? "a string"
+      : typeof v === "number"
+        ? Number.isInteger(v)
+          ? "an integer"
+          : "a number"
+        : "a boolean";
   return `${text} (${kind})`;
 }

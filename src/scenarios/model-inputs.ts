@@ -24,14 +24,21 @@ export function isOnnxPath(path: string): boolean {
   return path.toLowerCase().endsWith(".onnx");
 }
 
-export function checkOnnxInputs(resolvedPath: string, modelAt: DataPath, profile: Record<string, InputProfile>, c: Checker): void {
+export function checkOnnxInputs(
+  resolvedPath: string,
+  modelAt: DataPath,
+  profile: Record<string, InputProfile>,
+  c: Checker,
+): void {
   let inputs: Array<{ name: string; elemType: number }>;
   try {
     inputs = inspectOnnx(readFileSync(resolvedPath)).inputs;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (e instanceof OnnxFormatError) c.report({ path: modelAt, expected: "an ONNX model file", found: `a file that is ${e.message}` });
-    else if (code) c.report({ path: modelAt, expected: "a readable model file", found: `an error reading it (${code})` });
+    if (e instanceof OnnxFormatError)
+      c.report({ path: modelAt, expected: "an ONNX model file", found: `a file that is ${e.message}` });
+    else if (code)
+      c.report({ path: modelAt, expected: "a readable model file", found: `an error reading it (${code})` });
     else throw e;
     return;
   }
@@ -50,8 +57,14 @@ export function checkOnnxInputs(resolvedPath: string, modelAt: DataPath, profile
     }
     // elemType 0: the model does not declare it, so any dtype may be right.
     if (input.elemType !== 0 && DTYPE_CODES[p.dtype] !== input.elemType) {
-      const modelType = Object.entries(DTYPE_CODES).find(([, code]) => code === input.elemType)?.[0] ?? `ONNX type ${input.elemType}`;
-      c.report({ path: ["profile", "inputs", name, "dtype"], at: ["profile", "inputs", name], expected: `dtype ${modelType}, the model's type for "${name}"`, found: p.dtype });
+      const modelType =
+        Object.entries(DTYPE_CODES).find(([, code]) => code === input.elemType)?.[0] ?? `ONNX type ${input.elemType}`;
+      c.report({
+        path: ["profile", "inputs", name, "dtype"],
+        at: ["profile", "inputs", name],
+        expected: `dtype ${modelType}, the model's type for "${name}"`,
+        found: p.dtype,
+      });
     }
   }
   const missing = names.filter((n) => !(n in profile));

@@ -5,7 +5,18 @@
  */
 import { LIMITS, readInputFile } from "../results/read-limited.js";
 import { relative, resolve, isAbsolute } from "node:path";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type YAMLError } from "yaml";
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Alias,
+  type Document,
+  type YAMLError,
+} from "yaml";
 import { formatProblem, InputError, type InputProblem } from "../cli/errors.js";
 import { zodProblems } from "./issues.js";
 import { describeValue, formatPath, YamlLocator } from "./locate.js";
@@ -46,12 +57,25 @@ function yamlProblem(err: YAMLError, file: string, doc: Document, locator: YamlL
   if (err.code === "DUPLICATE_KEY") {
     const path = keyPathAt(doc, err.pos[0]);
     const key = path?.[path.length - 1];
-    const problem: InputProblem = { file, line, col, expected: "each key once in a mapping", found: key === undefined ? "a repeated key" : `"${key}" again` };
+    const problem: InputProblem = {
+      file,
+      line,
+      col,
+      expected: "each key once in a mapping",
+      found: key === undefined ? "a repeated key" : `"${key}" again`,
+    };
     if (path) problem.path = formatPath(path);
     return problem;
   }
   const message = err.message.replace(/ at line \d+, column \d+[\s\S]*$/, "").trim();
-  return { file, line, col, expected: "valid YAML", found: `a syntax error (${message})`, hint: "Check indentation, quotes and brackets here and on the lines above." };
+  return {
+    file,
+    line,
+    col,
+    expected: "valid YAML",
+    found: `a syntax error (${message})`,
+    hint: "Check indentation, quotes and brackets here and on the lines above.",
+  };
 }
 
 function aliasProblem(doc: Document, file: string, locator: YamlLocator, err: unknown): InputProblem {
@@ -70,7 +94,12 @@ function aliasProblem(doc: Document, file: string, locator: YamlLocator, err: un
   const node = bad ?? first;
   const where = node?.range ? locator.at(node.range[0]) : { line: 1, col: 1 };
   const found = bad ? `*${bad.source}, which names no anchor above it` : `too many aliases (${(err as Error).message})`;
-  return { file, ...where, expected: bad ? "an alias to an anchor defined earlier (&name before *name)" : "at most 1000 alias expansions", found };
+  return {
+    file,
+    ...where,
+    expected: bad ? "an alias to an anchor defined earlier (&name before *name)" : "at most 1000 alias expansions",
+    found,
+  };
 }
 
 /**
@@ -103,7 +132,8 @@ function reservedKeyProblems(doc: Document, file: string, locator: YamlLocator):
   return problems;
 }
 
-const byPosition = (a: InputProblem, b: InputProblem): number => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0);
+const byPosition = (a: InputProblem, b: InputProblem): number =>
+  (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0);
 
 /**
  * Parses and validates scenario text. `file` locates the YAML's folder (model and cwd paths
@@ -128,7 +158,11 @@ export function parseScenario(text: string, file: string): Scenario {
   if (doc.errors.some((e) => e.code !== "DUPLICATE_KEY")) throw new InputError(problems.sort(byPosition));
 
   if (doc.contents === null) {
-    problems.push({ file: name, expected: TOP_LEVEL_EXPECTED, found: text.trim() === "" ? "an empty file" : "a file with no content (only comments)" });
+    problems.push({
+      file: name,
+      expected: TOP_LEVEL_EXPECTED,
+      found: text.trim() === "" ? "an empty file" : "a file with no content (only comments)",
+    });
     throw new InputError(problems);
   }
   const reserved = reservedKeyProblems(doc, name, locator);
@@ -148,7 +182,8 @@ export function parseScenario(text: string, file: string): Scenario {
   }
 
   const result = scenarioSchema.safeParse(data);
-  if (!result.success) problems.push(...zodProblems(result.error.issues, { file: name, locator, data, schema: scenarioSchema }));
+  if (!result.success)
+    problems.push(...zodProblems(result.error.issues, { file: name, locator, data, schema: scenarioSchema }));
 
   // Sections that pass on their own still get the semantic checks (all problems at once).
   const record = data as Record<string, unknown>;
@@ -168,6 +203,10 @@ export function parseScenario(text: string, file: string): Scenario {
 /** Reads and parses a scenario file. A missing or unreadable file is an InputError too. */
 export async function loadScenario(file: string): Promise<Scenario> {
   // A regular file of at most VRAMGATE_MAX_SCENARIO_MIB (1 MiB): never a pipe or /dev/urandom.
-  const text = readInputFile(file, { what: "a scenario file (YAML)", limit: LIMITS.scenario, display: displayName(file) });
+  const text = readInputFile(file, {
+    what: "a scenario file (YAML)",
+    limit: LIMITS.scenario,
+    display: displayName(file),
+  });
   return parseScenario(text, file);
 }

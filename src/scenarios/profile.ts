@@ -24,7 +24,13 @@ export const DTYPE_LIMITS: Record<InputProfile["dtype"], { lo: number; hi: numbe
   int64: { lo: -Number.MAX_SAFE_INTEGER, hi: Number.MAX_SAFE_INTEGER, integer: true },
 };
 
-function checkValues(values: InputValues, dtype: InputProfile["dtype"], name: string, base: DataPath, c: Checker): void {
+function checkValues(
+  values: InputValues,
+  dtype: InputProfile["dtype"],
+  name: string,
+  base: DataPath,
+  c: Checker,
+): void {
   if (typeof values === "string") return; // ones and zeros fit every dtype
   const at = [...base, "values"];
   const limit = DTYPE_LIMITS[dtype];
@@ -36,7 +42,11 @@ function checkValues(values: InputValues, dtype: InputProfile["dtype"], name: st
       c.report({ path: [...at, k], expected: `an integer (input ${name} is ${dtype})`, found: String(v) });
     } else if (v < limit.lo || v > limit.hi) {
       fits = false;
-      c.report({ path: [...at, k], expected: `a value within ${dtype}'s range (${limit.lo}..${limit.hi})`, found: String(v) });
+      c.report({
+        path: [...at, k],
+        expected: `a value within ${dtype}'s range (${limit.lo}..${limit.hi})`,
+        found: String(v),
+      });
     }
   }
   if (fits && values.min > values.max) {
@@ -44,17 +54,30 @@ function checkValues(values: InputValues, dtype: InputProfile["dtype"], name: st
   }
 }
 
-export function resolveProfile(inputs: Record<string, RawInputProfile>, c: Checker): Record<string, InputProfile> | undefined {
+export function resolveProfile(
+  inputs: Record<string, RawInputProfile>,
+  c: Checker,
+): Record<string, InputProfile> | undefined {
   const before = c.problems.length;
   const out: Record<string, InputProfile> = {};
   if (Object.keys(inputs).length === 0) {
-    c.report({ path: ["profile", "inputs"], expected: "at least one input, e.g. input: { min: [...], opt: [...], max: [...] }", found: "an empty mapping" });
+    c.report({
+      path: ["profile", "inputs"],
+      expected: "at least one input, e.g. input: { min: [...], opt: [...], max: [...] }",
+      found: "an empty mapping",
+    });
   }
   for (const [name, p] of Object.entries(inputs)) {
     const base = ["profile", "inputs", name];
     if (p.shape) {
       for (const k of ["min", "opt", "max"] as const) {
-        if (p[k]) c.report({ path: [...base, k], expected: "either shape or min/opt/max (shape means min = opt = max)", found: `both shape and ${k}`, key: true });
+        if (p[k])
+          c.report({
+            path: [...base, k],
+            expected: "either shape or min/opt/max (shape means min = opt = max)",
+            found: `both shape and ${k}`,
+            key: true,
+          });
       }
       out[name] = { min: p.shape, opt: p.shape, max: p.shape, dtype: p.dtype };
       if (p.values !== undefined) {
@@ -65,14 +88,27 @@ export function resolveProfile(inputs: Record<string, RawInputProfile>, c: Check
     }
     const { min, opt, max } = p;
     for (const k of ["min", "opt", "max"] as const) {
-      if (!p[k]) c.report({ path: [...base, k], expected: "a shape (a list of positive integers)", found: "nothing", hint: "Give min, opt and max, or shape: for a static input." });
+      if (!p[k])
+        c.report({
+          path: [...base, k],
+          expected: "a shape (a list of positive integers)",
+          found: "nothing",
+          hint: "Give min, opt and max, or shape: for a static input.",
+        });
     }
     if (!min || !opt || !max) continue;
     let ranksMatch = true;
-    for (const [k, s] of [["opt", opt], ["max", max]] as const) {
+    for (const [k, s] of [
+      ["opt", opt],
+      ["max", max],
+    ] as const) {
       if (s.length !== min.length) {
         ranksMatch = false;
-        c.report({ path: [...base, k], expected: `${min.length} dimensions, like min ${dimsText(min)}`, found: `${s.length} dimensions ${dimsText(s)}` });
+        c.report({
+          path: [...base, k],
+          expected: `${min.length} dimensions, like min ${dimsText(min)}`,
+          found: `${s.length} dimensions ${dimsText(s)}`,
+        });
       }
     }
     if (!ranksMatch) continue;
@@ -83,7 +119,11 @@ export function resolveProfile(inputs: Record<string, RawInputProfile>, c: Check
       if (lo > hi) {
         c.report({ path: [...base, "max", i], expected: `at least min[${i}] = ${lo}`, found: String(hi) });
       } else if (mid < lo || mid > hi) {
-        c.report({ path: [...base, "opt", i], expected: `a value from min[${i}] to max[${i}] (${lo}..${hi})`, found: String(mid) });
+        c.report({
+          path: [...base, "opt", i],
+          expected: `a value from min[${i}] to max[${i}] (${lo}..${hi})`,
+          found: String(mid),
+        });
       }
     }
     out[name] = { min, opt, max, dtype: p.dtype };
@@ -96,23 +136,43 @@ export function resolveProfile(inputs: Record<string, RawInputProfile>, c: Check
 }
 
 /** A user's shape map checked against the profile; inputs left out take opt. */
-function resolveShapeMap(given: Record<string, number[]>, profile: Record<string, InputProfile>, base: DataPath, c: Checker): ShapeMap {
+function resolveShapeMap(
+  given: Record<string, number[]>,
+  profile: Record<string, InputProfile>,
+  base: DataPath,
+  c: Checker,
+): ShapeMap {
   const names = Object.keys(profile);
   const out: ShapeMap = {};
   for (const [name, dims] of Object.entries(given)) {
     const p = profile[name];
     if (!p) {
-      c.report({ path: [...base, name], expected: `an input of the profile (${names.join(", ")})`, found: `unknown input "${name}"`, hint: didYouMean(name, names), key: true });
+      c.report({
+        path: [...base, name],
+        expected: `an input of the profile (${names.join(", ")})`,
+        found: `unknown input "${name}"`,
+        hint: didYouMean(name, names),
+        key: true,
+      });
       continue;
     }
     if (dims.length !== p.min.length) {
-      c.report({ path: [...base, name], expected: `${p.min.length} dimensions, like profile.inputs.${name}.min ${dimsText(p.min)}`, found: `${dims.length} dimensions ${dimsText(dims)}` });
+      c.report({
+        path: [...base, name],
+        expected: `${p.min.length} dimensions, like profile.inputs.${name}.min ${dimsText(p.min)}`,
+        found: `${dims.length} dimensions ${dimsText(dims)}`,
+      });
       continue;
     }
     dims.forEach((d, i) => {
       const lo = p.min[i]!;
       const hi = p.max[i]!;
-      if (d < lo || d > hi) c.report({ path: [...base, name, i], expected: `a value within the profile's ${name}[${i}] range ${lo}..${hi}`, found: String(d) });
+      if (d < lo || d > hi)
+        c.report({
+          path: [...base, name, i],
+          expected: `a value within the profile's ${name}[${i}] range ${lo}..${hi}`,
+          found: String(d),
+        });
     });
     out[name] = dims;
   }
@@ -122,7 +182,11 @@ function resolveShapeMap(given: Record<string, number[]>, profile: Record<string
 }
 
 /** multipleOf / buckets: one of them, ascending buckets, and only where shapes are drawn. */
-function checkBucketing(s: { kind: SequenceSpec["kind"]; multipleOf?: number | undefined; buckets?: number[] | undefined }, base: DataPath, c: Checker): void {
+function checkBucketing(
+  s: { kind: SequenceSpec["kind"]; multipleOf?: number | undefined; buckets?: number[] | undefined },
+  base: DataPath,
+  c: Checker,
+): void {
   const given = (["multipleOf", "buckets"] as const).filter((k) => s[k] !== undefined);
   if (given.length === 0) return;
   if (s.kind === "fixed" || s.kind === "cycle") {
@@ -138,21 +202,36 @@ function checkBucketing(s: { kind: SequenceSpec["kind"]; multipleOf?: number | u
     return;
   }
   if (given.length === 2) {
-    c.report({ path: [...base, "buckets"], expected: "either multipleOf or buckets, not both", found: "both", key: true });
+    c.report({
+      path: [...base, "buckets"],
+      expected: "either multipleOf or buckets, not both",
+      found: "both",
+      key: true,
+    });
     return;
   }
   const buckets = s.buckets ?? [];
   for (let j = 1; j < buckets.length; j++) {
     if (buckets[j]! <= buckets[j - 1]!) {
-      c.report({ path: [...base, "buckets", j], expected: `a value greater than buckets[${j - 1}] = ${buckets[j - 1]} (buckets ascend)`, found: String(buckets[j]) });
+      c.report({
+        path: [...base, "buckets", j],
+        expected: `a value greater than buckets[${j - 1}] = ${buckets[j - 1]} (buckets ascend)`,
+        found: String(buckets[j]),
+      });
       return;
     }
   }
 }
 
-export function resolveSequences(raw: RawSequence | RawSequence[], profile: Record<string, InputProfile>, runSeed: number, c: Checker): SequenceSpec[] {
+export function resolveSequences(
+  raw: RawSequence | RawSequence[],
+  profile: Record<string, InputProfile>,
+  runSeed: number,
+  c: Checker,
+): SequenceSpec[] {
   const list = Array.isArray(raw) ? raw : [raw];
-  const pick = (which: "min" | "opt" | "max"): ShapeMap => Object.fromEntries(Object.entries(profile).map(([n, p]) => [n, p[which]]));
+  const pick = (which: "min" | "opt" | "max"): ShapeMap =>
+    Object.fromEntries(Object.entries(profile).map(([n, p]) => [n, p[which]]));
   const specs: Array<Omit<SequenceSpec, "label"> & { label?: string }> = list.map((entry, i) => {
     const base: DataPath = Array.isArray(raw) ? ["profile", "sequence", i] : ["profile", "sequence"];
     const s = typeof entry === "string" ? { kind: entry } : entry;
@@ -191,7 +270,11 @@ export function resolveSequences(raw: RawSequence | RawSequence[], profile: Reco
     const first = taken.get(s.label);
     if (first !== undefined) {
       const at: DataPath = ["profile", "sequence", i, "label"];
-      c.report({ path: at, expected: "a label no other sequence uses", found: `"${s.label}" (also profile.sequence[${first}])` });
+      c.report({
+        path: at,
+        expected: "a label no other sequence uses",
+        found: `"${s.label}" (also profile.sequence[${first}])`,
+      });
     } else {
       taken.set(s.label, i);
     }
@@ -212,4 +295,3 @@ export function resolveSequences(raw: RawSequence | RawSequence[], profile: Reco
     return { ...s, label };
   });
 }
-

@@ -25,7 +25,8 @@ export function replayShapeAt(run: ScenarioRun, k: number, seenCalls: number, to
 export function replayCalls(run: ScenarioRun): number {
   const r = run.scenario.run.replay;
   if (typeof r === "number") return r;
-  const dynamic = run.sequence.kind === "random" || run.sequence.kind === "ascending" || run.sequence.kind === "sawtooth";
+  const dynamic =
+    run.sequence.kind === "random" || run.sequence.kind === "ascending" || run.sequence.kind === "sawtooth";
   return dynamic ? Math.max(20, Math.round(run.scenario.run.iterations / 2)) : 0;
 }
 

@@ -33,17 +33,29 @@ function resolveModel(raw: NonNullable<RawScenario["model"]>, dir: string, c: Ch
     c.report({ path: ["model", "seed"], expected: "seed only with generate:", found: "seed beside path:", key: true });
   }
   if (obj.path === undefined) {
-    c.report({ path: ["model"], expected: "a model: a file path, { path: file.onnx } or { generate: resnet18, seed: 1 }", found: "a mapping with neither path nor generate" });
+    c.report({
+      path: ["model"],
+      expected: "a model: a file path, { path: file.onnx } or { generate: resnet18, seed: 1 }",
+      found: "a mapping with neither path nor generate",
+    });
     return undefined;
   }
   const resolvedPath = resolve(dir, obj.path);
   if (!existsSync(resolvedPath)) {
     // A bare generated-model name ("resnet18") is a file path here: say how to generate it.
-    const arch = /^[\w.-]+$/.test(obj.path) && !/\.(onnx|pt|pth|plan|engine)$/i.test(obj.path) ? closest(obj.path, RESNET_DEPTHS) : undefined;
+    const arch =
+      /^[\w.-]+$/.test(obj.path) && !/\.(onnx|pt|pth|plan|engine)$/i.test(obj.path)
+        ? closest(obj.path, RESNET_DEPTHS)
+        : undefined;
     const hint = arch
       ? `To generate a ${arch} instead of reading a file, write \`model: { generate: ${arch} }\`.`
       : "Paths are relative to the scenario file's folder.";
-    c.report({ path: pathAt, expected: `an existing model file (looked for ${resolvedPath})`, found: `"${obj.path}"`, hint });
+    c.report({
+      path: pathAt,
+      expected: `an existing model file (looked for ${resolvedPath})`,
+      found: `"${obj.path}"`,
+      hint,
+    });
     return undefined;
   }
   if (!statSync(resolvedPath).isFile()) {
@@ -57,20 +69,34 @@ function checkGeneratedInputs(profile: Record<string, InputProfile>, arch: strin
   const names = Object.keys(profile);
   for (const name of names) {
     if (name !== GENERATED_INPUT) {
-      c.report({ path: ["profile", "inputs", name], expected: `the generated ${arch}'s one input, "${GENERATED_INPUT}"`, found: `input "${name}"`, key: true });
+      c.report({
+        path: ["profile", "inputs", name],
+        expected: `the generated ${arch}'s one input, "${GENERATED_INPUT}"`,
+        found: `input "${name}"`,
+        key: true,
+      });
     }
   }
   const p = profile[GENERATED_INPUT];
   if (!p) return;
   // The fp16 variant also takes float32 input (it casts inside the graph).
   if (p.dtype !== "float32") {
-    c.report({ path: ["profile", "inputs", GENERATED_INPUT, "dtype"], at: ["profile", "inputs", GENERATED_INPUT], expected: `float32, the generated ${arch}'s input type`, found: p.dtype });
+    c.report({
+      path: ["profile", "inputs", GENERATED_INPUT, "dtype"],
+      at: ["profile", "inputs", GENERATED_INPUT],
+      expected: `float32, the generated ${arch}'s input type`,
+      found: p.dtype,
+    });
   }
   for (const k of ["min", "opt", "max"] as const) {
     const s = p[k];
     // Five stride-2 stages: smaller images vanish before the global pool (src/models/resnet.ts).
     if (s.length !== 4 || s[1] !== 3 || s[2]! < 32 || s[3]! < 32) {
-      c.report({ path: ["profile", "inputs", GENERATED_INPUT, k], expected: `[batch, 3, height ≥ 32, width ≥ 32] for the generated ${arch}`, found: dimsText(s) });
+      c.report({
+        path: ["profile", "inputs", GENERATED_INPUT, k],
+        expected: `[batch, 3, height ≥ 32, width ≥ 32] for the generated ${arch}`,
+        found: dimsText(s),
+      });
     }
   }
 }
@@ -79,7 +105,12 @@ function checkGeneratedInputs(profile: Record<string, InputProfile>, arch: strin
  * Semantic checks and dependent defaults over the sections that passed the schema
  * (`parts`). Returns the Scenario when every section is present and no check failed.
  */
-export function resolveScenario(parts: Partial<RawScenario>, rawKeys: ReadonlySet<string>, absFile: string, c: Checker): Scenario | undefined {
+export function resolveScenario(
+  parts: Partial<RawScenario>,
+  rawKeys: ReadonlySet<string>,
+  absFile: string,
+  c: Checker,
+): Scenario | undefined {
   const dir = dirname(absFile);
   const { engine, strategies } = parts;
 
@@ -97,17 +128,30 @@ export function resolveScenario(parts: Partial<RawScenario>, rawKeys: ReadonlySe
   }
   if (model?.kind === "generate" && profile) checkGeneratedInputs(profile, model.arch, c);
   // The engines that read ONNX; a process worker may take any file.
-  if (model?.kind === "file" && profile && (engine === "onnxruntime" || engine === "tensorrt") && isOnnxPath(model.resolvedPath)) {
+  if (
+    model?.kind === "file" &&
+    profile &&
+    (engine === "onnxruntime" || engine === "tensorrt") &&
+    isOnnxPath(model.resolvedPath)
+  ) {
     checkOnnxInputs(model.resolvedPath, typeof parts.model === "string" ? ["model"] : ["model", "path"], profile, c);
   }
-  const sequences = parts.profile && profile && parts.run ? resolveSequences(parts.profile.sequence, profile, parts.run.seed, c) : undefined;
+  const sequences =
+    parts.profile && profile && parts.run
+      ? resolveSequences(parts.profile.sequence, profile, parts.run.seed, c)
+      : undefined;
 
   let precisions: Precision[] | undefined;
   if (parts.precision !== undefined) {
     precisions = Array.isArray(parts.precision) ? parts.precision : [parts.precision];
     precisions.forEach((p, i) => {
       const first = precisions!.indexOf(p);
-      if (first !== i) c.report({ path: ["precision", i], expected: "each precision once", found: `"${p}" again (also precision[${first}])` });
+      if (first !== i)
+        c.report({
+          path: ["precision", i],
+          expected: "each precision once",
+          found: `"${p}" again (also precision[${first}])`,
+        });
     });
   }
   // Each sequence × precision is a separate run (a child process per strategy each): cap it.
@@ -126,7 +170,12 @@ export function resolveScenario(parts: Partial<RawScenario>, rawKeys: ReadonlySe
   if (strategies) {
     strategies.forEach((s, i) => {
       const first = strategies.indexOf(s);
-      if (first !== i) c.report({ path: ["strategies", i], expected: "each strategy once", found: `"${s}" again (also strategies[${first}])` });
+      if (first !== i)
+        c.report({
+          path: ["strategies", i],
+          expected: "each strategy once",
+          found: `"${s}" again (also strategies[${first}])`,
+        });
       else if (engine && JS_ENGINES.includes(engine) && !JS_ENGINE_STRATEGIES.includes(s)) {
         c.report({
           path: ["strategies", i],
@@ -155,7 +204,10 @@ export function resolveScenario(parts: Partial<RawScenario>, rawKeys: ReadonlySe
     const field = c.locator.has(["run", "iterations"]) ? "iterations" : "rounds";
     c.report({
       path: ["run", field],
-      expected: field === "iterations" ? `at least run.rounds = ${parts.run.rounds} (every round needs an iteration)` : `at most run.iterations = ${parts.run.iterations} (every round needs an iteration)`,
+      expected:
+        field === "iterations"
+          ? `at least run.rounds = ${parts.run.rounds} (every round needs an iteration)`
+          : `at most run.iterations = ${parts.run.iterations} (every round needs an iteration)`,
       found: String(parts.run[field]),
     });
   }
@@ -163,15 +215,32 @@ export function resolveScenario(parts: Partial<RawScenario>, rawKeys: ReadonlySe
   if (engine) {
     for (const section of ["onnxruntime", "tensorrt", "libtorch", "process"] as const) {
       if (rawKeys.has(section) && section !== engine) {
-        c.report({ path: [section], expected: `no ${section} section (engine is ${engine})`, found: `a ${section} section`, hint: `Remove it, or set engine: ${section}.`, key: true });
+        c.report({
+          path: [section],
+          expected: `no ${section} section (engine is ${engine})`,
+          found: `a ${section} section`,
+          hint: `Remove it, or set engine: ${section}.`,
+          key: true,
+        });
       }
     }
     if (engine === "process" && !rawKeys.has("process")) {
-      c.report({ path: ["process"], at: ["engine"], expected: "a process section (engine is process)", found: "nothing", hint: "Add e.g. process: { command: [python3, worker.py] }." });
+      c.report({
+        path: ["process"],
+        at: ["engine"],
+        expected: "a process section (engine is process)",
+        found: "nothing",
+        hint: "Add e.g. process: { command: [python3, worker.py] }.",
+      });
     }
     const f = parts.faults;
     if (f && JS_ENGINES.includes(engine) && ((f.leakBytesPerIteration ?? 0) > 0 || (f.retainOutputsEvery ?? 0) > 0)) {
-      c.report({ path: ["faults"], expected: "faults only with a native engine (libtorch or tensorrt)", found: `faults with engine ${engine}`, key: true });
+      c.report({
+        path: ["faults"],
+        expected: "faults only with a native engine (libtorch or tensorrt)",
+        found: `faults with engine ${engine}`,
+        key: true,
+      });
     }
   }
 
@@ -179,9 +248,19 @@ export function resolveScenario(parts: Partial<RawScenario>, rawKeys: ReadonlySe
     for (const field of ["allow", "minSpeedup"] as const) {
       for (const k of Object.keys(parts.gate[field])) {
         if (!strategies.includes(k as StrategyName)) {
-          c.report({ path: ["gate", field, k], expected: `a strategy listed in strategies (${listed})`, found: `"${k}"`, key: true });
+          c.report({
+            path: ["gate", field, k],
+            expected: `a strategy listed in strategies (${listed})`,
+            found: `"${k}"`,
+            key: true,
+          });
         } else if (field === "minSpeedup" && k === baseline) {
-          c.report({ path: ["gate", field, k], expected: "a strategy other than the baseline (its speedup is 1 by definition)", found: `"${k}", the baseline`, key: true });
+          c.report({
+            path: ["gate", field, k],
+            expected: "a strategy other than the baseline (its speedup is 1 by definition)",
+            found: `"${k}", the baseline`,
+            key: true,
+          });
         }
       }
     }
@@ -194,13 +273,23 @@ export function resolveScenario(parts: Partial<RawScenario>, rawKeys: ReadonlySe
     // The OS splits an environment entry at its first '=' and ends it at a NUL: such a name would be silently changed.
     for (const k of Object.keys(env)) {
       if (k === "" || k.includes("=") || k.includes("\0")) {
-        c.report({ path: ["process", "env", k], key: true, expected: "an environment variable name (not empty, without '=' or a NUL character)", found: describeValue(k) });
+        c.report({
+          path: ["process", "env", k],
+          key: true,
+          expected: "an environment variable name (not empty, without '=' or a NUL character)",
+          found: describeValue(k),
+        });
       }
     }
     if (cwd !== undefined) {
       const abs = resolve(dir, cwd);
       if (!existsSync(abs) || !statSync(abs).isDirectory()) {
-        c.report({ path: ["process", "cwd"], expected: `an existing folder (looked for ${abs})`, found: `"${cwd}"`, hint: "Paths are relative to the scenario file's folder." });
+        c.report({
+          path: ["process", "cwd"],
+          expected: `an existing folder (looked for ${abs})`,
+          found: `"${cwd}"`,
+          hint: "Paths are relative to the scenario file's folder.",
+        });
       }
       processSpec.cwd = abs;
     }

@@ -53,7 +53,12 @@ function schemasAt(root: z.ZodType, path: DataPath, data: unknown): z.ZodType[] 
     list.flatMap((s) => {
       const u = unwrap(s);
       const d = def(u);
-      return d.type === "union" && d.options ? expand(d.options.filter((o) => matchesValue(o, v)), v) : [u];
+      return d.type === "union" && d.options
+        ? expand(
+            d.options.filter((o) => matchesValue(o, v)),
+            v,
+          )
+        : [u];
     });
   current = expand(current, value);
   for (const seg of path) {
@@ -96,7 +101,8 @@ export function allFieldPaths(root: z.ZodType): string[][] {
     const d = def(unwrap(s));
     if (d.type === "union" && d.options) for (const o of d.options) walk(o, prefix);
     else if (d.type === "array" && d.element) walk(d.element, prefix);
-    else if (d.type === "record" && d.valueType && d.keyType && def(unwrap(d.keyType)).entries) walk(d.valueType, [...prefix, "*"]);
+    else if (d.type === "record" && d.valueType && d.keyType && def(unwrap(d.keyType)).entries)
+      walk(d.valueType, [...prefix, "*"]);
     else if (d.type === "object" && d.shape) {
       for (const [k, v] of Object.entries(d.shape)) {
         const path = [...prefix, k];

@@ -24,7 +24,9 @@ export const DTYPES = ["float32", "float16", "int64", "int32"] as const;
  * ("user-managed", 12) that adds 23 bytes; names are ASCII (NAME_PATTERN), so each of the two
  * may take half of what is left of the filesystem's 255-byte name limit: 116.
  */
-export const MAX_NAME_CHARS = Math.floor((255 - ("_".length * 2 + 4 + "-".length + "user-managed".length + ".csv".length)) / 2);
+export const MAX_NAME_CHARS = Math.floor(
+  (255 - ("_".length * 2 + 4 + "-".length + "user-managed".length + ".csv".length)) / 2,
+);
 /**
  * Most ONNX Runtime threads per session: far above any machine's cores (the largest CPUs
  * have a few hundred hardware threads) and far below what exhausts the process's thread limit.
@@ -33,10 +35,7 @@ export const MAX_ORT_THREADS = 1024;
 /** Most runs (sequences × precisions) one scenario expands to; each starts a process per strategy. */
 export const MAX_RUNS = 256;
 
-const name = z
-  .string()
-  .max(MAX_NAME_CHARS)
-  .regex(NAME_PATTERN, { error: NAME_EXPECTED });
+const name = z.string().max(MAX_NAME_CHARS).regex(NAME_PATTERN, { error: NAME_EXPECTED });
 const dims = z.array(z.int().min(1)).min(1).meta({ description: "Tensor shape: one positive integer per dimension." });
 const shapeMap = z
   .record(z.string(), dims)
@@ -48,16 +47,34 @@ const precision = z.enum(PRECISIONS);
 const sequenceKind = z.enum(SEQUENCE_KINDS);
 
 const model = z
-  .union([
-    z.string().min(1).meta({ description: "Path of an ONNX file, relative to this scenario file's folder." }),
-    z.strictObject({
-      path: z.string().min(1).optional().meta({ description: "Path of an ONNX file, relative to this scenario file's folder." }),
-      generate: z.enum(RESNET_DEPTHS).optional().meta({ description: "Generate this ResNet with seeded random weights (cached under models/)." }),
-      seed: z.int().min(0).optional().meta({ description: "Weight seed for `generate` (default 1)." }),
-    }),
-  ], { error: (iss) => (iss.code === "invalid_union" ? "a model file path, { path: file.onnx } or { generate: resnet18, seed: 1 }" : undefined) })
+  .union(
+    [
+      z.string().min(1).meta({ description: "Path of an ONNX file, relative to this scenario file's folder." }),
+      z.strictObject({
+        path: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({ description: "Path of an ONNX file, relative to this scenario file's folder." }),
+        generate: z
+          .enum(RESNET_DEPTHS)
+          .optional()
+          .meta({ description: "Generate this ResNet with seeded random weights (cached under models/)." }),
+        seed: z.int().min(0).optional().meta({ description: "Weight seed for `generate` (default 1)." }),
+      }),
+    ],
+    {
+      error: (iss) =>
+        iss.code === "invalid_union"
+          ? "a model file path, { path: file.onnx } or { generate: resnet18, seed: 1 }"
+          : undefined,
+    },
+  )
   .optional()
-  .meta({ description: "The model: a file path, { path }, or { generate: resnet18|resnet34|resnet50, seed }. Required except for engine process, whose worker may load its own." });
+  .meta({
+    description:
+      "The model: a file path, { path }, or { generate: resnet18|resnet34|resnet50, seed }. Required except for engine process, whose worker may load its own.",
+  });
 
 /** Values fed to an input (profile.ts checks min ≤ max and that they fit the dtype). */
 export const VALUE_FILLS = ["ones", "zeros"] as const;
@@ -70,12 +87,18 @@ const inputValues = z
           min: z.number().meta({ description: "Smallest value (inclusive)." }),
           max: z.number().meta({ description: "Largest value (inclusive)." }),
         })
-        .meta({ description: "Integer dtypes: integers in [min, max], e.g. token ids { min: 0, max: 50256 }. Float dtypes: uniform in [min, max]." }),
+        .meta({
+          description:
+            "Integer dtypes: integers in [min, max], e.g. token ids { min: 0, max: 50256 }. Float dtypes: uniform in [min, max].",
+        }),
     ],
     { error: (iss) => (iss.code === "invalid_union" ? "ones, zeros or { min: …, max: … }" : undefined) },
   )
   .optional()
-  .meta({ description: "Values fed to this input: { min, max } (inclusive), ones or zeros. Default: the engine's own deterministic fill." });
+  .meta({
+    description:
+      "Values fed to this input: { min, max } (inclusive), ones or zeros. Default: the engine's own deterministic fill.",
+  });
 
 const inputProfile = z
   .strictObject({
@@ -88,7 +111,9 @@ const inputProfile = z
   })
   .meta({ description: "Give min, opt and max (dynamic) or shape (static)." });
 
-const label = name.optional().meta({ description: "Name in run keys and reports (default: the kind, suffixed when repeated)." });
+const label = name
+  .optional()
+  .meta({ description: "Name in run keys and reports (default: the kind, suffixed when repeated)." });
 /**
  * Bucketing keys, on every object form so a misplaced one gets a message that says why
  * (profile.ts rejects them on fixed and cycle, whose shapes are written out).
@@ -98,17 +123,27 @@ const bucketing = {
     .int()
     .min(1)
     .optional()
-    .meta({ description: "random, ascending, sawtooth: round every dynamic dim up to a multiple of this (at most the profile's max); the model runs on the padded shape." }),
+    .meta({
+      description:
+        "random, ascending, sawtooth: round every dynamic dim up to a multiple of this (at most the profile's max); the model runs on the padded shape.",
+    }),
   buckets: z
     .array(z.int().min(1))
     .min(1)
     .optional()
-    .meta({ description: "random, ascending, sawtooth: round every dynamic dim up to the smallest of these (ascending) that fits, else the profile's max." }),
+    .meta({
+      description:
+        "random, ascending, sawtooth: round every dynamic dim up to the smallest of these (ascending) that fits, else the profile's max.",
+    }),
 };
 const sequenceObject = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("fixed"),
-    shapes: z.array(shapeMap).length(1).optional().meta({ description: "The one shape fed every call (default: opt)." }),
+    shapes: z
+      .array(shapeMap)
+      .length(1)
+      .optional()
+      .meta({ description: "The one shape fed every call (default: opt)." }),
     label,
     ...bucketing,
   }),
@@ -135,7 +170,9 @@ const sequenceObject = z.discriminatedUnion("kind", [
 const sequence = z.union([sequenceKind, sequenceObject]);
 
 const profile = z.strictObject({
-  inputs: z.record(z.string(), inputProfile).meta({ description: "Per model input (in the model's input order): its shape range." }),
+  inputs: z
+    .record(z.string(), inputProfile)
+    .meta({ description: "Per model input (in the model's input order): its shape range." }),
   sequence: z
     .union([sequence, z.array(sequence).min(1)])
     .default("random")
@@ -146,23 +183,52 @@ const run = z.strictObject({
   warmup: z.int().min(0).default(10).meta({ description: "Calls before measurement starts (per strategy)." }),
   iterations: z.int().min(1).default(200).meta({ description: "Measured calls per strategy, spread over rounds." }),
   rounds: z.int().min(1).default(5).meta({ description: "Interleaved rounds (A B C A B C …) for throughput ratios." }),
-  maxDurationS: z.number().positive().default(600).meta({ description: "Hard cap on the whole scenario run, seconds." }),
+  maxDurationS: z
+    .number()
+    .positive()
+    .default(600)
+    .meta({ description: "Hard cap on the whole scenario run, seconds." }),
   seed: z.int().min(0).default(1).meta({ description: "Seed for random shapes and generated inputs." }),
-  watchdogS: z.number().positive().max(MAX_TIMER_S).default(120).meta({ description: `A round with no progress for this many seconds is a hang (at most ${MAX_TIMER_S}: Node's longest timer).` }),
+  watchdogS: z
+    .number()
+    .positive()
+    .max(MAX_TIMER_S)
+    .default(120)
+    .meta({
+      description: `A round with no progress for this many seconds is a hang (at most ${MAX_TIMER_S}: Node's longest timer).`,
+    }),
   replay: z
     .union([z.literal("auto"), z.int().min(0)])
     .default("auto")
-    .meta({ description: "Calls after the measured rounds that replay only shapes already seen (a leak keeps growing there; growth per new shape does not). auto: half of run.iterations (at least 20) for random, ascending and sawtooth sequences, 0 for fixed and cycle." }),
+    .meta({
+      description:
+        "Calls after the measured rounds that replay only shapes already seen (a leak keeps growing there; growth per new shape does not). auto: half of run.iterations (at least 20) for random, ascending and sawtooth sequences, 0 for fixed and cycle.",
+    }),
   confirm: z
     .union([
       z.literal(false),
       z.strictObject({
-        calls: z.int().min(0).optional().meta({ description: "Most replay calls added per strategy to confirm a verdict (default: 2 × run.iterations, at least 100)." }),
-        seconds: z.number().positive().max(86400).optional().meta({ description: "Most seconds spent confirming one strategy (default 120)." }),
+        calls: z
+          .int()
+          .min(0)
+          .optional()
+          .meta({
+            description:
+              "Most replay calls added per strategy to confirm a verdict (default: 2 × run.iterations, at least 100).",
+          }),
+        seconds: z
+          .number()
+          .positive()
+          .max(86400)
+          .optional()
+          .meta({ description: "Most seconds spent confirming one strategy (default 120)." }),
       }),
     ])
     .default({})
-    .meta({ description: "Confirm before accusing: a leak, shape-growth or inconclusive verdict extends that strategy with replay calls until two checks agree or this budget runs out. false: never." }),
+    .meta({
+      description:
+        "Confirm before accusing: a leak, shape-growth or inconclusive verdict extends that strategy with replay calls until two checks agree or this budget runs out. false: never.",
+    }),
 });
 
 const memory = z.strictObject({
@@ -172,48 +238,109 @@ const memory = z.strictObject({
 
 const verdict = z.enum(["plateau", "shape-growth", "inconclusive", "leak"]);
 const gate = z.strictObject({
-  leak: z.enum(["fail", "warn", "off"]).default("fail").meta({ description: "What a leak verdict does to the exit code." }),
+  leak: z
+    .enum(["fail", "warn", "off"])
+    .default("fail")
+    .meta({ description: "What a leak verdict does to the exit code." }),
   allow: z
     .partialRecord(strategy, z.array(verdict))
     .default({})
     .meta({ description: "Per strategy, verdicts that do not fail the leak gate, e.g. { persistent: [plateau] }." }),
-  maxResidualMiB: z.number().min(0).optional().meta({ description: "Fail when memory not returned after release exceeds this, MiB." }),
+  maxResidualMiB: z
+    .number()
+    .min(0)
+    .optional()
+    .meta({ description: "Fail when memory not returned after release exceeds this, MiB." }),
   minSpeedup: z
     .partialRecord(strategy, z.number().positive())
     .default({})
     .meta({ description: "Fail unless the strategy is at least this many times faster than the baseline." }),
-  maxSlowdown: z.number().min(0).optional().meta({ description: "Fail when a strategy is slower than the baseline by more than this fraction." }),
-  maxPeakMiB: z.number().positive().optional().meta({ description: "Fail when a strategy's peak memory exceeds this, MiB." }),
-  maxRegression: z.number().min(0).optional().meta({ description: "Against --baseline results: largest throughput drop, fraction." }),
-  maxMemoryIncrease: z.number().min(0).optional().meta({ description: "Against --baseline results: largest memory increase, fraction." }),
+  maxSlowdown: z
+    .number()
+    .min(0)
+    .optional()
+    .meta({ description: "Fail when a strategy is slower than the baseline by more than this fraction." }),
+  maxPeakMiB: z
+    .number()
+    .positive()
+    .optional()
+    .meta({ description: "Fail when a strategy's peak memory exceeds this, MiB." }),
+  maxRegression: z
+    .number()
+    .min(0)
+    .optional()
+    .meta({ description: "Against --baseline results: largest throughput drop, fraction." }),
+  maxMemoryIncrease: z
+    .number()
+    .min(0)
+    .optional()
+    .meta({ description: "Against --baseline results: largest memory increase, fraction." }),
   shapeGrowth: z
     .enum(["fail", "warn", "off"])
     .default("warn")
-    .meta({ description: "What a shape-growth verdict (memory grows only at first-seen shapes) does: fail, warn, or off. A projected bound over maxShapeGrowthMiB, or one that does not fit in memory, fails when this is fail." }),
-  maxShapeGrowthMiB: z.number().positive().optional().meta({ description: "Largest memory growth accepted if every allowed shape is seen (the projected bound minus the level at the start), MiB." }),
+    .meta({
+      description:
+        "What a shape-growth verdict (memory grows only at first-seen shapes) does: fail, warn, or off. A projected bound over maxShapeGrowthMiB, or one that does not fit in memory, fails when this is fail.",
+    }),
+  maxShapeGrowthMiB: z
+    .number()
+    .positive()
+    .optional()
+    .meta({
+      description:
+        "Largest memory growth accepted if every allowed shape is seen (the projected bound minus the level at the start), MiB.",
+    }),
 });
 
 const faults = z.strictObject({
-  leakBytesPerIteration: z.int().min(0).optional().meta({ description: "Planted leak: device bytes never freed per call (native engines)." }),
-  retainOutputsEvery: z.int().min(0).optional().meta({ description: "Keep every Nth call's outputs alive forever (native engines); 0 = never." }),
+  leakBytesPerIteration: z
+    .int()
+    .min(0)
+    .optional()
+    .meta({ description: "Planted leak: device bytes never freed per call (native engines)." }),
+  retainOutputsEvery: z
+    .int()
+    .min(0)
+    .optional()
+    .meta({ description: "Keep every Nth call's outputs alive forever (native engines); 0 = never." }),
 });
 
 const onnxruntime = z.strictObject({
   executionProvider: z.enum(["cpu", "cuda", "tensorrt"]).default("cpu"),
-  intraOpThreads: z.int().min(1).max(MAX_ORT_THREADS).optional().meta({ description: `Threads within one operator (at most ${MAX_ORT_THREADS}).` }),
-  interOpThreads: z.int().min(1).max(MAX_ORT_THREADS).optional().meta({ description: `Threads across operators (at most ${MAX_ORT_THREADS}; used when operators run in parallel).` }),
+  intraOpThreads: z
+    .int()
+    .min(1)
+    .max(MAX_ORT_THREADS)
+    .optional()
+    .meta({ description: `Threads within one operator (at most ${MAX_ORT_THREADS}).` }),
+  interOpThreads: z
+    .int()
+    .min(1)
+    .max(MAX_ORT_THREADS)
+    .optional()
+    .meta({
+      description: `Threads across operators (at most ${MAX_ORT_THREADS}; used when operators run in parallel).`,
+    }),
   enableCpuMemArena: z.boolean().optional(),
   enableMemPattern: z.boolean().optional(),
 });
 
 const tensorrt = z.strictObject({
-  workspaceMiB: z.int().min(1).max(2 ** 30).optional(),
+  workspaceMiB: z
+    .int()
+    .min(1)
+    .max(2 ** 30)
+    .optional(),
   builderOptimizationLevel: z.int().min(0).max(5).optional(),
   allocationStrategy: z.enum(["static", "on-profile-change"]).default("static"),
   cudaGraph: z.boolean().default(false),
   perShapePoolSize: z.int().min(1).default(8).meta({ description: "per-shape strategy: most contexts kept." }),
   tacticSources: z.array(z.enum(TACTIC_SOURCES)).optional(),
-  cacheDir: z.string().min(1).optional().meta({ description: "Engine/timing cache folder, relative to this file's folder." }),
+  cacheDir: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: "Engine/timing cache folder, relative to this file's folder." }),
   logLevel: z.enum(["error", "warning", "info", "verbose"]).optional(),
 });
 
@@ -223,10 +350,25 @@ const libtorch = z.strictObject({
 });
 
 const processSection = z.strictObject({
-  command: z.array(z.string().min(1)).min(1).meta({ description: "argv of your worker (no shell), e.g. [python3, worker.py]." }),
-  cwd: z.string().min(1).optional().meta({ description: "Worker's folder, relative to this file's folder (default: this file's folder)." }),
-  env: z.record(z.string(), z.string()).default({}).meta({ description: "Extra environment variables (values are strings: quote numbers)." }),
-  replyTimeoutS: z.number().positive().max(MAX_TIMER_S).optional().meta({ description: `Seconds to wait for each reply (default: run.watchdogS; at most ${MAX_TIMER_S}).` }),
+  command: z
+    .array(z.string().min(1))
+    .min(1)
+    .meta({ description: "argv of your worker (no shell), e.g. [python3, worker.py]." }),
+  cwd: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: "Worker's folder, relative to this file's folder (default: this file's folder)." }),
+  env: z
+    .record(z.string(), z.string())
+    .default({})
+    .meta({ description: "Extra environment variables (values are strings: quote numbers)." }),
+  replyTimeoutS: z
+    .number()
+    .positive()
+    .max(MAX_TIMER_S)
+    .optional()
+    .meta({ description: `Seconds to wait for each reply (default: run.watchdogS; at most ${MAX_TIMER_S}).` }),
 });
 
 /** Top-level fields; keys in the order the README documents them. */
@@ -245,7 +387,9 @@ export const scenarioShape = {
     .min(1)
     .default([...DEFAULT_STRATEGIES])
     .meta({ description: "Context strategies compared against each other." }),
-  baseline: strategy.optional().meta({ description: "Strategy the others are compared with (default scoped; must be in strategies)." }),
+  baseline: strategy
+    .optional()
+    .meta({ description: "Strategy the others are compared with (default scoped; must be in strategies)." }),
   run: run.prefault({}),
   memory: memory.prefault({}),
   gate: gate.prefault({}),

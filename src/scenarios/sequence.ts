@@ -12,7 +12,11 @@ import type { InputProfile, ScenarioRun, SequenceSpec, Shape, ShapeMap } from ".
  * would only ever feed its max (a batch of 1..16 under multipleOf: 64 would always be 16),
  * which is not what bucketing a sequence length means.
  */
-export function dimBucketing(lo: number, hi: number, seq: Pick<SequenceSpec, "multipleOf" | "buckets">): Pick<SequenceSpec, "multipleOf" | "buckets"> {
+export function dimBucketing(
+  lo: number,
+  hi: number,
+  seq: Pick<SequenceSpec, "multipleOf" | "buckets">,
+): Pick<SequenceSpec, "multipleOf" | "buckets"> {
   if (lo === hi) return {};
   if (seq.multipleOf !== undefined) return hi > seq.multipleOf ? { multipleOf: seq.multipleOf } : {};
   if (seq.buckets !== undefined && seq.buckets.length > 0) return hi > seq.buckets[0]! ? { buckets: seq.buckets } : {};
@@ -25,7 +29,12 @@ export function dimBucketing(lo: number, hi: number, seq: Pick<SequenceSpec, "mu
  * Static dims (lo = hi), dims whose range fits under the first step (dimBucketing) and
  * sequences without bucketing are returned unchanged.
  */
-export function roundDim(d: number, lo: number, hi: number, bucketing: Pick<SequenceSpec, "multipleOf" | "buckets">): number {
+export function roundDim(
+  d: number,
+  lo: number,
+  hi: number,
+  bucketing: Pick<SequenceSpec, "multipleOf" | "buckets">,
+): number {
   const seq = dimBucketing(lo, hi, bucketing);
   if (seq.multipleOf !== undefined) return Math.min(hi, Math.ceil(d / seq.multipleOf) * seq.multipleOf);
   if (seq.buckets !== undefined) {
@@ -100,7 +109,11 @@ function drawnShapeAt(run: ScenarioRun, k: number, total: number): ShapeMap {
     case "fixed":
       return seq.shapes?.[0] ?? mapProfile(run, (p) => p.opt);
     case "cycle": {
-      const shapes = seq.shapes ?? [mapProfile(run, (p) => p.min), mapProfile(run, (p) => p.opt), mapProfile(run, (p) => p.max)];
+      const shapes = seq.shapes ?? [
+        mapProfile(run, (p) => p.min),
+        mapProfile(run, (p) => p.opt),
+        mapProfile(run, (p) => p.max),
+      ];
       return shapes[k % shapes.length]!;
     }
     case "random": {

@@ -71,7 +71,11 @@ export interface SequenceSpec {
 }
 
 export type ModelSpec =
-  | { kind: "file"; path: string; /** absolute path after resolution against the scenario's folder */ resolvedPath: string }
+  | {
+      kind: "file";
+      path: string /** absolute path after resolution against the scenario's folder */;
+      resolvedPath: string;
+    }
   | { kind: "generate"; arch: ResnetName; seed: number }
   /** Engine `process` only, when the scenario names no model: the worker loads its own. */
   | { kind: "none" };

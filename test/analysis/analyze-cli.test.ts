@@ -22,7 +22,8 @@ function write(name: string, text: string): string {
 function leakCsv(name: string, extra = false): string {
   const t = synthTrace({ kind: "leak", iterations: 1500, seed: 4, leakBytesPerIteration: 1 * MiB });
   const lines = [`iteration,used_bytes,time_ms${extra ? ",rss_bytes" : ""}`];
-  for (let i = 0; i < t.value.length; i++) lines.push(`${i},${t.value[i]},${t.timeMs[i]!.toFixed(2)}${extra ? ",123456789" : ""}`);
+  for (let i = 0; i < t.value.length; i++)
+    lines.push(`${i},${t.value[i]},${t.timeMs[i]!.toFixed(2)}${extra ? ",123456789" : ""}`);
   return write(name, lines.join("\n") + "\n");
 }
 
@@ -66,7 +67,9 @@ describe("vramgate analyze", () => {
   it("prints a readable leak verdict for a CSV", async () => {
     const { code, text } = await run({ file: leakCsv("leak.csv"), totalBytes: 80 * 1024 * MiB });
     expect(code).toBe(0);
-    expect(text).toMatch(/LEAK — leaks 1\.00 MiB\/iter \(95 % CI .*\) since iteration \d+; out of memory in ~[\d,]+ iterations/);
+    expect(text).toMatch(
+      /LEAK — leaks 1\.00 MiB\/iter \(95 % CI .*\) since iteration \d+; out of memory in ~[\d,]+ iterations/,
+    );
   });
 
   it("prints one JSON object with the verdict and figures; --fail-on-leak exits 1", async () => {
@@ -82,14 +85,23 @@ describe("vramgate analyze", () => {
   it("judges each strategy's primary signal in a results JSON", async () => {
     const t = synthTrace({ kind: "leak", iterations: 400, seed: 2, leakBytesPerIteration: 4 * MiB, noiseBytes: 0 });
     const strategy = (name: string, leak: boolean) => ({
-      strategy: name, state: "completed", primarySignal: "gpuProcessBytes",
+      strategy: name,
+      state: "completed",
+      primarySignal: "gpuProcessBytes",
       series: {
-        blockSize: 1, firstIteration: Array.from(t.iteration), lastIteration: Array.from(t.iteration), timeMs: Array.from(t.timeMs), latencyMeanMs: [],
-        signals: { gpuProcessBytes: { min: [], mean: [], max: leak ? Array.from(t.value) : Array.from(t.value, () => 5e8) } },
+        blockSize: 1,
+        firstIteration: Array.from(t.iteration),
+        lastIteration: Array.from(t.iteration),
+        timeMs: Array.from(t.timeMs),
+        latencyMeanMs: [],
+        signals: {
+          gpuProcessBytes: { min: [], mean: [], max: leak ? Array.from(t.value) : Array.from(t.value, () => 5e8) },
+        },
       },
     });
     const results = {
-      schema: RESULTS_SCHEMA, environment: { totalMemoryBytes: 1e11, gpus: [{ index: 0, name: "g", totalBytes: 8e10 }] },
+      schema: RESULTS_SCHEMA,
+      environment: { totalMemoryBytes: 1e11, gpus: [{ index: 0, name: "g", totalBytes: 8e10 }] },
       runs: [{ key: "r/fixed/fp32", strategies: [strategy("persistent", true), strategy("scoped", false)] }],
     };
     const f = write("results.json", JSON.stringify(results));
@@ -107,29 +119,57 @@ describe("vramgate analyze", () => {
   });
 
   it("locates bad CSV input by file:line:col", async () => {
-    expect(await problem({ file: write("cell.csv", "iteration,used_bytes\n0,1\n1,12x\n") })).toMatch(/cell\.csv:3:3: used_bytes: expected a finite number, found "12x"/);
-    expect(await problem({ file: write("empty.csv", "") })).toMatch(/empty\.csv: expected a CSV header .* found an empty file/);
-    expect(await problem({ file: write("head.csv", "iteration,used_bytes\n") })).toMatch(/head\.csv:2:1: expected at least one data row/);
-    expect(await problem({ file: write("noiter.csv", "step,used_bytes\n0,1\n") })).toMatch(/noiter\.csv:1:1: expected a CSV header with an `iteration` column/);
-    expect(await problem({ file: write("short.csv", "iteration,used_bytes\n0\n") })).toMatch(/short\.csv:2:2: expected 2 columns/);
-    expect(await problem({ file: write("order.csv", "iteration,used_bytes\n5,1\n3,1\n") })).toMatch(/order\.csv:3:1: iteration: expected iterations in non-decreasing order/);
-    expect(await problem({ file: leakCsv("col.csv"), column: "usedbytes" })).toMatch(/expected a column named "usedbytes" \(available: used_bytes\).*Did you mean "used_bytes"\?/);
-    expect(await problem({ file: join(dir, "missing.csv") })).toMatch(/missing\.csv: expected a readable CSV trace, found no such file/);
+    expect(await problem({ file: write("cell.csv", "iteration,used_bytes\n0,1\n1,12x\n") })).toMatch(
+      /cell\.csv:3:3: used_bytes: expected a finite number, found "12x"/,
+    );
+    expect(await problem({ file: write("empty.csv", "") })).toMatch(
+      /empty\.csv: expected a CSV header .* found an empty file/,
+    );
+    expect(await problem({ file: write("head.csv", "iteration,used_bytes\n") })).toMatch(
+      /head\.csv:2:1: expected at least one data row/,
+    );
+    expect(await problem({ file: write("noiter.csv", "step,used_bytes\n0,1\n") })).toMatch(
+      /noiter\.csv:1:1: expected a CSV header with an `iteration` column/,
+    );
+    expect(await problem({ file: write("short.csv", "iteration,used_bytes\n0\n") })).toMatch(
+      /short\.csv:2:2: expected 2 columns/,
+    );
+    expect(await problem({ file: write("order.csv", "iteration,used_bytes\n5,1\n3,1\n") })).toMatch(
+      /order\.csv:3:1: iteration: expected iterations in non-decreasing order/,
+    );
+    expect(await problem({ file: leakCsv("col.csv"), column: "usedbytes" })).toMatch(
+      /expected a column named "usedbytes" \(available: used_bytes\).*Did you mean "used_bytes"\?/,
+    );
+    expect(await problem({ file: join(dir, "missing.csv") })).toMatch(
+      /missing\.csv: expected a readable CSV trace, found no such file/,
+    );
     expect(await problem({ file: leakCsv("neg.csv"), warmup: -3 })).toMatch(/--warmup/);
   });
 
   it("locates invalid JSON and rejects a wrong schema", async () => {
-    expect(await problem({ file: write("bad.json", '{\n  "schema": "vramgate.results/1",\n  "runs": [,]\n}') })).toMatch(/bad\.json:3:\d+: expected a vramgate results JSON, found invalid JSON/);
-    expect(await problem({ file: write("other.json", '{"schema": "other/2", "runs": []}') })).toMatch(/other\.json: schema: expected "vramgate\.results\/1", found "other\/2"/);
+    expect(
+      await problem({ file: write("bad.json", '{\n  "schema": "vramgate.results/1",\n  "runs": [,]\n}') }),
+    ).toMatch(/bad\.json:3:\d+: expected a vramgate results JSON, found invalid JSON/);
+    expect(await problem({ file: write("other.json", '{"schema": "other/2", "runs": []}') })).toMatch(
+      /other\.json: schema: expected "vramgate\.results\/1", found "other\/2"/,
+    );
   });
 
   it("runs as a real command: exit 2 and one line on stderr for bad input", async () => {
     const f = write("cli-bad.csv", "iteration,used_bytes\n0,oops\n");
     const exec = promisify(execFile);
-    const err = await exec(process.execPath, ["--import", "tsx", "src/cli/main.ts", "analyze", f], { cwd: join(__dirname, "../..") }).catch((e) => e);
+    const err = await exec(process.execPath, ["--import", "tsx", "src/cli/main.ts", "analyze", f], {
+      cwd: join(__dirname, "../.."),
+    }).catch((e) => e);
     expect(err.code).toBe(2);
-    expect(err.stderr).toMatch(/^vramgate: .*cli-bad\.csv:2:3: used_bytes: expected a finite number, found "oops"\.\n$/);
-    const ok = await exec(process.execPath, ["--import", "tsx", "src/cli/main.ts", "analyze", leakCsv("cli-ok.csv"), "--json"], { cwd: join(__dirname, "../..") });
+    expect(err.stderr).toMatch(
+      /^vramgate: .*cli-bad\.csv:2:3: used_bytes: expected a finite number, found "oops"\.\n$/,
+    );
+    const ok = await exec(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "analyze", leakCsv("cli-ok.csv"), "--json"],
+      { cwd: join(__dirname, "../..") },
+    );
     expect(JSON.parse(ok.stdout).verdict).toBe("leak");
   });
 });

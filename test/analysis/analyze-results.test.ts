@@ -24,7 +24,12 @@ function strategy(name: StrategyName, specs: Record<string, SynthSpec>, speed: n
     warmupIterations: 10,
     iterations: n,
     durationMs: first.timeMs[n - 1]!,
-    rounds: Array.from({ length: 6 }, (_, round) => ({ round, iterations: 100, busyMs: 1000 / speed, itemsPerSecond: 100 * speed * (1 + 0.001 * round) })),
+    rounds: Array.from({ length: 6 }, (_, round) => ({
+      round,
+      iterations: 100,
+      busyMs: 1000 / speed,
+      itemsPerSecond: 100 * speed * (1 + 0.001 * round),
+    })),
     shapes: ["input:1x3x224x224"],
     primarySignal: "gpuProcessBytes",
     peakBytes: {},
@@ -48,26 +53,50 @@ function file(): ResultsFile {
     state: "completed",
     argv: [],
     environment: {
-      hostname: "h", os: "linux", kernel: "6", cpu: "x", cpuCount: 2, totalMemoryBytes: 64 * GiB, node: "20", vramgate: "0.1.0",
+      hostname: "h",
+      os: "linux",
+      kernel: "6",
+      cpu: "x",
+      cpuCount: 2,
+      totalMemoryBytes: 64 * GiB,
+      node: "20",
+      vramgate: "0.1.0",
       addon: { loaded: true, nvml: true, cudaRuntime: true },
       gpus: [{ index: 0, name: "H100", totalBytes: 80 * GiB }],
       engines: {},
     },
-    runs: [{
-      key: "s/fixed/fp32", scenario: "s", file: "s.yaml", engine: "onnxruntime", model: { path: "m.onnx", sha256: "0" },
-      precision: "fp32", sequence: "fixed", baseline: "scoped",
-      gate: {} as ResultsFile["runs"][number]["gate"], config: {},
-      strategies: [
-        strategy("persistent", {
-          gpuProcessBytes: { kind: "leak", iterations: 20_000, seed: 1, leakBytesPerIteration: 256 * KiB },
-          rssBytes: { kind: "flat", iterations: 20_000, seed: 2, granularityBytes: 0, noiseBytes: 0.5 * MiB },
-        }, 3),
-        strategy("scoped", {
-          gpuProcessBytes: { kind: "flat", iterations: 20_000, seed: 3 },
-          rssBytes: { kind: "flat", iterations: 20_000, seed: 4, granularityBytes: 0, noiseBytes: 0.5 * MiB },
-        }, 1),
-      ],
-    }],
+    runs: [
+      {
+        key: "s/fixed/fp32",
+        scenario: "s",
+        file: "s.yaml",
+        engine: "onnxruntime",
+        model: { path: "m.onnx", sha256: "0" },
+        precision: "fp32",
+        sequence: "fixed",
+        baseline: "scoped",
+        gate: {} as ResultsFile["runs"][number]["gate"],
+        config: {},
+        strategies: [
+          strategy(
+            "persistent",
+            {
+              gpuProcessBytes: { kind: "leak", iterations: 20_000, seed: 1, leakBytesPerIteration: 256 * KiB },
+              rssBytes: { kind: "flat", iterations: 20_000, seed: 2, granularityBytes: 0, noiseBytes: 0.5 * MiB },
+            },
+            3,
+          ),
+          strategy(
+            "scoped",
+            {
+              gpuProcessBytes: { kind: "flat", iterations: 20_000, seed: 3 },
+              rssBytes: { kind: "flat", iterations: 20_000, seed: 4, granularityBytes: 0, noiseBytes: 0.5 * MiB },
+            },
+            1,
+          ),
+        ],
+      },
+    ],
   };
 }
 

@@ -10,7 +10,11 @@ function csv(withShape: boolean, leak: number): string {
   const rows = [withShape ? "iteration,time_ms,latency_ms,shape,used_bytes" : "iteration,time_ms,used_bytes"];
   for (let i = 0; i < t.value.length; i++) {
     const shape = t.shapeNames[t.shapeIds[i]!]!;
-    rows.push(withShape ? `${i},${t.timeMs[i]!.toFixed(3)},${t.latencyMs[i]!.toFixed(4)},${shape},${t.value[i]}` : `${i},${t.timeMs[i]!.toFixed(3)},${t.value[i]}`);
+    rows.push(
+      withShape
+        ? `${i},${t.timeMs[i]!.toFixed(3)},${t.latencyMs[i]!.toFixed(4)},${shape},${t.value[i]}`
+        : `${i},${t.timeMs[i]!.toFixed(3)},${t.value[i]}`,
+    );
   }
   const file = join(mkdtempSync(join(tmpdir(), "vramgate-analyze-shape-")), "trace.csv");
   writeFileSync(file, rows.join("\n") + "\n");

@@ -10,7 +10,22 @@ const parse = (s: string) => {
 describe("parseNumberBytes", () => {
   it("agrees with Number() on integers, decimals, exponents and signs", () => {
     const rng = mulberry32(12);
-    const samples = ["0", "-0", "+7", "1e3", "1.5E-3", " 42 ", "\t3.25", "9007199254740991", "12345678901234567890", "0.1", "123.456", ".5", "5.", "1e400"];
+    const samples = [
+      "0",
+      "-0",
+      "+7",
+      "1e3",
+      "1.5E-3",
+      " 42 ",
+      "\t3.25",
+      "9007199254740991",
+      "12345678901234567890",
+      "0.1",
+      "123.456",
+      ".5",
+      "5.",
+      "1e400",
+    ];
     for (let k = 0; k < 2000; k++) {
       const v = (rng() - 0.5) * 10 ** Math.floor(rng() * 14);
       samples.push(String(v), v.toFixed(Math.floor(rng() * 6)), String(Math.round(v)));
@@ -22,6 +37,7 @@ describe("parseNumberBytes", () => {
   });
 
   it("rejects what is not a number", () => {
-    for (const s of ["", "  ", "abc", "12x", "1e", "--1", "1,2", "NaN", "Infinity", "."]) expect(parse(s), JSON.stringify(s)).toBeNaN();
+    for (const s of ["", "  ", "abc", "12x", "1e", "--1", "1,2", "NaN", "Infinity", "."])
+      expect(parse(s), JSON.stringify(s)).toBeNaN();
   });
 });

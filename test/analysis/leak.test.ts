@@ -23,7 +23,14 @@ describe("analyzeLeak on leaks", () => {
     for (const rate of LEAK_RATES.filter((r) => r >= 64 * KiB))
       for (const kind of ["leak", "late-onset-leak"] as const)
         for (let seed = 1; seed <= 4; seed++) {
-          const t = synthTrace({ kind, iterations: 1_000, seed: seed * 31 + rate, leakBytesPerIteration: rate, noiseBytes: (seed % 2 ? 2 : 4) * MiB, amplitudeBytes: 64 * MiB });
+          const t = synthTrace({
+            kind,
+            iterations: 1_000,
+            seed: seed * 31 + rate,
+            leakBytesPerIteration: rate,
+            noiseBytes: (seed % 2 ? 2 : 4) * MiB,
+            amplitudeBytes: 64 * MiB,
+          });
           const a = analyzeLeak(t);
           expect(a.verdict, `${kind} ${rate} B/iter seed ${seed}: ${a.explanation}`).toBe("leak");
           expect(a.slopeCi[0]).toBeGreaterThan(0);
@@ -32,10 +39,21 @@ describe("analyzeLeak on leaks", () => {
   });
 
   it("flags leaks under a 64 MiB alloc/free sawtooth from 256 KiB/iteration at 1,000 iterations and 16 KiB at 10,000", () => {
-    for (const [iterations, rates] of [[1_000, [256 * KiB, 1 * MiB, 16 * MiB]], [10_000, [16 * KiB, 256 * KiB]]] as const)
+    for (const [iterations, rates] of [
+      [1_000, [256 * KiB, 1 * MiB, 16 * MiB]],
+      [10_000, [16 * KiB, 256 * KiB]],
+    ] as const)
       for (const rate of rates)
         for (let seed = 1; seed <= 4; seed++) {
-          const a = analyzeLeak(synthTrace({ kind: "sawtooth-leak", iterations, seed: seed * 17 + rate, leakBytesPerIteration: rate, amplitudeBytes: 64 * MiB }));
+          const a = analyzeLeak(
+            synthTrace({
+              kind: "sawtooth-leak",
+              iterations,
+              seed: seed * 17 + rate,
+              leakBytesPerIteration: rate,
+              amplitudeBytes: 64 * MiB,
+            }),
+          );
           expect(a.verdict, `${iterations} it, ${rate} B/iter, seed ${seed}: ${a.explanation}`).toBe("leak");
         }
   });
@@ -43,7 +61,17 @@ describe("analyzeLeak on leaks", () => {
   it("never calls an unproven leak a plateau while its late slope CI excludes 0 (64 KiB/iteration under a 64 MiB sawtooth, 1,000 iterations)", () => {
     const verdicts = new Set<string>();
     for (let seed = 1; seed <= 20; seed++) {
-      const a = analyzeLeak(synthTrace({ kind: "sawtooth-leak", iterations: 1_000, seed: seed * 7919, leakBytesPerIteration: 64 * KiB, noiseBytes: (seed % 2 ? 4 : 2) * MiB, granularityBytes: 2 * MiB, amplitudeBytes: 64 * MiB }));
+      const a = analyzeLeak(
+        synthTrace({
+          kind: "sawtooth-leak",
+          iterations: 1_000,
+          seed: seed * 7919,
+          leakBytesPerIteration: 64 * KiB,
+          noiseBytes: (seed % 2 ? 4 : 2) * MiB,
+          granularityBytes: 2 * MiB,
+          amplitudeBytes: 64 * MiB,
+        }),
+      );
       verdicts.add(a.verdict);
       if (a.verdict === "plateau") expect(a.slopeCi[0], a.explanation).toBeLessThanOrEqual(0);
       if (a.verdict === "inconclusive") expect(a.moreIterationsNeeded, a.explanation).toBeGreaterThan(0);
@@ -69,7 +97,7 @@ describe("analyzeLeak on leaks", () => {
     const a = analyzeLeak(t);
     expect(a.verdict).toBe("leak");
     const early = Math.max(...Array.from(t.value.subarray(1000, 3000)));
-    const truth = t.value.findIndex((v, i) => i > 3000 && v > early + 16 * MiB) - 16 * MiB / (256 * KiB);
+    const truth = t.value.findIndex((v, i) => i > 3000 && v > early + 16 * MiB) - (16 * MiB) / (256 * KiB);
     expect(Math.abs(a.onsetIteration! - truth)).toBeLessThan(500);
   });
 
@@ -82,8 +110,10 @@ describe("analyzeLeak on leaks", () => {
     expect(a.projection!.pessimisticIterationsToOom).toBeLessThanOrEqual(a.projection!.iterationsToOom);
     const msPerIter = (t.timeMs[1999]! - t.timeMs[200]!) / (1999 - 200);
     expect(a.slopeBytesPerSecond! / (a.slopeBytesPerIteration / (msPerIter / 1000))).toBeCloseTo(1, 1);
-    expect(a.projection!.secondsToOom! / (a.projection!.iterationsToOom * msPerIter / 1000)).toBeCloseTo(1, 1);
-    expect(a.explanation).toMatch(/^leaks 1\.00 MiB\/iter \(95 % CI .*\) since iteration \d[\d,]*; out of memory in ~[\d,]+ iterations \(~\d+ min\)/);
+    expect(a.projection!.secondsToOom! / ((a.projection!.iterationsToOom * msPerIter) / 1000)).toBeCloseTo(1, 1);
+    expect(a.explanation).toMatch(
+      /^leaks 1\.00 MiB\/iter \(95 % CI .*\) since iteration \d[\d,]*; out of memory in ~[\d,]+ iterations \(~\d+ min\)/,
+    );
     const withFree = analyzeLeak(t, { freeBytes: 100 * MiB });
     expect(withFree.projection!.iterationsToOom).toBeCloseTo((100 * MiB) / withFree.slopeBytesPerIteration, 6);
   });
@@ -94,7 +124,10 @@ describe("analyzeLeak on bounded growth and edge cases", () => {
     const n = 10_000;
     // Linear growth of 256 MiB until iteration 3,000, then constant; 2 MiB steps, no noise.
     const iteration = Float64Array.from({ length: n }, (_, i) => i);
-    const value = Float64Array.from(iteration, (i) => 1e9 + Math.ceil((256 * MiB * Math.min(1, i / 3000)) / (2 * MiB)) * 2 * MiB);
+    const value = Float64Array.from(
+      iteration,
+      (i) => 1e9 + Math.ceil((256 * MiB * Math.min(1, i / 3000)) / (2 * MiB)) * 2 * MiB,
+    );
     const a = analyzeLeak({ iteration, value });
     expect(a.verdict).toBe("plateau");
     expect(Math.abs(a.plateauIteration! - 3000)).toBeLessThan(300);

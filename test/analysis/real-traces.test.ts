@@ -18,7 +18,9 @@ interface Entry {
 
 const dir = join(__dirname, "../fixtures/traces/real");
 const manifestFile = join(dir, "manifest.json");
-const entries: Entry[] = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, "utf8")) as { traces: Entry[] }).traces : [];
+const entries: Entry[] = existsSync(manifestFile)
+  ? (JSON.parse(readFileSync(manifestFile, "utf8")) as { traces: Entry[] }).traces
+  : [];
 
 describe("real traces (test/fixtures/traces/real/manifest.json)", () => {
   it("has a manifest whose every entry names an existing file, a verdict and how it was recorded", () => {

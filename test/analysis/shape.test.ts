@@ -9,7 +9,11 @@ function judge(spec: ShapedSynthSpec, ctx: Parameters<typeof attributeShapes>[3]
   const tr = synthShapedTrace(spec);
   const whole = analyzeLeak(tr);
   const stats = shapeStatsOfTrace(tr, "used_bytes");
-  return { whole, stats, ...attributeShapes(whole, stats, "used_bytes", { currentBytes: tr.value[tr.value.length - 1]!, ...ctx }) };
+  return {
+    whole,
+    stats,
+    ...attributeShapes(whole, stats, "used_bytes", { currentBytes: tr.value[tr.value.length - 1]!, ...ctx }),
+  };
 }
 
 describe("shape attribution", () => {
@@ -72,7 +76,10 @@ describe("shape attribution", () => {
 
 describe("replay test of a leak", () => {
   const MiB2 = 1024 * 1024;
-  const series = (n: number, f: (i: number) => number) => ({ iteration: Array.from({ length: n }, (_, i) => i), value: Array.from({ length: n }, (_, i) => f(i)) });
+  const series = (n: number, f: (i: number) => number) => ({
+    iteration: Array.from({ length: n }, (_, i) => i),
+    value: Array.from({ length: n }, (_, i) => f(i)),
+  });
 
   it("keeps a leak that keeps growing during replay", () => {
     const s = series(300, (i) => 1000 * MiB2 + i * 256 * KiB);
@@ -92,7 +99,12 @@ describe("replay test of a leak", () => {
   });
 
   it("host memory needs 4 MiB of growth; device memory 1 MiB", () => {
-    const file = { environment: { gpus: [{ index: 0, name: "g", totalBytes: 80 * 1024 * MiB2 }], totalMemoryBytes: 24 * 1024 * MiB2 } } as unknown as ResultsFile;
+    const file = {
+      environment: {
+        gpus: [{ index: 0, name: "g", totalBytes: 80 * 1024 * MiB2 }],
+        totalMemoryBytes: 24 * 1024 * MiB2,
+      },
+    } as unknown as ResultsFile;
     expect(leakOptionsFor(file, "rssBytes").minGrowthBytes).toBe(HOST_MIN_GROWTH_BYTES);
     expect(leakOptionsFor(file, "gpuProcessBytes").minGrowthBytes).toBeUndefined();
     // 1.7 MiB over 180 calls of host RSS (the default scenario's false alarm) is not a leak.

@@ -181,9 +181,17 @@ describe("block reduction", () => {
 describe("hinge fit", () => {
   it("locates a flat-then-rising onset and a rising-then-flat stop", () => {
     const x = Array.from({ length: 200 }, (_, i) => i);
-    const onset = hingeFit(x, x.map((v) => (v < 120 ? 0 : 2 * (v - 120))), "onset");
+    const onset = hingeFit(
+      x,
+      x.map((v) => (v < 120 ? 0 : 2 * (v - 120))),
+      "onset",
+    );
     expect(Math.abs(onset.hinge - 120)).toBeLessThanOrEqual(1);
-    const stop = hingeFit(x, x.map((v) => Math.min(v, 60)), "plateau");
+    const stop = hingeFit(
+      x,
+      x.map((v) => Math.min(v, 60)),
+      "plateau",
+    );
     expect(Math.abs(stop.hinge - 60)).toBeLessThanOrEqual(1);
     expect(stop.sse).toBeLessThan(stop.lineSse);
   });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { quantile } from "simple-statistics";
-import { compareThroughput, latencySummary, medianOrderCi, latencySummaryFromHistogram } from "../../src/analysis/throughput.js";
+import {
+  compareThroughput,
+  latencySummary,
+  medianOrderCi,
+  latencySummaryFromHistogram,
+} from "../../src/analysis/throughput.js";
 import { mulberry32, normalDeviate } from "../../src/analysis/stats/prng.js";
 import type { RoundResult } from "../../src/results/types.js";
 
@@ -17,7 +22,12 @@ function rounds(n: number, speed: number, noise: number, seed: number): RoundRes
 describe("compareThroughput", () => {
   it("claims faster / slower only when the whole interval is past the threshold", () => {
     const out = compareThroughput(
-      { scoped: rounds(10, 1, 0.01, 1), persistent: rounds(10, 3, 0.01, 2), teardown: rounds(10, 0.5, 0.01, 3), "per-shape": rounds(10, 1.01, 0.01, 4) },
+      {
+        scoped: rounds(10, 1, 0.01, 1),
+        persistent: rounds(10, 3, 0.01, 2),
+        teardown: rounds(10, 0.5, 0.01, 3),
+        "per-shape": rounds(10, 1.01, 0.01, 4),
+      },
       "scoped",
     );
     const by = Object.fromEntries(out.map((c) => [c.strategy, c]));
@@ -44,7 +54,11 @@ describe("compareThroughput", () => {
     // Equal speeds under 10 % noise: a claim either way should be rare (< 10 % of seeds).
     let claims = 0;
     for (let seed = 0; seed < 40; seed++) {
-      const [c] = compareThroughput({ scoped: rounds(6, 1, 0.1, 2 * seed), persistent: rounds(6, 1, 0.1, 2 * seed + 1) }, "scoped", { seed });
+      const [c] = compareThroughput(
+        { scoped: rounds(6, 1, 0.1, 2 * seed), persistent: rounds(6, 1, 0.1, 2 * seed + 1) },
+        "scoped",
+        { seed },
+      );
       if (c!.claim !== "within-noise") claims++;
     }
     expect(claims).toBeLessThan(4);

@@ -39,8 +39,12 @@ describe("environment before the engines load", () => {
     expect(compareEnvironments(base, here, ["process"], { partial: true })).toEqual([]);
     // Without partial (after the run, both files complete) an absent engine is a difference.
     expect(compareEnvironments(base, here, ["onnxruntime"])).toEqual(["onnxruntime: 1.30.0 vs absent"]);
-    expect(compareEnvironments(base, { ...here, engines: { onnxruntime: "1.31.0" } }, ["onnxruntime"], { partial: true })).toEqual(["onnxruntime: 1.30.0 vs 1.31.0"]);
-    expect(compareEnvironments(base, { ...here, cpu: "Another CPU" }, ["onnxruntime"], { partial: true })).toEqual([`CPU: ${here.cpu} vs Another CPU`]);
+    expect(
+      compareEnvironments(base, { ...here, engines: { onnxruntime: "1.31.0" } }, ["onnxruntime"], { partial: true }),
+    ).toEqual(["onnxruntime: 1.30.0 vs 1.31.0"]);
+    expect(compareEnvironments(base, { ...here, cpu: "Another CPU" }, ["onnxruntime"], { partial: true })).toEqual([
+      `CPU: ${here.cpu} vs Another CPU`,
+    ]);
   });
 });
 
@@ -54,14 +58,31 @@ describe("bench --baseline on the same machine", () => {
     expect(base.code).toBe(0);
     const baseFile = onlyJson(join(dir, "base"));
 
-    const head = await runCli(["bench", scenario, "--out", join(dir, "head"), "--baseline", baseFile, ...LOOSE, "--quiet"]);
+    const head = await runCli([
+      "bench",
+      scenario,
+      "--out",
+      join(dir, "head"),
+      "--baseline",
+      baseFile,
+      ...LOOSE,
+      "--quiet",
+    ]);
     expect(head.stderr).not.toMatch(/different machine|--force/);
     expect(head.code).toBe(0);
     const headFile = onlyJson(join(dir, "head"));
     const headResults = JSON.parse(readFileSync(headFile, "utf8")) as ResultsFile;
     expect(headResults.gates?.some((g) => g.gate === "regression")).toBe(true);
 
-    const cmp = await runCli(["compare", baseFile, headFile, "--max-regression", "0.9", "--max-memory-increase", "0.99"]);
+    const cmp = await runCli([
+      "compare",
+      baseFile,
+      headFile,
+      "--max-regression",
+      "0.9",
+      "--max-memory-increase",
+      "0.99",
+    ]);
     expect(cmp.stderr).toBe("");
     expect(cmp.code).toBe(0);
     expect(cmp.stdout).not.toContain("--force");

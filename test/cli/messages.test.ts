@@ -44,11 +44,15 @@ describe("scenario messages", () => {
 
   it("a missing .onnx path keeps the relative-path hint", async () => {
     const dir = scenarioDir({ "s.yaml": SCENARIO("resnet18.onnx", "random") });
-    expect(await messageOf(join(dir, "s.yaml"))).toContain(`found "resnet18.onnx". Paths are relative to the scenario file's folder.`);
+    expect(await messageOf(join(dir, "s.yaml"))).toContain(
+      `found "resnet18.onnx". Paths are relative to the scenario file's folder.`,
+    );
   });
 
   it.each(["fixed", "cycle"])("one shape written as %s shapes: says to wrap it in a mapping", async (kind) => {
-    const dir = scenarioDir({ "s.yaml": SCENARIO("{ generate: resnet18 }", `{ kind: ${kind}, shapes: [2, 3, 64, 64] }`) });
+    const dir = scenarioDir({
+      "s.yaml": SCENARIO("{ generate: resnet18 }", `{ kind: ${kind}, shapes: [2, 3, 64, 64] }`),
+    });
     const file = join(dir, "s.yaml");
     const msg = await messageOf(file);
     expect(msg).toBe(
@@ -67,16 +71,24 @@ describe("numeric flags name what was typed", () => {
       }
       return "no error";
     };
-    expect(msg(() => numberFlag("iterations", "abc", { integer: true, min: 1 }))).toBe('--iterations: expected an integer ≥ 1, found "abc".');
-    expect(msg(() => numberFlag("iterations", 2.5, { integer: true, min: 1 }))).toBe("--iterations: expected an integer ≥ 1, found 2.5.");
-    expect(msg(() => numberFlag("warmup", -1, { integer: true, min: 0 }))).toBe("--warmup: expected an integer ≥ 0, found -1.");
-    expect(msg(() => numberFlag("max-regression", "1.5", { min: 0, below: 1 }))).toBe('--max-regression: expected a number in [0, 1), found "1.5".');
+    expect(msg(() => numberFlag("iterations", "abc", { integer: true, min: 1 }))).toBe(
+      '--iterations: expected an integer ≥ 1, found "abc".',
+    );
+    expect(msg(() => numberFlag("iterations", 2.5, { integer: true, min: 1 }))).toBe(
+      "--iterations: expected an integer ≥ 1, found 2.5.",
+    );
+    expect(msg(() => numberFlag("warmup", -1, { integer: true, min: 0 }))).toBe(
+      "--warmup: expected an integer ≥ 0, found -1.",
+    );
+    expect(msg(() => numberFlag("max-regression", "1.5", { min: 0, below: 1 }))).toBe(
+      '--max-regression: expected a number in [0, 1), found "1.5".',
+    );
     expect(numberFlag("rounds", 4, { integer: true, min: 1 })).toBe(4);
     expect(numberFlag("rounds", "4", { integer: true, min: 1 })).toBe(4);
     expect(numberFlag("rounds", undefined)).toBeUndefined();
   });
 
-  it("through the CLI: bench, compare and analyze say found \"abc\", exit 2, no stack trace", async () => {
+  it('through the CLI: bench, compare and analyze say found "abc", exit 2, no stack trace', async () => {
     const bench = await runCli(["bench", "scenarios/resnet.yaml", "--iterations", "abc"]);
     expect(bench.code).toBe(2);
     expect(bench.stderr).toBe('vramgate: --iterations: expected an integer ≥ 1, found "abc".\n');
@@ -84,7 +96,9 @@ describe("numeric flags name what was typed", () => {
     expect(gate.stderr).toBe('vramgate: --max-slowdown: expected a number ≥ 0, found "lots".\n');
     const cmp = await runCli(["compare", "a.json", "b.json", "--max-regression", "abc"]);
     expect(cmp.code).toBe(2);
-    expect(cmp.stderr).toBe('vramgate: --max-regression: expected a fraction in [0, 1) such as 0.05 for 5 %, found "abc".\n');
+    expect(cmp.stderr).toBe(
+      'vramgate: --max-regression: expected a fraction in [0, 1) such as 0.05 for 5 %, found "abc".\n',
+    );
     const an = await runCli(["analyze", "x.csv", "--warmup", "abc"]);
     expect(an.code).toBe(2);
     expect(an.stderr).toBe('vramgate: --warmup: expected a non-negative number, found "abc".\n');
@@ -92,7 +106,11 @@ describe("numeric flags name what was typed", () => {
 });
 
 describe("analyze", () => {
-  const rows = (sep: string) => ["iteration", "used_bytes"].join(sep) + "\n" + Array.from({ length: 200 }, (_, i) => `${i}${sep}${1e8 + i * 1048576}`).join("\n") + "\n";
+  const rows = (sep: string) =>
+    ["iteration", "used_bytes"].join(sep) +
+    "\n" +
+    Array.from({ length: 200 }, (_, i) => `${i}${sep}${1e8 + i * 1048576}`).join("\n") +
+    "\n";
 
   it("a tab-separated trace gets told to use commas", async () => {
     const dir = scenarioDir({});
@@ -103,7 +121,9 @@ describe("analyze", () => {
     );
     const semi = join(dir, "trace.txt");
     writeFileSync(semi, rows(";"));
-    await expect(runAnalyze({ file: semi, json: false, failOnLeak: false }, () => {})).rejects.toThrow("The header is semicolon-separated");
+    await expect(runAnalyze({ file: semi, json: false, failOnLeak: false }, () => {})).rejects.toThrow(
+      "The header is semicolon-separated",
+    );
   });
 
   it("a leak exits 0 unless --fail-on-leak (then 1), as the README's commands table says", async () => {

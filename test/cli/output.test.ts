@@ -41,7 +41,8 @@ describe("bench --quiet", () => {
     const lines = r.stderr.trim().split("\n");
     const fails = lines.filter((l) => l.startsWith("vramgate: FAIL max-peak peak/random/fp32: "));
     expect(fails).toHaveLength(3);
-    for (const s of ["persistent", "teardown", "scoped"]) expect(fails.some((l) => l.includes(`: ${s}: peak`))).toBe(true);
+    for (const s of ["persistent", "teardown", "scoped"])
+      expect(fails.some((l) => l.includes(`: ${s}: peak`))).toBe(true);
     expect(lines[lines.length - 1]).toMatch(/^vramgate: exit 1; results: .+\.json$/);
   });
 

@@ -30,7 +30,9 @@ const TAIL = "Nothing was run (checked before the first strategy started).";
 
 describe("preflight: refused before any strategy child starts", () => {
   it("a precision the ONNX model cannot run is a located error at precision, exit 2, printed once", async () => {
-    const dir = scenarioDir({ "s.yaml": tinyScenario("pf-prec", RUN).replace("precision: fp32", "precision: [fp32, fp16]") });
+    const dir = scenarioDir({
+      "s.yaml": tinyScenario("pf-prec", RUN).replace("precision: fp32", "precision: [fp32, fp16]"),
+    });
     const file = join(dir, "s.yaml");
     const r = await bench(dir, "s.yaml");
     expect(r.code).toBe(2);
@@ -49,51 +51,86 @@ describe("preflight: refused before any strategy child starts", () => {
     const dir = scenarioDir({ "s.yaml": tinyScenario("pf-bf16", RUN).replace("precision: fp32", "precision: bf16") });
     const r = await bench(dir, "s.yaml");
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`s.yaml:4:12: precision: expected a precision the onnxruntime engine runs: fp32 for tiny.onnx (float32 weights, no float16), found "bf16". For bf16, use engine tensorrt or libtorch.`);
+    expect(r.stderr).toContain(
+      `s.yaml:4:12: precision: expected a precision the onnxruntime engine runs: fp32 for tiny.onnx (float32 weights, no float16), found "bf16". For bf16, use engine tensorrt or libtorch.`,
+    );
     expect(r.results).toEqual([]);
   });
 
-  it.skipIf(missingProviderLibrary("cuda") === null)("executionProvider: cuda on a CPU-only onnxruntime-node build: located, exit 3 (engine missing), once", async () => {
-    const dir = scenarioDir({ "s.yaml": tinyScenario("pf-cuda", RUN).replace("intraOpThreads: 1 }", "intraOpThreads: 1, executionProvider: cuda }") });
-    const file = join(dir, "s.yaml");
-    const r = await bench(dir, "s.yaml");
-    expect(r.code).toBe(3);
-    const lines = r.stderr.trimEnd().split("\n");
-    expect(lines[0]).toBe(`vramgate: ${file}:13:54: onnxruntime.executionProvider: expected an execution provider this onnxruntime-node build can run, found "cuda", which it cannot.`);
-    expect(lines[1]).toMatch(/^ {2}libonnxruntime_providers_cuda\.so is not in .+, so this onnxruntime-node build is CPU-only\.$/);
-    expect(lines[2]).toContain("ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install");
-    expect(lines[3]).toBe(TAIL);
-    expect(lines).toHaveLength(4);
-    expect(count(r.stderr, "libonnxruntime_providers_cuda.so")).toBe(1);
-    expect(r.results).toEqual([]);
-  });
+  it.skipIf(missingProviderLibrary("cuda") === null)(
+    "executionProvider: cuda on a CPU-only onnxruntime-node build: located, exit 3 (engine missing), once",
+    async () => {
+      const dir = scenarioDir({
+        "s.yaml": tinyScenario("pf-cuda", RUN).replace(
+          "intraOpThreads: 1 }",
+          "intraOpThreads: 1, executionProvider: cuda }",
+        ),
+      });
+      const file = join(dir, "s.yaml");
+      const r = await bench(dir, "s.yaml");
+      expect(r.code).toBe(3);
+      const lines = r.stderr.trimEnd().split("\n");
+      expect(lines[0]).toBe(
+        `vramgate: ${file}:13:54: onnxruntime.executionProvider: expected an execution provider this onnxruntime-node build can run, found "cuda", which it cannot.`,
+      );
+      expect(lines[1]).toMatch(
+        /^ {2}libonnxruntime_providers_cuda\.so is not in .+, so this onnxruntime-node build is CPU-only\.$/,
+      );
+      expect(lines[2]).toContain("ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install");
+      expect(lines[3]).toBe(TAIL);
+      expect(lines).toHaveLength(4);
+      expect(count(r.stderr, "libonnxruntime_providers_cuda.so")).toBe(1);
+      expect(r.results).toEqual([]);
+    },
+  );
 
   const built = loadAddon()?.probe().engines;
-  it.skipIf(built?.libtorch.built !== false)("an engine not built into the addon: one message naming it and how to build it, exit 3", async () => {
-    const yaml = tinyScenario("pf-torch", RUN).replace("engine: onnxruntime", "engine: libtorch").replace("onnxruntime: { intraOpThreads: 1 }\n", "");
-    const dir = scenarioDir({ "s.yaml": yaml });
-    const file = join(dir, "s.yaml");
-    const r = await bench(dir, "s.yaml");
-    expect(r.code).toBe(3);
-    const lines = r.stderr.trimEnd().split("\n");
-    expect(lines[0]).toBe(`vramgate: ${file}:3:9: engine: expected an engine built into this vramgate's native addon, found "libtorch", which is not built into it.`);
-    expect(lines[1]).toBe(`  When the addon was built: ${built!.libtorch.reason}.`);
-    expect(lines[2]).toMatch(/^ {2}To build it: VRAMGATE_CMAKE_ARGS="-DTorch_DIR=.*npm run build:native\. `vramgate doctor` lists the engines built here\.$/);
-    expect(lines[3]).toBe(TAIL);
-    expect(count(r.stderr, "not built into it")).toBe(1);
-    expect(r.results).toEqual([]);
-  });
+  it.skipIf(built?.libtorch.built !== false)(
+    "an engine not built into the addon: one message naming it and how to build it, exit 3",
+    async () => {
+      const yaml = tinyScenario("pf-torch", RUN)
+        .replace("engine: onnxruntime", "engine: libtorch")
+        .replace("onnxruntime: { intraOpThreads: 1 }\n", "");
+      const dir = scenarioDir({ "s.yaml": yaml });
+      const file = join(dir, "s.yaml");
+      const r = await bench(dir, "s.yaml");
+      expect(r.code).toBe(3);
+      const lines = r.stderr.trimEnd().split("\n");
+      expect(lines[0]).toBe(
+        `vramgate: ${file}:3:9: engine: expected an engine built into this vramgate's native addon, found "libtorch", which is not built into it.`,
+      );
+      expect(lines[1]).toBe(`  When the addon was built: ${built!.libtorch.reason}.`);
+      expect(lines[2]).toMatch(
+        /^ {2}To build it: VRAMGATE_CMAKE_ARGS="-DTorch_DIR=.*npm run build:native\. `vramgate doctor` lists the engines built here\.$/,
+      );
+      expect(lines[3]).toBe(TAIL);
+      expect(count(r.stderr, "not built into it")).toBe(1);
+      expect(r.results).toEqual([]);
+    },
+  );
 
-  it.skipIf(built?.libtorch.built !== false)("bad input and a missing engine together: all listed in one message, exit 2 (the input needs fixing anywhere)", async () => {
-    const torch = tinyScenario("pf-torch2", RUN).replace("engine: onnxruntime", "engine: libtorch").replace("onnxruntime: { intraOpThreads: 1 }\n", "");
-    const dir = scenarioDir({ "a.yaml": torch, "b.yaml": tinyScenario("pf-prec2", RUN).replace("precision: fp32", "precision: [fp16]") });
-    const r = await bench(dir, "a.yaml", "b.yaml");
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`a.yaml:3:9: engine: expected an engine built into this vramgate's native addon, found "libtorch", which is not built into it.`);
-    expect(r.stderr).toContain(`b.yaml:4:13: precision[0]: expected a precision tiny.onnx (float32 weights, no float16) runs on ONNX Runtime: fp32`);
-    expect(count(r.stderr, TAIL)).toBe(1);
-    expect(r.results).toEqual([]);
-  });
+  it.skipIf(built?.libtorch.built !== false)(
+    "bad input and a missing engine together: all listed in one message, exit 2 (the input needs fixing anywhere)",
+    async () => {
+      const torch = tinyScenario("pf-torch2", RUN)
+        .replace("engine: onnxruntime", "engine: libtorch")
+        .replace("onnxruntime: { intraOpThreads: 1 }\n", "");
+      const dir = scenarioDir({
+        "a.yaml": torch,
+        "b.yaml": tinyScenario("pf-prec2", RUN).replace("precision: fp32", "precision: [fp16]"),
+      });
+      const r = await bench(dir, "a.yaml", "b.yaml");
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        `a.yaml:3:9: engine: expected an engine built into this vramgate's native addon, found "libtorch", which is not built into it.`,
+      );
+      expect(r.stderr).toContain(
+        `b.yaml:4:13: precision[0]: expected a precision tiny.onnx (float32 weights, no float16) runs on ONNX Runtime: fp32`,
+      );
+      expect(count(r.stderr, TAIL)).toBe(1);
+      expect(r.results).toEqual([]);
+    },
+  );
 
   it("a worker command not on PATH: located at process.command[0], with the near miss, exit 2", async () => {
     const dir = scenarioDir({});
@@ -145,14 +182,26 @@ precision: fp32
 strategies: [persistent, scoped]
 run: ${RUN}
 `;
-    const dir = scenarioDir({ "a.yaml": worker("./worker.py"), "b.yaml": worker("./missing.py"), "worker.py": "print('hi')\n" });
+    const dir = scenarioDir({
+      "a.yaml": worker("./worker.py"),
+      "b.yaml": worker("./missing.py"),
+      "worker.py": "print('hi')\n",
+    });
     const r = await bench(dir, "a.yaml", "b.yaml");
     expect(r.code).toBe(2);
     // Both scenarios' faults in one message, each once.
-    expect(r.stderr).toContain(`a.yaml:3:22: process.command[0]: expected a command that can be started: an executable on the worker's PATH, or a path to one, found "./worker.py", a file that is not executable.`);
-    expect(r.stderr).toContain(`  Make it executable (chmod +x), or name its interpreter first, e.g. command: [python3, "./worker.py"].`);
-    expect(r.stderr).toContain(`b.yaml:3:22: process.command[0]: expected a command that can be started: an executable on the worker's PATH, or a path to one, found "./missing.py", which does not exist.`);
-    expect(r.stderr).toContain(`  Looked for ${join(dir, "missing.py")}: a relative path starts from the scenario file's folder.`);
+    expect(r.stderr).toContain(
+      `a.yaml:3:22: process.command[0]: expected a command that can be started: an executable on the worker's PATH, or a path to one, found "./worker.py", a file that is not executable.`,
+    );
+    expect(r.stderr).toContain(
+      `  Make it executable (chmod +x), or name its interpreter first, e.g. command: [python3, "./worker.py"].`,
+    );
+    expect(r.stderr).toContain(
+      `b.yaml:3:22: process.command[0]: expected a command that can be started: an executable on the worker's PATH, or a path to one, found "./missing.py", which does not exist.`,
+    );
+    expect(r.stderr).toContain(
+      `  Looked for ${join(dir, "missing.py")}: a relative path starts from the scenario file's folder.`,
+    );
     expect(count(r.stderr, "process.command[0]")).toBe(2);
     expect(count(r.stderr, TAIL)).toBe(1);
     expect(r.results).toEqual([]);

@@ -13,7 +13,8 @@ import { REPO_ROOT, processScenario } from "./process-fixtures.js";
 type Dtype = InputProfile["dtype"];
 const numbers = (a: ArrayLike<number | bigint>): number[] => Array.from(a as ArrayLike<number | bigint>, Number);
 /** float16 bits → value (normal and zero only: what these tests produce). */
-const half = (bits: number): number => (bits === 0 ? 0 : (bits & 0x8000 ? -1 : 1) * 2 ** (((bits >> 10) & 0x1f) - 15) * (1 + (bits & 0x3ff) / 1024));
+const half = (bits: number): number =>
+  bits === 0 ? 0 : (bits & 0x8000 ? -1 : 1) * 2 ** (((bits >> 10) & 0x1f) - 15) * (1 + (bits & 0x3ff) / 1024);
 
 describe("onnxruntime engine: seededInput", () => {
   it("without values keeps the default fill: floats in [-1, 1), integers in [0, 100)", () => {
@@ -27,16 +28,19 @@ describe("onnxruntime engine: seededInput", () => {
     }
   });
 
-  it.each(["int32", "int64"] as const)("%s { min, max }: integers covering [min, max] evenly, both ends included", (dtype) => {
-    const out = seededInput({ dtype, values: { min: 3, max: 12 } }, 20_000, 7, "ids");
-    expect(out).toBeInstanceOf(dtype === "int32" ? Int32Array : BigInt64Array);
-    const v = numbers(out);
-    const counts = new Map<number, number>();
-    for (const x of v) counts.set(x, (counts.get(x) ?? 0) + 1);
-    expect([...counts.keys()].sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    // 2000 expected per value; ±5 standard deviations (about 212).
-    for (const n of counts.values()) expect(Math.abs(n - 2000)).toBeLessThan(212);
-  });
+  it.each(["int32", "int64"] as const)(
+    "%s { min, max }: integers covering [min, max] evenly, both ends included",
+    (dtype) => {
+      const out = seededInput({ dtype, values: { min: 3, max: 12 } }, 20_000, 7, "ids");
+      expect(out).toBeInstanceOf(dtype === "int32" ? Int32Array : BigInt64Array);
+      const v = numbers(out);
+      const counts = new Map<number, number>();
+      for (const x of v) counts.set(x, (counts.get(x) ?? 0) + 1);
+      expect([...counts.keys()].sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      // 2000 expected per value; ±5 standard deviations (about 212).
+      for (const n of counts.values()) expect(Math.abs(n - 2000)).toBeLessThan(212);
+    },
+  );
 
   it("int64 range wider than 2^32 values reaches across the whole range", () => {
     const lo = -(2 ** 40);
@@ -67,10 +71,13 @@ describe("onnxruntime engine: seededInput", () => {
     [{ min: 5, max: 5 }, 5],
   ];
   for (const [values, want] of fills) {
-    it.each(["float32", "float16", "int32", "int64"] as Dtype[])(`${JSON.stringify(values)} in %s: every element ${want}`, (dtype) => {
-      const v = numbers(seededInput({ dtype, values }, 64, 1, "m"));
-      expect(new Set(dtype === "float16" ? v.map(half) : v)).toEqual(new Set([want]));
-    });
+    it.each(["float32", "float16", "int32", "int64"] as Dtype[])(
+      `${JSON.stringify(values)} in %s: every element ${want}`,
+      (dtype) => {
+        const v = numbers(seededInput({ dtype, values }, 64, 1, "m"));
+        expect(new Set(dtype === "float16" ? v.map(half) : v)).toEqual(new Set([want]));
+      },
+    );
   }
 
   it("deterministic, a longer buffer starts with a shorter one's values, and the seed matters", () => {
@@ -110,7 +117,10 @@ describe("process engine: hello carries values", () => {
       mask: { min: [1, 16], opt: [2, 16], max: [4, 16], dtype: "int64", values: "ones" },
       x: { min: [1, 16], opt: [2, 16], max: [4, 16], dtype: "float32" },
     };
-    engine = createProcessEngine({ scenario, precision: "fp32", strategy: "persistent", modelPath: "/nonexistent/model.onnx" }, { stderr: "quiet" });
+    engine = createProcessEngine(
+      { scenario, precision: "fp32", strategy: "persistent", modelPath: "/nonexistent/model.onnx" },
+      { stderr: "quiet" },
+    );
     await engine.load();
     const seen = engine.versions();
     const [idsSent, idsSpec, ids] = JSON.parse(seen.ids!) as [unknown, unknown, number[]];
@@ -136,9 +146,13 @@ describe.skipIf(!addon)("native addon: the profile's values", () => {
 
   it("refuses malformed values with the field named: RangeError for a wrong value, TypeError for a wrong type", () => {
     expect(() => make({ min: 3, max: 1 })).toThrow(RangeError);
-    expect(() => make({ min: 3, max: 1 })).toThrow(/config\.profile\[0\]\.values\.min <= config\.profile\[0\]\.values\.max/);
+    expect(() => make({ min: 3, max: 1 })).toThrow(
+      /config\.profile\[0\]\.values\.min <= config\.profile\[0\]\.values\.max/,
+    );
     expect(() => make("twos")).toThrow(RangeError);
-    expect(() => make("twos")).toThrow(/Expected "ones", "zeros" or \{ min, max \} for config\.profile\[0\]\.values but received "twos"/);
+    expect(() => make("twos")).toThrow(
+      /Expected "ones", "zeros" or \{ min, max \} for config\.profile\[0\]\.values but received "twos"/,
+    );
     expect(() => make({ min: "0", max: 1 })).toThrow(TypeError);
     expect(() => make({ min: "0", max: 1 })).toThrow(/config\.profile\[0\]\.values\.min/);
     expect(() => make([0, 1])).toThrow(TypeError);

@@ -47,7 +47,11 @@ describe.each([["persistent"], ["teardown"], ["scoped"]] as Array<[StrategyName]
     const engine = createOnnxRuntimeEngine({ scenario: scenario(), precision: "fp32", strategy, modelPath });
     await engine.load();
     const loop = new JsStrategyLoop(engine, strategy);
-    const shapes = [[1, 3, 32, 32], [2, 3, 48, 48], [2, 3, 64, 64]];
+    const shapes = [
+      [1, 3, 32, 32],
+      [2, 3, 48, 48],
+      [2, 3, 64, 64],
+    ];
     let lastEnd = 0;
     for (let i = 0; i < 6; i++) {
       const mark = await loop.call(i, { input: shapes[i % 3]! });

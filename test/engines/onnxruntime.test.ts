@@ -64,7 +64,12 @@ describe("onnxruntime engine", () => {
   it("activates, infers and deactivates for several shapes", async () => {
     const e = engine();
     await e.load();
-    for (const shape of [[1, 3, 32, 32], [2, 3, 64, 64], [4, 3, 96, 96], [1, 3, 64, 48]]) {
+    for (const shape of [
+      [1, 3, 32, 32],
+      [2, 3, 64, 64],
+      [4, 3, 96, 96],
+      [1, 3, 64, 48],
+    ]) {
       await e.activate();
       await e.infer({ input: shape });
       await e.infer({ input: shape }); // second call reuses the cached input tensor
@@ -77,7 +82,12 @@ describe("onnxruntime engine", () => {
     const e = engine();
     await e.load();
     await e.activate();
-    for (const shape of [[1, 3, 32, 32], [3, 3, 64, 64], [1, 3, 32, 32]]) await e.infer({ input: shape });
+    for (const shape of [
+      [1, 3, 32, 32],
+      [3, 3, 64, 64],
+      [1, 3, 32, 32],
+    ])
+      await e.infer({ input: shape });
     await expect(e.activate()).rejects.toThrow(/while a session is active/);
     await e.close();
     // close() released the session: infer now fails as on a never-activated engine.
@@ -139,9 +149,13 @@ describe("onnxruntime engine", () => {
     for (const precision of ["int8", "bf16", "fp8"] as const) {
       await expect(engine({ precision }).load()).rejects.toThrow(EngineUnavailableError);
     }
-    await expect(engine({ precision: "int8" }).load()).rejects.toThrow(/precision int8 is not supported.*fp32 models and fp16 models/);
+    await expect(engine({ precision: "int8" }).load()).rejects.toThrow(
+      /precision int8 is not supported.*fp32 models and fp16 models/,
+    );
     // fp16 needs float16 weights.
-    await expect(engine({ precision: "fp16" }).load()).rejects.toThrow(/precision fp16 needs a model with float16 weights/);
+    await expect(engine({ precision: "fp16" }).load()).rejects.toThrow(
+      /precision fp16 needs a model with float16 weights/,
+    );
     // …and an fp16 model is not run as fp32.
     await expect(engine({ precision: "fp32", modelPath: fp16Path }).load()).rejects.toThrow(/float16 weights only/);
   });
@@ -155,14 +169,21 @@ describe("onnxruntime engine", () => {
   });
 
   it("refuses a missing or malformed model file with EngineUnavailableError", async () => {
-    await expect(engine({ modelPath: join(dir, "nope.onnx") }).load()).rejects.toThrow(/cannot read model file .*nope\.onnx/);
+    await expect(engine({ modelPath: join(dir, "nope.onnx") }).load()).rejects.toThrow(
+      /cannot read model file .*nope\.onnx/,
+    );
     const bad = join(dir, "bad.onnx");
     await writeFile(bad, "this is not an onnx model");
     await expect(engine({ modelPath: bad }).load()).rejects.toThrow(/bad\.onnx is not a valid ONNX model/);
   });
 
   it("refuses to load for a strategy it does not support", async () => {
-    const e = createOnnxRuntimeEngine({ scenario: scenario(), precision: "fp32", strategy: "per-shape", modelPath: fp32Path });
+    const e = createOnnxRuntimeEngine({
+      scenario: scenario(),
+      precision: "fp32",
+      strategy: "per-shape",
+      modelPath: fp32Path,
+    });
     await expect(e.load()).rejects.toThrow(EngineUnavailableError);
     await expect(e.load()).rejects.toThrow(/does not support strategy "per-shape"/);
   });
@@ -176,7 +197,12 @@ describe("onnxruntime engine", () => {
   });
 
   it("maps allocation failures to OutOfMemoryError and leaves other errors alone", () => {
-    const oom = mapOrtError(new Error("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Failed to allocate memory for requested buffer of size 123"), "inference");
+    const oom = mapOrtError(
+      new Error(
+        "[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Failed to allocate memory for requested buffer of size 123",
+      ),
+      "inference",
+    );
     expect(oom).toBeInstanceOf(OutOfMemoryError);
     expect(oom.message).toContain("out of memory during inference");
     expect(mapOrtError(new Error("CUDA failure 2: out of memory"), "x")).toBeInstanceOf(OutOfMemoryError);
@@ -225,7 +251,12 @@ describe("onnxruntime-node input views (the engine feeds prefixes of one buffer)
 describe("onnxruntime engine: profile against the model's inputs", () => {
   it("refuses a profile that names the wrong input, a wrong dtype, or misses an input", async () => {
     const make = (profile: Scenario["profile"]) =>
-      createOnnxRuntimeEngine({ scenario: { ...scenario(), profile }, precision: "fp32", strategy: "scoped", modelPath: fp32Path });
+      createOnnxRuntimeEngine({
+        scenario: { ...scenario(), profile },
+        precision: "fp32",
+        strategy: "scoped",
+        modelPath: fp32Path,
+      });
     const dims = { min: [1, 3, 32, 32], opt: [1, 3, 32, 32], max: [1, 3, 32, 32] };
     await expect(make({ image: { ...dims, dtype: "float32" } }).load()).rejects.toThrow(
       /profile input "image" is not an input of the model \(its inputs: input\)[\s\S]*model input "input" has no shape/,

@@ -10,7 +10,12 @@ import { describe, expect, it } from "vitest";
 import { scenarioSchema, scenarioShape } from "../../src/scenarios/schema.js";
 import { REPO_ROOT } from "./process-fixtures.js";
 
-const EXAMPLES = ["examples/cpu/worker.yaml", "examples/torch/leaky.yaml", "examples/torch/fixed.yaml", "examples/polygraphy/trt_runner.yaml"];
+const EXAMPLES = [
+  "examples/cpu/worker.yaml",
+  "examples/torch/leaky.yaml",
+  "examples/torch/fixed.yaml",
+  "examples/polygraphy/trt_runner.yaml",
+];
 
 describe("process engine examples", () => {
   for (const file of EXAMPLES) {

@@ -7,7 +7,11 @@ export const WORKERS_DIR = fileURLToPath(new URL("../fixtures/workers/", import.
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** A scenario whose file sits in `dir` (the worker's default cwd), running `process`. */
-export function processScenario(proc: Partial<ProcessOptions> & { command: string[] }, dir = WORKERS_DIR, watchdogS = 30): Scenario {
+export function processScenario(
+  proc: Partial<ProcessOptions> & { command: string[] },
+  dir = WORKERS_DIR,
+  watchdogS = 30,
+): Scenario {
   return {
     file: path.join(dir, "scenario.yaml"),
     name: "process-test",

@@ -14,7 +14,10 @@ const workers = [
 
 for (const [label, command] of workers) {
   const scenario = processScenario({ command: [...command], env: { FIXTURE_LEAK_BYTES: "0" } }, WORKERS_DIR);
-  const e = createProcessEngine({ scenario, precision: "fp32", strategy: "persistent", modelPath: "" }, { stderr: "quiet" });
+  const e = createProcessEngine(
+    { scenario, precision: "fp32", strategy: "persistent", modelPath: "" },
+    { stderr: "quiet" },
+  );
   await e.load();
   await e.activate();
   const shape = { input: [1, 1] };
@@ -26,6 +29,8 @@ for (const [label, command] of workers) {
     workerMs += e.lastCallMs() ?? 0;
   }
   const roundTripUs = Number(process.hrtime.bigint() - t0) / 1e3 / calls;
-  console.log(`${label}: ${roundTripUs.toFixed(1)} us per request round trip; worker's own ms ${((workerMs / calls) * 1000).toFixed(1)} us; ${calls} calls`);
+  console.log(
+    `${label}: ${roundTripUs.toFixed(1)} us per request round trip; worker's own ms ${((workerMs / calls) * 1000).toFixed(1)} us; ${calls} calls`,
+  );
   await e.close();
 }

@@ -5,7 +5,12 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
-import { createProcessEngine, processSupports, type ProcessEngine, type ProcessEngineOptions } from "../../src/engines/process.js";
+import {
+  createProcessEngine,
+  processSupports,
+  type ProcessEngine,
+  type ProcessEngineOptions,
+} from "../../src/engines/process.js";
 import { ProcessWorkerError } from "../../src/engines/process-errors.js";
 import { EngineUnavailableError, OutOfMemoryError } from "../../src/engines/types.js";
 import type { ProcessOptions, StrategyName } from "../../src/scenarios/types.js";
@@ -14,7 +19,11 @@ import { REPO_ROOT, WORKERS_DIR, pidExists, processScenario, waitGone } from "./
 const SHAPE = { input: [2, 3, 8, 8] };
 const opened: ProcessEngine[] = [];
 
-function engine(proc: Partial<ProcessOptions> & { command: string[] }, opts: ProcessEngineOptions = {}, strategy: StrategyName = "persistent"): ProcessEngine {
+function engine(
+  proc: Partial<ProcessOptions> & { command: string[] },
+  opts: ProcessEngineOptions = {},
+  strategy: StrategyName = "persistent",
+): ProcessEngine {
   const e = createProcessEngine(
     { scenario: processScenario(proc), precision: "fp32", strategy, modelPath: "/nonexistent/model.onnx" },
     { stderr: "quiet", ...opts },
@@ -67,7 +76,9 @@ describe("process engine: a well-behaved worker", () => {
     expect(held[19]).toBe(20_000);
     expect(e.memoryStats()).toMatchObject({ activations: 1, calls: 20 });
     // The last exchange is the infer itself: stats rode on its reply.
-    expect(e.lastExchange()).toMatch(/^sent \{"id":\d+,"op":"infer","shape":\{"input":\[2,3,8,8\]\}\}; got \{.*"stats"/);
+    expect(e.lastExchange()).toMatch(
+      /^sent \{"id":\d+,"op":"infer","shape":\{"input":\[2,3,8,8\]\}\}; got \{.*"stats"/,
+    );
   });
 
   it("scoped cycle: activate/infer/deactivate per call, the context is released every call", async () => {
@@ -142,7 +153,10 @@ describe("process engine: a well-behaved worker", () => {
   it("runs the CPU example worker from examples/cpu with its leak switch", async () => {
     const e = createProcessEngine(
       {
-        scenario: processScenario({ command: ["python3", "echo_worker.py"], env: { VRAMGATE_EXAMPLE_LEAK_BYTES: "2048" } }, `${WORKERS_DIR}/../../../examples/cpu`),
+        scenario: processScenario(
+          { command: ["python3", "echo_worker.py"], env: { VRAMGATE_EXAMPLE_LEAK_BYTES: "2048" } },
+          `${WORKERS_DIR}/../../../examples/cpu`,
+        ),
         precision: "fp32",
         strategy: "persistent",
         modelPath: "",
@@ -174,7 +188,9 @@ describe("process engine: failures", () => {
     const e = engine({ command: ["python3", "refuse.py"] });
     const err = await failure(() => e.load());
     expect(err).toBeInstanceOf(EngineUnavailableError);
-    expect(err.message).toContain("process worker `python3 refuse.py`: the worker refused hello: RuntimeError: this worker needs a CUDA GPU; none found");
+    expect(err.message).toContain(
+      "process worker `python3 refuse.py`: the worker refused hello: RuntimeError: this worker needs a CUDA GPU; none found",
+    );
     expect(err.lastExchange).toMatch(/"op":"hello".*; got \{"id":1,"ok":false/);
   });
 
@@ -194,7 +210,9 @@ describe("process engine: failures", () => {
     expect(err).toBeInstanceOf(ProcessWorkerError);
     expect(err).not.toBeInstanceOf(OutOfMemoryError);
     expect((err as ProcessWorkerError).exitCode).toBe(7);
-    expect(err.message).toContain("process worker `python3 dies.py`: worker exited with code 7 while waiting for the reply to infer (id 3)");
+    expect(err.message).toContain(
+      "process worker `python3 dies.py`: worker exited with code 7 while waiting for the reply to infer (id 3)",
+    );
     expect(err.message).toContain("worker: about to crash in infer");
     expect(err.lastExchange).toBe('sent {"id":3,"op":"infer","shape":{"input":[2,3,8,8]}}; no reply');
     // Later calls fail the same way instead of writing to a dead pipe.
@@ -224,14 +242,21 @@ describe("process engine: failures", () => {
     const err = await failure(() => e.infer(SHAPE));
     expect(Date.now() - started).toBeLessThan(5000);
     expect(err).toBeInstanceOf(ProcessWorkerError);
-    expect(err.message).toContain("process worker `python3 hangs.py`: timed out after 0.5 s waiting for the reply to infer (id 3)");
+    expect(err.message).toContain(
+      "process worker `python3 hangs.py`: timed out after 0.5 s waiting for the reply to infer (id 3)",
+    );
     expect(err.lastExchange).toMatch(/"op":"infer".*; no reply$/);
     expect(await waitGone(pid)).toBe(true);
   });
 
   it("the reply timeout defaults to the scenario's watchdog", async () => {
     const e = createProcessEngine(
-      { scenario: processScenario({ command: ["python3", "hangs.py"] }, WORKERS_DIR, 1), precision: "fp32", strategy: "persistent", modelPath: "" },
+      {
+        scenario: processScenario({ command: ["python3", "hangs.py"] }, WORKERS_DIR, 1),
+        precision: "fp32",
+        strategy: "persistent",
+        modelPath: "",
+      },
       { stderr: "quiet" },
     );
     opened.push(e);
@@ -246,7 +271,9 @@ describe("process engine: failures", () => {
     await e.load();
     const err = await failure(() => e.activate());
     expect(err).toBeInstanceOf(ProcessWorkerError);
-    expect(err.message).toContain('process worker `python3 garbage.py`: protocol error: expected a JSON line, got "Loading weights... done"');
+    expect(err.message).toContain(
+      'process worker `python3 garbage.py`: protocol error: expected a JSON line, got "Loading weights... done"',
+    );
     expect(err.lastExchange).toBe('sent {"id":2,"op":"activate"}; got Loading weights... done');
   });
 
@@ -265,7 +292,9 @@ describe("process engine: failures", () => {
     const err = await failure(() => e.infer(SHAPE));
     expect(err).toBeInstanceOf(OutOfMemoryError);
     expect(err.name).toBe("OutOfMemoryError");
-    expect(err.message).toContain("process worker `python3 oom.py`: out of memory in infer: OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB");
+    expect(err.message).toContain(
+      "process worker `python3 oom.py`: out of memory in infer: OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB",
+    );
     expect(err.lastExchange).toMatch(/"op":"infer".*; got \{"id":3,"ok":false,.*"kind":"oom"\}$/);
     // The worker survives an OOM reply: the run can still release and shut down cleanly.
     await e.deactivate();
@@ -286,12 +315,16 @@ describe("process engine: failures", () => {
 describe("process engine: no orphans when the host goes away", () => {
   /** Starts test/fixtures/workers/host.ts; resolves with the host and the worker pids it printed. */
   async function startHost(mode: "exit" | "hang", script: string) {
-    const host = spawn(process.execPath, ["--import", "tsx", `${WORKERS_DIR}/host.ts`, mode, script], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    const host = spawn(process.execPath, ["--import", "tsx", `${WORKERS_DIR}/host.ts`, mode, script], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     host.stdout.setEncoding("utf8");
     host.stdout.on("data", (d: string) => (out += d));
     const until = Date.now() + 20_000;
-    while (!out.includes("\n") && Date.now() < until && host.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    while (!out.includes("\n") && Date.now() < until && host.exitCode === null)
+      await new Promise((r) => setTimeout(r, 20));
     const pids = out.trim().split(",").map(Number);
     expect(pids.length).toBeGreaterThan(0);
     for (const pid of pids) expect(pid).toBeGreaterThan(0);

@@ -15,7 +15,17 @@
  */
 import { Tmpfs } from "../helpers/tmpfs.js";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -58,7 +68,6 @@ writeFileSync(BAD_BASELINE, "{}");
 
 /** Flags that keep a run tiny even if a case unexpectedly reaches one. */
 const SMALL = ["--iterations", "1", "--rounds", "1", "--warmup", "0", "--quiet", "--no-traces"];
-
 
 interface Case {
   id: number;
@@ -108,7 +117,8 @@ function judge(c: Case, r: CliResult, before: string[]): string[] {
   const bad: string[] = [];
   const text = r.stdout + r.stderr;
   // A synchronous loop blocks the timeout too: the elapsed time tells.
-  if (r.timedOut || r.ms > CASE_TIMEOUT_MS) bad.push(`did not finish within ${CASE_TIMEOUT_MS} ms (${Math.round(r.ms)} ms)`);
+  if (r.timedOut || r.ms > CASE_TIMEOUT_MS)
+    bad.push(`did not finish within ${CASE_TIMEOUT_MS} ms (${Math.round(r.ms)} ms)`);
   if (!c.exits.includes(r.code)) bad.push(`exit ${r.code}, expected ${c.exits.join(" or ")}`);
   if (/internal error/i.test(text)) bad.push("internal error");
   if (STACK.test(r.stderr)) bad.push("stack trace");
@@ -117,7 +127,8 @@ function judge(c: Case, r: CliResult, before: string[]): string[] {
   if (/(.)\1{199}/.test(r.stderr)) bad.push("a value echoed at length (200 times the same character)");
   if (r.code >= 2 && !r.timedOut) {
     if (!r.stderr.startsWith("vramgate: ")) bad.push("no `vramgate:` message");
-    if (!c.names.some((n) => r.stderr.includes(n))) bad.push(`message names none of ${c.names.map((n) => JSON.stringify(n.slice(0, 60))).join(", ")}`);
+    if (!c.names.some((n) => r.stderr.includes(n)))
+      bad.push(`message names none of ${c.names.map((n) => JSON.stringify(n.slice(0, 60))).join(", ")}`);
   }
   const after = listFiles(c.dir);
   const known = new Set(before);
@@ -160,7 +171,16 @@ function generatedCases(): Case[] {
       writeFileSync(join(dir, "tiny.onnx"), buildTinyReluModel());
       const { text, what } = scenarioCase(r, NAME);
       writeFileSync(f, text);
-      cases.push({ id, cls: "scenario", what, dir, out, args: ["bench", f, "--baseline", BAD_BASELINE, "--out", out, ...SMALL], exits: [2], names: [basename(f), basename(BAD_BASELINE)] });
+      cases.push({
+        id,
+        cls: "scenario",
+        what,
+        dir,
+        out,
+        args: ["bench", f, "--baseline", BAD_BASELINE, "--out", out, ...SMALL],
+        exits: [2],
+        names: [basename(f), basename(BAD_BASELINE)],
+      });
     } else if (pick < 8) {
       const f = join(dir, "r.json");
       const { text, what } = resultsCase(r, BASE_RESULTS_TEXT);
@@ -168,14 +188,37 @@ function generatedCases(): Case[] {
       const cmd = r.int(4);
       const common = { id, cls: "results", what, dir, out, names: [basename(f)] };
       if (cmd === 0) cases.push({ ...common, cls: "results:analyze", args: ["analyze", f], exits: [0, 1, 2] });
-      else if (cmd === 1) cases.push({ ...common, cls: "results:compare", args: ["compare", GOOD_RESULTS, f], exits: [0, 1, 2] });
-      else if (cmd === 2) cases.push({ ...common, cls: "results:compare", args: ["compare", f, GOOD_RESULTS, "--json"], exits: [0, 1, 2] });
-      else cases.push({ ...common, cls: "results:baseline", args: ["bench", VALID_SCENARIO, "--baseline", f, "--out", out, ...SMALL], exits: [2] });
+      else if (cmd === 1)
+        cases.push({ ...common, cls: "results:compare", args: ["compare", GOOD_RESULTS, f], exits: [0, 1, 2] });
+      else if (cmd === 2)
+        cases.push({
+          ...common,
+          cls: "results:compare",
+          args: ["compare", f, GOOD_RESULTS, "--json"],
+          exits: [0, 1, 2],
+        });
+      else
+        cases.push({
+          ...common,
+          cls: "results:baseline",
+          args: ["bench", VALID_SCENARIO, "--baseline", f, "--out", out, ...SMALL],
+          exits: [2],
+        });
     } else {
       const f = join(dir, "t.csv");
       const { text, what, env } = csvCase(r);
       writeFileSync(f, text);
-      cases.push({ id, cls: "csv", what, dir, out, args: ["analyze", f, ...(r.chance(0.3) ? ["--json"] : [])], exits: [0, 1, 2], names: [basename(f), "VRAMGATE_MAX_TRACE_MIB"], ...(env ? { env } : {}) });
+      cases.push({
+        id,
+        cls: "csv",
+        what,
+        dir,
+        out,
+        args: ["analyze", f, ...(r.chance(0.3) ? ["--json"] : [])],
+        exits: [0, 1, 2],
+        names: [basename(f), "VRAMGATE_MAX_TRACE_MIB"],
+        ...(env ? { env } : {}),
+      });
     }
   }
   return cases;
@@ -215,7 +258,12 @@ function faultCases(): Case[] {
     ["/proc/self/status", "/proc/self/status", [2]],
     ["/proc/self/mem (EIO)", "/proc/self/mem", [2, 3]],
     ["an empty file", join(dir, "empty.json"), [2]],
-    ["over the size limit", join(dir, "big.json"), [2], { VRAMGATE_MAX_RESULTS_MIB: "0.01", VRAMGATE_MAX_SCENARIO_MIB: "0.01", VRAMGATE_MAX_TRACE_MIB: "0.01" }],
+    [
+      "over the size limit",
+      join(dir, "big.json"),
+      [2],
+      { VRAMGATE_MAX_RESULTS_MIB: "0.01", VRAMGATE_MAX_SCENARIO_MIB: "0.01", VRAMGATE_MAX_TRACE_MIB: "0.01" },
+    ],
   ];
   const namesOf = (p: string) => [p.length > 100 ? p.slice(-40) : p, basename(p).slice(0, 40), basename(p).slice(-40)];
   for (const [what, p, exits, env] of inputs) {
@@ -257,11 +305,42 @@ function faultCases(): Case[] {
     const base = { cls: "fs:write", what, dir, exits, names: namesOf(p) };
     cases.push({ ...base, id: id++, out: p, args: ["bench", VALID_SCENARIO, "--out", p, ...SMALL] });
     const junitOut = join(dir, `jout-${id}`);
-    if (what !== "a full disk") cases.push({ ...base, id: id++, out: junitOut, args: ["bench", VALID_SCENARIO, "--junit", p.endsWith("null") ? p : join(p, "junit.xml"), "--out", junitOut, ...SMALL], exits: [2] });
+    if (what !== "a full disk")
+      cases.push({
+        ...base,
+        id: id++,
+        out: junitOut,
+        args: [
+          "bench",
+          VALID_SCENARIO,
+          "--junit",
+          p.endsWith("null") ? p : join(p, "junit.xml"),
+          "--out",
+          junitOut,
+          ...SMALL,
+        ],
+        exits: [2],
+      });
     // (model --out over an existing file replaces it, as it should: not a fault.)
-    if (what !== "an existing file") cases.push({ ...base, id: id++, out: p, args: ["model", "resnet18", "--out", p === "/dev/null" ? p : join(p, "m.onnx")] });
+    if (what !== "an existing file")
+      cases.push({
+        ...base,
+        id: id++,
+        out: p,
+        args: ["model", "resnet18", "--out", p === "/dev/null" ? p : join(p, "m.onnx")],
+      });
   }
-  if (haveFull) cases.push({ cls: "fs:write", what: "a directory given to --junit on a full disk", dir, exits: [2], names: ["junit"], id: id++, out: join(dir, "jfull"), args: ["bench", VALID_SCENARIO, "--junit", full, "--out", join(dir, "jfull"), ...SMALL] });
+  if (haveFull)
+    cases.push({
+      cls: "fs:write",
+      what: "a directory given to --junit on a full disk",
+      dir,
+      exits: [2],
+      names: ["junit"],
+      id: id++,
+      out: join(dir, "jfull"),
+      args: ["bench", VALID_SCENARIO, "--junit", full, "--out", join(dir, "jfull"), ...SMALL],
+    });
   return cases;
 }
 
@@ -282,23 +361,43 @@ describe(`fuzz (seed ${SEED})`, () => {
     for (const c of cases) {
       if (verbose) say(`case ${c.id} [${c.cls}] ${c.what.slice(0, 80)}: ${c.args.join(" ").slice(0, 160)}\n`);
       const { result, problems } = await runCase(c);
-      if (verbose) say(`  → exit ${result.code} in ${Math.round(result.ms)} ms${problems.length ? `: ${problems.join("; ")}` : ""}\n`);
+      if (verbose)
+        say(
+          `  → exit ${result.code} in ${Math.round(result.ms)} ms${problems.length ? `: ${problems.join("; ")}` : ""}\n`,
+        );
       ran++;
       const m = byClass.get(c.cls) ?? new Map<number, number>();
       m.set(result.code, (m.get(result.code) ?? 0) + 1);
       byClass.set(c.cls, m);
       if (problems.length) {
-        failures.push(`case ${c.id} [${c.cls}] ${c.what}: vramgate ${c.args.map((a) => (a.length > 80 ? `${a.slice(0, 40)}…` : a)).join(" ")}\n    ${problems.join("; ")}\n    stderr: ${result.stderr.slice(0, 600)}`);
+        failures.push(
+          `case ${c.id} [${c.cls}] ${c.what}: vramgate ${c.args.map((a) => (a.length > 80 ? `${a.slice(0, 40)}…` : a)).join(" ")}\n    ${problems.join("; ")}\n    stderr: ${result.stderr.slice(0, 600)}`,
+        );
       }
       if (result.timedOut) break; // a hung case keeps running in this process: stop here
     }
-    const summary = [...byClass].map(([cls, codes]) => `${cls}: ${[...codes].sort((a, b) => a[0] - b[0]).map(([code, n]) => `exit ${code} × ${n}`).join(", ")}`);
+    const summary = [...byClass].map(
+      ([cls, codes]) =>
+        `${cls}: ${[...codes]
+          .sort((a, b) => a[0] - b[0])
+          .map(([code, n]) => `exit ${code} × ${n}`)
+          .join(", ")}`,
+    );
     console.log(`fuzz seed ${SEED}: ${ran} cases\n  ${summary.join("\n  ")}`);
     expect(failures, failures.join("\n")).toEqual([]);
     expect(ran).toBe(cases.length);
     expect(ran).toBeGreaterThanOrEqual(CASES + 50);
     // The generated classes all occurred.
-    for (const cls of ["scenario", "results:analyze", "results:compare", "results:baseline", "csv", "fs:read", "fs:write"]) expect(byClass.has(cls), cls).toBe(true);
+    for (const cls of [
+      "scenario",
+      "results:analyze",
+      "results:compare",
+      "results:baseline",
+      "csv",
+      "fs:read",
+      "fs:write",
+    ])
+      expect(byClass.has(cls), cls).toBe(true);
     // Nothing landed in the repository's default output folder.
     const strays = readdirSync(join(ROOT, "results")).filter((f) => f.includes(`-${NAME}.`) || f.includes(`-${NAME}-`));
     expect(strays).toEqual([]);

@@ -120,7 +120,13 @@ export function mutate(r: Rng, root: Json, targeted: Array<[Path, () => unknown]
     case 3: {
       const target = p.parent[p.key];
       const key = r.pick(["__proto__", "constructor", "unknownKey", "ïñ", "k".repeat(1000), "iteration", "0"]);
-      if (target && typeof target === "object" && !Array.isArray(target)) Object.defineProperty(target, key, { value: badValue(r), enumerable: true, configurable: true, writable: true });
+      if (target && typeof target === "object" && !Array.isArray(target))
+        Object.defineProperty(target, key, {
+          value: badValue(r),
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        });
       else p.parent[p.key] = { [key]: target };
       return `key ${key.slice(0, 20)} at ${path.join(".")}`;
     }
@@ -141,7 +147,7 @@ export function damageText(r: Rng, text: string): { text: string | Buffer; what:
     case 0:
       return { text: text.slice(0, at), what: `truncated at ${at}` };
     case 1: {
-      const junk = r.pick(["\u0000", "\t", "{[", ":", "\"", "'", "- ", "&a *a", "\uFFFD", "\r", "\\u12", "]]]", "#"]);
+      const junk = r.pick(["\u0000", "\t", "{[", ":", '"', "'", "- ", "&a *a", "\uFFFD", "\r", "\\u12", "]]]", "#"]);
       return { text: text.slice(0, at) + junk + text.slice(at), what: `inserted ${JSON.stringify(junk)} at ${at}` };
     }
     case 2: {
@@ -151,7 +157,10 @@ export function damageText(r: Rng, text: string): { text: string | Buffer; what:
       return { text: lines.join("\n"), what: `duplicated line ${i + 1}` };
     }
     case 3:
-      return { text: Buffer.concat([Buffer.from(text.slice(0, at)), r.bytes(1 + r.int(64)), Buffer.from(text.slice(at))]), what: `random bytes at ${at}` };
+      return {
+        text: Buffer.concat([Buffer.from(text.slice(0, at)), r.bytes(1 + r.int(64)), Buffer.from(text.slice(at))]),
+        what: `random bytes at ${at}`,
+      };
     default:
       return { text: `\uFEFF${text}`, what: "BOM" };
   }
@@ -206,7 +215,16 @@ export function scenarioCase(r: Rng, name: string): { text: string | Buffer; wha
     () => ({ text: "", what: "empty" }),
     () => ({ text: r.bytes(2048), what: "binary" }),
     () => ({ text: "---\n---\n", what: "two empty documents" }),
-    () => ({ text: `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 9 }, (_, i) => `b${i}: &b${i} [${Array(9).fill(i ? `*b${i - 1}` : "*a").join(",")}]`).join("\n")}\n`, what: "alias bomb" }),
+    () => ({
+      text: `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from(
+        { length: 9 },
+        (_, i) =>
+          `b${i}: &b${i} [${Array(9)
+            .fill(i ? `*b${i - 1}` : "*a")
+            .join(",")}]`,
+      ).join("\n")}\n`,
+      what: "alias bomb",
+    }),
     () => ({ text: `${"[".repeat(5000)}${"]".repeat(5000)}`, what: "deep flow sequence" }),
     // (Each unknown key costs the parser ~0.5 ms of suggestions: 3000 keys, not the 60,000 a 1 MiB file can hold.)
     () => ({ text: Array.from({ length: 3000 }, (_, i) => `k${i}: ${i}`).join("\n"), what: "3000 unknown keys" }),
@@ -248,9 +266,15 @@ export function resultsCase(r: Rng, baseText: string): { text: string | Buffer; 
     () => ({ text: "null", what: "null" }),
     () => ({ text: "[]", what: "array" }),
     () => ({ text: '"vramgate.results/1"', what: "string" }),
-    () => ({ text: `{"schema":"vramgate.results/1","runs":${"[".repeat(100_000)}${"]".repeat(100_000)}}`, what: "deep nesting" }),
+    () => ({
+      text: `{"schema":"vramgate.results/1","runs":${"[".repeat(100_000)}${"]".repeat(100_000)}}`,
+      what: "deep nesting",
+    }),
     () => ({ text: r.bytes(4096), what: "binary" }),
-    () => ({ text: `{"schema":"vramgate.results/1","runs":[],"a":"${"x".repeat(2_000_000)}`, what: "unterminated 2 MB string" }),
+    () => ({
+      text: `{"schema":"vramgate.results/1","runs":[],"a":"${"x".repeat(2_000_000)}`,
+      what: "unterminated 2 MB string",
+    }),
     () => ({ text: '{"schema":"vramgate.results/1","schema":"other/2"}', what: "duplicate key" }),
     () => ({ text: '{"schema":"vramgate.results/1","runs":[1e400]}', what: "1e400" }),
     () => ({ text: '{"__proto__":{"schema":"vramgate.results/1"},"runs":[]}', what: "__proto__" }),
@@ -263,7 +287,8 @@ export function resultsCase(r: Rng, baseText: string): { text: string | Buffer; 
 
 export function baseCsv(rows = 300): string {
   const lines = ["iteration,time_ms,latency_ms,shape,used_bytes,rss_bytes"];
-  for (let i = 0; i < rows; i++) lines.push(`${i},${(i * 1.5).toFixed(3)},0.5,input:2x8,${1_000_000 + i * 4096},${5_000_000}`);
+  for (let i = 0; i < rows; i++)
+    lines.push(`${i},${(i * 1.5).toFixed(3)},0.5,input:2x8,${1_000_000 + i * 4096},${5_000_000}`);
   return lines.join("\n") + "\n";
 }
 
@@ -289,7 +314,10 @@ export function csvCase(r: Rng): { text: string | Buffer; what: string; env?: Re
       lines[i] = lines[i]!.replace(/^\d+/, "0");
       return { text: lines.join("\n"), what: `iteration going back on line ${i + 1}` };
     },
-    () => ({ text: `${Array.from({ length: 150_000 }, (_, k) => `c${k}`).join(",")}\n1,2\n`, what: "150,000-column header" }),
+    () => ({
+      text: `${Array.from({ length: 150_000 }, (_, k) => `c${k}`).join(",")}\n1,2\n`,
+      what: "150,000-column header",
+    }),
     () => ({ text: base.replace("used_bytes", "usedbytes"), what: "no used_bytes column" }),
     () => ({ text: base.replace("iteration", "step"), what: "no iteration column" }),
     () => ({ text: `iteration,used_bytes\n0,${"9".repeat(1_000_000)}\n`, what: "a 10^6-digit number" }),

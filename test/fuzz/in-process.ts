@@ -25,8 +25,7 @@ async function capture<T>(fn: () => Promise<T>): Promise<{ value: T; stdout: str
   const errWrite = process.stderr.write;
   let stdout = "";
   let stderr = "";
-  const sink =
-    (append: (s: string) => void): Write =>
+  const sink = (append: (s: string) => void): Write =>
     ((chunk: unknown, enc?: unknown, cb?: unknown) => {
       append(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString());
       const done = typeof enc === "function" ? enc : cb;
@@ -68,7 +67,9 @@ export async function runInProcess(args: string[], opts: { timeoutMs?: number } 
     timer = setTimeout(() => r("timeout"), opts.timeoutMs ?? 60_000);
   });
   try {
-    const { value, stdout, stderr } = await capture(() => Promise.race([main(args).then(() => "done" as const), timeout]));
+    const { value, stdout, stderr } = await capture(() =>
+      Promise.race([main(args).then(() => "done" as const), timeout]),
+    );
     const code = typeof process.exitCode === "number" ? process.exitCode : 0;
     const result: CliResult = { code, stdout, stderr, ms: performance.now() - start };
     if (value === "timeout") result.timedOut = true;

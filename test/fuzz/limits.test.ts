@@ -17,12 +17,19 @@ const dir = mkdtempSync(join(tmpdir(), "vramgate-limits-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The CLI from source with the peak-RSS hook; resolves with exit code, stderr and peak RSS (KiB). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string; maxRssKb: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "--import", join(ROOT, "test/fuzz/rss-hook.mjs"), join(ROOT, "src/cli/main.ts"), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, FORCE_COLOR: "0" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string; maxRssKb: number }> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--import", join(ROOT, "test/fuzz/rss-hook.mjs"), join(ROOT, "src/cli/main.ts"), ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env, FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
@@ -30,7 +37,12 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   return new Promise((res) =>
     child.on("close", (code) => {
       const m = /VRAMGATE_MAXRSS_KB (\d+)/.exec(stderr);
-      res({ code, stdout, stderr: stderr.replace(/\nVRAMGATE_MAXRSS_KB \d+\n/, ""), maxRssKb: m ? Number(m[1]) : Number.NaN });
+      res({
+        code,
+        stdout,
+        stderr: stderr.replace(/\nVRAMGATE_MAXRSS_KB \d+\n/, ""),
+        maxRssKb: m ? Number(m[1]) : Number.NaN,
+      });
     }),
   );
 }
@@ -40,7 +52,12 @@ function bigResults(): string {
   const f = join(dir, "big.json");
   const base = JSON.parse(readFileSync(join(ROOT, "test/fixtures/results/h100-torch-leak.json"), "utf8"));
   const run = base.runs[0];
-  const make = (n: number) => JSON.stringify({ ...base, runs: Array.from({ length: n }, (_, i) => ({ ...run, key: `${run.key}#${i}` })) }, null, 1);
+  const make = (n: number) =>
+    JSON.stringify(
+      { ...base, runs: Array.from({ length: n }, (_, i) => ({ ...run, key: `${run.key}#${i}` })) },
+      null,
+      1,
+    );
   const per = make(4).length / 4;
   let n = Math.floor((limitValue(LIMITS.results) - 64 * 1024) / per);
   let text = make(n);
@@ -75,24 +92,34 @@ describe("limits: bounded memory up to them, early refusal past them", () => {
     const c = await cli(["compare", f, f, "--json"]);
     expect(c.code).toBe(0);
     expect(c.maxRssKb).toBeLessThan(RSS_LIMIT_KB);
-    console.log(`results JSON of ${(readFileSync(f).length / MiB).toFixed(1)} MiB: peak RSS analyze ${Math.round(a.maxRssKb / 1024)} MiB, compare ${Math.round(c.maxRssKb / 1024)} MiB`);
+    console.log(
+      `results JSON of ${(readFileSync(f).length / MiB).toFixed(1)} MiB: peak RSS analyze ${Math.round(a.maxRssKb / 1024)} MiB, compare ${Math.round(c.maxRssKb / 1024)} MiB`,
+    );
     // One byte over: refused before parsing, naming the limit and its variable.
     const over = await cli(["compare", f, f], { VRAMGATE_MAX_RESULTS_MIB: String((readFileSync(f).length - 1) / MiB) });
     expect(over.code).toBe(2);
-    expect(over.stderr).toMatch(/big\.json: expected a vramgate results JSON of at most .* MiB, found .* MiB\. If the file is genuine, raise the limit with VRAMGATE_MAX_RESULTS_MIB=<MiB>\./);
+    expect(over.stderr).toMatch(
+      /big\.json: expected a vramgate results JSON of at most .* MiB, found .* MiB\. If the file is genuine, raise the limit with VRAMGATE_MAX_RESULTS_MIB=<MiB>\./,
+    );
   });
 
-  it("analyze of a CSV trace at the line-count limit stays under 512 MiB; one line more is refused", { timeout: 600_000 }, async () => {
+  it("analyze of a CSV trace at the line-count limit stays under 512 MiB; one line more is refused", {
+    timeout: 600_000,
+  }, async () => {
     const lines = limitValue(LIMITS.traceLines);
     const f = longCsv(lines);
     const a = await cli(["analyze", f]);
     expect(a.stderr).not.toMatch(/internal error/);
     expect(a.code).toBe(0);
     expect(a.maxRssKb).toBeLessThan(RSS_LIMIT_KB);
-    console.log(`CSV trace of ${lines.toLocaleString("en-US")} lines: peak RSS analyze ${Math.round(a.maxRssKb / 1024)} MiB`);
+    console.log(
+      `CSV trace of ${lines.toLocaleString("en-US")} lines: peak RSS analyze ${Math.round(a.maxRssKb / 1024)} MiB`,
+    );
     const over = await cli(["analyze", f], { VRAMGATE_MAX_TRACE_LINES: String(lines - 1) });
     expect(over.code).toBe(2);
-    expect(over.stderr).toMatch(/rows-\d+\.csv:\d+:1: expected a readable CSV trace of at most [\d,]+ lines, found more lines\. If the file is genuine, raise the limit with VRAMGATE_MAX_TRACE_LINES=<lines>\./);
+    expect(over.stderr).toMatch(
+      /rows-\d+\.csv:\d+:1: expected a readable CSV trace of at most [\d,]+ lines, found more lines\. If the file is genuine, raise the limit with VRAMGATE_MAX_TRACE_LINES=<lines>\./,
+    );
   });
 
   it("a 64 MiB single-line CSV stops at the line limit in small memory", { timeout: 300_000 }, async () => {
@@ -104,12 +131,18 @@ describe("limits: bounded memory up to them, early refusal past them", () => {
     closeSync(fd);
     const r = await cli(["analyze", f]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/one-line\.csv:2:1: expected lines of at most 64 KiB, found line 2 longer than that\. If the file is genuine, raise the limit with VRAMGATE_MAX_LINE_KIB=<KiB>\./);
+    expect(r.stderr).toMatch(
+      /one-line\.csv:2:1: expected lines of at most 64 KiB, found line 2 longer than that\. If the file is genuine, raise the limit with VRAMGATE_MAX_LINE_KIB=<KiB>\./,
+    );
     expect(r.maxRssKb).toBeLessThan(256 * 1024);
   });
 
   it("/dev/zero and /dev/urandom are refused at once, in small memory", { timeout: 300_000 }, async () => {
-    for (const args of [["analyze", "/dev/zero"], ["compare", "/dev/zero", "/dev/zero"], ["bench", "/dev/urandom"]]) {
+    for (const args of [
+      ["analyze", "/dev/zero"],
+      ["compare", "/dev/zero", "/dev/zero"],
+      ["bench", "/dev/urandom"],
+    ]) {
       const r = await cli(args);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/\/dev\/(zero|urandom): expected .*\(a regular file\), found a character device/);

@@ -23,7 +23,9 @@ describe.runIf(gpuTestsEnabled)("libtorch engine on a GPU", () => {
   });
 
   it("refuses int8 at load with a message naming the supported precisions", async () => {
-    const err = (await torchEngine({ precision: "int8" }).load().catch((e: unknown) => e)) as NativeCallError;
+    const err = (await torchEngine({ precision: "int8" })
+      .load()
+      .catch((e: unknown) => e)) as NativeCallError;
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toMatch(/precision int8 is not supported.*fp32, fp16 or bf16/);
   });

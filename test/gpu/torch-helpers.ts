@@ -22,7 +22,10 @@ export function torchModel(): string {
   if (existsSync(inRepo)) return inRepo;
   const out = join(tmpdir(), "vramgate-resnet50.pt");
   if (existsSync(out)) return out;
-  const r = spawnSync("python3", [join(ROOT, "scripts", "export-torchscript.py"), out], { encoding: "utf8", timeout: 300_000 });
+  const r = spawnSync("python3", [join(ROOT, "scripts", "export-torchscript.py"), out], {
+    encoding: "utf8",
+    timeout: 300_000,
+  });
   if (r.status !== 0) throw new Error(`exporting the test model failed (needs torch + torchvision): ${r.stderr}`);
   return out;
 }
@@ -35,7 +38,9 @@ export function torchEngine(config: Partial<NativeEngineConfig> = {}): AddonNati
     modelPath: torchModel(),
     precision: "fp16",
     device: 0,
-    profile: [{ name: "input", min: [1, 3, 224, 224], opt: [16, 3, 224, 224], max: [32, 3, 224, 224], dtype: "float32" }],
+    profile: [
+      { name: "input", min: [1, 3, 224, 224], opt: [16, 3, 224, 224], max: [32, 3, 224, 224], dtype: "float32" },
+    ],
     ...config,
   });
 }
@@ -57,7 +62,12 @@ export function randomBatches(n: number, max: number, seed: number): number[] {
 }
 
 /** Runs the batches and returns one value of `stat` per call, in call order. */
-export async function runAndCollect(engine: AddonNativeEngine, batches: number[], firstIndex: number, stat: string): Promise<number[]> {
+export async function runAndCollect(
+  engine: AddonNativeEngine,
+  batches: number[],
+  firstIndex: number,
+  stat: string,
+): Promise<number[]> {
   const values: number[] = [];
   await engine.runCalls(batches.map(batchShape), firstIndex, (b: NativeMarkBatch) => {
     const col = b.stats[stat];

@@ -27,8 +27,8 @@ export function startCli(args: string[], opts: { cwd?: string; env?: Record<stri
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) =>
-    child.on("close", (code, signal) => res({ code, signal, stdout, stderr })),
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (res) => child.on("close", (code, signal) => res({ code, signal, stdout, stderr })),
   );
   return { child, done };
 }
@@ -49,7 +49,11 @@ export function scenarioDir(files: Record<string, string>): string {
  * A scenario on the tiny model with a fixed shape (nothing to replay after the rounds, so
  * the run length is exactly warm-up + iterations); `run` is the run: mapping.
  */
-export function tinyFixedScenario(name: string, run: string, strategies = ["persistent", "teardown", "scoped"]): string {
+export function tinyFixedScenario(
+  name: string,
+  run: string,
+  strategies = ["persistent", "teardown", "scoped"],
+): string {
   return tinyScenarioYaml({ name, run, strategies }).replace("sequence: random", "sequence: fixed");
 }
 
@@ -65,7 +69,12 @@ export function resultsIn(dir: string): ResultsFile[] {
     .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as ResultsFile);
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined,
+  timeoutMs = 60_000,
+  intervalMs = 100,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     try {

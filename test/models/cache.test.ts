@@ -45,14 +45,19 @@ describe("ensureModel", () => {
     expect(repaired.reused).toBe(false);
     expect(await fileSha256(repaired.path)).toBe(good.sha256);
 
-    await writeFile(`${good.path}.sha256`, JSON.stringify({ generator: "older", sha256: good.sha256, bytes: bytes.length }));
+    await writeFile(
+      `${good.path}.sha256`,
+      JSON.stringify({ generator: "older", sha256: good.sha256, bytes: bytes.length }),
+    );
     expect((await ensureModel(spec, dir)).reused).toBe(false);
     expect((await ensureModel(spec, dir)).reused).toBe(true);
   });
 
   it("keeps fp16 models apart and is safe under concurrent callers", async () => {
     expect(modelFileName({ arch: "resnet50", seed: 0, dtype: "float16" })).toBe("resnet50-s0-fp16.onnx");
-    const results = await Promise.all([1, 2, 3].map(() => ensureModel({ arch: "resnet18", seed: 13, dtype: "float16" }, dir)));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => ensureModel({ arch: "resnet18", seed: 13, dtype: "float16" }, dir)),
+    );
     const hashes = new Set(results.map((r) => r.sha256));
     expect(hashes.size).toBe(1);
     expect(await fileSha256(results[0]!.path)).toBe(results[0]!.sha256);

@@ -22,9 +22,13 @@ afterAll(async () => {
 });
 
 async function runCli(args: string[]): Promise<void> {
-  await yargs(args).command(command).strict().fail((msg, err) => {
-    throw err ?? new Error(msg);
-  }).parseAsync();
+  await yargs(args)
+    .command(command)
+    .strict()
+    .fail((msg, err) => {
+      throw err ?? new Error(msg);
+    })
+    .parseAsync();
 }
 
 describe("vramgate model", () => {
@@ -49,7 +53,9 @@ describe("vramgate model", () => {
 
   it("rejects an unknown architecture and a bad seed with InputError", async () => {
     await expect(runCli(["model", "resnet99"])).rejects.toThrow(InputError);
-    await expect(runCli(["model", "resnet99"])).rejects.toThrow(/one of resnet18, resnet34, resnet50, found "resnet99"/);
+    await expect(runCli(["model", "resnet99"])).rejects.toThrow(
+      /one of resnet18, resnet34, resnet50, found "resnet99"/,
+    );
     await expect(runCli(["model", "resnet18", "--seed", "-3"])).rejects.toThrow(/--seed to be an integer/);
   });
 });

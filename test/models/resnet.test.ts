@@ -42,7 +42,11 @@ describe.each(RESNET_DEPTHS.map((arch) => [arch]))("%s", (arch) => {
 
     const session = await ort.InferenceSession.create(bytes, ONE_THREAD);
     try {
-      expect(session.inputMetadata[0]).toMatchObject({ name: RESNET_INPUT, type: "float32", shape: ["batch", 3, "height", "width"] });
+      expect(session.inputMetadata[0]).toMatchObject({
+        name: RESNET_INPUT,
+        type: "float32",
+        shape: ["batch", 3, "height", "width"],
+      });
       for (const batch of [1, 3]) {
         const out = await logits(session, batch, 64);
         expect(out.dims).toEqual([batch, 1000]);

@@ -8,7 +8,13 @@ describe("native addon", () => {
     expect(addonStatus()).toMatchObject({ loaded: true });
     expect(addon).not.toBeNull();
     expect(addon!.version).toMatch(/^\d+\.\d+\.\d+/);
-    for (const fn of ["probe", "monotonicNs", "plantDeviceAllocation", "freeDeviceAllocation", "cudaMemGetInfo"] as const) {
+    for (const fn of [
+      "probe",
+      "monotonicNs",
+      "plantDeviceAllocation",
+      "freeDeviceAllocation",
+      "cudaMemGetInfo",
+    ] as const) {
       expect(typeof addon![fn]).toBe("function");
     }
     expect(typeof addon!.Sampler).toBe("function");

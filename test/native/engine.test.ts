@@ -1,9 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { AddonNativeEngine, NativeCallError, NativeEngineConfig, NativeMarkBatch } from "../../src/native/AddonTypes.js";
+import type {
+  AddonNativeEngine,
+  NativeCallError,
+  NativeEngineConfig,
+  NativeMarkBatch,
+} from "../../src/native/AddonTypes.js";
 import { addon, addonPath, exitOf, fixture, spawnNode, waitForLine } from "./helpers.js";
 
 const MiB = 1024 * 1024;
-const PROFILE: NativeEngineConfig["profile"] = [{ name: "x", min: [1, 64], opt: [4, 64], max: [8, 64], dtype: "float32" }];
+const PROFILE: NativeEngineConfig["profile"] = [
+  { name: "x", min: [1, 64], opt: [4, 64], max: [8, 64], dtype: "float32" },
+];
 
 async function hostEngine(config: NativeEngineConfig = {}): Promise<AddonNativeEngine> {
   const e = new (addon().NativeEngine)("host", { profile: PROFILE, ...config });
@@ -17,10 +24,19 @@ async function run(e: AddonNativeEngine, shapes: Array<Record<string, number[]>>
   const r = await e.runCalls(shapes, firstIndex, (b) => batches.push(b));
   const flat = (k: "index" | "startNs" | "endNs" | "gpuMs") => batches.flatMap((b) => Array.from(b[k]));
   const stat = (k: string) => batches.flatMap((b) => Array.from(b.stats[k] ?? []));
-  return { r, batches, index: flat("index"), startNs: flat("startNs"), endNs: flat("endNs"), gpuMs: flat("gpuMs"), stat };
+  return {
+    r,
+    batches,
+    index: flat("index"),
+    startNs: flat("startNs"),
+    endNs: flat("endNs"),
+    gpuMs: flat("gpuMs"),
+    stat,
+  };
 }
 
-const cycle = (n: number, sizes: number[]) => Array.from({ length: n }, (_, i) => ({ x: [sizes[i % sizes.length]!, 64] }));
+const cycle = (n: number, sizes: number[]) =>
+  Array.from({ length: n }, (_, i) => ({ x: [sizes[i % sizes.length]!, 64] }));
 
 describe("NativeEngine (host engine) through the shared strategy loop", () => {
   // Expected context lifecycle per strategy for 2 rounds of 50 calls over 4 shapes, pool 2.
@@ -130,7 +146,9 @@ describe("NativeEngine (host engine) through the shared strategy loop", () => {
     const e = await hostEngine({ options: { failAtCall: "7" } });
     e.begin("scoped");
     const marks: number[] = [];
-    const err = (await e.runCalls(cycle(20, [1]), 100, (b) => marks.push(...b.index)).catch((x) => x)) as NativeCallError;
+    const err = (await e
+      .runCalls(cycle(20, [1]), 100, (b) => marks.push(...b.index))
+      .catch((x) => x)) as NativeCallError;
     expect(err).toBeInstanceOf(Error);
     expect(err.kind).toBe("error");
     expect(err.index).toBe(107);
@@ -141,7 +159,10 @@ describe("NativeEngine (host engine) through the shared strategy loop", () => {
 
   it("running out of the engine's memory rejects with kind 'oom' at the call that hit it", async () => {
     // Budget 10 MiB, the context takes 2 KiB, each call leaks 1 MiB: call 9 cannot allocate.
-    const e = await hostEngine({ faults: { leakBytesPerIteration: MiB }, options: { capacityBytes: String(10 * MiB) } });
+    const e = await hostEngine({
+      faults: { leakBytesPerIteration: MiB },
+      options: { capacityBytes: String(10 * MiB) },
+    });
     e.begin("persistent");
     const err = (await e.runCalls(cycle(50, [8]), 0, () => {}).catch((x) => x)) as NativeCallError;
     expect(err.kind).toBe("oom");
@@ -167,13 +188,14 @@ describe("NativeEngine (host engine) through the shared strategy loop", () => {
   it("misuse is refused with clear errors", async () => {
     const A = addon();
     expect(() => new A.NativeEngine("cuda-magic", {})).toThrow(/unknown native engine kind "cuda-magic"/);
-    expect(() => new A.NativeEngine("host", { profile: [{ name: "x", min: [1], opt: [0], max: [1], dtype: "float32" }] })).toThrow(
-      /config\.profile\[0\]\.opt\[0\]/,
-    );
+    expect(
+      () => new A.NativeEngine("host", { profile: [{ name: "x", min: [1], opt: [0], max: [1], dtype: "float32" }] }),
+    ).toThrow(/config\.profile\[0\]\.opt\[0\]/);
     expect(() => new A.NativeEngine("host", { device: "0" as unknown as number })).toThrow(TypeError);
     const probe = A.probe();
     for (const kind of ["libtorch", "tensorrt"] as const) {
-      if (!probe.engines[kind].built) expect(() => new A.NativeEngine(kind, {})).toThrow(new RegExp(`${kind} engine not built into this addon`));
+      if (!probe.engines[kind].built)
+        expect(() => new A.NativeEngine(kind, {})).toThrow(new RegExp(`${kind} engine not built into this addon`));
     }
     const e = new A.NativeEngine("host", {});
     expect(() => e.begin("persistent")).toThrow(/load\(\) first/);

@@ -20,7 +20,9 @@ let lib = "";
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "vramgate-fake-nvml-"));
   lib = join(dir, "libnvidia-ml.so.1");
-  const cc = spawnSync("g++", ["-std=c++17", "-O1", "-shared", "-fPIC", "-o", lib, fixture("fake_nvml.cc")], { encoding: "utf8" });
+  const cc = spawnSync("g++", ["-std=c++17", "-O1", "-shared", "-fPIC", "-o", lib, fixture("fake_nvml.cc")], {
+    encoding: "utf8",
+  });
   if (cc.status !== 0) throw new Error(`building the fake NVML failed (g++ is needed, as for the addon): ${cc.stderr}`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,8 +38,18 @@ function runChild(stride: number, state: Array<[number, number]>, watched: numbe
   writeFileSync(stateFile, state.map(([p, b]) => `${p} ${b}`).join("\n") + "\n");
   const r = spawnSync(
     process.execPath,
-    [fixture("fake-nvml-child.cjs"), addonPath(), stateFile, watched.join(","), phase2.map(([p, b]) => `${p}:${b}`).join(",")],
-    { encoding: "utf8", env: { ...process.env, VRAMGATE_NVML_PATH: lib, FAKE_NVML_STATE: stateFile, FAKE_NVML_STRIDE: String(stride) }, timeout: 20_000 },
+    [
+      fixture("fake-nvml-child.cjs"),
+      addonPath(),
+      stateFile,
+      watched.join(","),
+      phase2.map(([p, b]) => `${p}:${b}`).join(","),
+    ],
+    {
+      encoding: "utf8",
+      env: { ...process.env, VRAMGATE_NVML_PATH: lib, FAKE_NVML_STATE: stateFile, FAKE_NVML_STRIDE: String(stride) },
+      timeout: 20_000,
+    },
   );
   if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as { probe: AddonProbe; nvml: boolean; one: Phase; two: Phase };
@@ -71,7 +83,10 @@ describe("sampler with a stand-in NVML", () => {
   it("a device index NVML does not have is a RangeError naming the GPU count", () => {
     const r = spawnSync(
       process.execPath,
-      ["-e", `const a=require(${JSON.stringify(addonPath())}); try { new a.Sampler({device: 3}); } catch (e) { console.log(e.constructor.name + ": " + e.message); }`],
+      [
+        "-e",
+        `const a=require(${JSON.stringify(addonPath())}); try { new a.Sampler({device: 3}); } catch (e) { console.log(e.constructor.name + ": " + e.message); }`,
+      ],
       { encoding: "utf8", env: { ...process.env, VRAMGATE_NVML_PATH: lib } },
     );
     expect(r.stdout).toMatch(/^RangeError: GPU 3 not found \(1 visible\)/);

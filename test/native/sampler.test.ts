@@ -4,7 +4,9 @@ import { addon, addonPath, exitOf, fixture, sleep, spawnNode, waitForLine } from
 const MiB = 1024 * 1024;
 
 function median(xs: ArrayLike<number>): number {
-  const s = Array.from(xs).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const s = Array.from(xs)
+    .filter((x) => Number.isFinite(x))
+    .sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 }
 

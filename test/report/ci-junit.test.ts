@@ -32,7 +32,9 @@ describe("JUnit XML", () => {
   it("escapes markup and strips characters XML cannot hold", () => {
     const f = loadFixture("clean-pass");
     const nasty = `a < b && c > "d" 'e' \u0001\u001b[31m`;
-    const outcomes: GateOutcome[] = [{ gate: "leak", status: "fail", run: "x<y>&z", strategy: "scoped", message: nasty }];
+    const outcomes: GateOutcome[] = [
+      { gate: "leak", status: "fail", run: "x<y>&z", strategy: "scoped", message: nasty },
+    ];
     const root = parseXml(junitXml(f, outcomes));
     const failure = [...walk(root)].find((e) => e.name === "failure")!;
     expect(failure.attrs["message"]).toBe(`a < b && c > "d" 'e' \uFFFD\uFFFD[31m`);
@@ -55,14 +57,24 @@ describe("GitHub Actions outputs", () => {
     const f = loadFixture("faulted");
     f.runs[0]!.file = "/repo/scenarios/resnet-trt.yaml";
     const outcomes = evaluateGates(f);
-    outcomes.push({ gate: "leak", status: "warn", run: f.runs[0]!.key, strategy: "scoped", message: "50% of it\nsecond line" });
+    outcomes.push({
+      gate: "leak",
+      status: "warn",
+      run: f.runs[0]!.key,
+      strategy: "scoped",
+      message: "50% of it\nsecond line",
+    });
     const lines = annotationLines(f, outcomes, "/repo");
     const fails = outcomes.filter((o) => o.status === "fail").length;
     const warns = outcomes.filter((o) => o.status === "warn").length;
     expect(lines).toHaveLength(fails + warns);
-    expect(lines.slice(0, fails).every((l) => l.startsWith("::error file=scenarios/resnet-trt.yaml,title=vramgate "))).toBe(true);
+    expect(
+      lines.slice(0, fails).every((l) => l.startsWith("::error file=scenarios/resnet-trt.yaml,title=vramgate ")),
+    ).toBe(true);
     expect(lines.slice(fails).every((l) => l.startsWith("::warning "))).toBe(true);
-    expect(lines[lines.length - 1]).toBe("::warning file=scenarios/resnet-trt.yaml,title=vramgate leak gate (scoped)::resnet-trt/sawtooth/fp16: 50%25 of it%0Asecond line");
+    expect(lines[lines.length - 1]).toBe(
+      "::warning file=scenarios/resnet-trt.yaml,title=vramgate leak gate (scoped)::resnet-trt/sawtooth/fp16: 50%25 of it%0Asecond line",
+    );
     for (const l of lines) expect(l).not.toContain("\n");
   });
 
@@ -83,14 +95,19 @@ describe("GitHub Actions outputs", () => {
     const summary = join(dir, "summary.md");
     writeFileSync(summary, "earlier step\n");
     const printed: string[] = [];
-    emitCiOutputs(f, outcomes, report, { env: { GITHUB_STEP_SUMMARY: summary, GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: dir }, write: (t) => printed.push(t) });
+    emitCiOutputs(f, outcomes, report, {
+      env: { GITHUB_STEP_SUMMARY: summary, GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: dir },
+      write: (t) => printed.push(t),
+    });
     const text = readFileSync(summary, "utf8");
     expect(text.startsWith("earlier step\n# vramgate: FAIL")).toBe(true);
     expect(text).not.toContain("![");
     expect(text).not.toContain(CHARTS_BEGIN);
     expect(text).toContain(`_Charts: see \`${report}\``);
     // run.file is already repository-relative in this fixture.
-    expect(printed.join("")).toMatch(/^::error file=scenarios\/resnet-arena\.yaml,title=vramgate leak gate \(persistent\)::resnet-arena\/random\/fp16: persistent/);
+    expect(printed.join("")).toMatch(
+      /^::error file=scenarios\/resnet-arena\.yaml,title=vramgate leak gate \(persistent\)::resnet-arena\/random\/fp16: persistent/,
+    );
 
     const quiet: string[] = [];
     emitCiOutputs(f, outcomes, report, { env: {}, write: (t) => quiet.push(t) });

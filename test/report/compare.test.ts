@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import yargs from "yargs";
 import { afterEach, describe, expect, it } from "vitest";
-import { bootstrapRatioOfMedians, compareEnvironments, compareResults, regressions, type StrategyComparison } from "../../src/analysis/compare.js";
+import {
+  bootstrapRatioOfMedians,
+  compareEnvironments,
+  compareResults,
+  regressions,
+  type StrategyComparison,
+} from "../../src/analysis/compare.js";
 import { command, runCompare } from "../../src/cli/compare.js";
 import { InputError } from "../../src/cli/errors.js";
 import type { ResultsFile } from "../../src/results/types.js";
@@ -14,7 +20,8 @@ const find = (list: StrategyComparison[], run: string, strategy: string): Strate
   list.find((s) => s.run === run && s.strategy === strategy)!;
 
 function scaleAll(f: ResultsFile, factor: number): ResultsFile {
-  for (const r of f.runs) for (const s of r.strategies) s.rounds = s.rounds.map((x) => ({ ...x, itemsPerSecond: x.itemsPerSecond * factor }));
+  for (const r of f.runs)
+    for (const s of r.strategies) s.rounds = s.rounds.map((x) => ({ ...x, itemsPerSecond: x.itemsPerSecond * factor }));
   return f;
 }
 
@@ -29,7 +36,11 @@ describe("compareResults", () => {
     const s = find(c.strategies, "resnet-cpu/cycle/fp32", "scoped");
     expect(s.peakMemory.claim).toBe("increase");
     expect(s.peakMemory.signal).toBe("rssBytes");
-    expect(regressions(c).map((x) => `${x.run} ${x.strategy}`).sort()).toEqual([
+    expect(
+      regressions(c)
+        .map((x) => `${x.run} ${x.strategy}`)
+        .sort(),
+    ).toEqual([
       "resnet-cpu/cycle/fp32 persistent",
       "resnet-cpu/cycle/fp32 scoped",
       "resnet-cpu/fixed/fp32 persistent",
@@ -138,27 +149,53 @@ describe("vramgate compare", () => {
   });
 
   it("exits 0 comparing a file with itself", () => {
-    const r = runCompare({ base: fixturePath("clean-pass"), head: fixturePath("clean-pass"), force: false, json: false });
+    const r = runCompare({
+      base: fixturePath("clean-pass"),
+      head: fixturePath("clean-pass"),
+      force: false,
+      json: false,
+    });
     expect(r.exitCode).toBe(0);
     expect(r.output).toContain("No regression past the thresholds.");
     expect(r.output).not.toContain("\u001b[");
   });
 
   it("exits 1 on a regression and names it", () => {
-    const r = runCompare({ base: fixturePath("clean-pass"), head: fixturePath("clean-regressed"), force: false, json: false });
+    const r = runCompare({
+      base: fixturePath("clean-pass"),
+      head: fixturePath("clean-regressed"),
+      force: false,
+      json: false,
+    });
     expect(r.exitCode).toBe(1);
     expect(r.output).toMatch(/REGRESSION resnet-cpu\/cycle\/fp32 persistent: throughput −2\d\.\d %/);
     expect(r.output).toContain("MEMORY resnet-cpu/cycle/fp32 scoped: peak rssBytes +17.7 %");
   });
 
   it("honours --max-regression and --max-memory-increase", () => {
-    const r = runCompare({ base: fixturePath("clean-pass"), head: fixturePath("clean-regressed"), force: false, json: false, "max-regression": 0.3, "max-memory-increase": 0.2 });
+    const r = runCompare({
+      base: fixturePath("clean-pass"),
+      head: fixturePath("clean-regressed"),
+      force: false,
+      json: false,
+      "max-regression": 0.3,
+      "max-memory-increase": 0.2,
+    });
     expect(r.exitCode).toBe(0);
   });
 
   it("prints JSON with --json", () => {
-    const r = runCompare({ base: fixturePath("clean-pass"), head: fixturePath("clean-regressed"), force: false, json: true });
-    const parsed = JSON.parse(r.output) as { exitCode: number; strategies: unknown[]; thresholds: { maxRegression: number } };
+    const r = runCompare({
+      base: fixturePath("clean-pass"),
+      head: fixturePath("clean-regressed"),
+      force: false,
+      json: true,
+    });
+    const parsed = JSON.parse(r.output) as {
+      exitCode: number;
+      strategies: unknown[];
+      thresholds: { maxRegression: number };
+    };
     expect(parsed.exitCode).toBe(1);
     expect(parsed.strategies).toHaveLength(6);
     expect(parsed.thresholds.maxRegression).toBe(0.05);
@@ -191,7 +228,10 @@ describe("vramgate compare", () => {
     const write = process.stdout.write;
     process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
     try {
-      await yargs(["compare", fixturePath("clean-pass"), fixturePath("clean-regressed")]).command(command).strict().parseAsync();
+      await yargs(["compare", fixturePath("clean-pass"), fixturePath("clean-regressed")])
+        .command(command)
+        .strict()
+        .parseAsync();
     } finally {
       process.stdout.write = write;
     }
@@ -202,7 +242,11 @@ describe("vramgate compare", () => {
   // Exit 1 through the real process is left to the in-process yargs test above: each spawn
   // costs seconds (main.ts loads every command).
   it("exits 0 / 2 as a real `vramgate compare` process, with one-line errors and no stack trace", () => {
-    const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "compare", ...args], { encoding: "utf8", timeout: 60_000 });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "compare", ...args], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
     const same = cli(fixturePath("clean-pass"), fixturePath("clean-pass"));
     expect(same.status, same.stderr).toBe(0);
     expect(same.stdout).toContain("No regression past the thresholds.");

@@ -64,7 +64,9 @@ describe("a flat verdict never prints a slope that reads as growth", () => {
     expect(row).toContain("within noise [−2.00, 4.00] MiB/iter");
     expect(row).toContain("flat");
     expect(row).not.toContain("+1.00 MiB/iter");
-    const md = renderMarkdown(f, outcomes, { chartDir: "c" }).markdown.split("\n").find((l) => l.startsWith("| **scoped**"))!;
+    const md = renderMarkdown(f, outcomes, { chartDir: "c" })
+      .markdown.split("\n")
+      .find((l) => l.startsWith("| **scoped**"))!;
     expect(md).toContain("| within noise [−2.00, 4.00] MiB/iter | flat |");
   });
 
@@ -73,7 +75,9 @@ describe("a flat verdict never prints a slope that reads as growth", () => {
     const r = lcg(3);
     const file = csv(Array.from({ length: 20 }, () => 500 * MiB + 21 * MiB * r()));
     const text = await analyze(file, { warmup: 0 });
-    expect(text).toMatch(/: FLAT — flat: no material growth after warm-up \(slope within noise, 95 % CI −[\d.]+–[\d.]+ MiB\/iter; (rose [\d.]+ KiB from the first to the last fifth, under the 1\.00 MiB floor|fell [\d.]+ [KM]iB from the first to the last fifth)\)$/);
+    expect(text).toMatch(
+      /: FLAT — flat: no material growth after warm-up \(slope within noise, 95 % CI −[\d.]+–[\d.]+ MiB\/iter; (rose [\d.]+ KiB from the first to the last fifth, under the 1\.00 MiB floor|fell [\d.]+ [KM]iB from the first to the last fifth)\)$/,
+    );
   });
 });
 
@@ -97,7 +101,9 @@ describe("analyze: a climb inside the automatic warm-up is not thrown away", () 
 
   it("an explicit warm-up that cuts the climb is the user's choice: flat", () => {
     const it = Float64Array.from(values, (_, i) => i);
-    expect(analyzeLeak({ iteration: it, value: Float64Array.from(values) }, { warmupIterations: 200 }).verdict).toBe("flat");
+    expect(analyzeLeak({ iteration: it, value: Float64Array.from(values) }, { warmupIterations: 200 }).verdict).toBe(
+      "flat",
+    );
   });
 });
 
@@ -169,7 +175,9 @@ describe("compare: within-noise says what change could have been seen", () => {
     expect(row).toContain(cell);
     expect(text).toContain("detectable: the smallest drop and gain this comparison could have called at its own noise");
     const md = renderMarkdown(head, evaluateGates(head), { chartDir: "c", comparison: c }).markdown;
-    expect(md.split("\n").find((l) => l.startsWith("| `resnet-cpu/cycle/fp32` | persistent |"))).toContain(`| ${cell} |`);
+    expect(md.split("\n").find((l) => l.startsWith("| `resnet-cpu/cycle/fp32` | persistent |"))).toContain(
+      `| ${cell} |`,
+    );
     expect(md).toContain("Detectable: the smallest drop and gain this comparison could have called at its own noise");
   });
 });

@@ -79,7 +79,11 @@ describe("leak gate", () => {
   it("warns when a secondary signal leaks while the primary does not", () => {
     const f = loadFixture("leak-persistent");
     const teardown = strategy(f, "teardown");
-    teardown.analysis!.leak["rssBytes"] = { ...teardown.analysis!.leak["rssBytes"]!, verdict: "leak", explanation: "grows 40 KiB/iter" };
+    teardown.analysis!.leak["rssBytes"] = {
+      ...teardown.analysis!.leak["rssBytes"]!,
+      verdict: "leak",
+      explanation: "grows 40 KiB/iter",
+    };
     const list = pick(evaluateGates(f), "leak", "teardown");
     expect(list.map((x) => x.status)).toEqual(["pass", "warn"]);
     expect(list[1]!.message).toContain("secondary signal rssBytes");
@@ -114,10 +118,18 @@ describe("min-speedup gate", () => {
     const f = loadFixture("leak-persistent");
     const t = f.runs[0]!.throughput!.find((x) => x.strategy === "persistent")!;
     const straddle = (t.ratioCi[0] + t.ratioCi[1]) / 2;
-    const g1 = one(evaluateGates(f, { overrides: { minSpeedup: { persistent: straddle } } }), "min-speedup", "persistent");
+    const g1 = one(
+      evaluateGates(f, { overrides: { minSpeedup: { persistent: straddle } } }),
+      "min-speedup",
+      "persistent",
+    );
     expect(g1.status).toBe("fail");
     expect(g1.message).toContain("interval reaches below");
-    const g2 = one(evaluateGates(f, { overrides: { minSpeedup: { persistent: t.ratioCi[1] + 1 } } }), "min-speedup", "persistent");
+    const g2 = one(
+      evaluateGates(f, { overrides: { minSpeedup: { persistent: t.ratioCi[1] + 1 } } }),
+      "min-speedup",
+      "persistent",
+    );
     expect(g2.status).toBe("fail");
     expect(g2.message).toContain("below the required");
   });
@@ -181,7 +193,10 @@ describe("baseline gates", () => {
   });
 
   it("tolerate a drop within a looser threshold", () => {
-    const o = evaluateGates(loadFixture("clean-regressed"), { baselineFile: loadFixture("clean-pass"), overrides: { maxRegression: 0.3, maxMemoryIncrease: 0.25 } });
+    const o = evaluateGates(loadFixture("clean-regressed"), {
+      baselineFile: loadFixture("clean-pass"),
+      overrides: { maxRegression: 0.3, maxMemoryIncrease: 0.25 },
+    });
     expect(pick(o, "regression").every((x) => x.status === "pass")).toBe(true);
     expect(pick(o, "memory-increase").every((x) => x.status === "pass")).toBe(true);
   });

@@ -176,10 +176,20 @@ export function markdownToHtml(md: string, title: string): string {
     } else if (line.startsWith("|") && lines[k + 1]?.startsWith("|---")) {
       const head = splitRow(line);
       const align = splitRow(lines[k + 1]!).map((c) => (c.endsWith(":") ? "right" : "left"));
-      out.push("<table><thead><tr>" + head.map((c, n) => `<th style="text-align:${align[n]}">${inline(c)}</th>`).join("") + "</tr></thead><tbody>");
+      out.push(
+        "<table><thead><tr>" +
+          head.map((c, n) => `<th style="text-align:${align[n]}">${inline(c)}</th>`).join("") +
+          "</tr></thead><tbody>",
+      );
       k += 2;
       while (k < lines.length && lines[k]!.startsWith("|")) {
-        out.push("<tr>" + splitRow(lines[k]!).map((c, n) => `<td style="text-align:${align[n]}">${inline(c)}</td>`).join("") + "</tr>");
+        out.push(
+          "<tr>" +
+            splitRow(lines[k]!)
+              .map((c, n) => `<td style="text-align:${align[n]}">${inline(c)}</td>`)
+              .join("") +
+            "</tr>",
+        );
         k++;
       }
       out.push("</tbody></table>");
@@ -231,7 +241,8 @@ export function decodePng(buf: Buffer): DecodedPng {
       height = data.readUInt32BE(4);
       const depth = data[8];
       colorType = data[9]!;
-      if (depth !== 8 || (colorType !== 2 && colorType !== 6) || data[12] !== 0) throw new Error(`unsupported PNG: depth ${depth}, colour type ${colorType}, interlace ${data[12]}`);
+      if (depth !== 8 || (colorType !== 2 && colorType !== 6) || data[12] !== 0)
+        throw new Error(`unsupported PNG: depth ${depth}, colour type ${colorType}, interlace ${data[12]}`);
     } else if (type === "IDAT") idat.push(data);
     else if (type === "IEND") break;
     off += 12 + len;

@@ -115,8 +115,13 @@ describe("writeReport", () => {
     expect(md).toContain("](2026-11-25T0640-l4-faults-charts/resnet-trt-sawtooth-fp16-overlay.svg)");
     const charts = readdirSync(join(dir, "2026-11-25T0640-l4-faults-charts")).sort();
     expect(charts).toHaveLength(5);
-    for (const c of charts) expect(readFileSync(join(dir, "2026-11-25T0640-l4-faults-charts", c), "utf8")).toMatch(/^<svg /);
-    expect(readdirSync(dir).sort()).toEqual(["2026-11-25T0640-l4-faults-charts", "2026-11-25T0640-l4-faults.json", "2026-11-25T0640-l4-faults.md"]);
+    for (const c of charts)
+      expect(readFileSync(join(dir, "2026-11-25T0640-l4-faults-charts", c), "utf8")).toMatch(/^<svg /);
+    expect(readdirSync(dir).sort()).toEqual([
+      "2026-11-25T0640-l4-faults-charts",
+      "2026-11-25T0640-l4-faults.json",
+      "2026-11-25T0640-l4-faults.md",
+    ]);
     // Writing again replaces the files in place.
     writeReport(resultsPath, results, outcomes);
     expect(readFileSync(mdPath, "utf8")).toBe(md);

@@ -45,7 +45,9 @@ function awkward(): ResultsFile {
 describe("awkward results", () => {
   it("gate without throwing: no-data fails min-speedup, skips max-slowdown, missing analysis warns", () => {
     const o = evaluateGates(awkward());
-    expect(o.find((x) => x.gate === "run" && x.strategy === "persistent")!.message).toContain("errored after 0 measured iterations: engine refused");
+    expect(o.find((x) => x.gate === "run" && x.strategy === "persistent")!.message).toContain(
+      "errored after 0 measured iterations: engine refused",
+    );
     expect(o.find((x) => x.gate === "min-speedup")!.status).toBe("fail");
     expect(o.filter((x) => x.gate === "max-slowdown")).toHaveLength(0);
     expect(o.find((x) => x.gate === "leak" && x.strategy === "teardown")!.message).toContain("no leak analysis");
@@ -63,7 +65,8 @@ describe("awkward results", () => {
     expect(markdown).toContain("`teardown` (no leak analysis)");
     expect(charts.map((c) => c.file)).not.toContain("resnet-arena-random-fp16-persistent.svg");
     const term = formatSummary(f, o, { color: false });
-    for (const text of [markdown, term, ...charts.map((c) => c.svg)]) expect(text).not.toMatch(/NaN|null|undefined|Infinity/);
+    for (const text of [markdown, term, ...charts.map((c) => c.svg)])
+      expect(text).not.toMatch(/NaN|null|undefined|Infinity/);
     expect(term).toMatch(/│ persistent +│ errored +│ +— │ no data/);
     parseXml(junitXml(f, o));
   });

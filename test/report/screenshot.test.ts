@@ -27,65 +27,70 @@ const chromium = findChromium();
 const WIDTH = 1200;
 const HEIGHT = 1600;
 
-describe.skipIf(!chromium)(chromium ? "report screenshot (headless Chromium)" : "report screenshot — SKIPPED: chromium not found on PATH (apt-get install -y chromium)", () => {
-  it("renders the report with its charts as a non-blank 1200×1600 PNG", () => {
-    const dir = mkdtempSync(join(tmpdir(), "vramgate-shot-"));
-    const resultsPath = join(dir, "leak-persistent.json");
-    copyFileSync(fixturePath("leak-persistent"), resultsPath);
-    const results = loadFixture("leak-persistent");
-    const mdPath = writeReport(resultsPath, results, evaluateGates(results));
-    const htmlPath = join(dir, "leak-persistent.html");
-    writeFileSync(htmlPath, markdownToHtml(readFileSync(mdPath, "utf8"), "vramgate report"));
-    const png = join(dir, "shot.png");
+describe.skipIf(!chromium)(
+  chromium
+    ? "report screenshot (headless Chromium)"
+    : "report screenshot — SKIPPED: chromium not found on PATH (apt-get install -y chromium)",
+  () => {
+    it("renders the report with its charts as a non-blank 1200×1600 PNG", () => {
+      const dir = mkdtempSync(join(tmpdir(), "vramgate-shot-"));
+      const resultsPath = join(dir, "leak-persistent.json");
+      copyFileSync(fixturePath("leak-persistent"), resultsPath);
+      const results = loadFixture("leak-persistent");
+      const mdPath = writeReport(resultsPath, results, evaluateGates(results));
+      const htmlPath = join(dir, "leak-persistent.html");
+      writeFileSync(htmlPath, markdownToHtml(readFileSync(mdPath, "utf8"), "vramgate report"));
+      const png = join(dir, "shot.png");
 
-    execFileSync(
-      chromium!,
-      [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-        "--hide-scrollbars",
-        `--user-data-dir=${join(dir, "profile")}`,
-        `--screenshot=${png}`,
-        `--window-size=${WIDTH},${HEIGHT}`,
-        pathToFileURL(htmlPath).href,
-      ],
-      { stdio: "pipe", timeout: 90_000 },
-    );
+      execFileSync(
+        chromium!,
+        [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--no-first-run",
+          "--disable-sync",
+          "--hide-scrollbars",
+          `--user-data-dir=${join(dir, "profile")}`,
+          `--screenshot=${png}`,
+          `--window-size=${WIDTH},${HEIGHT}`,
+          pathToFileURL(htmlPath).href,
+        ],
+        { stdio: "pipe", timeout: 90_000 },
+      );
 
-    expect(existsSync(png)).toBe(true);
-    const buf = readFileSync(png);
-    const img = decodePng(buf);
-    expect([img.width, img.height]).toEqual([WIDTH, HEIGHT]);
-    // A blank white page compresses to a few KiB.
-    expect(statSync(png).size).toBeGreaterThan(20_000);
+      expect(existsSync(png)).toBe(true);
+      const buf = readFileSync(png);
+      const img = decodePng(buf);
+      expect([img.width, img.height]).toEqual([WIDTH, HEIGHT]);
+      // A blank white page compresses to a few KiB.
+      expect(statSync(png).size).toBeGreaterThan(20_000);
 
-    let nonWhite = 0;
-    let chartRed = 0;
-    let chartBlue = 0;
-    const colours = new Set<number>();
-    for (let p = 0; p < img.width * img.height; p++) {
-      const r = img.rgba[p * 4]!;
-      const g = img.rgba[p * 4 + 1]!;
-      const b = img.rgba[p * 4 + 2]!;
-      if (r < 240 || g < 240 || b < 240) nonWhite++;
-      colours.add((r << 16) | (g << 8) | b);
-      // Persistent (#d62728) and scoped (#1f77b4) lines of the overlay chart, with antialiasing slack.
-      if (Math.abs(r - 0xd6) < 24 && Math.abs(g - 0x27) < 40 && Math.abs(b - 0x28) < 40) chartRed++;
-      if (Math.abs(r - 0x1f) < 30 && Math.abs(g - 0x77) < 30 && Math.abs(b - 0xb4) < 30) chartBlue++;
-    }
-    const fraction = nonWhite / (img.width * img.height);
-    expect(fraction).toBeGreaterThan(0.03);
-    expect(fraction).toBeLessThan(0.9);
-    expect(colours.size).toBeGreaterThan(50);
-    expect(chartRed).toBeGreaterThan(200);
-    expect(chartBlue).toBeGreaterThan(200);
+      let nonWhite = 0;
+      let chartRed = 0;
+      let chartBlue = 0;
+      const colours = new Set<number>();
+      for (let p = 0; p < img.width * img.height; p++) {
+        const r = img.rgba[p * 4]!;
+        const g = img.rgba[p * 4 + 1]!;
+        const b = img.rgba[p * 4 + 2]!;
+        if (r < 240 || g < 240 || b < 240) nonWhite++;
+        colours.add((r << 16) | (g << 8) | b);
+        // Persistent (#d62728) and scoped (#1f77b4) lines of the overlay chart, with antialiasing slack.
+        if (Math.abs(r - 0xd6) < 24 && Math.abs(g - 0x27) < 40 && Math.abs(b - 0x28) < 40) chartRed++;
+        if (Math.abs(r - 0x1f) < 30 && Math.abs(g - 0x77) < 30 && Math.abs(b - 0xb4) < 30) chartBlue++;
+      }
+      const fraction = nonWhite / (img.width * img.height);
+      expect(fraction).toBeGreaterThan(0.03);
+      expect(fraction).toBeLessThan(0.9);
+      expect(colours.size).toBeGreaterThan(50);
+      expect(chartRed).toBeGreaterThan(200);
+      expect(chartBlue).toBeGreaterThan(200);
 
-    const keep = process.env.VRAMGATE_SCREENSHOT_OUT;
-    if (keep) copyFileSync(png, keep);
-  });
-});
+      const keep = process.env.VRAMGATE_SCREENSHOT_OUT;
+      if (keep) copyFileSync(png, keep);
+    });
+  },
+);

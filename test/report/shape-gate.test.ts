@@ -25,7 +25,14 @@ function withShapeGrowth(fits: boolean, gate: Record<string, unknown> = {}): { f
     bytesPerNewShape: 80 * 1024,
     bytesPerNewShapeCi: [60 * 1024, 100 * 1024],
     allowedShapes: { count: 1100, exact: true },
-    bound: { remainingShapes: 1000, projectedBytes: 2000 * MiB, projectedCi: [1980 * MiB, 2020 * MiB], capacityBytes: 4096 * MiB, fits, shapesToOom: fits ? 20000 : 50 },
+    bound: {
+      remainingShapes: 1000,
+      projectedBytes: 2000 * MiB,
+      projectedCi: [1980 * MiB, 2020 * MiB],
+      capacityBytes: 4096 * MiB,
+      fits,
+      shapesToOom: fits ? 20000 : 50,
+    },
   };
   s.analysis!.shapes = { [s.primarySignal]: attr };
   return { f, s };
@@ -44,8 +51,12 @@ describe("shape-growth gate", () => {
   });
 
   it("fails in mode fail, passes in mode off or when allowed", () => {
-    expect(evaluateGates(withShapeGrowth(true, { shapeGrowth: "fail" }).f).find((x) => x.gate === "shape-growth")!.status).toBe("fail");
-    expect(evaluateGates(withShapeGrowth(true, { shapeGrowth: "off" }).f).find((x) => x.gate === "shape-growth")!.status).toBe("pass");
+    expect(
+      evaluateGates(withShapeGrowth(true, { shapeGrowth: "fail" }).f).find((x) => x.gate === "shape-growth")!.status,
+    ).toBe("fail");
+    expect(
+      evaluateGates(withShapeGrowth(true, { shapeGrowth: "off" }).f).find((x) => x.gate === "shape-growth")!.status,
+    ).toBe("pass");
     const allowed = withShapeGrowth(true, { shapeGrowth: "fail", allow: { persistent: ["shape-growth"] } });
     expect(evaluateGates(allowed.f).find((x) => x.gate === "shape-growth")!.status).toBe("pass");
   });

@@ -25,7 +25,9 @@ describe("dynamic-shape report on real GPU results", () => {
     expect(lines[0]).toMatch(/^Dynamic shapes \(153 of 1 992 allowed shapes seen\)/);
     expect(lines.filter((l) => /^ {2}(persistent|teardown|scoped) +\d+\/\d+/.test(l))).toHaveLength(3);
     expect(lines.some((l) => /persistent: \d+ replay calls at seen shapes; inconclusive → leak/.test(l))).toBe(true);
-    for (const l of formatSummary(r, r.gates ?? [], { color: false }).split("\n").filter((x) => x.startsWith("  "))) {
+    for (const l of formatSummary(r, r.gates ?? [], { color: false })
+      .split("\n")
+      .filter((x) => x.startsWith("  "))) {
       expect([...l].length, l).toBeLessThanOrEqual(105);
     }
     for (const l of lines) expect([...l].length, l).toBeLessThanOrEqual(100);
@@ -36,7 +38,9 @@ describe("dynamic-shape report on real GPU results", () => {
     const md = renderMarkdown(r, r.gates ?? [], { chartDir: "c", charts: false }).markdown;
     expect(md).toContain("### Dynamic shapes");
     expect(md).toMatch(/\| \*\*persistent\*\* \| \d+ \/ \d+ \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \| [\d.]+× \[/);
-    expect(md).toMatch(/persistent\*\*: grows [\d.]+ KiB per new shape .*0 on repeated shapes \(flat\); 399 of 8 080 allowed shapes seen; bound ~[\d.]+ MiB \(up to [\d.]+ MiB\)/);
+    expect(md).toMatch(
+      /persistent\*\*: grows [\d.]+ KiB per new shape .*0 on repeated shapes \(flat\); 399 of 8 080 allowed shapes seen; bound ~[\d.]+ MiB \(up to [\d.]+ MiB\)/,
+    );
     expect(md).toMatch(/persistent\*\* confirmation: 400 replay calls at seen shapes; shape-growth confirmed/);
     expect(md).toContain("## Shape sequences compared: encoder-torch · fp16");
     const c = sequenceComparisons(r)[0]!;
@@ -48,9 +52,17 @@ describe("dynamic-shape report on real GPU results", () => {
   });
 
   it("no strategy of the clean runs is a leak; the planted and the worker's leaks are", () => {
-    const verdicts = (name: string) => evidence(name).runs.flatMap((run) => run.strategies.map((s) => [s.strategy, s.analysis!.leak[s.primarySignal]!.verdict]));
-    for (const [, v] of [...verdicts("encoder-torch"), ...verdicts("gpt")]) expect(["shape-growth", "plateau", "flat"]).toContain(v);
+    const verdicts = (name: string) =>
+      evidence(name).runs.flatMap((run) =>
+        run.strategies.map((s) => [s.strategy, s.analysis!.leak[s.primarySignal]!.verdict]),
+      );
+    for (const [, v] of [...verdicts("encoder-torch"), ...verdicts("gpt")])
+      expect(["shape-growth", "plateau", "flat"]).toContain(v);
     for (const [, v] of verdicts("encoder-torch-leak")) expect(v).toBe("leak");
-    expect(Object.fromEntries(verdicts("gpt-leaky"))).toEqual({ persistent: "leak", teardown: "leak", scoped: "plateau" });
+    expect(Object.fromEntries(verdicts("gpt-leaky"))).toEqual({
+      persistent: "leak",
+      teardown: "leak",
+      scoped: "plateau",
+    });
   });
 });

@@ -11,7 +11,12 @@ function coordinates(root: XmlElement): number[] {
     for (const [k, v] of Object.entries(el.attrs)) {
       if (k === "d") {
         expect(v).toMatch(/^M [-\d. LZ]+$/);
-        out.push(...v.split(/[ MLZ]+/).filter(Boolean).map(Number));
+        out.push(
+          ...v
+            .split(/[ MLZ]+/)
+            .filter(Boolean)
+            .map(Number),
+        );
       } else if (["x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "width", "height"].includes(k)) out.push(Number(v));
     }
   }
@@ -73,7 +78,13 @@ describe("SVG charts", () => {
       xLabel: "x",
       yLabel: "y",
       lines: [
-        { label: "gaps", color: "#123456", x: [0, 1, 2, 3], y: [1, NaN, Infinity, 2], band: { low: [0, 0, NaN, 1], high: [2, 2, 2, 3] } },
+        {
+          label: "gaps",
+          color: "#123456",
+          x: [0, 1, 2, 3],
+          y: [1, NaN, Infinity, 2],
+          band: { low: [0, 0, NaN, 1], high: [2, 2, 2, 3] },
+        },
         { label: "one", color: "#654321", x: [5], y: [4] },
       ],
     });
@@ -83,7 +94,14 @@ describe("SVG charts", () => {
   });
 
   it("still render an empty chart without NaN", () => {
-    checkSvg(lineChart({ title: "empty", xLabel: "x", yLabel: "y", lines: [{ label: "none", color: "#000000", x: [], y: [] }] }));
+    checkSvg(
+      lineChart({
+        title: "empty",
+        xLabel: "x",
+        yLabel: "y",
+        lines: [{ label: "none", color: "#000000", x: [], y: [] }],
+      }),
+    );
   });
 });
 

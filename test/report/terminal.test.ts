@@ -6,7 +6,14 @@ import { slope } from "../../src/report/format.js";
 import { loadFixture } from "./helpers.js";
 
 const ANSI = /\u001b\[[0-9;]*m/g;
-const FIXTURES = ["clean-pass", "clean-regressed", "faulted", "leak-persistent", "h100-process-leaky", "h100-torch-leak"];
+const FIXTURES = [
+  "clean-pass",
+  "clean-regressed",
+  "faulted",
+  "leak-persistent",
+  "h100-process-leaky",
+  "h100-torch-leak",
+];
 const tableLines = (text: string) => text.split("\n").filter((l) => /^[│┌├└]/.test(l));
 
 describe("terminal summary", () => {
@@ -14,7 +21,8 @@ describe("terminal summary", () => {
     const f = loadFixture("faulted");
     const text = formatSummary(f, evaluateGates(f), { color: false });
     expect(text).not.toMatch(ANSI);
-    for (const s of ["persistent", "user-managed", "per-shape", "scoped"]) expect(text).toMatch(new RegExp(`│ ${s} +│`));
+    for (const s of ["persistent", "user-managed", "per-shape", "scoped"])
+      expect(text).toMatch(new RegExp(`│ ${s} +│`));
     expect(text).toContain("oom at 2 470");
     expect(text).toContain("FAIL residual resnet-trt/sawtooth/fp16: per-shape");
     expect(text.split("\n").pop()).toBe("Gates: 4 failed, 2 warned, 6 passed → FAIL");
@@ -51,12 +59,19 @@ describe("terminal summary", () => {
     const f = loadFixture("leak-persistent");
     const text = formatSummary(f, evaluateGates(f), { color: false });
     const head = tableLines(text)[1]!;
-    expect(head.split("│").map((c) => c.trim()).filter(Boolean)).toEqual(["strategy", "state", "calls/s", `× ${f.runs[0]!.baseline} [95% CI]`, "p99 ms", "peak MiB", "verdict"]);
+    expect(
+      head
+        .split("│")
+        .map((c) => c.trim())
+        .filter(Boolean),
+    ).toEqual(["strategy", "state", "calls/s", `× ${f.runs[0]!.baseline} [95% CI]`, "p99 ms", "peak MiB", "verdict"]);
     expect(text).not.toContain("slope [95% CI]");
     // The leak's slope and time to out-of-memory, which the compact table has no column for.
     const leak = f.runs[0]!.strategies.find((s) => s.analysis?.leak[s.primarySignal]?.verdict === "leak")!;
     const a = leak.analysis!.leak[leak.primarySignal]!;
-    expect(text).toContain(`  ${leak.strategy}: leak ${slope(a.slopeBytesPerIteration, a.slopeCi)} (${leak.primarySignal})`);
+    expect(text).toContain(
+      `  ${leak.strategy}: leak ${slope(a.slopeBytesPerIteration, a.slopeCi)} (${leak.primarySignal})`,
+    );
     const wide = formatSummary(f, evaluateGates(f), { color: false, wide: true });
     expect(wide).toContain("slope [95% CI]");
     expect(wide).toContain("p50/p99 ms");
@@ -93,11 +108,26 @@ describe("terminal summary", () => {
 describe("--quiet failure lines", () => {
   it("one line per failed gate, first line of its message, nothing for passes and warnings", () => {
     const outcomes: GateOutcome[] = [
-      { gate: "leak", status: "fail", run: "a/random/fp32", strategy: "persistent", message: "persistent: leak\nsecond line" },
-      { gate: "run", status: "fail", run: "a/random/fp32", strategy: "scoped", message: "scoped did not complete: crashed" },
+      {
+        gate: "leak",
+        status: "fail",
+        run: "a/random/fp32",
+        strategy: "persistent",
+        message: "persistent: leak\nsecond line",
+      },
+      {
+        gate: "run",
+        status: "fail",
+        run: "a/random/fp32",
+        strategy: "scoped",
+        message: "scoped did not complete: crashed",
+      },
       { gate: "residual", status: "warn", run: "a/random/fp32", message: "teardown: 12 MiB" },
       { gate: "max-peak", status: "pass", run: "a/random/fp32", message: "ok" },
     ];
-    expect(failureLines(outcomes)).toEqual(["FAIL leak a/random/fp32: persistent: leak", "FAIL run a/random/fp32: scoped did not complete: crashed"]);
+    expect(failureLines(outcomes)).toEqual([
+      "FAIL leak a/random/fp32: persistent: leak",
+      "FAIL run a/random/fp32: scoped did not complete: crashed",
+    ]);
   });
 });

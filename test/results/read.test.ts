@@ -59,16 +59,47 @@ describe("readResultsFile", () => {
 
   const cases: Array<[string, (r: any) => unknown, RegExp]> = [
     ["runs: [null]", (r) => ({ ...r, runs: [null] }), /:\d+:\d+: runs\[0\]: expected an object, found null\./],
-    ["a run without strategies", (r) => (delete r.runs[0].strategies, r), /:\d+:\d+: runs\[0\]\.strategies: expected an array, found nothing/],
-    ["missing environment", (r) => (delete r.environment, r), /:1:1: environment: expected an object, found nothing \(the key is missing\)\. environment is required/],
-    ["gpus a string", (r) => ((r.environment.gpus = "H100"), r), /:\d+:\d+: environment\.gpus: expected an array, found "H100" \(a string\)/],
-    ["strategies without rounds", (r) => { for (const s of r.runs[0].strategies) delete s.rounds; return r; }, /runs\[0\]\.strategies\[0\]\.rounds: expected an array, found nothing/],
-    ["a string where a number belongs", (r) => ((r.runs[0].strategies[1].series.signals.rssBytes.max[3] = "12"), r), /runs\[0\]\.strategies\[1\]\.series\.signals\.rssBytes\.max\[3\]: expected a number, found "12" \(a string\)/],
-    ["an unknown state", (r) => ((r.runs[0].strategies[0].state = "exploded"), r), /state: expected one of "completed", .*found "exploded"/],
+    [
+      "a run without strategies",
+      (r) => (delete r.runs[0].strategies, r),
+      /:\d+:\d+: runs\[0\]\.strategies: expected an array, found nothing/,
+    ],
+    [
+      "missing environment",
+      (r) => (delete r.environment, r),
+      /:1:1: environment: expected an object, found nothing \(the key is missing\)\. environment is required/,
+    ],
+    [
+      "gpus a string",
+      (r) => ((r.environment.gpus = "H100"), r),
+      /:\d+:\d+: environment\.gpus: expected an array, found "H100" \(a string\)/,
+    ],
+    [
+      "strategies without rounds",
+      (r) => {
+        for (const s of r.runs[0].strategies) delete s.rounds;
+        return r;
+      },
+      /runs\[0\]\.strategies\[0\]\.rounds: expected an array, found nothing/,
+    ],
+    [
+      "a string where a number belongs",
+      (r) => ((r.runs[0].strategies[1].series.signals.rssBytes.max[3] = "12"), r),
+      /runs\[0\]\.strategies\[1\]\.series\.signals\.rssBytes\.max\[3\]: expected a number, found "12" \(a string\)/,
+    ],
+    [
+      "an unknown state",
+      (r) => ((r.runs[0].strategies[0].state = "exploded"), r),
+      /state: expected one of "completed", .*found "exploded"/,
+    ],
     ["runs an object", (r) => ({ ...r, runs: {} }), /runs: expected an array, found an object/],
     ["a top-level array", () => [1, 2], /schema: expected "vramgate\.results\/1", found an array at the top level/],
     ["null", () => null, /schema: expected "vramgate\.results\/1", found null at the top level/],
-    ["incomplete shapeStats", (r) => ((r.runs[0].strategies[0].shapeStats = { lagCalls: 1 }), r), /shapeStats\.distinctShapes: expected a number, found nothing/],
+    [
+      "incomplete shapeStats",
+      (r) => ((r.runs[0].strategies[0].shapeStats = { lagCalls: 1 }), r),
+      /shapeStats\.distinctShapes: expected a number, found nothing/,
+    ],
   ];
   for (const [name, mutate, message] of cases) {
     it(`refuses ${name} with a located message`, () => {
@@ -92,7 +123,11 @@ describe("readResultsFile", () => {
   it("refuses deep nesting before parsing it", () => {
     const n = 200_000;
     const f = write("deep.json", `{"schema":"vramgate.results/1","runs":${"[".repeat(n)}${"]".repeat(n)}}`);
-    expect(problem(f)).toMatch(new RegExp(`deep\\.json:1:\\d+: expected a vramgate results JSON \\(arrays and objects nested at most ${MAX_JSON_DEPTH} deep\\)`));
+    expect(problem(f)).toMatch(
+      new RegExp(
+        `deep\\.json:1:\\d+: expected a vramgate results JSON \\(arrays and objects nested at most ${MAX_JSON_DEPTH} deep\\)`,
+      ),
+    );
   });
 
   it("lists at most 10 problems and quotes at most ~80 characters of a value", () => {
@@ -107,7 +142,19 @@ describe("readResultsFile", () => {
   it("analyze's lenient reading accepts results-like JSON without run metadata, but not without series", () => {
     const minimal = {
       schema: "vramgate.results/1",
-      runs: [{ key: "k", strategies: [{ strategy: "persistent", state: "completed", primarySignal: "rssBytes", series: { lastIteration: [0, 1], signals: { rssBytes: { max: [1, 2] } } } }] }],
+      runs: [
+        {
+          key: "k",
+          strategies: [
+            {
+              strategy: "persistent",
+              state: "completed",
+              primarySignal: "rssBytes",
+              series: { lastIteration: [0, 1], signals: { rssBytes: { max: [1, 2] } } },
+            },
+          ],
+        },
+      ],
     };
     const read = readResultsFile(write("minimal.json", minimal), { lenient: true });
     expect(read.environment.gpus).toEqual([]);
@@ -115,23 +162,33 @@ describe("readResultsFile", () => {
     expect(problem(write("minimal2.json", minimal))).toMatch(/runId: expected a string/);
     const noSeries = structuredClone(minimal) as any;
     delete noSeries.runs[0].strategies[0].series;
-    expect(problem(write("noseries.json", noSeries), { lenient: true })).toMatch(/runs\[0\]\.strategies\[0\]\.series: expected an object/);
+    expect(problem(write("noseries.json", noSeries), { lenient: true })).toMatch(
+      /runs\[0\]\.strategies\[0\]\.series: expected an object/,
+    );
   });
 
   it("refuses a folder, a device, a pipe and a file over the size limit", () => {
     mkdirSync(join(dir, "folder.json"));
-    expect(problem(join(dir, "folder.json"))).toMatch(/folder\.json: expected a vramgate results JSON \(a regular file\), found a folder/);
-    expect(problem("/dev/zero")).toMatch(/\/dev\/zero: expected a vramgate results JSON \(a regular file\), found a character device/);
+    expect(problem(join(dir, "folder.json"))).toMatch(
+      /folder\.json: expected a vramgate results JSON \(a regular file\), found a folder/,
+    );
+    expect(problem("/dev/zero")).toMatch(
+      /\/dev\/zero: expected a vramgate results JSON \(a regular file\), found a character device/,
+    );
     const big = write("big.json", " ".repeat(2 * 1024 * 1024));
     process.env.VRAMGATE_MAX_RESULTS_MIB = "1";
     try {
-      expect(problem(big)).toMatch(/big\.json: expected a vramgate results JSON of at most 1 MiB, found 2 MiB\. If the file is genuine, raise the limit with VRAMGATE_MAX_RESULTS_MIB=<MiB>\./);
+      expect(problem(big)).toMatch(
+        /big\.json: expected a vramgate results JSON of at most 1 MiB, found 2 MiB\. If the file is genuine, raise the limit with VRAMGATE_MAX_RESULTS_MIB=<MiB>\./,
+      );
     } finally {
       delete process.env.VRAMGATE_MAX_RESULTS_MIB;
     }
   });
 
   it("parseResultsJson locates invalid JSON", () => {
-    expect(() => parseResultsJson('{\n "schema": "vramgate.results/1",\n "runs": [,]\n}', "x.json")).toThrow(/x\.json:3:\d+: expected a vramgate results JSON, found invalid JSON/);
+    expect(() => parseResultsJson('{\n "schema": "vramgate.results/1",\n "runs": [,]\n}', "x.json")).toThrow(
+      /x\.json:3:\d+: expected a vramgate results JSON, found invalid JSON/,
+    );
   });
 });

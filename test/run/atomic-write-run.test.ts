@@ -18,22 +18,26 @@ const small = mkdtempSync(join(tmpdir(), "vramgate-full-"));
 const canMount = tmpfs.mount(small, "size=12k");
 
 describe("results on disk during a run", () => {
-  it.skipIf(!canMount)("a disk that fills up mid-run: the previous results file stays intact and the message says so (exit 3)", { timeout: 300_000 }, async () => {
-    // 12 KiB: room for the first saves (a few KiB), not for the file once the series grow.
-    const dir = scenarioDir({ "s.yaml": tinyScenario("fill", "{ warmup: 1, iterations: 300, rounds: 3 }") });
-    const { code, stderr } = await runCli(["bench", join(dir, "s.yaml"), "--out", small, "--quiet", "--no-traces"]);
-    expect(code).toBe(3);
-    expect(stderr).not.toMatch(/internal error|\n\s+at /);
-    expect(stderr).toMatch(/cannot write the results JSON: .*: the disk is full \(ENOSPC\)|short write/);
-    expect(stderr).toMatch(/The previous .*-fill\.json is left intact/);
-    const files = readdirSync(small);
-    expect(files.filter((f) => f.startsWith("."))).toEqual([]); // no temporary file
-    const json = files.filter((f) => f.endsWith(".json"));
-    expect(json).toHaveLength(1);
-    const r = JSON.parse(readFileSync(join(small, json[0]!), "utf8")) as ResultsFile;
-    expect(r.schema).toBe("vramgate.results/1");
-    expect(r.state).toBe("aborted"); // the last good save, from before the disk filled up
-  });
+  it.skipIf(!canMount)(
+    "a disk that fills up mid-run: the previous results file stays intact and the message says so (exit 3)",
+    { timeout: 300_000 },
+    async () => {
+      // 12 KiB: room for the first saves (a few KiB), not for the file once the series grow.
+      const dir = scenarioDir({ "s.yaml": tinyScenario("fill", "{ warmup: 1, iterations: 300, rounds: 3 }") });
+      const { code, stderr } = await runCli(["bench", join(dir, "s.yaml"), "--out", small, "--quiet", "--no-traces"]);
+      expect(code).toBe(3);
+      expect(stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(stderr).toMatch(/cannot write the results JSON: .*: the disk is full \(ENOSPC\)|short write/);
+      expect(stderr).toMatch(/The previous .*-fill\.json is left intact/);
+      const files = readdirSync(small);
+      expect(files.filter((f) => f.startsWith("."))).toEqual([]); // no temporary file
+      const json = files.filter((f) => f.endsWith(".json"));
+      expect(json).toHaveLength(1);
+      const r = JSON.parse(readFileSync(join(small, json[0]!), "utf8")) as ResultsFile;
+      expect(r.schema).toBe("vramgate.results/1");
+      expect(r.state).toBe("aborted"); // the last good save, from before the disk filled up
+    },
+  );
 
   it("two runs started together into one --out leave two complete results files", { timeout: 300_000 }, async () => {
     const dir = scenarioDir({ "s.yaml": tinyScenario("twin", "{ warmup: 1, iterations: 20, rounds: 2 }") });

@@ -11,7 +11,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { AtomicFileWriter, preflightWrite, realFs, tempPathFor, writeFileAtomic, type AtomicFs } from "../../src/run/atomic-write.js";
+import {
+  AtomicFileWriter,
+  preflightWrite,
+  realFs,
+  tempPathFor,
+  writeFileAtomic,
+  type AtomicFs,
+} from "../../src/run/atomic-write.js";
 import { TraceWriter, type TraceFs } from "../../src/run/trace-writer.js";
 import { DiskError, EXIT, exitCodeOf, InputError, PathError } from "../../src/errors.js";
 
@@ -39,7 +46,10 @@ function thrown(fn: () => void): Error {
 const leftovers = (dir: string, keep: string[]): string[] => readdirSync(dir).filter((f) => !keep.includes(f));
 
 /** realFs with some calls replaced. */
-const faulty = (over: Partial<AtomicFs & TraceFs>): AtomicFs & TraceFs => ({ ...(realFs as AtomicFs & TraceFs), ...over });
+const faulty = (over: Partial<AtomicFs & TraceFs>): AtomicFs & TraceFs => ({
+  ...(realFs as AtomicFs & TraceFs),
+  ...over,
+});
 
 const GOOD = JSON.stringify({ schema: "vramgate.results/1", runs: [1, 2, 3] });
 const NEW = JSON.stringify({ schema: "vramgate.results/1", runs: Array.from({ length: 2000 }, (_, i) => i) });
@@ -62,14 +72,74 @@ describe("writeFileAtomic", () => {
   });
 
   const faults: Array<[string, Partial<AtomicFs>, string, number]> = [
-    ["a short write followed by a write that stores nothing", { writeSync: (fd, b, o, l) => (o === 0 ? realFs.writeSync(fd, b, 0, Math.min(l, 100)) : 0) }, "SHORT_WRITE", EXIT.runFailed],
-    ["ENOSPC on write", { writeSync: () => { throw errno("ENOSPC"); } }, "ENOSPC", EXIT.runFailed],
-    ["EDQUOT on write", { writeSync: () => { throw errno("EDQUOT"); } }, "EDQUOT", EXIT.runFailed],
-    ["EIO on fsync", { fsyncSync: () => { throw errno("EIO"); } }, "EIO", EXIT.runFailed],
+    [
+      "a short write followed by a write that stores nothing",
+      { writeSync: (fd, b, o, l) => (o === 0 ? realFs.writeSync(fd, b, 0, Math.min(l, 100)) : 0) },
+      "SHORT_WRITE",
+      EXIT.runFailed,
+    ],
+    [
+      "ENOSPC on write",
+      {
+        writeSync: () => {
+          throw errno("ENOSPC");
+        },
+      },
+      "ENOSPC",
+      EXIT.runFailed,
+    ],
+    [
+      "EDQUOT on write",
+      {
+        writeSync: () => {
+          throw errno("EDQUOT");
+        },
+      },
+      "EDQUOT",
+      EXIT.runFailed,
+    ],
+    [
+      "EIO on fsync",
+      {
+        fsyncSync: () => {
+          throw errno("EIO");
+        },
+      },
+      "EIO",
+      EXIT.runFailed,
+    ],
     ["a size that does not match what was written", { fstatSync: () => ({ size: 1 }) }, "SHORT_WRITE", EXIT.runFailed],
-    ["ENOSPC on close (deferred write error)", { closeSync: (fd) => { realFs.closeSync(fd); throw errno("ENOSPC"); } }, "ENOSPC", EXIT.runFailed],
-    ["EACCES on rename", { renameSync: () => { throw errno("EACCES"); } }, "EACCES", EXIT.badInput],
-    ["EROFS on open", { openSync: () => { throw errno("EROFS"); } }, "EROFS", EXIT.badInput],
+    [
+      "ENOSPC on close (deferred write error)",
+      {
+        closeSync: (fd) => {
+          realFs.closeSync(fd);
+          throw errno("ENOSPC");
+        },
+      },
+      "ENOSPC",
+      EXIT.runFailed,
+    ],
+    [
+      "EACCES on rename",
+      {
+        renameSync: () => {
+          throw errno("EACCES");
+        },
+      },
+      "EACCES",
+      EXIT.badInput,
+    ],
+    [
+      "EROFS on open",
+      {
+        openSync: () => {
+          throw errno("EROFS");
+        },
+      },
+      "EROFS",
+      EXIT.badInput,
+    ],
   ];
   for (const [what, over, code, exit] of faults) {
     it(`${what}: the previous file stays intact, no temporary file, exit ${exit}`, () => {
@@ -90,7 +160,15 @@ describe("writeFileAtomic", () => {
 
   it("says nothing was written when there was no previous file", () => {
     const dir = fresh();
-    const e = thrown(() => writeFileAtomic(join(dir, "r.json"), NEW, { fs: faulty({ writeSync: () => { throw errno("ENOSPC"); } }) }));
+    const e = thrown(() =>
+      writeFileAtomic(join(dir, "r.json"), NEW, {
+        fs: faulty({
+          writeSync: () => {
+            throw errno("ENOSPC");
+          },
+        }),
+      }),
+    );
     expect(e.message).toMatch(/disk is full \(ENOSPC\)\. Nothing was written\. Free space on the disk/);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -101,7 +179,9 @@ describe("writeFileAtomic", () => {
     const e = thrown(() => writeFileAtomic(join(dir, "r.json"), GOOD, { what: "the JUnit report (--junit)" }));
     expect(e).toBeInstanceOf(PathError);
     expect(exitCodeOf(e)).toBe(2);
-    expect(e.message).toMatch(/^cannot write the JUnit report \(--junit\): .*r\.json: expected a file name, found a folder\./);
+    expect(e.message).toMatch(
+      /^cannot write the JUnit report \(--junit\): .*r\.json: expected a file name, found a folder\./,
+    );
     expect(leftovers(dir, ["r.json"])).toEqual([]);
   });
 
@@ -132,11 +212,14 @@ describe("writeFileAtomic", () => {
     expect(readdirSync(dir)).toEqual([name]);
   });
 
-  it.skipIf(process.platform !== "linux")("a folder /proc will not create: PathError at once (Node's recursive mkdir loops forever there)", () => {
-    const e = thrown(() => writeFileAtomic("/proc/vramgate-test/sub/r.json", GOOD));
-    expect(e).toBeInstanceOf(PathError);
-    expect(e.message).toMatch(/cannot be created there \(ENOENT/);
-  });
+  it.skipIf(process.platform !== "linux")(
+    "a folder /proc will not create: PathError at once (Node's recursive mkdir loops forever there)",
+    () => {
+      const e = thrown(() => writeFileAtomic("/proc/vramgate-test/sub/r.json", GOOD));
+      expect(e).toBeInstanceOf(PathError);
+      expect(e.message).toMatch(/cannot be created there \(ENOENT/);
+    },
+  );
 
   it("never renames over a pipe or device", () => {
     const dir = fresh();
@@ -184,7 +267,15 @@ describe("preflightWrite", () => {
   });
   it("refuses a read-only folder (injected EROFS)", () => {
     const dir = fresh();
-    const e = thrown(() => preflightWrite(join(dir, "j.xml"), { fs: faulty({ accessSync: () => { throw errno("EROFS"); } }) }));
+    const e = thrown(() =>
+      preflightWrite(join(dir, "j.xml"), {
+        fs: faulty({
+          accessSync: () => {
+            throw errno("EROFS");
+          },
+        }),
+      }),
+    );
     expect(e.message).toMatch(/found a read-only filesystem \(EROFS\)/);
   });
 });
@@ -198,7 +289,9 @@ describe("TraceWriter", () => {
     for (let i = 0; i < 3; i++) row(w, i);
     w.close();
     w.close();
-    expect(readFileSync(join(dir, "t/a.csv"), "utf8").split("\n")[0]).toBe("iteration,time_ms,latency_ms,shape,used_bytes,gpu_process_bytes,rss_bytes");
+    expect(readFileSync(join(dir, "t/a.csv"), "utf8").split("\n")[0]).toBe(
+      "iteration,time_ms,latency_ms,shape,used_bytes,gpu_process_bytes,rss_bytes",
+    );
   });
 
   it("an unusable path fails at once with a PathError (not later, inside the sampling loop)", () => {

@@ -15,14 +15,14 @@ import { join } from "node:path";
 import { copyFileSync } from "node:fs";
 import { scenarioDir, tinyFixedScenario, tinyScenario, startCli, resultsIn, waitFor, runCli } from "../helpers/cli.js";
 
-
-
 describe("faults", () => {
   it("a strategy's process killed mid-run is recorded as crashed; the others complete; exit 3", async () => {
     // 100 rounds of 50 calls: the kill lands after round 1 with ~99 rounds to go.
     const ROUNDS = 100;
     const ITERATIONS = ROUNDS * 50;
-    const dir = scenarioDir({ "s.yaml": tinyFixedScenario("kill", `{ warmup: 5, iterations: ${ITERATIONS}, rounds: ${ROUNDS}, watchdogS: 60 }`) });
+    const dir = scenarioDir({
+      "s.yaml": tinyFixedScenario("kill", `{ warmup: 5, iterations: ${ITERATIONS}, rounds: ${ROUNDS}, watchdogS: 60 }`),
+    });
     const out = join(dir, "out");
     const cli = startCli(["bench", join(dir, "s.yaml"), "--out", out, "--quiet"]);
     // Wait for the first round to land on disk, then kill the teardown strategy's process.
@@ -73,10 +73,20 @@ strategies: [persistent]
 baseline: persistent
 run: { warmup: 0, iterations: 5, rounds: 1, watchdogS: 2 }
 `;
-    const dir = scenarioDir({ "hang.yaml": yaml, "ok.yaml": tinyScenario("ok", "{ warmup: 1, iterations: 20, rounds: 2 }") });
+    const dir = scenarioDir({
+      "hang.yaml": yaml,
+      "ok.yaml": tinyScenario("ok", "{ warmup: 1, iterations: 20, rounds: 2 }"),
+    });
     const out = join(dir, "out");
     const t0 = Date.now();
-    const { code, stderr } = await runCli(["bench", join(dir, "ok.yaml"), join(dir, "hang.yaml"), "--out", out, "--quiet"]);
+    const { code, stderr } = await runCli([
+      "bench",
+      join(dir, "ok.yaml"),
+      join(dir, "hang.yaml"),
+      "--out",
+      out,
+      "--quiet",
+    ]);
     // The 2 s watchdog stopped it, not the 600 s reply timeout (room for a loaded runner).
     expect(Date.now() - t0).toBeLessThan(120_000);
     expect(code).toBe(3);
@@ -117,7 +127,12 @@ run: { warmup: 0, iterations: 5, rounds: 1, watchdogS: 2 }
     cli.child.kill("SIGINT");
     // When the last strategy process is gone, vramgate must follow within seconds (it
     // used to wait out a 10 s timer): it only analyses and writes what it has.
-    const childrenGoneAt = await waitFor("the strategy processes to exit", () => (pids.every((p) => !alive(p)) ? Date.now() : undefined), 60_000, 10);
+    const childrenGoneAt = await waitFor(
+      "the strategy processes to exit",
+      () => (pids.every((p) => !alive(p)) ? Date.now() : undefined),
+      60_000,
+      10,
+    );
     const { code, stderr, stdout } = await cli.done;
     const lag = Math.max(0, closedAt - childrenGoneAt);
     expect(lag, `vramgate exited ${lag} ms after its last strategy process`).toBeLessThan(5_000);
@@ -129,7 +144,11 @@ run: { warmup: 0, iterations: 5, rounds: 1, watchdogS: 2 }
     const r = resultsIn(out)[0]!;
     expect(r.state).toBe("aborted");
     const first = r.runs.find((x) => x.scenario === "first")!;
-    expect(first.strategies.map((s) => [s.state, s.iterations])).toEqual([["completed", 30], ["completed", 30], ["completed", 30]]);
+    expect(first.strategies.map((s) => [s.state, s.iterations])).toEqual([
+      ["completed", 30],
+      ["completed", 30],
+      ["completed", 30],
+    ]);
     const second = r.runs.find((x) => x.scenario === "second")!;
     expect(second.strategies.every((s) => s.state === "aborted")).toBe(true);
     expect(second.strategies.some((s) => s.iterations > 0)).toBe(true);

@@ -20,7 +20,13 @@ describe("Joiner", () => {
   it("takes the highest sample during a call, and the latest before it for short calls", () => {
     const j = new Joiner(["rssBytes"]);
     j.addSamples(samples([0, 10, 20, 30, 40, 50], [100, 300, 200, 400, 400, 500]));
-    j.addMarks(marks([[0, 5, 25], [1, 31, 33], [2, 41, 45]]));
+    j.addMarks(
+      marks([
+        [0, 5, 25],
+        [1, 31, 33],
+        [2, 41, 45],
+      ]),
+    );
     const r = j.take();
     expect(r.map((x) => x.signals.rssBytes)).toEqual([300, 400, 400]);
     expect(r.map((x) => x.signals.engineBytes)).toEqual([0, 100, 200]);

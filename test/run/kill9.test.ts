@@ -20,8 +20,6 @@ const PARALLEL = 4;
 const MIN_DELAY_MS = 200;
 const MAX_DELAY_MS = 5000;
 
-
-
 /** The PIDs of a process's children (Linux /proc; empty elsewhere). */
 function childrenOf(pid: number): number[] {
   try {
@@ -36,11 +34,20 @@ function childrenOf(pid: number): number[] {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("kill -9 at random moments", () => {
-  it(`${KILLS} runs killed (seed ${SEED}): every results file left parses and validates; no strategy child survives`, { timeout: 240_000 }, async () => {
+  it(`${KILLS} runs killed (seed ${SEED}): every results file left parses and validates; no strategy child survives`, {
+    timeout: 240_000,
+  }, async () => {
     const random = mulberry32(SEED);
-    const delays = Array.from({ length: KILLS }, () => Math.round(MIN_DELAY_MS + random() * (MAX_DELAY_MS - MIN_DELAY_MS)));
+    const delays = Array.from({ length: KILLS }, () =>
+      Math.round(MIN_DELAY_MS + random() * (MAX_DELAY_MS - MIN_DELAY_MS)),
+    );
     // A run far longer than any delay: 40000 rounds of 10 calls, results rewritten after every round.
-    const dir = scenarioDir({ "s.yaml": tinyFixedScenario("kill9", "{ warmup: 1, iterations: 400000, rounds: 40000, watchdogS: 60 }", ["persistent", "scoped"]) });
+    const dir = scenarioDir({
+      "s.yaml": tinyFixedScenario("kill9", "{ warmup: 1, iterations: 400000, rounds: 40000, watchdogS: 60 }", [
+        "persistent",
+        "scoped",
+      ]),
+    });
     const outs: string[] = [];
     const childPids = new Set<number>();
     const problems: string[] = [];
@@ -58,7 +65,9 @@ describe("kill -9 at random moments", () => {
       const started = (): boolean => {
         const files = readdirSync(out).filter((f) => f.endsWith(".json"));
         if (i % 2 === 0) return files.length > 0;
-        return files.some((f) => readResultsFile(join(out, f)).runs.some((run) => run.strategies.some((s) => s.iterations > 0)));
+        return files.some((f) =>
+          readResultsFile(join(out, f)).runs.some((run) => run.strategies.some((s) => s.iterations > 0)),
+        );
       };
       await waitFor(`run ${i}: first results write`, () => (ended || started() ? true : undefined), 90_000, 20);
       if (ended) {
@@ -77,7 +86,9 @@ describe("kill -9 at random moments", () => {
           if (r.runs.some((run) => run.strategies.some((s) => s.iterations > 0))) withRounds++;
           for (const run of r.runs) for (const s of run.strategies) if (s.pid !== undefined) childPids.add(s.pid);
         } catch (e) {
-          problems.push(`run ${i} (killed ${delays[i]} ms after its first write): ${f}: ${(e as Error).message.slice(0, 300)}`);
+          problems.push(
+            `run ${i} (killed ${delays[i]} ms after its first write): ${f}: ${(e as Error).message.slice(0, 300)}`,
+          );
         }
       }
     };
@@ -88,7 +99,9 @@ describe("kill -9 at random moments", () => {
         while (next < KILLS) await one(next++);
       }),
     );
-    console.log(`kill -9 delays ${Math.min(...delays)}–${Math.max(...delays)} ms; ${withRounds}/${KILLS} results files had measured rounds; ${childPids.size} strategy children checked`);
+    console.log(
+      `kill -9 delays ${Math.min(...delays)}–${Math.max(...delays)} ms; ${withRounds}/${KILLS} results files had measured rounds; ${childPids.size} strategy children checked`,
+    );
     expect(problems).toEqual([]);
     expect(outs.length).toBe(KILLS);
     expect(childPids.size).toBeGreaterThan(0);

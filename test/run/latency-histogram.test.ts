@@ -19,7 +19,11 @@ describe("LatencyHistogram", () => {
     xs.sort((a, b) => a - b);
     const s = h.summary()!;
     expect(s.count).toBe(xs.length);
-    for (const [q, got] of [[0.5, s.p50Ms], [0.9, s.p90Ms], [0.99, s.p99Ms]] as const) {
+    for (const [q, got] of [
+      [0.5, s.p50Ms],
+      [0.9, s.p90Ms],
+      [0.99, s.p99Ms],
+    ] as const) {
       const want = exactQuantile(xs, q);
       expect(Math.abs(got - want) / want).toBeLessThan(0.011);
     }

@@ -12,7 +12,9 @@ import { ROOT, resultsIn, runCli } from "../helpers/cli.js";
 
 function scenario(dir: string, name: string, env: Record<string, string>): string {
   const worker = join(ROOT, "test/fixtures/workers/shape_cache.py");
-  const envYaml = Object.entries({ PYTHONPATH: join(ROOT, "python"), ...env }).map(([k, v]) => `${k}: "${v}"`).join(", ");
+  const envYaml = Object.entries({ PYTHONPATH: join(ROOT, "python"), ...env })
+    .map(([k, v]) => `${k}: "${v}"`)
+    .join(", ");
   const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
@@ -44,7 +46,11 @@ describe("shape experiment (process worker, host RSS)", () => {
     const verdict = (scenarioName: string, strategy: string) => {
       const s = r.runs.find((x) => x.scenario === scenarioName)!.strategies.find((x) => x.strategy === strategy)!;
       const a = s.analysis!.leak[s.primarySignal]!;
-      return { s, v: a.verdict, why: `${scenarioName} ${strategy}: ${a.verdict} — ${a.explanation}; confirmation ${JSON.stringify(s.confirmation)}` };
+      return {
+        s,
+        v: a.verdict,
+        why: `${scenarioName} ${strategy}: ${a.verdict} — ${a.explanation}; confirmation ${JSON.stringify(s.confirmation)}`,
+      };
     };
     for (const strategy of ["persistent", "scoped"]) {
       const { s, v, why } = verdict("plans", strategy);
@@ -65,7 +71,12 @@ describe("shape experiment (process worker, host RSS)", () => {
     // The leak fails the gate; shape growth only warns.
     expect(code).toBe(1);
     const gates = r.gates ?? [];
-    expect(gates.some((g) => g.gate === "leak" && g.status === "fail" && g.run?.startsWith("plansleak") && g.strategy === "persistent")).toBe(true);
+    expect(
+      gates.some(
+        (g) =>
+          g.gate === "leak" && g.status === "fail" && g.run?.startsWith("plansleak") && g.strategy === "persistent",
+      ),
+    ).toBe(true);
     expect(gates.some((g) => g.status === "fail" && g.run?.startsWith("plans/"))).toBe(false);
   }, 240_000);
 });

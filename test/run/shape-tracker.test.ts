@@ -41,7 +41,8 @@ describe("ShapeTracker", () => {
   it("keeps a leak on repeated shapes in the repeat series", () => {
     const t = new ShapeTracker();
     t.warmup("a", sig(0));
-    for (let i = 0; i < 100; i++) t.measured(i, i, i % 10 === 0 ? `new${i}` : "a", 1, sig(256 * KiB * (i + 1) + (i % 10 === 0 ? 0 : 0)));
+    for (let i = 0; i < 100; i++)
+      t.measured(i, i, i % 10 === 0 ? `new${i}` : "a", 1, sig(256 * KiB * (i + 1) + (i % 10 === 0 ? 0 : 0)));
     const st = t.toJSON();
     const max = st.repeatSeries.signals.usedBytes!.max;
     // Repeat calls own 256 KiB each: the repeat series climbs by that per point.

@@ -40,7 +40,11 @@ describe("timers", () => {
         err = e;
       }
       expect(err).toBeInstanceOf(InputError);
-      expect((err as Error).message).toMatch(new RegExp(`t\\.yaml:\\d+:\\d+: ${field.replace(".", "\\.")}: expected a value of at most ${MAX_TIMER_S}, found`));
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `t\\.yaml:\\d+:\\d+: ${field.replace(".", "\\.")}: expected a value of at most ${MAX_TIMER_S}, found`,
+        ),
+      );
     });
   }
 
@@ -54,6 +58,8 @@ profile:
 strategies: [persistent, scoped]
 baseline: scoped
 `;
-    expect(() => parseScenario(text, "p.yaml")).toThrow(new RegExp(`p\\.yaml:3:\\d+: process\\.replyTimeoutS: expected a value of at most ${MAX_TIMER_S}`));
+    expect(() => parseScenario(text, "p.yaml")).toThrow(
+      new RegExp(`p\\.yaml:3:\\d+: process\\.replyTimeoutS: expected a value of at most ${MAX_TIMER_S}`),
+    );
   });
 });

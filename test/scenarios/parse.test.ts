@@ -53,7 +53,9 @@ describe("scenarios/resnet.yaml (the default scenario)", () => {
 
   it("starts with the yaml-language-server schema comment", async () => {
     const { readFileSync } = await import("node:fs");
-    expect(readFileSync("scenarios/resnet.yaml", "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=../schema/scenario.schema.json");
+    expect(readFileSync("scenarios/resnet.yaml", "utf8").split("\n")[0]).toBe(
+      "# yaml-language-server: $schema=../schema/scenario.schema.json",
+    );
   });
 });
 
@@ -69,7 +71,16 @@ describe("defaults", () => {
       sequences: [{ kind: "random", seed: 1, label: "random" }],
       strategies: ["persistent", "teardown", "scoped"],
       baseline: "scoped",
-      run: { warmup: 10, iterations: 200, rounds: 5, maxDurationS: 600, seed: 1, watchdogS: 120, replay: "auto", confirm: {} },
+      run: {
+        warmup: 10,
+        iterations: 200,
+        rounds: 5,
+        maxDurationS: 600,
+        seed: 1,
+        watchdogS: 120,
+        replay: "auto",
+        confirm: {},
+      },
       memory: { intervalMs: 1, device: 0 },
       gate: { leak: "fail", shapeGrowth: "warn", allow: {}, minSpeedup: {} },
       faults: {},
@@ -87,7 +98,16 @@ describe("defaults", () => {
     expect(s.precisions).toEqual(["fp16", "fp32"]);
     expect(s.profile.input!.dtype).toBe("float32");
     expect(s.baseline).toBe("teardown");
-    expect(s.run).toEqual({ warmup: 4, iterations: 40, rounds: 4, maxDurationS: 60, seed: 9, watchdogS: 30, replay: "auto", confirm: {} });
+    expect(s.run).toEqual({
+      warmup: 4,
+      iterations: 40,
+      rounds: 4,
+      maxDurationS: 60,
+      seed: 9,
+      watchdogS: 30,
+      replay: "auto",
+      confirm: {},
+    });
     expect(s.memory).toEqual({ intervalMs: 0.5, device: 1 });
     expect(s.gate).toEqual({
       leak: "warn",
@@ -131,7 +151,10 @@ describe("defaults", () => {
   });
 
   it("avoids a user label when suffixing repeated kinds", () => {
-    const s = parseScenario(`${BASE}  sequence: [random, { kind: random, seed: 5 }, { kind: cycle, label: random-2 }]\n`, join(tmp, "l.yaml"));
+    const s = parseScenario(
+      `${BASE}  sequence: [random, { kind: random, seed: 5 }, { kind: cycle, label: random-2 }]\n`,
+      join(tmp, "l.yaml"),
+    );
     const labels = s.sequences.map((q) => q.label);
     expect(new Set(labels).size).toBe(labels.length);
     expect(labels).toEqual(["random", "random-3", "random-2"]);
@@ -141,8 +164,17 @@ describe("defaults", () => {
 describe("paths", () => {
   it("resolves model and cwd against the YAML's folder, and fills partial shape maps in input order", async () => {
     const s = await loadScenario(`${VALID}/process.yaml`);
-    expect(s.model).toEqual({ kind: "file", path: "worker/model.onnx", resolvedPath: resolve(VALID, "worker/model.onnx") });
-    expect(s.process).toEqual({ command: ["python3", "worker.py"], cwd: resolve(VALID, "worker"), env: { LEAK_BYTES: "0" }, replyTimeoutS: 20 });
+    expect(s.model).toEqual({
+      kind: "file",
+      path: "worker/model.onnx",
+      resolvedPath: resolve(VALID, "worker/model.onnx"),
+    });
+    expect(s.process).toEqual({
+      command: ["python3", "worker.py"],
+      cwd: resolve(VALID, "worker"),
+      env: { LEAK_BYTES: "0" },
+      replyTimeoutS: 20,
+    });
     expect(Object.keys(s.profile)).toEqual(["tokens", "mask"]);
     expect(s.sequences[0]!.shapes).toEqual([{ tokens: [2, 32], mask: [2, 32] }]);
     expect(Object.keys(s.sequences[0]!.shapes![0]!)).toEqual(["tokens", "mask"]);
@@ -153,7 +185,13 @@ describe("paths", () => {
     mkdirSync(join(dir, "m"), { recursive: true });
     writeTinyModel(join(dir, "m", "net.onnx"), [{ name: "x", elemType: DataType.FLOAT }]);
     for (const model of ["m/net.onnx", "{ path: m/net.onnx }", "./m/../m/net.onnx"]) {
-      const s = parseScenario(BASE.replace("{ generate: resnet18 }", model).replace(/profile:[\s\S]*/, "profile: { inputs: { x: { shape: [1, 8] } } }\n"), join(dir, "s.yaml"));
+      const s = parseScenario(
+        BASE.replace("{ generate: resnet18 }", model).replace(
+          /profile:[\s\S]*/,
+          "profile: { inputs: { x: { shape: [1, 8] } } }\n",
+        ),
+        join(dir, "s.yaml"),
+      );
       expect(s.model.kind === "file" && s.model.resolvedPath).toBe(join(dir, "m", "net.onnx"));
     }
   });
@@ -192,13 +230,23 @@ describe("an ONNX model file against the profile", () => {
   it("reports a dtype that differs from the model's", () => {
     const err = problemsOf(scenario(ids + mask.replace(", dtype: int64", "")), join(dir, "bad.yaml"));
     expect(err.problems).toHaveLength(1);
-    expect(err.problems[0]).toMatchObject({ line: 7, col: 21, path: "profile.inputs.attention_mask.dtype", expected: 'dtype int64, the model\'s type for "attention_mask"', found: "float32" });
+    expect(err.problems[0]).toMatchObject({
+      line: 7,
+      col: 21,
+      path: "profile.inputs.attention_mask.dtype",
+      expected: 'dtype int64, the model\'s type for "attention_mask"',
+      found: "float32",
+    });
   });
 
   it("reports a .onnx file that is not ONNX, and leaves process workers' files alone", () => {
     writeFileSync(join(dir, "text.onnx"), "not a model\n");
     const text = scenario(ids + mask).replace("two.onnx", "text.onnx");
-    expect(problemsOf(text, join(dir, "bad.yaml")).problems[0]).toMatchObject({ line: 2, col: 8, expected: "an ONNX model file" });
+    expect(problemsOf(text, join(dir, "bad.yaml")).problems[0]).toMatchObject({
+      line: 2,
+      col: 8,
+      expected: "an ONNX model file",
+    });
     const asProcess = text.replace("engine: onnxruntime", "engine: process\nprocess: { command: [w] }");
     expect(parseScenario(asProcess, join(dir, "p.yaml")).model).toMatchObject({ kind: "file", path: "text.onnx" });
   });
@@ -214,11 +262,14 @@ describe("process engine", () => {
     expect(s.process).toEqual({ command: ["python3", "w.py"], env: {} });
   });
 
-  it.each(["examples/cpu/worker.yaml", "examples/torch/leaky.yaml", "examples/torch/fixed.yaml"])("%s parses", async (file) => {
-    const s = await loadScenario(file);
-    expect(s.engine).toBe("process");
-    expect(expandScenario(s).length).toBeGreaterThan(0);
-  });
+  it.each(["examples/cpu/worker.yaml", "examples/torch/leaky.yaml", "examples/torch/fixed.yaml"])(
+    "%s parses",
+    async (file) => {
+      const s = await loadScenario(file);
+      expect(s.engine).toBe("process");
+      expect(expandScenario(s).length).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe("reporting", () => {
@@ -246,7 +297,12 @@ tensorrt: {}
 
   it("accepts YAML anchors and merge keys", () => {
     const s = parseScenario(
-      `${BASE.replace(/profile:[\s\S]*/, "").replace("engine: onnxruntime", "engine: process\nprocess: { command: [w] }").replace(/model:.*\n/, "")}profile:\n  inputs:\n    a: &range { min: [1, 8], opt: [2, 8], max: [4, 8] }\n    b: { <<: *range, dtype: int64 }\n`,
+      `${BASE.replace(/profile:[\s\S]*/, "")
+        .replace("engine: onnxruntime", "engine: process\nprocess: { command: [w] }")
+        .replace(
+          /model:.*\n/,
+          "",
+        )}profile:\n  inputs:\n    a: &range { min: [1, 8], opt: [2, 8], max: [4, 8] }\n    b: { <<: *range, dtype: int64 }\n`,
       join(tmp, "m.yaml"),
     );
     expect(s.profile.b).toEqual({ min: [1, 8], opt: [2, 8], max: [4, 8], dtype: "int64" });
@@ -254,17 +310,26 @@ tensorrt: {}
 
   it("says how to fix an empty section", () => {
     const err = problemsOf(`${BASE}run:\n`);
-    expect(err.message).toContain("run: expected a mapping, found an empty value (null). Give run its fields, or leave the key out.");
+    expect(err.message).toContain(
+      "run: expected a mapping, found an empty value (null). Give run its fields, or leave the key out.",
+    );
   });
 
   it("names a missing scenario file without a line", async () => {
     await expect(loadScenario(join(tmp, "nope.yaml"))).rejects.toThrow(InputError);
-    await expect(loadScenario(join(tmp, "nope.yaml"))).rejects.toThrow(/nope\.yaml: expected a scenario file \(YAML\), found no such file\./);
+    await expect(loadScenario(join(tmp, "nope.yaml"))).rejects.toThrow(
+      /nope\.yaml: expected a scenario file \(YAML\), found no such file\./,
+    );
   });
 
   it("locates a duplicate key nested in a list", () => {
     const err = problemsOf(`${BASE}  sequence:\n    - { kind: random, seed: 1, seed: 2 }\n`);
-    expect(err.problems[0]).toMatchObject({ line: 8, col: 32, path: "profile.sequence[0].seed", found: '"seed" again' });
+    expect(err.problems[0]).toMatchObject({
+      line: 8,
+      col: 32,
+      path: "profile.sequence[0].seed",
+      found: '"seed" again',
+    });
   });
 });
 
@@ -284,7 +349,11 @@ describe("expandScenario", () => {
     expect(runs).toHaveLength(s.sequences.length * s.precisions.length);
     expect(runs).toHaveLength(12);
     expect(new Set(runs.map((r) => r.key)).size).toBe(runs.length);
-    expect(runs.slice(0, 3).map((r) => r.key)).toEqual(["full-example/fixed/fp16", "full-example/fixed/fp32", "full-example/extremes/fp16"]);
+    expect(runs.slice(0, 3).map((r) => r.key)).toEqual([
+      "full-example/fixed/fp16",
+      "full-example/fixed/fp32",
+      "full-example/extremes/fp16",
+    ]);
     for (const r of runs) {
       expect(r.scenario).toBe(s);
       expect(r.key).toBe(`${s.name}/${r.sequence.label}/${r.precision}`);

@@ -10,7 +10,17 @@ function run(kind: "random" | "fixed", extra: Record<string, unknown> = {}): Sce
     sequence: { kind, label: kind, seed: 3 },
     scenario: {
       profile: { input: { min: [1, 8], opt: [2, 64], max: [8, 512], dtype: "int64" } },
-      run: { warmup: 2, iterations: 100, rounds: 4, maxDurationS: 600, seed: 3, watchdogS: 60, replay: "auto", confirm: {}, ...extra },
+      run: {
+        warmup: 2,
+        iterations: 100,
+        rounds: 4,
+        maxDurationS: 600,
+        seed: 3,
+        watchdogS: 60,
+        replay: "auto",
+        confirm: {},
+        ...extra,
+      },
     },
   } as unknown as ScenarioRun;
 }

@@ -10,8 +10,31 @@ import { InputError } from "../../src/cli/errors.js";
 import { parseScenario } from "../../src/scenarios/parse.js";
 import { uniformAt } from "../../src/scenarios/sequence.js";
 
-const SOURCES = ["test/fixtures/scenarios/valid/full.yaml", "test/fixtures/scenarios/valid/process.yaml", "scenarios/resnet.yaml"];
-const REPLACEMENTS = ["0", "-1", "2.5", '"text"', "[]", "{}", "[1, [2]]", "{ a: 1 }", "null", "true", "~", "persistent", "1e400", "&a x", "*a", "'", "{", "- x"];
+const SOURCES = [
+  "test/fixtures/scenarios/valid/full.yaml",
+  "test/fixtures/scenarios/valid/process.yaml",
+  "scenarios/resnet.yaml",
+];
+const REPLACEMENTS = [
+  "0",
+  "-1",
+  "2.5",
+  '"text"',
+  "[]",
+  "{}",
+  "[1, [2]]",
+  "{ a: 1 }",
+  "null",
+  "true",
+  "~",
+  "persistent",
+  "1e400",
+  "&a x",
+  "*a",
+  "'",
+  "{",
+  "- x",
+];
 
 /** Deterministic mutation number `n` of `text`. */
 function mutate(text: string, n: number): string {

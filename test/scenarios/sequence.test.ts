@@ -23,7 +23,15 @@ run: { seed: ${seed}, warmup: 5, iterations: 100 }
   return expandScenario(parseScenario(text, join(process.cwd(), "seq.yaml")));
 }
 
-const KINDS = ["fixed", "cycle", "random", "ascending", "sawtooth", "{ kind: sawtooth, period: 7 }", "{ kind: random, seed: 42 }"];
+const KINDS = [
+  "fixed",
+  "cycle",
+  "random",
+  "ascending",
+  "sawtooth",
+  "{ kind: sawtooth, period: 7 }",
+  "{ kind: random, seed: 42 }",
+];
 const TOTAL = 105;
 
 function series(run: ScenarioRun, total = TOTAL): ShapeMap[] {
@@ -98,7 +106,12 @@ describe("shapeAt", () => {
 
   it("cycle feeds shapes[k mod n], default min, opt, max", () => {
     const keys = series(runsFor("cycle")[0]!).map(shapeKey);
-    expect(keys.slice(0, 4)).toEqual(["tokens:1x16;mask:1x16;scale:1", "tokens:4x64;mask:4x64;scale:1", "tokens:8x128;mask:8x128;scale:1", "tokens:1x16;mask:1x16;scale:1"]);
+    expect(keys.slice(0, 4)).toEqual([
+      "tokens:1x16;mask:1x16;scale:1",
+      "tokens:4x64;mask:4x64;scale:1",
+      "tokens:8x128;mask:8x128;scale:1",
+      "tokens:1x16;mask:1x16;scale:1",
+    ]);
   });
 
   it("ascending goes from min at the first call to max at the last, never down", () => {

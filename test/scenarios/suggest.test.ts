@@ -13,7 +13,11 @@ describe("editDistance", () => {
     expect(editDistance("kitten", "sitting")).toBe(3);
   });
   it("is symmetric", () => {
-    for (const [a, b] of [["scoped", "scope"], ["teardown", "tear-down"], ["abc", "xyz"]] as const) {
+    for (const [a, b] of [
+      ["scoped", "scope"],
+      ["teardown", "tear-down"],
+      ["abc", "xyz"],
+    ] as const) {
       expect(editDistance(a, b)).toBe(editDistance(b, a));
     }
   });

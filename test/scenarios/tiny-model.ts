@@ -12,7 +12,13 @@ export function writeTinyModel(file: string, inputs: Array<{ name: string; elemT
   const bytes = concatChunks(
     planModel(
       { irVersion: 8, opsetVersion: 17, producerName: "vramgate", producerVersion: "scenario-tests" },
-      { name: "tiny", nodes, initializers: [], inputs: inputs.map((i) => value(i.name, i.elemType)), outputs: inputs.map((i, n) => value(`out${n}`, i.elemType)) },
+      {
+        name: "tiny",
+        nodes,
+        initializers: [],
+        inputs: inputs.map((i) => value(i.name, i.elemType)),
+        outputs: inputs.map((i, n) => value(`out${n}`, i.elemType)),
+      },
     ),
   );
   writeFileSync(file, bytes);

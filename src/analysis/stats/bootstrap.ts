@@ -14,7 +14,10 @@ export interface BootstrapCi {
  * @param level confidence level (default 0.95)
  * @param resamples bootstrap resamples (default 4000)
  */
-export function bootstrapMedianCi(values: ArrayLike<number>, opts: { level?: number; resamples?: number; seed?: number } = {}): BootstrapCi {
+export function bootstrapMedianCi(
+  values: ArrayLike<number>,
+  opts: { level?: number; resamples?: number; seed?: number } = {},
+): BootstrapCi {
   const n = values.length;
   const level = opts.level ?? 0.95;
   const b = opts.resamples ?? 4000;
@@ -40,7 +43,10 @@ function percentiles(stats: Float64Array, level: number): [number, number] {
 }
 
 /** Percentile-bootstrap CI of the mean (for increments that are mostly 0 with rare steps). */
-export function bootstrapMeanCi(values: ArrayLike<number>, opts: { level?: number; resamples?: number; seed?: number } = {}): BootstrapCi {
+export function bootstrapMeanCi(
+  values: ArrayLike<number>,
+  opts: { level?: number; resamples?: number; seed?: number } = {},
+): BootstrapCi {
   const n = values.length;
   const b = opts.resamples ?? 4000;
   if (n === 0) return { estimate: NaN, ci: [NaN, NaN], resamples: 0 };
@@ -62,7 +68,11 @@ export function bootstrapMeanCi(values: ArrayLike<number>, opts: { level?: numbe
  * Percentile-bootstrap CI of median(a) ÷ median(b), resampling the two independent
  * groups separately (e.g. latency of first-seen-shape calls over repeat calls).
  */
-export function bootstrapMedianRatioCi(a: ArrayLike<number>, b: ArrayLike<number>, opts: { level?: number; resamples?: number; seed?: number } = {}): BootstrapCi {
+export function bootstrapMedianRatioCi(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  opts: { level?: number; resamples?: number; seed?: number } = {},
+): BootstrapCi {
   const na = a.length;
   const nb = b.length;
   const reps = opts.resamples ?? 2000;

@@ -20,7 +20,11 @@ export interface HingeFit {
 
 function fitSse(x: ArrayLike<number>, y: ArrayLike<number>, z: (x: number) => number): { sse: number; slope: number } {
   const n = x.length;
-  let sz = 0, sy = 0, szz = 0, szy = 0, syy = 0;
+  let sz = 0,
+    sy = 0,
+    szz = 0,
+    szy = 0,
+    syy = 0;
   for (let i = 0; i < n; i++) {
     const zi = z(x[i] as number);
     const yi = y[i] as number;
@@ -41,10 +45,21 @@ function fitSse(x: ArrayLike<number>, y: ArrayLike<number>, z: (x: number) => nu
  * Best hinge of the given kind. Candidates are the x values from the 2nd to the
  * second-to-last point, thinned to at most `maxCandidates`.
  */
-export function hingeFit(x: ArrayLike<number>, y: ArrayLike<number>, kind: "onset" | "plateau", maxCandidates = 400): HingeFit {
+export function hingeFit(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  kind: "onset" | "plateau",
+  maxCandidates = 400,
+): HingeFit {
   const n = x.length;
   const line = fitSse(x, y, (v) => v);
-  let best: HingeFit = { hinge: n > 0 ? (x[0] as number) : 0, index: 0, slope: line.slope, sse: line.sse, lineSse: line.sse };
+  let best: HingeFit = {
+    hinge: n > 0 ? (x[0] as number) : 0,
+    index: 0,
+    slope: line.slope,
+    sse: line.sse,
+    lineSse: line.sse,
+  };
   if (n < 4) return best;
   const stride = Math.max(1, Math.ceil((n - 2) / maxCandidates));
   for (let k = 1; k < n - 1; k += stride) {

@@ -136,14 +136,16 @@ export interface MannKendallOptions {
 
 function lsSlope(x: (i: number) => number, y: ArrayLike<number>): number {
   const n = y.length;
-  let mx = 0, my = 0;
+  let mx = 0,
+    my = 0;
   for (let i = 0; i < n; i++) {
     mx += x(i);
     my += y[i] as number;
   }
   mx /= n;
   my /= n;
-  let sxx = 0, sxy = 0;
+  let sxx = 0,
+    sxy = 0;
   for (let i = 0; i < n; i++) {
     const dx = x(i) - mx;
     sxx += dx * dx;
@@ -168,5 +170,14 @@ export function mannKendall(y: ArrayLike<number>, opts: MannKendallOptions = {})
   const v = varS * factor;
   // Continuity correction: S moves in steps of 2.
   const z = v > 0 ? (s > 0 ? (s - 1) / Math.sqrt(v) : s < 0 ? (s + 1) / Math.sqrt(v) : 0) : 0;
-  return { s, varS, varSCorrected: v, varianceFactor: factor, z, pValue: v > 0 ? twoSidedP(z) : 1, tau: s / ((n * (n - 1)) / 2), n };
+  return {
+    s,
+    varS,
+    varSCorrected: v,
+    varianceFactor: factor,
+    z,
+    pValue: v > 0 ? twoSidedP(z) : 1,
+    tau: s / ((n * (n - 1)) / 2),
+    n,
+  };
 }

@@ -10,7 +10,9 @@ export function selectInPlace(a: Float64Array, k: number, n = a.length): number 
   while (hi > lo) {
     const mid = (lo + hi) >>> 1;
     // Median of three as pivot avoids O(n^2) on sorted input (staircases give sorted runs).
-    const x = a[lo] as number, y = a[mid] as number, z = a[hi] as number;
+    const x = a[lo] as number,
+      y = a[mid] as number,
+      z = a[hi] as number;
     const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
     let i = lo;
     let j = hi;
