@@ -2,7 +2,8 @@
 import { analyzeLeak, type LeakAnalysisOptions } from "./leak.js";
 import { compareThroughput } from "./throughput.js";
 import { attributeShapes, replayCheck, shapeTax, type ShapeContext } from "./shape.js";
-import type { LeakAnalysis, MemorySeries, ShapeAttribution } from "./types.js";
+import type { LeakAnalysis, ShapeAttribution } from "../results/verdicts.js";
+import type { MemorySeries } from "./types.js";
 import {
   RESULTS_SCHEMA,
   type Environment,

@@ -14,7 +14,7 @@
  * Peak memory is one figure per run (no rounds): `increase` / `decrease` when the relative
  * change of the primary signal's peak is past ±maxMemoryIncrease.
  */
-import { InputError } from "../cli/errors.js";
+import { InputError } from "../errors.js";
 import type { Environment, ResultsFile, StrategyResult } from "../results/types.js";
 import type { StrategyName } from "../scenarios/types.js";
 import { medianInPlace, medianOf } from "./stats/select.js";

@@ -27,7 +27,7 @@
  *   items/s is below 1 − maxRegression, warns when only the point estimate is; peak memory
  *   fails above 1 + maxMemoryIncrease times the baseline's.
  */
-import type { GateOutcome, ThroughputComparison } from "./types.js";
+import type { GateOutcome, ThroughputComparison } from "../results/verdicts.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import type { GateSpec, StrategyName } from "../scenarios/types.js";
 import { compareResults, DEFAULT_MAX_MEMORY_INCREASE, DEFAULT_MAX_REGRESSION, type Comparison } from "./compare.js";

@@ -29,7 +29,8 @@ import { mannKendall } from "./stats/mann-kendall.js";
 import { lowerBound, medianOf } from "./stats/select.js";
 import { theilSen } from "./stats/theil-sen.js";
 import { formatBytes, formatBytesRange, formatCount, formatDuration } from "./format.js";
-import type { LeakAnalysis, LeakOptions, LeakVerdict, MemorySeries } from "./types.js";
+import type { LeakAnalysis, LeakVerdict } from "../results/verdicts.js";
+import type { LeakOptions, MemorySeries } from "./types.js";
 
 /** Tuning beyond the contract's LeakOptions; defaults in LEAK_DEFAULTS. */
 export interface LeakAnalysisOptions extends LeakOptions {

@@ -22,7 +22,8 @@ import { analyzeLeak, LEAK_DEFAULTS, type LeakAnalysisOptions } from "./leak.js"
 import { bootstrapMeanCi, bootstrapMedianRatioCi } from "./stats/bootstrap.js";
 import { medianOf } from "./stats/select.js";
 import { quantileSorted } from "simple-statistics";
-import type { LeakAnalysis, MemorySeries, ShapeAttribution, ShapeTax } from "./types.js";
+import type { LeakAnalysis, ShapeAttribution, ShapeTax } from "../results/verdicts.js";
+import type { MemorySeries } from "./types.js";
 import type { ShapeStats } from "../results/types.js";
 import { formatBytes, formatBytesRange, formatCount } from "./format.js";
 import { ShapeTracker } from "../run/shape-tracker.js";

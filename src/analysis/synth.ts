@@ -5,7 +5,7 @@
  * plateaus that end early or late, and leaks starting at the beginning or late.
  */
 import { mulberry32, normalDeviate, type Rng } from "./stats/prng.js";
-import type { LeakVerdict } from "./types.js";
+import type { LeakVerdict } from "../results/verdicts.js";
 
 export const MiB = 1024 * 1024;
 export const KiB = 1024;

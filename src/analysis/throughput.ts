@@ -8,7 +8,7 @@ import { quantileSorted } from "simple-statistics";
 import { bootstrapMedianCi } from "./stats/bootstrap.js";
 import type { LatencySummary, RoundResult } from "../results/types.js";
 import type { StrategyName } from "../scenarios/types.js";
-import type { ThroughputComparison } from "./types.js";
+import type { ThroughputComparison } from "../results/verdicts.js";
 
 export interface ThroughputOptions {
   /** Relative difference treated as noise (default 0.05 = ±5 %). */

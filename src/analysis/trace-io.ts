@@ -7,8 +7,8 @@
  * Bad input raises InputError with file:line:col.
  */
 import { open } from "node:fs/promises";
-import { LIMITS, limitValue, openInputFile } from "../results/read-limited.js";
-import { InputError, type InputProblem } from "../cli/errors.js";
+import { LIMITS, limitValue, openInputFile } from "../io/read-limited.js";
+import { InputError, type InputProblem } from "../errors.js";
 import type { MemorySeries } from "./types.js";
 import { parseNumberBytes } from "./csv-number.js";
 import { didYouMean } from "../scenarios/suggest.js";

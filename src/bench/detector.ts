@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { writeFileAtomic } from "../run/atomic-write.js";
+import { writeFileAtomic } from "../io/atomic-write.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Table from "cli-table3";
@@ -32,7 +32,7 @@ import {
 import { attributeShapes, shapeStatsOfTrace } from "../analysis/shape.js";
 import { readCsvTrace } from "../analysis/trace-io.js";
 import { formatBytes } from "../analysis/format.js";
-import type { LeakAnalysis } from "../analysis/types.js";
+import type { LeakAnalysis } from "../results/verdicts.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");

@@ -9,7 +9,7 @@
  * "leak" in 14 runs). Past it the series is flat.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { writeFileAtomic } from "../run/atomic-write.js";
+import { writeFileAtomic } from "../io/atomic-write.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTinyReluModel, tinyScenarioYaml } from "../models/tiny.js";

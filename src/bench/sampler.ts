@@ -17,7 +17,7 @@
  * Without NVML it says so and measures only what it can (the rate on host RSS).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileAtomic } from "../run/atomic-write.js";
+import { writeFileAtomic } from "../io/atomic-write.js";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { addonStatus, loadAddon } from "../native/binding.js";

@@ -15,7 +15,7 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import type { CommandModule } from "yargs";
-import { EXIT, InputError } from "./errors.js";
+import { EXIT, InputError } from "../errors.js";
 import { numberFlag } from "./flags.js";
 import { analyzeLeak } from "../analysis/leak.js";
 import { attributeShapes, shapeStatsOfTrace, shapeTax } from "../analysis/shape.js";
@@ -24,9 +24,10 @@ import type { LeakAnalysisOptions } from "../analysis/leak.js";
 import { looksLikeJson, readCsvTrace } from "../analysis/trace-io.js";
 import { didYouMean } from "../scenarios/suggest.js";
 import { readResultsFile } from "../results/read.js";
-import { checkInputFile } from "../results/read-limited.js";
+import { checkInputFile } from "../io/read-limited.js";
 import type { ResultsFile } from "../results/types.js";
-import type { LeakAnalysis, LeakOptions } from "../analysis/types.js";
+import type { LeakAnalysis } from "../results/verdicts.js";
+import type { LeakOptions } from "../analysis/types.js";
 
 interface AnalyzeArgs {
   file: string;

@@ -47,7 +47,7 @@
  * }
  * ```
  */
-import type { GateOutcome } from "../analysis/types.js";
+import type { GateOutcome } from "../results/verdicts.js";
 import type { Comparison } from "../analysis/compare.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import { medianRate, primaryLeak, residualBytes } from "../report/format.js";

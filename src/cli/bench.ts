@@ -8,7 +8,7 @@ import { loadScenario } from "../scenarios/parse.js";
 import type { GateSpec, Scenario } from "../scenarios/types.js";
 import { runBench } from "../run/orchestrator.js";
 import { preflight } from "../run/preflight.js";
-import { preflightWrite, writeFileAtomic, toJson } from "../run/atomic-write.js";
+import { preflightWrite, writeFileAtomic, toJson } from "../io/atomic-write.js";
 import { analyzeResults, judgeStrategy } from "../analysis/analyze-results.js";
 import { evaluateGates, exitCodeFor } from "../analysis/gates.js";
 import { compareEnvironments, compareResults } from "../analysis/compare.js";
@@ -19,7 +19,7 @@ import { benchSummary } from "./bench-json.js";
 import { emitCiOutputs } from "../report/ci.js";
 import { writeJunit } from "../report/junit.js";
 import { readResultsFile } from "../results/read.js";
-import { EXIT, InputError } from "./errors.js";
+import { EXIT, InputError } from "../errors.js";
 import { createProgress } from "./progress.js";
 import { numberFlag } from "./flags.js";
 

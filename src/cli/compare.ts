@@ -9,7 +9,7 @@ import type { CommandModule } from "yargs";
 import { compareResults, regressions, type Comparison } from "../analysis/compare.js";
 import { readResultsFile } from "../results/read.js";
 import { DETECTABLE_NOTE, mib, percentChange, rate, throughputClaim } from "../report/format.js";
-import { EXIT } from "./errors.js";
+import { EXIT } from "../errors.js";
 import { numberFlag } from "./flags.js";
 
 interface CompareArgs {

@@ -3,7 +3,7 @@
  * without a yargs `type` (yargs still turns "20" into 20), so a value such as "abc" reaches
  * the check as the string the user typed instead of NaN ("found null" said nothing).
  */
-import { InputError } from "./errors.js";
+import { InputError } from "../errors.js";
 
 /** The user's value for a message: strings quoted, at most 80 characters. */
 function shown(v: unknown): string {

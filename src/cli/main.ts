@@ -5,7 +5,7 @@
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { EXIT, InputError, RunError } from "./errors.js";
+import { EXIT, InputError, RunError } from "../errors.js";
 import { command as bench } from "./bench.js";
 import { command as analyze } from "./analyze.js";
 import { command as compare } from "./compare.js";

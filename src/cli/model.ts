@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import type { CommandModule } from "yargs";
 import { RESNET_DEPTHS, type ResnetName } from "../scenarios/types.js";
-import { EXIT, InputError } from "./errors.js";
+import { EXIT, InputError } from "../errors.js";
 import { ensureModel, writeGeneratedModel, type GeneratedModelSpec } from "../models/cache.js";
 
 interface ModelArgs {

@@ -9,9 +9,8 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { ResnetName } from "../scenarios/types.js";
-import { GENERATOR_VERSION, planResnet } from "./resnet.js";
-import { AtomicFileWriter, ensureFolder, writeFileAtomic } from "../run/atomic-write.js";
+import { GENERATOR_VERSION, planResnet, type ResnetName } from "./resnet.js";
+import { AtomicFileWriter, ensureFolder, writeFileAtomic } from "../io/atomic-write.js";
 
 export interface GeneratedModelSpec {
   arch: ResnetName;

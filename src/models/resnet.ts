@@ -8,10 +8,13 @@
  * An fp16 model keeps float32 I/O and casts at both ends ("keep I/O types"), so every
  * consumer feeds the same input; its weights and activations are float16.
  */
-import type { ResnetName } from "../scenarios/types.js";
 import { AttributeType, DataType, type AttributeObject, type NodeObject, type ValueInfoObject } from "./onnx-proto.js";
 import { concatChunks, planModel, type LazyInitializer, type ModelChunks } from "./onnx-writer.js";
 import { fillUniform, toFloat16 } from "./weights.js";
+
+/** The architectures `generate` makes. */
+export const RESNET_DEPTHS = ["resnet18", "resnet34", "resnet50"] as const;
+export type ResnetName = (typeof RESNET_DEPTHS)[number];
 
 /** Bump when the bytes for the same arguments change: cached models are keyed by it. */
 export const GENERATOR_VERSION = "resnet-gen-1";

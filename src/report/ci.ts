@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { fsError } from "../errors.js";
 import { isAbsolute, relative } from "node:path";
-import type { GateOutcome } from "../analysis/types.js";
+import type { GateOutcome } from "../results/verdicts.js";
 import type { ResultsFile } from "../results/types.js";
 import { CHARTS_BEGIN, CHARTS_END } from "./markdown.js";
 

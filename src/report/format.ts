@@ -2,7 +2,7 @@
  * Number formatting shared by the markdown, terminal and CI renderers, so a figure reads
  * the same everywhere. All helpers return plain text (no markup, no colour).
  */
-import type { LeakAnalysis, ThroughputComparison } from "../analysis/types.js";
+import type { LeakAnalysis, ThroughputComparison } from "../results/verdicts.js";
 import type { ThroughputChange } from "../analysis/compare.js";
 import type { RoundResult, StrategyResult } from "../results/types.js";
 

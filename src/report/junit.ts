@@ -4,9 +4,9 @@
  * outcome; a failed gate is a <failure>, a warned gate passes with its warning in
  * <system-out> (JUnit has no "warning" state).
  */
-import type { GateOutcome } from "../analysis/types.js";
+import type { GateOutcome } from "../results/verdicts.js";
 import type { ResultsFile } from "../results/types.js";
-import { writeFileAtomic } from "../run/atomic-write.js";
+import { writeFileAtomic } from "../io/atomic-write.js";
 
 /** Characters XML 1.0 cannot carry at all (control characters, lone surrogates) become U+FFFD. */
 const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;

@@ -6,8 +6,8 @@
 import { isDeviceSignal } from "../analysis/analyze-results.js";
 import { basename, dirname, join } from "node:path";
 import type { Comparison } from "../analysis/compare.js";
-import { writeFileAtomic } from "../run/atomic-write.js";
-import type { GateOutcome } from "../analysis/types.js";
+import { writeFileAtomic } from "../io/atomic-write.js";
+import type { GateOutcome } from "../results/verdicts.js";
 import type { Environment, ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import {
   MIB,

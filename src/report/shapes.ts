@@ -4,7 +4,7 @@
  * shape is seen, whether the verdict was confirmed by replay, what the user can do, and
  * the side-by-side of a scenario's sequences (raw vs bucketed).
  */
-import type { ShapeAttribution, ShapeTax } from "../analysis/types.js";
+import type { ShapeAttribution, ShapeTax } from "../results/verdicts.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import { KIB, MIB, count, medianRate, mib, primaryLeak, sig3 } from "./format.js";
 

@@ -12,7 +12,7 @@
  * A figure that could not be measured prints as "n/a", never "NaN" or "Infinity".
  */
 import Table from "cli-table3";
-import type { GateOutcome, ThroughputComparison } from "../analysis/types.js";
+import type { GateOutcome, ThroughputComparison } from "../results/verdicts.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import {
   ci2,

@@ -8,7 +8,7 @@ import { InputError } from "../errors.js";
 import { RESULTS_SCHEMA, type ResultsFile } from "./types.js";
 import { jsonErrorOffset } from "./json-position.js";
 import { lineCol, tooDeepAt } from "./json-locate.js";
-import { LIMITS, readInputFile } from "./read-limited.js";
+import { LIMITS, readInputFile } from "../io/read-limited.js";
 import { validateResults } from "./schema.js";
 
 export { lineCol };

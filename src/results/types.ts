@@ -1,5 +1,5 @@
 import type { Precision, StrategyName, EngineName, GateSpec } from "../scenarios/types.js";
-import type { LeakAnalysis, ShapeAttribution, ShapeTax, ThroughputComparison, GateOutcome } from "../analysis/types.js";
+import type { LeakAnalysis, ShapeAttribution, ShapeTax, ThroughputComparison, GateOutcome } from "./verdicts.js";
 
 /** Version of the results JSON; bump on incompatible change. */
 export const RESULTS_SCHEMA = "vramgate.results/1" as const;

@@ -14,7 +14,7 @@ import { expandScenario } from "../scenarios/expand.js";
 import { ensureModel, fileSha256 } from "../models/cache.js";
 import { StrategyChild, StrategyFault } from "./strategy-child.js";
 import { collectEnvironment } from "./environment.js";
-import { writeFileAtomic, toJson } from "./atomic-write.js";
+import { writeFileAtomic, toJson } from "../io/atomic-write.js";
 import { makeRunId } from "../results/run-id.js";
 
 export interface RunOverrides {

@@ -2,7 +2,7 @@
  * Collects located problems for the semantic checks: each names a data path, and points at
  * that path's node in the YAML (or at another node, or a key, when that reads better).
  */
-import type { InputProblem } from "../cli/errors.js";
+import type { InputProblem } from "../errors.js";
 import { formatPath, type DataPath, type YamlLocator } from "./locate.js";
 
 export interface Report {

@@ -4,7 +4,7 @@
  * what they wrote), so a typo inside a mapping is reported there, not as "invalid input".
  */
 import type * as z from "zod";
-import type { InputProblem } from "../cli/errors.js";
+import type { InputProblem } from "../errors.js";
 import { describeValue, formatPath, valueAt, type DataPath, type YamlLocator } from "./locate.js";
 import { allFieldPaths, knownKeys } from "./schema-walk.js";
 import { closest, didYouMean } from "./suggest.js";

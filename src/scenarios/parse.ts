@@ -3,7 +3,7 @@
  * schema, semantic checks) is collected and thrown as one InputError whose problems carry
  * file:line:col of the offending node.
  */
-import { LIMITS, readInputFile } from "../results/read-limited.js";
+import { LIMITS, readInputFile } from "../io/read-limited.js";
 import { relative, resolve, isAbsolute } from "node:path";
 import {
   isMap,
@@ -17,7 +17,7 @@ import {
   type Document,
   type YAMLError,
 } from "yaml";
-import { formatProblem, InputError, type InputProblem } from "../cli/errors.js";
+import { formatProblem, InputError, type InputProblem } from "../errors.js";
 import { zodProblems } from "./issues.js";
 import { describeValue, formatPath, YamlLocator } from "./locate.js";
 import { scenarioSchema, scenarioShape, type RawScenario } from "./schema.js";

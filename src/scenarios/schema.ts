@@ -119,22 +119,14 @@ const label = name
  * (profile.ts rejects them on fixed and cycle, whose shapes are written out).
  */
 const bucketing = {
-  multipleOf: z
-    .int()
-    .min(1)
-    .optional()
-    .meta({
-      description:
-        "random, ascending, sawtooth: round every dynamic dim up to a multiple of this (at most the profile's max); the model runs on the padded shape.",
-    }),
-  buckets: z
-    .array(z.int().min(1))
-    .min(1)
-    .optional()
-    .meta({
-      description:
-        "random, ascending, sawtooth: round every dynamic dim up to the smallest of these (ascending) that fits, else the profile's max.",
-    }),
+  multipleOf: z.int().min(1).optional().meta({
+    description:
+      "random, ascending, sawtooth: round every dynamic dim up to a multiple of this (at most the profile's max); the model runs on the padded shape.",
+  }),
+  buckets: z.array(z.int().min(1)).min(1).optional().meta({
+    description:
+      "random, ascending, sawtooth: round every dynamic dim up to the smallest of these (ascending) that fits, else the profile's max.",
+  }),
 };
 const sequenceObject = z.discriminatedUnion("kind", [
   z.strictObject({
@@ -208,14 +200,10 @@ const run = z.strictObject({
     .union([
       z.literal(false),
       z.strictObject({
-        calls: z
-          .int()
-          .min(0)
-          .optional()
-          .meta({
-            description:
-              "Most replay calls added per strategy to confirm a verdict (default: 2 × run.iterations, at least 100).",
-          }),
+        calls: z.int().min(0).optional().meta({
+          description:
+            "Most replay calls added per strategy to confirm a verdict (default: 2 × run.iterations, at least 100).",
+        }),
         seconds: z
           .number()
           .positive()
@@ -275,21 +263,14 @@ const gate = z.strictObject({
     .min(0)
     .optional()
     .meta({ description: "Against --baseline results: largest memory increase, fraction." }),
-  shapeGrowth: z
-    .enum(["fail", "warn", "off"])
-    .default("warn")
-    .meta({
-      description:
-        "What a shape-growth verdict (memory grows only at first-seen shapes) does: fail, warn, or off. A projected bound over maxShapeGrowthMiB, or one that does not fit in memory, fails when this is fail.",
-    }),
-  maxShapeGrowthMiB: z
-    .number()
-    .positive()
-    .optional()
-    .meta({
-      description:
-        "Largest memory growth accepted if every allowed shape is seen (the projected bound minus the level at the start), MiB.",
-    }),
+  shapeGrowth: z.enum(["fail", "warn", "off"]).default("warn").meta({
+    description:
+      "What a shape-growth verdict (memory grows only at first-seen shapes) does: fail, warn, or off. A projected bound over maxShapeGrowthMiB, or one that does not fit in memory, fails when this is fail.",
+  }),
+  maxShapeGrowthMiB: z.number().positive().optional().meta({
+    description:
+      "Largest memory growth accepted if every allowed shape is seen (the projected bound minus the level at the start), MiB.",
+  }),
 });
 
 const faults = z.strictObject({

@@ -3,6 +3,9 @@
  * Everything downstream (run, analysis, report) reads these types only, never raw YAML.
  */
 
+import type { ResnetName } from "../models/resnet.js";
+export { RESNET_DEPTHS, type ResnetName } from "../models/resnet.js";
+
 export const ENGINES = ["onnxruntime", "libtorch", "tensorrt", "process"] as const;
 export type EngineName = (typeof ENGINES)[number];
 
@@ -14,9 +17,6 @@ export type Precision = (typeof PRECISIONS)[number];
 
 export const SEQUENCE_KINDS = ["fixed", "cycle", "random", "ascending", "sawtooth"] as const;
 export type SequenceKind = (typeof SEQUENCE_KINDS)[number];
-
-export const RESNET_DEPTHS = ["resnet18", "resnet34", "resnet50"] as const;
-export type ResnetName = (typeof RESNET_DEPTHS)[number];
 
 /**
  * Values fed to an input: `{ min, max }` (inclusive; integers in [min, max] for integer

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { runAnalyze } from "../../src/cli/analyze.js";
-import { InputError } from "../../src/cli/errors.js";
+import { InputError } from "../../src/errors.js";
 import { readCsvTrace } from "../../src/analysis/trace-io.js";
 import { MiB, synthTrace } from "../../src/analysis/synth.js";
 import { RESULTS_SCHEMA } from "../../src/results/types.js";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeLeak } from "../../src/analysis/leak.js";
 import { readCsvTrace } from "../../src/analysis/trace-io.js";
-import type { LeakVerdict } from "../../src/analysis/types.js";
+import type { LeakVerdict } from "../../src/results/verdicts.js";
 
 interface Entry {
   file: string;

@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/cli/errors.js";
+import { InputError } from "../../src/errors.js";
 import { runAnalyze } from "../../src/cli/analyze.js";
 import { numberFlag } from "../../src/cli/flags.js";
 import { loadScenario } from "../../src/scenarios/parse.js";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/cli.js";
-import { LIMITS, limitValue } from "../../src/results/read-limited.js";
+import { LIMITS, limitValue } from "../../src/io/read-limited.js";
 
 const MiB = 1024 * 1024;
 const RSS_LIMIT_KB = 512 * 1024;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import yargs from "yargs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { command } from "../../src/cli/model.js";
-import { InputError } from "../../src/cli/errors.js";
+import { InputError } from "../../src/errors.js";
 import { buildResnet } from "../../src/models/resnet.js";
 import { inspectOnnx } from "../../src/models/onnx-inspect.js";
 import { DataType } from "../../src/models/onnx-proto.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { evaluateGates } from "../../src/analysis/gates.js";
-import type { GateOutcome } from "../../src/analysis/types.js";
+import type { GateOutcome } from "../../src/results/verdicts.js";
 import { annotationLines, emitCiOutputs, stepSummary } from "../../src/report/ci.js";
 import { junitXml, writeJunit, xmlEscape } from "../../src/report/junit.js";
 import { CHARTS_BEGIN, writeReport } from "../../src/report/markdown.js";

@@ -12,7 +12,7 @@ import {
   type StrategyComparison,
 } from "../../src/analysis/compare.js";
 import { command, runCompare } from "../../src/cli/compare.js";
-import { InputError } from "../../src/cli/errors.js";
+import { InputError } from "../../src/errors.js";
 import type { ResultsFile } from "../../src/results/types.js";
 import { fixturePath, loadFixture } from "./helpers.js";
 

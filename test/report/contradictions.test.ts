@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { compareResults } from "../../src/analysis/compare.js";
 import { evaluateGates } from "../../src/analysis/gates.js";
 import { analyzeLeak } from "../../src/analysis/leak.js";
-import type { LeakAnalysis } from "../../src/analysis/types.js";
+import type { LeakAnalysis } from "../../src/results/verdicts.js";
 import { runAnalyze } from "../../src/cli/analyze.js";
 import { formatComparison } from "../../src/cli/compare.js";
 import { percentChange } from "../../src/report/format.js";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { evaluateGates, exitCodeFor } from "../../src/analysis/gates.js";
 import { compareThroughput } from "../../src/analysis/throughput.js";
-import type { GateOutcome } from "../../src/analysis/types.js";
-import { InputError } from "../../src/cli/errors.js";
+import type { GateOutcome } from "../../src/results/verdicts.js";
+import { InputError } from "../../src/errors.js";
 import type { ResultsFile, StrategyResult } from "../../src/results/types.js";
 import type { StrategyName } from "../../src/scenarios/types.js";
 import { loadFixture } from "./helpers.js";

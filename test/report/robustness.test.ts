@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { evaluateGates, exitCodeFor } from "../../src/analysis/gates.js";
-import type { ThroughputComparison } from "../../src/analysis/types.js";
+import type { ThroughputComparison } from "../../src/results/verdicts.js";
 import { junitXml } from "../../src/report/junit.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { formatSummary } from "../../src/report/terminal.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { evaluateGates, exitCodeFor, projectedShapeGrowthBytes } from "../../src/analysis/gates.js";
-import type { ShapeAttribution } from "../../src/analysis/types.js";
+import type { ShapeAttribution } from "../../src/results/verdicts.js";
 import type { ResultsFile, StrategyResult } from "../../src/results/types.js";
 import { loadFixture } from "./helpers.js";
 

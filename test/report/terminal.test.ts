@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { evaluateGates } from "../../src/analysis/gates.js";
-import type { GateOutcome } from "../../src/analysis/types.js";
+import type { GateOutcome } from "../../src/results/verdicts.js";
 import { failureLines, formatSummary } from "../../src/report/terminal.js";
 import { slope } from "../../src/report/format.js";
 import { loadFixture } from "./helpers.js";

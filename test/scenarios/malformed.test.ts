@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { InputError, type InputProblem } from "../../src/cli/errors.js";
+import { InputError, type InputProblem } from "../../src/errors.js";
 import { loadScenario } from "../../src/scenarios/parse.js";
 
 const DIR = "test/fixtures/scenarios/malformed";

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { InputError } from "../../src/cli/errors.js";
+import { InputError } from "../../src/errors.js";
 import { RESNET_INPUT } from "../../src/models/resnet.js";
 import { jsStrategyUnsupported } from "../../src/run/strategy-loop.js";
 import { expandScenario } from "../../src/scenarios/expand.js";

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/cli/errors.js";
+import { InputError } from "../../src/errors.js";
 import { parseScenario } from "../../src/scenarios/parse.js";
 import { uniformAt } from "../../src/scenarios/sequence.js";
 

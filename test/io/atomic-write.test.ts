@@ -18,7 +18,7 @@ import {
   tempPathFor,
   writeFileAtomic,
   type AtomicFs,
-} from "../../src/run/atomic-write.js";
+} from "../../src/io/atomic-write.js";
 import { TraceWriter, type TraceFs } from "../../src/run/trace-writer.js";
 import { DiskError, EXIT, exitCodeOf, InputError, PathError } from "../../src/errors.js";
 
