@@ -17,7 +17,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeEngine", vramgate::AddonEngine::Define(env));
   exports.Set("probe", Napi::Function::New(env, vramgate::Probe, "probe"));
   exports.Set("monotonicNs", Napi::Function::New(env, vramgate::MonotonicNsJs, "monotonicNs"));
-  exports.Set("plantDeviceAllocation", Napi::Function::New(env, vramgate::PlantDeviceAllocation, "plantDeviceAllocation"));
+  exports.Set("plantDeviceAllocation",
+              Napi::Function::New(env, vramgate::PlantDeviceAllocation, "plantDeviceAllocation"));
   exports.Set("freeDeviceAllocation", Napi::Function::New(env, vramgate::FreeDeviceAllocation, "freeDeviceAllocation"));
   exports.Set("cudaMemGetInfo", Napi::Function::New(env, vramgate::CudaMemGetInfoJs, "cudaMemGetInfo"));
   return exports;

@@ -21,22 +21,22 @@
 #include <cstring>
 #include <string>
 
-#define CHECK_CUDA(x)                                                              \
-  do {                                                                             \
-    cudaError_t e_ = (x);                                                          \
-    if (e_ != cudaSuccess) {                                                       \
-      std::fprintf(stderr, "%s failed: %s\n", #x, cudaGetErrorString(e_));        \
-      std::exit(2);                                                                \
-    }                                                                              \
+#define CHECK_CUDA(x)                                                      \
+  do {                                                                     \
+    cudaError_t e_ = (x);                                                  \
+    if (e_ != cudaSuccess) {                                               \
+      std::fprintf(stderr, "%s failed: %s\n", #x, cudaGetErrorString(e_)); \
+      std::exit(2);                                                        \
+    }                                                                      \
   } while (0)
 #ifdef USE_CUBLAS
-#define CHECK_CUBLAS(x)                                                            \
-  do {                                                                             \
-    cublasStatus_t s_ = (x);                                                       \
-    if (s_ != CUBLAS_STATUS_SUCCESS) {                                             \
-      std::fprintf(stderr, "%s failed: status %d\n", #x, static_cast<int>(s_));    \
-      std::exit(2);                                                                \
-    }                                                                              \
+#define CHECK_CUBLAS(x)                                                         \
+  do {                                                                          \
+    cublasStatus_t s_ = (x);                                                    \
+    if (s_ != CUBLAS_STATUS_SUCCESS) {                                          \
+      std::fprintf(stderr, "%s failed: status %d\n", #x, static_cast<int>(s_)); \
+      std::exit(2);                                                             \
+    }                                                                           \
   } while (0)
 #endif
 

@@ -146,10 +146,9 @@ int main(int argc, char** argv) {
         "\"allocatedAfterFinishMiB\":%.2f,\"reservedAfterFinishMiB\":%.2f,\"plantedLeakMiB\":%.2f,"
         "\"memoryStatsNs\":%.1f}\n",
         a.strategy.c_str(), a.sequence.c_str(), a.precision.c_str(), a.cudaGraph ? "true" : "false", a.calls,
-        items / seconds, a.calls / seconds, gpuMsSum / std::max<size_t>(1, idx.size()),
-        static_cast<long long>(created), loaded.at("torchAllocatedBytes") / mib, loaded.at("torchReservedBytes") / mib,
-        allocated.front() / mib, allocated.back() / mib, reserved.front() / mib,
-        *std::min_element(reserved.begin(), reserved.end()) / mib,
+        items / seconds, a.calls / seconds, gpuMsSum / std::max<size_t>(1, idx.size()), static_cast<long long>(created),
+        loaded.at("torchAllocatedBytes") / mib, loaded.at("torchReservedBytes") / mib, allocated.front() / mib,
+        allocated.back() / mib, reserved.front() / mib, *std::min_element(reserved.begin(), reserved.end()) / mib,
         *std::max_element(reserved.begin(), reserved.end()) / mib, reserved.back() / mib, Slope(hx, ha), Slope(hx, hr),
         finished.at("torchAllocatedBytes") / mib, finished.at("torchReservedBytes") / mib,
         finished.at("plantedLeakBytes") / mib, statsNs);

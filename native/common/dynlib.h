@@ -10,7 +10,7 @@ namespace vramgate {
 struct LibraryLoad {
   void* handle = nullptr;  // never dlclose'd: the library stays for the process's life
   bool found = false;
-  std::string path;                // resolved path of the loaded file (when found)
+  std::string path;                 // resolved path of the loaded file (when found)
   std::vector<std::string> looked;  // every candidate tried, in order
   std::string error;                // first dlerror() (when not found)
 };

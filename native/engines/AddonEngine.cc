@@ -114,7 +114,8 @@ AddonEngine::AddonEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Addo
   Napi::Env env = info.Env();
   env_ = env;
   if (info.Length() < 1 || !info[0].IsString()) {
-    throw Napi::TypeError::New(env, "Expected an engine kind string (\"libtorch\", \"tensorrt\" or \"host\") for new NativeEngine()");
+    throw Napi::TypeError::New(
+        env, "Expected an engine kind string (\"libtorch\", \"tensorrt\" or \"host\") for new NativeEngine()");
   }
   kind_ = info[0].As<Napi::String>().Utf8Value();
   EngineConfig cfg = ParseEngineConfig(info.Length() > 1 ? info[1] : env.Undefined());
@@ -212,7 +213,8 @@ Napi::Value AddonEngine::Load(const Napi::CallbackInfo& info) {
 Napi::Value AddonEngine::Unsupported(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckIdle(env, "unsupported");
-  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "Expected a strategy name for unsupported()");
+  if (info.Length() < 1 || !info[0].IsString())
+    throw Napi::TypeError::New(env, "Expected a strategy name for unsupported()");
   std::string strategy = info[0].As<Napi::String>().Utf8Value();
   try {
     return Napi::String::New(env, worker_->Call([this, strategy] {
@@ -270,9 +272,11 @@ Napi::Value AddonEngine::RunCalls(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckIdle(env, "runCalls");
   std::vector<ShapeMap> shapes = ParseShapes(info.Length() > 0 ? info[0] : env.Undefined());
-  if (info.Length() < 2 || !info[1].IsNumber()) throw Napi::TypeError::New(env, "Expected a number for firstIndex in runCalls()");
+  if (info.Length() < 2 || !info[1].IsNumber())
+    throw Napi::TypeError::New(env, "Expected a number for firstIndex in runCalls()");
   const int64_t firstIndex = info[1].As<Napi::Number>().Int64Value();
-  if (info.Length() < 3 || !info[2].IsFunction()) throw Napi::TypeError::New(env, "Expected an onMarks function for runCalls()");
+  if (info.Length() < 3 || !info[2].IsFunction())
+    throw Napi::TypeError::New(env, "Expected an onMarks function for runCalls()");
   bool ready = worker_->Call([this] { return static_cast<bool>(runner_); });
   if (!ready) throw Napi::Error::New(env, "NativeEngine.runCalls: call begin(strategy) first");
 

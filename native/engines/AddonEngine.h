@@ -56,8 +56,8 @@ class AddonEngine : public Napi::ObjectWrap<AddonEngine> {
   // Owned by the worker thread after construction: touched only inside posted tasks.
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<StrategyRunner> runner_;
-  bool loaded_ = false;   // JS thread
-  bool busy_ = false;     // JS thread: an async call is in flight
+  bool loaded_ = false;  // JS thread
+  bool busy_ = false;    // JS thread: an async call is in flight
   bool hooked_ = false;
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
   napi_env env_ = nullptr;

@@ -52,9 +52,11 @@ InputValues ParseValues(const Napi::Value& v, const std::string& field) {
       out.min = out.max = s == "ones" ? 1 : 0;
       return out;
     }
-    throw Napi::RangeError::New(v.Env(), "Expected \"ones\", \"zeros\" or { min, max } for " + field + " but received \"" + s + "\"");
+    throw Napi::RangeError::New(
+        v.Env(), "Expected \"ones\", \"zeros\" or { min, max } for " + field + " but received \"" + s + "\"");
   }
-  if (!v.IsObject() || v.IsArray()) Type(v.Env(), "Expected \"ones\", \"zeros\" or { min, max } for " + field + " but received " + Describe(v));
+  if (!v.IsObject() || v.IsArray())
+    Type(v.Env(), "Expected \"ones\", \"zeros\" or { min, max } for " + field + " but received " + Describe(v));
   Napi::Object o = v.As<Napi::Object>();
   out.min = Finite(o.Get("min"), field + ".min");
   out.max = Finite(o.Get("max"), field + ".max");
@@ -80,9 +82,12 @@ EngineConfig ParseEngineConfig(const Napi::Value& v) {
   if (!v.IsObject()) Type(env, "Expected a config object for new NativeEngine() but received " + Describe(v));
   Napi::Object o = v.As<Napi::Object>();
   EngineConfig cfg;
-  if (o.Has("modelPath") && !o.Get("modelPath").IsUndefined()) cfg.modelPath = String(o.Get("modelPath"), "config.modelPath");
-  cfg.precision = o.Has("precision") && !o.Get("precision").IsUndefined() ? String(o.Get("precision"), "config.precision") : "fp32";
-  if (o.Has("device") && !o.Get("device").IsUndefined()) cfg.device = static_cast<int>(Integer(o.Get("device"), "config.device", 0));
+  if (o.Has("modelPath") && !o.Get("modelPath").IsUndefined())
+    cfg.modelPath = String(o.Get("modelPath"), "config.modelPath");
+  cfg.precision =
+      o.Has("precision") && !o.Get("precision").IsUndefined() ? String(o.Get("precision"), "config.precision") : "fp32";
+  if (o.Has("device") && !o.Get("device").IsUndefined())
+    cfg.device = static_cast<int>(Integer(o.Get("device"), "config.device", 0));
   Napi::Value profile = o.Get("profile");
   if (!profile.IsUndefined()) {
     if (!profile.IsArray()) Type(env, "Expected an array for config.profile but received " + Describe(profile));
@@ -107,7 +112,8 @@ EngineConfig ParseEngineConfig(const Napi::Value& v) {
     if (!faults.IsObject()) Type(env, "Expected an object for config.faults but received " + Describe(faults));
     Napi::Object fo = faults.As<Napi::Object>();
     if (!fo.Get("leakBytesPerIteration").IsUndefined()) {
-      cfg.faults.leakBytesPerIteration = Integer(fo.Get("leakBytesPerIteration"), "config.faults.leakBytesPerIteration", 0);
+      cfg.faults.leakBytesPerIteration =
+          Integer(fo.Get("leakBytesPerIteration"), "config.faults.leakBytesPerIteration", 0);
     }
     if (!fo.Get("retainOutputsEvery").IsUndefined()) {
       cfg.faults.retainOutputsEvery = Integer(fo.Get("retainOutputsEvery"), "config.faults.retainOutputsEvery", 0);
@@ -135,7 +141,8 @@ std::vector<ShapeMap> ParseShapes(const Napi::Value& v) {
   for (uint32_t i = 0; i < a.Length(); ++i) {
     const std::string f = "shapes[" + std::to_string(i) + "]";
     Napi::Value e = a.Get(i);
-    if (!e.IsObject() || e.IsArray()) Type(env, "Expected a {input: dims} object for " + f + " but received " + Describe(e));
+    if (!e.IsObject() || e.IsArray())
+      Type(env, "Expected a {input: dims} object for " + f + " but received " + Describe(e));
     Napi::Object so = e.As<Napi::Object>();
     Napi::Array keys = so.GetPropertyNames();  // insertion order = the model's input order
     ShapeMap shape;

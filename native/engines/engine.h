@@ -7,9 +7,9 @@
 #pragma once
 
 #include <cstdint>
-#include <stdexcept>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>

@@ -36,11 +36,11 @@ std::unique_ptr<Engine> CreateEngine(const std::string& kind, const EngineConfig
 #ifdef VRAMGATE_WITH_TENSORRT
     return CreateTensorRtEngine(cfg);
 #else
-    throw std::runtime_error(WithReason(
-        "tensorrt engine not built into this addon (build with the TensorRT SDK found: "
-        "headers NvInfer.h/NvOnnxParser.h and libnvinfer; see native/engines/tensorrt/tensorrt.cmake, "
-        "then npm run build:native)",
-        VRAMGATE_TENSORRT_REASON_TEXT));
+    throw std::runtime_error(
+        WithReason("tensorrt engine not built into this addon (build with the TensorRT SDK found: "
+                   "headers NvInfer.h/NvOnnxParser.h and libnvinfer; see native/engines/tensorrt/tensorrt.cmake, "
+                   "then npm run build:native)",
+                   VRAMGATE_TENSORRT_REASON_TEXT));
 #endif
   }
   throw std::invalid_argument("unknown native engine kind \"" + kind + "\" (expected host, libtorch or tensorrt)");

@@ -80,8 +80,7 @@ Context& StrategyRunner::ContextFor(const ShapeMap& shape) {
   return *pool_.front().context;
 }
 
-void StrategyRunner::RunOne(const ShapeMap& shape, int64_t index,
-                            const std::function<void(const Mark&)>& onMark) {
+void StrategyRunner::RunOne(const ShapeMap& shape, int64_t index, const std::function<void(const Mark&)>& onMark) {
   Mark mark;
   mark.index = index;
   CallTiming timing;
@@ -110,9 +109,7 @@ void StrategyRunner::RunOne(const ShapeMap& shape, int64_t index,
       engine_.AfterRelease();
       break;
     }
-    case Strategy::kPerShape:
-      ContextFor(shape).Infer(shape, &timing);
-      break;
+    case Strategy::kPerShape: ContextFor(shape).Infer(shape, &timing); break;
   }
   mark.endNs = MonotonicNs();
   mark.gpuMs = timing.gpuMs;
@@ -147,8 +144,7 @@ void StrategyRunner::Finish() {
   if (finished_) return;
   finished_ = true;
   switch (strategy_) {
-    case Strategy::kPersistent:
-      break;  // kept until process exit on purpose
+    case Strategy::kPersistent: break;  // kept until process exit on purpose
     case Strategy::kTeardown:
     case Strategy::kUserManaged:
       if (single_) {
@@ -157,8 +153,7 @@ void StrategyRunner::Finish() {
       }
       engine_.AfterRelease();  // e.g. libtorch: give cached blocks back, as scoped does per call
       break;
-    case Strategy::kScoped:
-      break;  // nothing outlives a call
+    case Strategy::kScoped: break;  // nothing outlives a call
     case Strategy::kPerShape:
       destroyed_ += static_cast<int64_t>(pool_.size());
       pool_.clear();

@@ -135,7 +135,8 @@ Napi::Value FreeDeviceAllocation(const Napi::CallbackInfo& info) {
   {
     std::lock_guard<std::mutex> lock(plantMutex);
     auto it = planted.find(static_cast<int64_t>(h));
-    if (it == planted.end()) throw Napi::RangeError::New(env, "freeDeviceAllocation: unknown handle " + std::to_string(h));
+    if (it == planted.end())
+      throw Napi::RangeError::New(env, "freeDeviceAllocation: unknown handle " + std::to_string(h));
     p = it->second;
     planted.erase(it);
   }

@@ -49,10 +49,12 @@ AddonSampler::AddonSampler(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ad
     double device = OptionalNumber(o, "device", 0);
     double capacity = OptionalNumber(o, "capacity", static_cast<double>(cfg.capacity));
     if (!(device >= 0 && device == std::floor(device))) {
-      throw Napi::RangeError::New(env, "Expected a non-negative integer for device but received " + std::to_string(device));
+      throw Napi::RangeError::New(env,
+                                  "Expected a non-negative integer for device but received " + std::to_string(device));
     }
     if (!(capacity >= 1 && capacity == std::floor(capacity))) {
-      throw Napi::RangeError::New(env, "Expected a positive integer for capacity but received " + std::to_string(capacity));
+      throw Napi::RangeError::New(env,
+                                  "Expected a positive integer for capacity but received " + std::to_string(capacity));
     }
     cfg.device = static_cast<unsigned>(device);
     cfg.capacity = static_cast<size_t>(capacity);
@@ -87,7 +89,8 @@ void AddonSampler::StopAndUnhook() {
 
 Napi::Value AddonSampler::SetPids(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "Expected an array of PIDs for setPids()");
+  if (info.Length() < 1 || !info[0].IsArray())
+    throw Napi::TypeError::New(env, "Expected an array of PIDs for setPids()");
   Napi::Array a = info[0].As<Napi::Array>();
   std::vector<int> pids;
   pids.reserve(a.Length());
@@ -95,8 +98,8 @@ Napi::Value AddonSampler::SetPids(const Napi::CallbackInfo& info) {
     Napi::Value v = a.Get(i);
     double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
     if (!(d >= 1 && d == std::floor(d) && d <= 4194304)) {
-      throw Napi::TypeError::New(env, "Expected positive integer PIDs for setPids() but pids[" + std::to_string(i) +
-                                          "] is not one");
+      throw Napi::TypeError::New(
+          env, "Expected positive integer PIDs for setPids() but pids[" + std::to_string(i) + "] is not one");
     }
     pids.push_back(static_cast<int>(d));
   }

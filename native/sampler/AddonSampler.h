@@ -18,13 +18,13 @@ class AddonSampler : public Napi::ObjectWrap<AddonSampler> {
   ~AddonSampler() override;
 
  private:
-  Napi::Value SetPids(const Napi::CallbackInfo& info);   // setPids(pids: number[]): void
-  Napi::Value Start(const Napi::CallbackInfo& info);     // start(): void
-  Napi::Value Stop(const Napi::CallbackInfo& info);      // stop(): void
-  Napi::Value Drain(const Napi::CallbackInfo& info);     // drain(): SamplerDrain
-  Napi::Value Stats(const Napi::CallbackInfo& info);     // stats(): SamplerStats
-  Napi::Value Running(const Napi::CallbackInfo& info);   // get running(): boolean
-  Napi::Value HasNvml(const Napi::CallbackInfo& info);   // get nvml(): boolean
+  Napi::Value SetPids(const Napi::CallbackInfo& info);  // setPids(pids: number[]): void
+  Napi::Value Start(const Napi::CallbackInfo& info);    // start(): void
+  Napi::Value Stop(const Napi::CallbackInfo& info);     // stop(): void
+  Napi::Value Drain(const Napi::CallbackInfo& info);    // drain(): SamplerDrain
+  Napi::Value Stats(const Napi::CallbackInfo& info);    // stats(): SamplerStats
+  Napi::Value Running(const Napi::CallbackInfo& info);  // get running(): boolean
+  Napi::Value HasNvml(const Napi::CallbackInfo& info);  // get nvml(): boolean
 
   void StopAndUnhook();
   static void CleanupHook(void* arg);

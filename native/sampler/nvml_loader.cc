@@ -51,7 +51,8 @@ bool Nvml::Init() {
     Resolve(h, &driver_, "nvmlSystemGetDriverVersion");
     Resolve(h, &errorString_, "nvmlErrorString");
     if (!init_ || !count_ || !handle_ || (!mem_ && !memV2_) || !procs_) {
-      error_ = "NVML at " + load_.path + " lacks nvmlInit_v2 / GetCount_v2 / GetHandleByIndex_v2 / "
+      error_ = "NVML at " + load_.path +
+               " lacks nvmlInit_v2 / GetCount_v2 / GetHandleByIndex_v2 / "
                "GetMemoryInfo / GetComputeRunningProcesses_v2|_v3 (driver too old?)";
       return;
     }
@@ -92,8 +93,9 @@ nvml::Device Nvml::Handle(unsigned index, std::string* why) {
   nvml::Device dev = nullptr;
   nvml::Return r = handle_(index, &dev);
   if (r != nvml::kSuccess) {
-    if (why) *why = "GPU " + std::to_string(index) + " not found (" + std::to_string(DeviceCount()) +
-                    " visible): " + ErrorString(r);
+    if (why)
+      *why = "GPU " + std::to_string(index) + " not found (" + std::to_string(DeviceCount()) +
+             " visible): " + ErrorString(r);
     return nullptr;
   }
   return dev;

@@ -13,7 +13,7 @@
 namespace vramgate {
 
 namespace nvml {
-using Return = int;  // nvmlReturn_t
+using Return = int;    // nvmlReturn_t
 using Device = void*;  // nvmlDevice_t
 constexpr Return kSuccess = 0;
 constexpr Return kErrorInsufficientSize = 7;

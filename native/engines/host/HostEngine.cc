@@ -33,8 +33,8 @@ int64_t OptionInt(const EngineConfig& cfg, const char* key, int64_t fallback) {
     if (used != it->second.size()) throw std::invalid_argument("trailing characters");
     return v;
   } catch (const std::exception&) {
-    throw std::invalid_argument(std::string("host engine option ") + key + " must be an integer, got \"" +
-                                it->second + "\"");
+    throw std::invalid_argument(std::string("host engine option ") + key + " must be an integer, got \"" + it->second +
+                                "\"");
   }
 }
 
@@ -62,7 +62,8 @@ class HostEngine : public Engine {
     matmulSize_ = OptionInt(cfg, "matmulSize", 48);
     capacityBytes_ = OptionInt(cfg, "capacityBytes", 0);
     failAtCall_ = OptionInt(cfg, "failAtCall", -1);
-    if (matmulSize_ < 1 || matmulSize_ > 1024) throw std::invalid_argument("host engine option matmulSize must be 1..1024");
+    if (matmulSize_ < 1 || matmulSize_ > 1024)
+      throw std::invalid_argument("host engine option matmulSize must be 1..1024");
     for (const auto& p : cfg.profile) {
       int64_t e = 1;
       for (int64_t d : p.max) e *= d;
@@ -175,9 +176,7 @@ HostContext::HostContext(HostEngine& engine, int64_t elements, bool shared) : en
   }
 }
 
-HostContext::~HostContext() {
-  engine_.AddContextBytes(-static_cast<int64_t>(own_.size() * sizeof(float)));
-}
+HostContext::~HostContext() { engine_.AddContextBytes(-static_cast<int64_t>(own_.size() * sizeof(float))); }
 
 void HostContext::Reserve(int64_t elements) {
   if (static_cast<int64_t>(own_.size()) >= elements) return;

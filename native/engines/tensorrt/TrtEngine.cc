@@ -69,7 +69,8 @@ std::string TrtEngine::Unsupported(const std::string& /*strategy*/) const { retu
 
 void TrtEngine::Load() {
   if (engine_) return;
-  if (cfg_.modelPath.empty()) throw std::runtime_error("the tensorrt engine needs a model path (ONNX, .plan or .engine)");
+  if (cfg_.modelPath.empty())
+    throw std::runtime_error("the tensorrt engine needs a model path (ONNX, .plan or .engine)");
   opts_ = ParseTrtOptions(cfg_.options);
   logger_ = std::make_unique<TrtLogger>(TrtLogger::ParseLevel(opts_.logLevel));
   CheckCuda(cudaSetDevice(cfg_.device), "cudaSetDevice(" + std::to_string(cfg_.device) + ")");
@@ -129,8 +130,8 @@ void TrtEngine::Load() {
       for (const auto& t : io_) {
         if (t.isInput) names += (names.empty() ? "" : ", ") + t.name;
       }
-      throw std::runtime_error("profile names input \"" + p.name + "\", which the engine does not have (its inputs: " +
-                               names + ")");
+      throw std::runtime_error("profile names input \"" + p.name +
+                               "\", which the engine does not have (its inputs: " + names + ")");
     }
     const nvinfer1::Dims min = engine_->getProfileShape(p.name.c_str(), 0, nvinfer1::OptProfileSelector::kMIN);
     const nvinfer1::Dims& max = input->profileMax;
@@ -148,10 +149,10 @@ void TrtEngine::Load() {
   }
   engineDeviceBytes_ = engine_->getDeviceMemorySizeV2();
   profileDeviceBytes_ = engine_->getDeviceMemorySizeForProfileV2(0);
-  std::fprintf(stderr, "[vramgate tensorrt] TensorRT %s, engine from %s%s%s, context memory %lld bytes (profile 0: %lld)\n",
-               VersionText(getInferLibVersion()).c_str(), plan.origin.c_str(), plan.cachePath.empty() ? "" : " ",
-               plan.cachePath.c_str(), static_cast<long long>(engineDeviceBytes_),
-               static_cast<long long>(profileDeviceBytes_));
+  std::fprintf(
+      stderr, "[vramgate tensorrt] TensorRT %s, engine from %s%s%s, context memory %lld bytes (profile 0: %lld)\n",
+      VersionText(getInferLibVersion()).c_str(), plan.origin.c_str(), plan.cachePath.empty() ? "" : " ",
+      plan.cachePath.c_str(), static_cast<long long>(engineDeviceBytes_), static_cast<long long>(profileDeviceBytes_));
 }
 
 std::unique_ptr<Context> TrtEngine::CreateContext(const ContextOptions& opts) {
@@ -210,8 +211,8 @@ void* TrtEngine::RetainedOutput(int64_t sizeBytes, const std::string& tensorName
 
 void TrtEngine::ThrowTrtFailure(const std::string& what) {
   const cudaError_t cudaStatus = cudaGetLastError();
-  const bool outOfMemory = allocator_->TakeOutOfMemory() || logger_->LastErrorIsOutOfMemory() ||
-                           cudaStatus == cudaErrorMemoryAllocation;
+  const bool outOfMemory =
+      allocator_->TakeOutOfMemory() || logger_->LastErrorIsOutOfMemory() || cudaStatus == cudaErrorMemoryAllocation;
   std::string message = "TensorRT " + what + " failed";
   const std::string last = logger_->LastError();
   if (!last.empty()) message += ": " + last;
@@ -303,8 +304,9 @@ void TrtContext::AllocateBuffers() {
                                   cudaMemcpyHostToDevice, stream_.get()),
                   "filling input \"" + t.name + "\" with its values");
       } else {
-        CheckCuda(cudaMemsetAsync(buffers_.back().data(), InputFillByte(t.type), static_cast<size_t>(bytes), stream_.get()),
-                  "filling input \"" + t.name + "\"");
+        CheckCuda(
+            cudaMemsetAsync(buffers_.back().data(), InputFillByte(t.type), static_cast<size_t>(bytes), stream_.get()),
+            "filling input \"" + t.name + "\"");
       }
     }
   }
@@ -361,8 +363,10 @@ void TrtContext::CaptureGraph(const std::string& shapeKey) {
     (void)cudaGetLastError();
     engine_.logger_->ClearLastError();
     uncapturable_.insert(shapeKey);
-    std::fprintf(stderr, "[vramgate tensorrt] warning: CUDA graph capture failed for shape %s; running it without "
-                         "a graph\n", shapeKey.c_str());
+    std::fprintf(stderr,
+                 "[vramgate tensorrt] warning: CUDA graph capture failed for shape %s; running it without "
+                 "a graph\n",
+                 shapeKey.c_str());
     return;
   }
   graphs_.emplace(shapeKey, GraphExec(exec));

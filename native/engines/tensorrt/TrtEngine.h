@@ -92,7 +92,7 @@ class TrtEngine final : public Engine {
   std::unique_ptr<CountingGpuAllocator> allocator_;
   std::unique_ptr<nvinfer1::IRuntime> runtime_;
   std::unique_ptr<nvinfer1::ICudaEngine> engine_;
-  std::vector<IoTensor> io_;  // the engine's I/O tensors in engine order
+  std::vector<IoTensor> io_;                                   // the engine's I/O tensors in engine order
   std::map<std::string, std::vector<uint8_t>> inputPatterns_;  // by input name (InputPattern)
 
   int64_t engineDeviceBytes_ = 0;   // getDeviceMemorySizeV2(): most any context needs
@@ -106,7 +106,7 @@ class TrtEngine final : public Engine {
   UserBlock userBlock_;
 
   int64_t calls_ = 0;
-  std::vector<void*> leaked_;    // never freed: that is the injected fault
+  std::vector<void*> leaked_;  // never freed: that is the injected fault
   int64_t leakedBytes_ = 0;
   std::vector<void*> retained_;  // never freed: outputs kept alive like issue 3836's allocators
   int64_t retainedBytes_ = 0;

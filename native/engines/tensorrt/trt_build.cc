@@ -80,8 +80,10 @@ void ApplyPrecision(const std::string& precision, const std::string& modelPath,
   }
   if (precision == "fp32") {
     if (ComputesIn(network, nvinfer1::DataType::kHALF) || ComputesIn(network, nvinfer1::DataType::kBF16)) {
-      std::fprintf(stderr, "[vramgate tensorrt] warning: %s computes in 16-bit types itself; precision fp32 cannot "
-                           "raise them\n", modelPath.c_str());
+      std::fprintf(stderr,
+                   "[vramgate tensorrt] warning: %s computes in 16-bit types itself; precision fp32 cannot "
+                   "raise them\n",
+                   modelPath.c_str());
     }
     return;
   }
@@ -165,8 +167,9 @@ void AddProfile(const EngineConfig& cfg, nvinfer1::IBuilder& builder, const nvin
       bool fits = static_cast<int32_t>(dims->size()) == declared.nbDims;
       for (int32_t d = 0; fits && d < declared.nbDims; ++d) fits = declared.d[d] < 0 || declared.d[d] == (*dims)[d];
       if (!fits) {
-        throw std::runtime_error("profile." + name + " shape " + DimsText(*dims) + " does not match the model's input " +
-                                 DimsText(declared) + " (-1 marks the dimensions that may vary)");
+        throw std::runtime_error("profile." + name + " shape " + DimsText(*dims) +
+                                 " does not match the model's input " + DimsText(declared) +
+                                 " (-1 marks the dimensions that may vary)");
       }
     }
     if (!profile->setDimensions(name.c_str(), OptProfileSelector::kMIN, ToTrtDims(min, name)) ||
@@ -195,7 +198,8 @@ std::vector<char> BuildFromOnnx(const EngineConfig& cfg, const TrtOptions& opts,
   if (!builder) throw std::runtime_error("TensorRT createInferBuilder failed: " + logger.LastError());
   std::unique_ptr<nvinfer1::INetworkDefinition> network(builder->createNetworkV2(NetworkFlags(cfg.precision)));
   std::unique_ptr<nvonnxparser::IParser> parser(nvonnxparser::createParser(*network, logger));
-  if (!network || !parser) throw std::runtime_error("TensorRT could not create a network/ONNX parser: " + logger.LastError());
+  if (!network || !parser)
+    throw std::runtime_error("TensorRT could not create a network/ONNX parser: " + logger.LastError());
   if (!parser->parseFromFile(cfg.modelPath.c_str(), static_cast<int>(nvinfer1::ILogger::Severity::kWARNING))) {
     throw std::runtime_error("the TensorRT ONNX parser rejected " + cfg.modelPath + ":" + ParserErrors(*parser));
   }
@@ -222,8 +226,10 @@ std::vector<char> BuildFromOnnx(const EngineConfig& cfg, const TrtOptions& opts,
     timingCache.reset(config->createTimingCache(nullptr, 0));
   }
   if (timingCache && !config->setTimingCache(*timingCache, /*ignoreMismatch=*/false)) {
-    std::fprintf(stderr, "[vramgate tensorrt] warning: timing cache %s was made on another device or version; "
-                         "building without it\n", timingCachePath.c_str());
+    std::fprintf(stderr,
+                 "[vramgate tensorrt] warning: timing cache %s was made on another device or version; "
+                 "building without it\n",
+                 timingCachePath.c_str());
   }
 
   logger.ClearLastError();
@@ -251,8 +257,8 @@ std::string EngineCacheKeyText(const EngineConfig& cfg, const TrtOptions& opts, 
   std::ostringstream key;
   key << "vramgate tensorrt engine cache v1\n";
   key << "model sha256 " << modelSha256 << "\n";
-  key << "tensorrt " << LibraryVersionText() << " (built against " << NV_TENSORRT_MAJOR << "." << NV_TENSORRT_MINOR << "."
-      << NV_TENSORRT_PATCH << ")\n";
+  key << "tensorrt " << LibraryVersionText() << " (built against " << NV_TENSORRT_MAJOR << "." << NV_TENSORRT_MINOR
+      << "." << NV_TENSORRT_PATCH << ")\n";
   key << "device " << DeviceText(cfg.device) << "\n";
   key << "precision " << cfg.precision << "\n";
   for (const auto& p : cfg.profile) {

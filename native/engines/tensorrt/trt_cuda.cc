@@ -23,7 +23,8 @@ DeviceBuffer::DeviceBuffer(int64_t sizeBytes, const std::string& what) : sizeByt
     sizeBytes_ = 0;
     return;
   }
-  CheckCuda(cudaMalloc(&data_, static_cast<size_t>(sizeBytes)), "cudaMalloc of " + std::to_string(sizeBytes) + " bytes for " + what);
+  CheckCuda(cudaMalloc(&data_, static_cast<size_t>(sizeBytes)),
+            "cudaMalloc of " + std::to_string(sizeBytes) + " bytes for " + what);
 }
 
 DeviceBuffer::~DeviceBuffer() {

@@ -44,12 +44,10 @@ std::vector<std::pair<std::string, nvinfer1::TacticSource>> KnownTacticSources()
   VRAMGATE_TRT_ALLOW_DEPRECATED_BEGIN
   return {
 #if NV_TENSORRT_MAJOR < 11
-      {"cublas", TacticSource::kCUBLAS},
-      {"cublaslt", TacticSource::kCUBLAS_LT},
-      {"cudnn", TacticSource::kCUDNN},
+    {"cublas", TacticSource::kCUBLAS}, {"cublaslt", TacticSource::kCUBLAS_LT}, {"cudnn", TacticSource::kCUDNN},
 #endif
-      {"edge_mask_convolutions", TacticSource::kEDGE_MASK_CONVOLUTIONS},
-      {"jit_convolutions", TacticSource::kJIT_CONVOLUTIONS},
+        {"edge_mask_convolutions", TacticSource::kEDGE_MASK_CONVOLUTIONS},
+        {"jit_convolutions", TacticSource::kJIT_CONVOLUTIONS},
   };
   VRAMGATE_TRT_ALLOW_DEPRECATED_END
 }

@@ -14,7 +14,7 @@
 namespace vramgate::trt {
 
 struct TrtOptions {
-  std::optional<int64_t> workspaceMiB;             // builder workspace pool limit
+  std::optional<int64_t> workspaceMiB;              // builder workspace pool limit
   std::optional<int32_t> builderOptimizationLevel;  // 0..5
   std::vector<std::string> tacticSources;           // names as given; empty = TensorRT's default set
   nvinfer1::ExecutionContextAllocationStrategy allocation = nvinfer1::ExecutionContextAllocationStrategy::kSTATIC;

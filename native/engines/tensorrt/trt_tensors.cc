@@ -36,25 +36,25 @@ int32_t ElementBits(nvinfer1::DataType type) {
   // By value, not by enumerator: FP4 (10) and E8M0 (11) exist only from TensorRT 10.8 /
   // 10.12 on, and this file compiles against every 10.x from 10.1.
   switch (static_cast<int32_t>(type)) {
-    case 0: return 32;   // kFLOAT
-    case 1: return 16;   // kHALF
-    case 2: return 8;    // kINT8
-    case 3: return 32;   // kINT32
-    case 4: return 8;    // kBOOL
-    case 5: return 8;    // kUINT8
-    case 6: return 8;    // kFP8
-    case 7: return 16;   // kBF16
-    case 8: return 64;   // kINT64
-    case 9: return 4;    // kINT4
-    case 10: return 4;   // kFP4
-    case 11: return 8;   // kE8M0
+    case 0: return 32;  // kFLOAT
+    case 1: return 16;  // kHALF
+    case 2: return 8;   // kINT8
+    case 3: return 32;  // kINT32
+    case 4: return 8;   // kBOOL
+    case 5: return 8;   // kUINT8
+    case 6: return 8;   // kFP8
+    case 7: return 16;  // kBF16
+    case 8: return 64;  // kINT64
+    case 9: return 4;   // kINT4
+    case 10: return 4;  // kFP4
+    case 11: return 8;  // kE8M0
     default: break;
   }
   throw std::runtime_error("unknown TensorRT data type " + std::to_string(static_cast<int>(type)));
 }
 
 std::string DataTypeName(nvinfer1::DataType type) {
-  static const char* const kNames[] = {"float32", "float16", "int8",  "int32", "bool", "uint8",
+  static const char* const kNames[] = {"float32", "float16",  "int8",  "int32", "bool", "uint8",
                                        "fp8",     "bfloat16", "int64", "int4",  "fp4",  "e8m0"};
   const auto index = static_cast<int32_t>(type);
   if (index >= 0 && index < static_cast<int32_t>(sizeof(kNames) / sizeof(kNames[0]))) return kNames[index];
@@ -134,7 +134,8 @@ T Saturate(int64_t v) {
 bool FillValuesPattern(nvinfer1::DataType type, const InputValues& values, int64_t bytes, std::vector<uint8_t>* out) {
   // By value, like ElementBits: the enumerators differ between TensorRT versions.
   const int32_t code = static_cast<int32_t>(type);
-  const bool supported = code == 0 || code == 1 || code == 2 || code == 3 || code == 4 || code == 5 || code == 7 || code == 8;
+  const bool supported =
+      code == 0 || code == 1 || code == 2 || code == 3 || code == 4 || code == 5 || code == 7 || code == 8;
   if (!supported) return false;
   const int64_t size = ElementBits(type) / 8;
   const int64_t count = bytes / size;
@@ -148,14 +149,14 @@ bool FillValuesPattern(nvinfer1::DataType type, const InputValues& values, int64
     frac -= std::floor(frac);
     const float f = static_cast<float>(span == 0 ? lo : lo + frac * span);
     switch (code) {
-      case 0: Store(out, i, f); break;                                          // kFLOAT
-      case 1: Store(out, i, FloatToHalfBits(f)); break;                         // kHALF
-      case 7: Store(out, i, FloatToBf16Bits(f)); break;                         // kBF16
-      case 2: Store(out, i, Saturate<int8_t>(IntegerAt(i, ilo, n))); break;     // kINT8
-      case 3: Store(out, i, Saturate<int32_t>(IntegerAt(i, ilo, n))); break;    // kINT32
+      case 0: Store(out, i, f); break;                                                // kFLOAT
+      case 1: Store(out, i, FloatToHalfBits(f)); break;                               // kHALF
+      case 7: Store(out, i, FloatToBf16Bits(f)); break;                               // kBF16
+      case 2: Store(out, i, Saturate<int8_t>(IntegerAt(i, ilo, n))); break;           // kINT8
+      case 3: Store(out, i, Saturate<int32_t>(IntegerAt(i, ilo, n))); break;          // kINT32
       case 4: Store(out, i, static_cast<uint8_t>(IntegerAt(i, ilo, n) != 0)); break;  // kBOOL
-      case 5: Store(out, i, Saturate<uint8_t>(IntegerAt(i, ilo, n))); break;    // kUINT8
-      case 8: Store(out, i, IntegerAt(i, ilo, n)); break;                       // kINT64
+      case 5: Store(out, i, Saturate<uint8_t>(IntegerAt(i, ilo, n))); break;          // kUINT8
+      case 8: Store(out, i, IntegerAt(i, ilo, n)); break;                             // kINT64
       default: break;
     }
   }

@@ -140,8 +140,7 @@ std::vector<c10::IValue> ViewsFor(std::vector<torch::Tensor>& buffers, const Sha
 
 class TorchContext final : public Context {
  public:
-  TorchContext(TorchEngine& engine, const ContextOptions& opts)
-      : engine_(engine), shared_(opts.userManagedMemory) {
+  TorchContext(TorchEngine& engine, const ContextOptions& opts) : engine_(engine), shared_(opts.userManagedMemory) {
     if (opts.shape == nullptr) return;  // buffers grow on the first call
     // Per-shape: exact buffers now, and the graph when asked for.
     c10::InferenceMode inference;
@@ -317,8 +316,8 @@ void TorchEngine::AfterCall(const c10::IValue& outputs) {
   ++calls_;
   const FaultConfig& faults = cfg_.faults;
   if (faults.leakBytesPerIteration > 0) {
-    leaked_.push_back(torch::empty({faults.leakBytesPerIteration},
-                                   torch::TensorOptions().dtype(torch::kUInt8).device(device_)));
+    leaked_.push_back(
+        torch::empty({faults.leakBytesPerIteration}, torch::TensorOptions().dtype(torch::kUInt8).device(device_)));
     leakedBytes_ += faults.leakBytesPerIteration;
   }
   if (faults.retainOutputsEvery > 0 && calls_ % faults.retainOutputsEvery == 0) {

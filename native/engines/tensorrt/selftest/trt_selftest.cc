@@ -93,20 +93,39 @@ void TestOptions() {
   const auto edge = nvinfer1::TacticSources{1} << static_cast<int>(nvinfer1::TacticSource::kEDGE_MASK_CONVOLUTIONS);
   Check(mask == (jit | edge), "tactic source mask");
 
-  Check(Contains(Thrown([] { ParseTrtOptions({{"workspaceMiB", "12x"}}); }), "workspaceMiB must be an integer"),
+  Check(Contains(Thrown([] {
+                   ParseTrtOptions({{"workspaceMiB", "12x"}});
+                 }),
+                 "workspaceMiB must be an integer"),
         "workspaceMiB with trailing text is refused");
-  Check(Contains(Thrown([] { ParseTrtOptions({{"builderOptimizationLevel", "6"}}); }), "from 0 to 5"),
+  Check(Contains(Thrown([] {
+                   ParseTrtOptions({{"builderOptimizationLevel", "6"}});
+                 }),
+                 "from 0 to 5"),
         "builderOptimizationLevel above 5 is refused");
-  Check(Contains(Thrown([] { ParseTrtOptions({{"allocationStrategy", "user-managed"}}); }), "user-managed strategy"),
+  Check(Contains(Thrown([] {
+                   ParseTrtOptions({{"allocationStrategy", "user-managed"}});
+                 }),
+                 "user-managed strategy"),
         "allocationStrategy user-managed points to the strategy");
-  Check(Contains(Thrown([] { ParseTrtOptions({{"cudaGraph", "yes"}}); }), "true or false"), "cudaGraph must be boolean");
+  Check(Contains(Thrown([] {
+                   ParseTrtOptions({{"cudaGraph", "yes"}});
+                 }),
+                 "true or false"),
+        "cudaGraph must be boolean");
   const std::string unknown = Thrown([] { ParseTrtOptions({{"tacticSources", "jit_convolutions,magic"}}); });
-  Check(Contains(unknown, "\"magic\"") && Contains(unknown, "jit_convolutions"), "unknown tactic source lists valid ones");
+  Check(Contains(unknown, "\"magic\"") && Contains(unknown, "jit_convolutions"),
+        "unknown tactic source lists valid ones");
 #if NV_TENSORRT_MAJOR >= 11
-  Check(Contains(Thrown([] { ParseTrtOptions({{"tacticSources", "cudnn"}}); }), "TensorRT 11"),
+  Check(Contains(Thrown([] {
+                   ParseTrtOptions({{"tacticSources", "cudnn"}});
+                 }),
+                 "TensorRT 11"),
         "cudnn tactic source is refused on TensorRT 11");
 #else
-  Check(Thrown([] { ParseTrtOptions({{"tacticSources", "cublas,cublasLt,cudnn"}}); }).empty(),
+  Check(Thrown([] {
+          ParseTrtOptions({{"tacticSources", "cublas,cublasLt,cudnn"}});
+        }).empty(),
         "cuBLAS/cuDNN tactic sources are accepted on TensorRT 10");
 #endif
 }
@@ -120,7 +139,10 @@ void TestTensors() {
   Check(TensorBytes(ToTrtDims({2, 3}, "x"), DataType::kHALF, "x") == 12, "float16 bytes");
   Check(TensorBytes(ToTrtDims({3}, "x"), DataType::kINT4, "x") == 2, "int4 packs two per byte, rounded up");
   Check(TensorBytes(ToTrtDims({}, "x"), DataType::kINT64, "x") == 8, "a scalar is one element");
-  Check(Contains(Thrown([] { TensorBytes(ToTrtDims({-1, 10}, "y"), DataType::kFLOAT, "y"); }), "data-dependent"),
+  Check(Contains(Thrown([] {
+                   TensorBytes(ToTrtDims({-1, 10}, "y"), DataType::kFLOAT, "y");
+                 }),
+                 "data-dependent"),
         "an unresolved dimension is refused");
   Check(Contains(Thrown([] { ToTrtDims({1, 1, 1, 1, 1, 1, 1, 1, 1}, "z"); }), "at most 8"), "rank above 8 is refused");
   Check(vramgate::trt::DimsText(ToTrtDims({1, 3, 224, 224}, "x")) == "[1,3,224,224]", "DimsText");
@@ -183,7 +205,8 @@ void TestValuesPattern() {
     lowest = std::min(lowest, f);
     highest = std::max(highest, f);
   }
-  Check(lowest >= -0.5f && highest <= 2.0f && lowest < -0.4f && highest > 1.9f, "float32 values spread over [min, max]");
+  Check(lowest >= -0.5f && highest <= 2.0f && lowest < -0.4f && highest > 1.9f,
+        "float32 values spread over [min, max]");
 
   vramgate::InputValues ones;
   ones.given = true;
@@ -191,11 +214,13 @@ void TestValuesPattern() {
   Check(FillValuesPattern(DataType::kHALF, ones, 2 * 3, &bytes) && bytes[0] == 0x00 && bytes[1] == 0x3C &&
             bytes[4] == 0x00 && bytes[5] == 0x3C,
         "ones in float16 are 0x3C00");
-  Check(FillValuesPattern(DataType::kBF16, ones, 2, &bytes) && bytes[0] == 0x80 && bytes[1] == 0x3F, "ones in bfloat16 are 0x3F80");
+  Check(FillValuesPattern(DataType::kBF16, ones, 2, &bytes) && bytes[0] == 0x80 && bytes[1] == 0x3F,
+        "ones in bfloat16 are 0x3F80");
   Check(FillValuesPattern(DataType::kINT32, ones, 4, &bytes) && bytes[0] == 1 && bytes[1] == 0, "ones in int32");
   vramgate::InputValues zeros;
   zeros.given = true;
-  Check(FillValuesPattern(DataType::kFLOAT, zeros, 4 * 4, &bytes) && std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; }),
+  Check(FillValuesPattern(DataType::kFLOAT, zeros, 4 * 4, &bytes) &&
+            std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; }),
         "zeros in float32");
   Check(!FillValuesPattern(DataType::kFP8, ones, 4, &bytes), "fp8 has no values fill (the default memset applies)");
   Check(vramgate::trt::FloatToHalfBits(65504.0f) == 0x7BFF && vramgate::trt::FloatToHalfBits(1e6f) == 0x7C00 &&
