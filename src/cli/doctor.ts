@@ -5,7 +5,7 @@
 import type { CommandModule } from "yargs";
 import { addonStatus, loadAddon } from "../native/binding.js";
 import { packageVersion } from "../run/environment.js";
-import { probeProvider, type GpuProvider, type OrtModule } from "../engines/onnxruntime-probe.js";
+import { probeProvider, type GpuProvider, type OrtModule } from "../engines/onnxruntime/probe.js";
 
 interface EngineReport {
   available: boolean;

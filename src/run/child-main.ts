@@ -4,7 +4,7 @@
  * Any engine failure is reported as a `fault` message before exiting, so the parent can
  * record where it happened; a crash (signal) is seen by the parent from the exit status.
  */
-import { createDriver } from "../engines/factory.js";
+import { createDriver } from "./create-driver.js";
 import { EngineUnavailableError } from "../engines/types.js";
 import { shapeAt } from "../scenarios/sequence.js";
 import { replayShapeAt } from "../scenarios/replay.js";

@@ -4,7 +4,7 @@
  * apart from the parent so the CUDA context a probe creates dies with it, and the device
  * memory the parent samples during the run stays the strategies' own.
  */
-import { probeProvider, type GpuProvider } from "../engines/onnxruntime-probe.js";
+import { probeProvider, type GpuProvider } from "../engines/onnxruntime/probe.js";
 
 const [provider, device] = process.argv.slice(2);
 let failure: string | null;

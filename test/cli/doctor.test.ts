@@ -5,7 +5,7 @@
  * run decides (probeProvider: the provider's library, then a session with it alone).
  */
 import { describe, expect, it } from "vitest";
-import { missingProviderLibrary, probeProvider, type GpuProvider } from "../../src/engines/onnxruntime-probe.js";
+import { missingProviderLibrary, probeProvider, type GpuProvider } from "../../src/engines/onnxruntime/probe.js";
 import { runCli } from "../helpers/cli.js";
 
 interface OrtReport {

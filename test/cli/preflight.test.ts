@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { missingProviderLibrary } from "../../src/engines/onnxruntime-probe.js";
+import { missingProviderLibrary } from "../../src/engines/onnxruntime/probe.js";
 import { loadAddon } from "../../src/native/binding.js";
 import { runCli, scenarioDir, tinyScenario } from "../helpers/cli.js";
 

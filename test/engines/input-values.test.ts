@@ -4,8 +4,8 @@
  * addon's parsing of the profile it is given.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { seededInput } from "../../src/engines/onnxruntime.js";
-import { createProcessEngine, type ProcessEngine } from "../../src/engines/process.js";
+import { seededInput } from "../../src/engines/onnxruntime/engine.js";
+import { createProcessEngine, type ProcessEngine } from "../../src/engines/process/engine.js";
 import { loadAddon } from "../../src/native/binding.js";
 import type { InputProfile, InputValues } from "../../src/scenarios/types.js";
 import { REPO_ROOT, processScenario } from "./process-fixtures.js";

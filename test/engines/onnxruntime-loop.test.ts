@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOnnxRuntimeEngine } from "../../src/engines/onnxruntime.js";
+import { createOnnxRuntimeEngine } from "../../src/engines/onnxruntime/engine.js";
 import { ensureModel } from "../../src/models/cache.js";
 import { JsStrategyLoop } from "../../src/run/strategy-loop.js";
 import type { Scenario, StrategyName } from "../../src/scenarios/types.js";
@@ -73,7 +73,7 @@ describe.each([["persistent"], ["teardown"], ["scoped"]] as Array<[StrategyName]
 
 describe("factory", () => {
   it("builds an onnxruntime driver for supported strategies and refuses per-shape", async () => {
-    const { createDriver } = await import("../../src/engines/factory.js");
+    const { createDriver } = await import("../../src/run/create-driver.js");
     const s = scenario();
     const run = { key: "loop/cycle/fp32", scenario: s, sequence: s.sequences[0]!, precision: "fp32" as const };
     const driver = await createDriver(run, "scoped", modelPath);

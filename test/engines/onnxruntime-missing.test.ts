@@ -26,7 +26,7 @@ beforeAll(async () => {
   await writeFile(join(dir, "model.onnx"), buildResnet("resnet18", { seed: 0, numClasses: 10 }));
   await writeFile(
     join(dir, "probe.ts"),
-    `import { createOnnxRuntimeEngine } from "./src/engines/onnxruntime.js";
+    `import { createOnnxRuntimeEngine } from "./src/engines/onnxruntime/engine.js";
 const scenario = { onnxruntime: { executionProvider: "cpu" }, memory: { device: 0 }, profile: { input: { min: [1, 3, 32, 32], opt: [1, 3, 32, 32], max: [1, 3, 32, 32], dtype: "float32" } }, run: { seed: 0 } };
 const e = createOnnxRuntimeEngine({ scenario, precision: "fp32", strategy: "scoped", modelPath: ${JSON.stringify(join(dir, "model.onnx"))} } as never);
 console.log(JSON.stringify(e.versions()));

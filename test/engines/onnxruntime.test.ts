@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOnnxRuntimeEngine, mapOrtError, onnxruntimeSupports } from "../../src/engines/onnxruntime.js";
+import { createOnnxRuntimeEngine, mapOrtError, onnxruntimeSupports } from "../../src/engines/onnxruntime/engine.js";
 import { EngineUnavailableError, OutOfMemoryError, type JsEngine } from "../../src/engines/types.js";
 import { ensureModel } from "../../src/models/cache.js";
 import { STRATEGIES, type OnnxRuntimeOptions, type Precision, type Scenario } from "../../src/scenarios/types.js";

@@ -3,7 +3,7 @@
  * workers that do nothing: `node --import tsx test/engines/process-overhead.ts [calls]`.
  * The figures are what the protocol adds to every activate/infer/deactivate.
  */
-import { createProcessEngine } from "../../src/engines/process.js";
+import { createProcessEngine } from "../../src/engines/process/engine.js";
 import { WORKERS_DIR, processScenario } from "./process-fixtures.js";
 
 const calls = Number(process.argv[2] ?? 5000);

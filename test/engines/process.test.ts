@@ -10,8 +10,8 @@ import {
   processSupports,
   type ProcessEngine,
   type ProcessEngineOptions,
-} from "../../src/engines/process.js";
-import { ProcessWorkerError } from "../../src/engines/process-errors.js";
+} from "../../src/engines/process/engine.js";
+import { ProcessWorkerError } from "../../src/engines/process/errors.js";
 import { EngineUnavailableError, OutOfMemoryError } from "../../src/engines/types.js";
 import type { ProcessOptions, StrategyName } from "../../src/scenarios/types.js";
 import { REPO_ROOT, WORKERS_DIR, pidExists, processScenario, waitGone } from "./process-fixtures.js";

@@ -8,8 +8,8 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { DataType } from "../models/onnx-proto.js";
-import { concatChunks, planModel } from "../models/onnx-writer.js";
+import { DataType } from "../../models/onnx-proto.js";
+import { concatChunks, planModel } from "../../models/onnx-writer.js";
 
 export type OrtModule = typeof import("onnxruntime-node");
 export type GpuProvider = "cuda" | "tensorrt";

@@ -10,9 +10,9 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { StrategyName } from "../scenarios/types.js";
-import type { EngineInit, JsEngine } from "./types.js";
-import { EngineUnavailableError } from "./types.js";
+import type { StrategyName } from "../../scenarios/types.js";
+import type { EngineInit, JsEngine } from "../types.js";
+import { EngineUnavailableError } from "../types.js";
 import {
   PROTOCOL_VERSION,
   ProtocolViolation,
@@ -21,12 +21,12 @@ import {
   type HelloInfo,
   type OkReply,
   type StatsMap,
-} from "./process-protocol.js";
-import { ProcessWorkerError, ProcessWorkerUnavailableError, formatCommand } from "./process-errors.js";
-import { WorkerProcess, type RequestBody } from "./process-worker.js";
+} from "./protocol.js";
+import { ProcessWorkerError, ProcessWorkerUnavailableError, formatCommand } from "./errors.js";
+import { WorkerProcess, type RequestBody } from "./worker.js";
 
 /** Folder holding vramgate_worker.py; put on the worker's PYTHONPATH so `from vramgate_worker import serve` works. */
-export const PYTHON_HELPER_DIR = fileURLToPath(new URL("../../python", import.meta.url));
+export const PYTHON_HELPER_DIR = fileURLToPath(new URL("../../../python", import.meta.url));
 
 /** Hello waits at least this long: the worker imports its framework and loads its model first. */
 const MIN_HELLO_TIMEOUT_MS = 120_000;

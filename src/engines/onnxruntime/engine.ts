@@ -22,13 +22,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import type { InputProfile, InputValues, Precision, Scenario, ShapeMap, StrategyName } from "../scenarios/types.js";
-import { uniformAt } from "../scenarios/sequence.js";
-import { DataType } from "../models/onnx-proto.js";
-import { inspectOnnx, type OnnxSummary } from "../models/onnx-inspect.js";
-import { fillUniform, hashName, toFloat16 } from "../models/weights.js";
-import { probeProvider, type OrtModule } from "./onnxruntime-probe.js";
-import { EngineUnavailableError, OutOfMemoryError, type EngineInit, type JsEngine } from "./types.js";
+import type { InputProfile, InputValues, Precision, Scenario, ShapeMap, StrategyName } from "../../scenarios/types.js";
+import { uniformAt } from "../../scenarios/sequence.js";
+import { DataType } from "../../models/onnx-proto.js";
+import { inspectOnnx, type OnnxSummary } from "../../models/onnx-inspect.js";
+import { fillUniform, hashName, toFloat16 } from "../../models/weights.js";
+import { probeProvider, type OrtModule } from "./probe.js";
+import { EngineUnavailableError, OutOfMemoryError, type EngineInit, type JsEngine } from "../types.js";
 
 type Session = Awaited<ReturnType<OrtModule["InferenceSession"]["create"]>>;
 type OrtTensor = InstanceType<OrtModule["Tensor"]>;

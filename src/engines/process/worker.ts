@@ -5,7 +5,7 @@
  * later request fails with the same error, and the worker is being killed.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { timerDelayMs } from "../timers.js";
+import { timerDelayMs } from "../../timers.js";
 import {
   MAX_LINE_BYTES,
   ProtocolViolation,
@@ -14,14 +14,14 @@ import {
   type OkReply,
   type Reply,
   type Request,
-} from "./process-protocol.js";
+} from "./protocol.js";
 import {
   ProcessWorkerError,
   ProcessWorkerOutOfMemoryError,
   ProcessWorkerUnavailableError,
   formatCommand,
   type WorkerErrorDetails,
-} from "./process-errors.js";
+} from "./errors.js";
 
 /** Lines of the worker's stderr kept for error messages. */
 const STDERR_TAIL_LINES = 20;
