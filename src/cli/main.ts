@@ -10,6 +10,7 @@ import { command as bench } from "./bench.js";
 import { command as analyze } from "./analyze.js";
 import { command as compare } from "./compare.js";
 import { command as doctor } from "./doctor.js";
+import { command as history } from "./history.js";
 import { command as model } from "./model.js";
 
 function fail(message: string, code: number): void {
@@ -25,8 +26,9 @@ export async function main(argv: string[]): Promise<void> {
       .command(analyze)
       .command(compare)
       .command(doctor)
+      .command(history)
       .command(model)
-      .demandCommand(1, "Name a command: bench, analyze, compare, doctor or model.")
+      .demandCommand(1, "Name a command: bench, analyze, compare, history, doctor or model.")
       .strict()
       .recommendCommands()
       .fail((msg, err) => {
