@@ -25,7 +25,6 @@ import { looksLikeJson, readCsvTrace } from "../analysis/trace-io.js";
 import { didYouMean } from "../scenarios/suggest.js";
 import { readResultsFile } from "../results/read.js";
 import { checkInputFile } from "../io/read-limited.js";
-import type { ResultsFile } from "../results/types.js";
 import type { LeakAnalysis } from "../results/verdicts.js";
 import type { LeakOptions } from "../analysis/types.js";
 

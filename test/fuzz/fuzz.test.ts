@@ -32,7 +32,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildTinyReluModel } from "../../src/models/tiny.js";
 import { ROOT } from "../helpers/cli.js";
 import { runInProcess, type CliResult } from "./in-process.js";
-import { baseCsv, baseScenarioYaml, csvCase, resultsCase, Rng, scenarioCase } from "./generators.js";
+import { baseScenarioYaml, csvCase, resultsCase, Rng, scenarioCase } from "./generators.js";
 
 const SEED = Number(process.env.VRAMGATE_FUZZ_SEED ?? 13013);
 const CASES = Number(process.env.VRAMGATE_FUZZ_CASES ?? 300);

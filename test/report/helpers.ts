@@ -38,7 +38,7 @@ export function parseXml(xml: string): XmlElement {
   };
   const checkText = (t: string): string => {
     if (t.includes("<")) fail("raw < in text");
-    return t.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);|&/g, (m, ent: string | undefined) => {
+    return t.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);|&/g, (_m, ent: string | undefined) => {
       if (!ent) return fail("bare &");
       if (ent.startsWith("#x")) return String.fromCodePoint(parseInt(ent.slice(2), 16));
       if (ent.startsWith("#")) return String.fromCodePoint(parseInt(ent.slice(1), 10));

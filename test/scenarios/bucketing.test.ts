@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expandScenario } from "../../src/scenarios/expand.js";
 import { parseScenario } from "../../src/scenarios/parse.js";
-import { roundDim, shapeAt, shapeKey } from "../../src/scenarios/sequence.js";
+import { roundDim, shapeAt } from "../../src/scenarios/sequence.js";
 import type { ScenarioRun, ShapeMap } from "../../src/scenarios/types.js";
 
 /** tokens and mask share a dynamic batch (1..8) and length (16..128); scale is static. */
