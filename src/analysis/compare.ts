@@ -16,6 +16,7 @@
  */
 import { InputError } from "../errors.js";
 import type { Environment, ResultsFile, StrategyResult } from "../results/types.js";
+import type { LeakVerdict } from "../results/verdicts.js";
 import type { StrategyName } from "../scenarios/types.js";
 import { medianInPlace, medianOf } from "./stats/select.js";
 import { mulberry32 } from "./stats/prng.js";
@@ -69,6 +70,8 @@ export interface StrategyComparison {
   headState: StrategyResult["state"];
   throughput: ThroughputChange;
   peakMemory: MemoryChange;
+  /** Leak verdict of the primary signal in each file; `newLeak` when head is `leak` and base was not. */
+  leak: { base?: LeakVerdict; head?: LeakVerdict; newLeak: boolean };
 }
 
 export interface Comparison {
@@ -139,6 +142,7 @@ export function compareResults(base: ResultsFile, head: ResultsFile, opts: Compa
         headState: hs.state,
         throughput: throughputChange(bs, hs, maxRegression, `${br.key}\u0000${bs.strategy}`),
         peakMemory: memoryChange(bs, hs, maxMemoryIncrease),
+        leak: leakChange(bs, hs),
       });
     }
     const baseNames = new Set(br.strategies.map((s) => s.strategy));
@@ -161,6 +165,40 @@ export function compareResults(base: ResultsFile, head: ResultsFile, opts: Compa
 /** Strategy comparisons that exceed a threshold (throughput regression or memory increase). */
 export function regressions(c: Comparison): StrategyComparison[] {
   return c.strategies.filter((s) => s.throughput.claim === "regression" || s.peakMemory.claim === "increase");
+}
+
+/** How many strategy comparisons regressed, newly leak, improved, stayed within noise, or had no data (each counted once). */
+export interface ComparisonCounts {
+  /** Throughput regression or memory increase (what makes `compare` exit 1). */
+  regressions: number;
+  /** No regression, but the head's verdict is `leak` where the base's was not. */
+  newLeaks: number;
+  /** Throughput improvement or memory decrease, and none of the above. */
+  improvements: number;
+  unchanged: number;
+  /** Neither throughput nor memory could be compared. */
+  noData: number;
+}
+
+export function comparisonCounts(c: Comparison): ComparisonCounts {
+  const out: ComparisonCounts = { regressions: 0, newLeaks: 0, improvements: 0, unchanged: 0, noData: 0 };
+  for (const s of c.strategies) {
+    if (s.throughput.claim === "regression" || s.peakMemory.claim === "increase") out.regressions++;
+    else if (s.leak.newLeak) out.newLeaks++;
+    else if (s.throughput.claim === "improvement" || s.peakMemory.claim === "decrease") out.improvements++;
+    else if (s.throughput.claim === "no-data" && s.peakMemory.claim === "no-data") out.noData++;
+    else out.unchanged++;
+  }
+  return out;
+}
+
+function leakChange(b: StrategyResult, h: StrategyResult): StrategyComparison["leak"] {
+  const base = b.analysis?.leak[b.primarySignal]?.verdict;
+  const head = h.analysis?.leak[h.primarySignal]?.verdict;
+  const out: StrategyComparison["leak"] = { newLeak: head === "leak" && base !== "leak" };
+  if (base) out.base = base;
+  if (head) out.head = head;
+  return out;
 }
 
 function summary(f: ResultsFile): Comparison["base"] {

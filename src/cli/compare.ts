@@ -9,7 +9,8 @@ import type { CommandModule } from "yargs";
 import { compareResults, regressions, type Comparison } from "../analysis/compare.js";
 import { readResultsFile } from "../results/read.js";
 import { DETECTABLE_NOTE, mib, percentChange, rate, throughputClaim } from "../report/format.js";
-import { EXIT } from "../errors.js";
+import { renderPrComment, type PrCommentOptions } from "../report/pr-comment.js";
+import { EXIT, InputError } from "../errors.js";
 import { numberFlag } from "./flags.js";
 
 interface CompareArgs {
@@ -17,10 +18,15 @@ interface CompareArgs {
   head: string;
   force: boolean;
   json: boolean;
+  format?: string;
+  "report-url"?: string;
   /** As the user typed it when not a number (see flags.ts). */
   "max-regression"?: unknown;
   "max-memory-increase"?: unknown;
 }
+
+/** What `--format` takes. */
+export const COMPARE_FORMATS = ["text", "json", "pr-comment"] as const;
 
 function fraction(flag: string, v: unknown): number | undefined {
   return numberFlag(flag, v, { min: 0, below: 1, what: "a fraction in [0, 1) such as 0.05 for 5 %" });
@@ -101,13 +107,24 @@ export function runCompare(a: CompareArgs, color = false): { exitCode: 0 | 1; ou
   if (maxMemoryIncrease !== undefined) opts.maxMemoryIncrease = maxMemoryIncrease;
   const comparison = compareResults(base, head, opts);
   const exitCode = regressions(comparison).length ? EXIT.gateFailed : EXIT.ok;
-  const output = a.json
-    ? JSON.stringify(
-        { exitCode, ...comparison },
-        (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
-        1,
-      )
-    : formatComparison(comparison, color);
+  const format = a.json ? "json" : (a.format ?? "text");
+  if (!COMPARE_FORMATS.includes(format as (typeof COMPARE_FORMATS)[number]))
+    throw new InputError(
+      `--format: expected one of ${COMPARE_FORMATS.join(", ")}, found ${JSON.stringify(format).slice(0, 80)}.`,
+    );
+  if (format === "pr-comment") {
+    const prOpts: PrCommentOptions = {};
+    if (a["report-url"]) prOpts.reportUrl = a["report-url"];
+    return { exitCode, output: renderPrComment(comparison, prOpts), comparison };
+  }
+  const output =
+    format === "json"
+      ? JSON.stringify(
+          { exitCode, ...comparison },
+          (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
+          1,
+        )
+      : formatComparison(comparison, color);
   return { exitCode, output, comparison };
 }
 
@@ -127,7 +144,17 @@ export const command: CommandModule<object, CompareArgs> = {
         default: false,
         describe: "compare even when GPU, driver or engine versions differ",
       })
-      .option("json", { type: "boolean", default: false, describe: "print the comparison as JSON" })
+      .option("json", { type: "boolean", default: false, describe: "print the comparison as JSON (= --format json)" })
+      .option("format", {
+        type: "string",
+        requiresArg: true,
+        describe: "text (default), json, or pr-comment: one markdown block for a bot to post on a pull request",
+      })
+      .option("report-url", {
+        type: "string",
+        requiresArg: true,
+        describe: "with --format pr-comment: link to the full report, shown when rows are cut",
+      })
       .option("max-regression", { requiresArg: true, describe: "tolerated throughput drop, fraction (default 0.05)" })
       .option("max-memory-increase", {
         requiresArg: true,
@@ -135,7 +162,7 @@ export const command: CommandModule<object, CompareArgs> = {
       }),
   handler: (a) => {
     const { exitCode, output } = runCompare(a, process.stdout.isTTY === true);
-    process.stdout.write(output + "\n");
+    process.stdout.write(`${output}\n`);
     process.exitCode = exitCode;
   },
 };
