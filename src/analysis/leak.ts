@@ -460,7 +460,7 @@ export function analyzeLeak(series: MemorySeries, opts: LeakAnalysisOptions = {}
     const half = (late.ts.ci[1] - late.ts.ci[0]) / 2;
     // A slope CI narrows roughly as N^-1.5: iterations at which it would exclude 0.
     const ratio = Number.isFinite(half) && slope > 0 ? half / slope : 4;
-    const needed = windowIters * (Math.pow(Math.max(1, ratio), 2 / 3) - 1);
+    const needed = windowIters * (Math.max(1, ratio) ** (2 / 3) - 1);
     common.moreIterationsNeeded = Math.max(Math.ceil(0.5 * windowIters), Math.ceil(needed));
     const why =
       passing.length > 0

@@ -26,7 +26,7 @@ export function medianOrderCi(values: number[], level: number): [number, number]
   const n = sorted.length;
   let k = 1;
   let below = 0; // P(Bin(n, ½) ≤ k − 1)
-  let pmf = Math.pow(0.5, n); // P(Bin = 0)
+  let pmf = 0.5 ** n; // P(Bin = 0)
   for (let j = 1; j <= n >> 1; j++) {
     below += pmf; // now P(Bin ≤ j − 1)
     if (1 - 2 * below >= level) k = j;

@@ -6,7 +6,7 @@
  * - a vramgate results JSON (schema "vramgate.results/1"), via src/results/read.ts.
  * Bad input raises InputError with file:line:col.
  */
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { LIMITS, limitValue, openInputFile } from "../io/read-limited.js";
 import { InputError, type InputProblem } from "../errors.js";
 import type { MemorySeries } from "./types.js";
@@ -239,7 +239,7 @@ export async function readCsvTrace(file: string, opts: { column?: string } = {})
 
 /** Whether a file holds JSON (first non-blank character `{`) rather than CSV. */
 export async function looksLikeJson(file: string): Promise<boolean> {
-  let fh;
+  let fh: FileHandle;
   try {
     fh = await open(file, "r");
   } catch {

@@ -81,7 +81,7 @@ function detectionTable(title: string, kinds: TraceKind[]): void {
     const ok = LEAK_RATES.filter((r) =>
       LEAK_RATES.filter((q) => q >= r).every((q) => (rates.get(q)?.[j] ?? 0) >= DETECT_SHARE),
     );
-    return `${n.toLocaleString("en-US")} it: ${ok.length ? formatBytes(Math.min(...ok)) + "/iter" : "none"}`;
+    return `${n.toLocaleString("en-US")} it: ${ok.length ? `${formatBytes(Math.min(...ok))}/iter` : "none"}`;
   });
   console.log(`smallest rate detected in ≥ ${DETECT_SHARE * 100} % of traces — ${smallest.join(" · ")}`);
 }

@@ -73,11 +73,11 @@ class LineChild {
       const parts = this.buf.split("\n");
       this.buf = parts.pop() ?? "";
       this.lines.push(...parts);
-      this.waiters.splice(0).forEach((w) => w());
+      for (const w of this.waiters.splice(0)) w();
     });
     this.proc.on("exit", () => {
       this.ended = true;
-      this.waiters.splice(0).forEach((w) => w());
+      for (const w of this.waiters.splice(0)) w();
     });
   }
   get pid(): number {

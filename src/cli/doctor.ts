@@ -52,7 +52,7 @@ async function onnxruntimeReport(): Promise<EngineReport> {
   };
 }
 
-export async function doctorReport(): Promise<Record<string, unknown>> {
+async function doctorReport() {
   const addon = loadAddon();
   const status = addonStatus();
   const probe = addon?.probe();
@@ -98,14 +98,23 @@ function mib(b: number): string {
   return `${(b / 2 ** 20).toFixed(0)} MiB`;
 }
 
-function render(r: Record<string, any>): string {
+type DoctorReport = Awaited<ReturnType<typeof doctorReport>>;
+
+interface LibraryReport {
+  found: boolean;
+  path?: string;
+  error?: string;
+  looked?: string[];
+}
+
+function render(r: DoctorReport): string {
   const lines: string[] = [];
   const yes = (b: boolean) => (b ? "yes" : "no ");
   lines.push(`vramgate ${r.vramgate} on node ${r.node} (${r.platform})`);
   lines.push(
     `native addon   ${yes(r.addon.loaded)} ${r.addon.loaded ? `${r.addon.path ?? ""}` : `— ${r.addon.reason}`}`,
   );
-  const lib = (name: string, x: any) =>
+  const lib = (name: string, x: LibraryReport) =>
     `${name.padEnd(14)} ${yes(x.found)} ${x.found ? (x.path ?? "") : `— ${x.error ?? "not found"}${x.looked?.length ? ` (looked in: ${x.looked.join(", ")})` : ""}`}`;
   lines.push(lib("NVML", r.nvml));
   lines.push(lib("CUDA runtime", r.cudaRuntime));
@@ -115,7 +124,7 @@ function render(r: Record<string, any>): string {
   for (const g of r.gpus)
     lines.push(`GPU ${g.index}          ${g.name}, ${mib(g.totalBytes)}${g.uuid ? ` (${g.uuid})` : ""}`);
   lines.push("engines:");
-  for (const [name, e] of Object.entries<EngineReport>(r.engines)) {
+  for (const [name, e] of Object.entries(r.engines)) {
     lines.push(
       `  ${name.padEnd(12)} ${e.available ? "available" : "unavailable"}${e.version ? ` ${e.version}` : ""} — ${e.detail}`,
     );
@@ -129,7 +138,7 @@ export const command: CommandModule<object, { json: boolean }> = {
   builder: (y) => y.option("json", { type: "boolean", default: false, describe: "print one JSON object" }),
   handler: async (argv) => {
     const report = await doctorReport();
-    process.stdout.write((argv.json ? JSON.stringify(report, null, 2) : render(report)) + "\n");
+    process.stdout.write(`${argv.json ? JSON.stringify(report, null, 2) : render(report)}\n`);
     process.exitCode = 0;
   },
 };

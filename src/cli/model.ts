@@ -25,7 +25,7 @@ function parseSpec(args: ModelArgs): GeneratedModelSpec {
   return { arch: args.arch as ResnetName, seed: args.seed, dtype: args.fp16 ? "float16" : "float32" };
 }
 
-export const command: CommandModule<object, any> = {
+export const command: CommandModule<object, ModelArgs> = {
   command: "model <arch>",
   describe: "Generate a ResNet ONNX model with deterministic seeded weights",
   builder: (y) =>
@@ -39,7 +39,7 @@ export const command: CommandModule<object, any> = {
       .option("out", { describe: "output file (default: models/<arch>-s<seed>.onnx, cached)", type: "string" })
       .option("fp16", { describe: "float16 weights (float32 input and output)", type: "boolean", default: false }),
   handler: async (raw) => {
-    const argv = raw as unknown as ModelArgs;
+    const argv: ModelArgs = raw;
     const spec = parseSpec(argv);
     const startMs = performance.now();
     let path: string;

@@ -101,7 +101,7 @@ export function emitCiOutputs(
   const summaryFile = env.GITHUB_STEP_SUMMARY;
   if (summaryFile && existsSync(reportPath)) {
     try {
-      appendFileSync(summaryFile, stepSummary(readFileSync(reportPath, "utf8"), reportPath) + "\n");
+      appendFileSync(summaryFile, `${stepSummary(readFileSync(reportPath, "utf8"), reportPath)}\n`);
     } catch (e) {
       throw fsError(e, {
         path: summaryFile,
@@ -114,6 +114,6 @@ export function emitCiOutputs(
   if (env.GITHUB_ACTIONS === "true") {
     const base = env.GITHUB_WORKSPACE ?? io.cwd ?? process.cwd();
     const lines = annotationLines(results, outcomes, base);
-    if (lines.length) write(lines.join("\n") + "\n");
+    if (lines.length) write(`${lines.join("\n")}\n`);
   }
 }

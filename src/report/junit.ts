@@ -74,7 +74,7 @@ export function junitXml(results: ResultsFile, outcomes: readonly GateOutcome[])
     lines.push("  </testsuite>");
   }
   lines.push("</testsuites>");
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /** Write the JUnit XML atomically (creating the folder). */

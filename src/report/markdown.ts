@@ -412,14 +412,11 @@ export function renderMarkdown(
   if (opts.comparison) lines.push(...comparisonSection(opts.comparison));
   lines.push(...environmentSection(results));
   lines.push(...allGatesSection(outcomes));
-  return {
-    markdown:
-      lines
-        .join("\n")
-        .replace(/\n{3,}/g, "\n\n")
-        .trimEnd() + "\n",
-    charts,
-  };
+  const markdown = lines
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd();
+  return { markdown: `${markdown}\n`, charts };
 }
 
 /**

@@ -238,7 +238,7 @@ export function lineChart(spec: LineChartSpec): string {
     parts.push(`<text x="${lx + 24}" y="38" ${FONT} font-size="11" fill="#333333">${escapeXml(spec.rug.label)}</text>`);
   }
   parts.push(`</svg>`);
-  return parts.join("\n") + "\n";
+  return `${parts.join("\n")}\n`;
 }
 
 /** X position of each block: its last iteration (memory at the block's end is what grew). */

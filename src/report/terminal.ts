@@ -88,11 +88,21 @@ function runTable(run: ScenarioRunResult, p: Palette, wide: boolean): string {
   const showResidual = wide && run.strategies.some((s) => residualBytes(s) !== undefined);
   const head = ["strategy", "state", "calls/s", `× ${run.baseline} [95% CI]`];
   const colAligns: Array<"left" | "right"> = ["left", "left", "right", "left"];
-  if (wide) head.push("p50/p99 ms", "peak MiB", "slope [95% CI]"), colAligns.push("right", "right", "left");
-  else head.push("p99 ms", "peak MiB"), colAligns.push("right", "right");
-  head.push("verdict"), colAligns.push("left");
-  if (showOom) head.push("time to OOM"), colAligns.push("left");
-  if (showResidual) head.push("residual MiB"), colAligns.push("right");
+  const column = (title: string, align: "left" | "right"): void => {
+    head.push(title);
+    colAligns.push(align);
+  };
+  if (wide) {
+    column("p50/p99 ms", "right");
+    column("peak MiB", "right");
+    column("slope [95% CI]", "left");
+  } else {
+    column("p99 ms", "right");
+    column("peak MiB", "right");
+  }
+  column("verdict", "left");
+  if (showOom) column("time to OOM", "left");
+  if (showResidual) column("residual MiB", "right");
   const table = new Table({
     head,
     colAligns,

@@ -211,7 +211,7 @@ function valueAt(data: unknown, path: ReadonlyArray<string | number>): unknown {
   let v: unknown = data;
   for (const seg of path) {
     if (v === null || typeof v !== "object") return undefined;
-    if (!Object.prototype.hasOwnProperty.call(v, seg)) return undefined;
+    if (!Object.hasOwn(v, seg)) return undefined;
     v = (v as Record<string | number, unknown>)[seg];
   }
   return v;

@@ -23,7 +23,7 @@
  * This module runs in the parent, which samples device memory: it never creates a GPU
  * session itself. A provider whose library is present is probed in a throwaway process.
  */
-import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, readFileSync, type Stats, statSync } from "node:fs";
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { delimiter, isAbsolute, resolve, sep } from "node:path";
@@ -130,7 +130,10 @@ export async function preflight(scenarios: readonly Scenario[], opts: PreflightO
 
 function memo<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
   let p = cache.get(key);
-  if (!p) cache.set(key, (p = make()));
+  if (!p) {
+    p = make();
+    cache.set(key, p);
+  }
   return p;
 }
 
@@ -326,7 +329,7 @@ function checkNativeEngine(s: Scenario, where: Where): Finding[] {
 // process
 
 function isExecutableFile(p: string): "ok" | "missing" | "folder" | "not-executable" {
-  let st;
+  let st: Stats;
   try {
     st = statSync(p);
   } catch {

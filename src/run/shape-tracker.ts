@@ -103,12 +103,12 @@ export class ShapeTracker {
       const delta = before === undefined ? 0 : v - before;
       if (isNew) {
         // A new event's list entry starts at 0 for every signal.
-        if (this.owner >= 0) (this.eventBytes[k] ??= [])[this.owner] = 0;
+        if (this.owner >= 0) this.eventList(k)[this.owner] = 0;
       }
       if (eventOwns) {
         this.eventTotal[k] = (this.eventTotal[k] ?? 0) + delta;
         if (this.owner >= 0) {
-          const list = (this.eventBytes[k] ??= []);
+          const list = this.eventList(k);
           list[this.owner] = (list[this.owner] ?? 0) + delta;
         }
       } else {
@@ -118,6 +118,16 @@ export class ShapeTracker {
       }
     }
     if (!eventOwns) this.repeat.add(this.repeatCalls - 1, timeMs, latencyMs, repeatPoint);
+  }
+
+  /** The per-event byte list of signal k, created empty on first use. */
+  private eventList(k: string): number[] {
+    let list = this.eventBytes[k];
+    if (!list) {
+      list = [];
+      this.eventBytes[k] = list;
+    }
+    return list;
   }
 
   get distinctShapes(): number {

@@ -63,12 +63,12 @@ export class TraceWriter {
     if (!this.columns) {
       this.columns = Object.keys(signals).sort();
       const extra = this.columns.map((c) => snakeCase(c));
-      this.buffer += ["iteration", "time_ms", "latency_ms", "shape", "used_bytes", ...extra].join(",") + "\n";
+      this.buffer += `${["iteration", "time_ms", "latency_ms", "shape", "used_bytes", ...extra].join(",")}\n`;
     }
     const used = signals[this.primarySignal];
     const cells = [String(iteration), timeMs.toFixed(3), latencyMs.toFixed(4), shape, fmt(used)];
     for (const c of this.columns) cells.push(fmt(signals[c]));
-    this.buffer += cells.join(",") + "\n";
+    this.buffer += `${cells.join(",")}\n`;
     this.rows++;
     if (this.buffer.length > FLUSH_AT) this.flush();
   }

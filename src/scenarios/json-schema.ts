@@ -22,11 +22,13 @@ export function scenarioJsonSchema(): Record<string, unknown> {
     allOf: [
       {
         if: { properties: { engine: { const: "process" } }, required: ["engine"] },
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else keywords
         then: { required: ["process"] },
         else: { required: ["model"] },
       },
       ...(["onnxruntime", "tensorrt", "libtorch", "process"] as const).map((section) => ({
         if: { required: [section] },
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else keywords
         then: { properties: { engine: { const: section } } },
       })),
     ],

@@ -24,7 +24,7 @@ function leakCsv(name: string, extra = false): string {
   const lines = [`iteration,used_bytes,time_ms${extra ? ",rss_bytes" : ""}`];
   for (let i = 0; i < t.value.length; i++)
     lines.push(`${i},${t.value[i]},${t.timeMs[i]!.toFixed(2)}${extra ? ",123456789" : ""}`);
-  return write(name, lines.join("\n") + "\n");
+  return write(name, `${lines.join("\n")}\n`);
 }
 
 async function run(args: Partial<Parameters<typeof runAnalyze>[0]> & { file: string }) {

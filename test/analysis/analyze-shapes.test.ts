@@ -17,7 +17,7 @@ function csv(withShape: boolean, leak: number): string {
     );
   }
   const file = join(mkdtempSync(join(tmpdir(), "vramgate-analyze-shape-")), "trace.csv");
-  writeFileSync(file, rows.join("\n") + "\n");
+  writeFileSync(file, `${rows.join("\n")}\n`);
   return file;
 }
 

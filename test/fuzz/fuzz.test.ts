@@ -21,6 +21,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  type Stats,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -95,7 +96,7 @@ function listFiles(dir: string): string[] {
     }
     for (const e of entries) {
       const p = join(d, e);
-      let st;
+      let st: Stats;
       try {
         st = statSync(p);
       } catch {

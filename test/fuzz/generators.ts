@@ -79,7 +79,7 @@ function allPaths(v: Json, max = 20_000): Path[] {
   while (stack.length && out.length < max) {
     const [node, path] = stack.pop()!;
     if (path.length) out.push(path);
-    if (Array.isArray(node)) node.forEach((c, i) => stack.push([c, [...path, i]]));
+    if (Array.isArray(node)) for (const [i, c] of node.entries()) stack.push([c, [...path, i]]);
     else if (node && typeof node === "object") for (const [k, c] of Object.entries(node)) stack.push([c, [...path, k]]);
   }
   return out;
@@ -289,7 +289,7 @@ export function baseCsv(rows = 300): string {
   const lines = ["iteration,time_ms,latency_ms,shape,used_bytes,rss_bytes"];
   for (let i = 0; i < rows; i++)
     lines.push(`${i},${(i * 1.5).toFixed(3)},0.5,input:2x8,${1_000_000 + i * 4096},${5_000_000}`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 export function csvCase(r: Rng): { text: string | Buffer; what: string; env?: Record<string, string> } {
@@ -322,7 +322,7 @@ export function csvCase(r: Rng): { text: string | Buffer; what: string; env?: Re
     () => ({ text: base.replace("iteration", "step"), what: "no iteration column" }),
     () => ({ text: `iteration,used_bytes\n0,${"9".repeat(1_000_000)}\n`, what: "a 10^6-digit number" }),
     () => ({ text: base.replace(/\n/g, "\r\n"), what: "CRLF" }),
-    () => ({ text: base.split("\n")[0] + "\n", what: "header only" }),
+    () => ({ text: `${base.split("\n")[0]}\n`, what: "header only" }),
     () => ({ text: r.bytes(8192), what: "binary" }),
     () => ({ text: base, what: "over the line-count limit", env: { VRAMGATE_MAX_TRACE_LINES: "100" } }),
     () => ({ text: base, what: "over the size limit", env: { VRAMGATE_MAX_TRACE_MIB: "0.001" } }),

@@ -52,7 +52,9 @@ export function spawnNode(args: string[]): ChildProcess {
   const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
   const state = { text: "", waiters: [] as Array<() => void>, ended: false };
   lines.set(child, state);
-  const wake = () => state.waiters.splice(0).forEach((w) => w());
+  const wake = () => {
+    for (const w of state.waiters.splice(0)) w();
+  };
   child.stdout!.setEncoding("utf8");
   child.stdout!.on("data", (chunk: string) => {
     state.text += chunk;

@@ -35,7 +35,7 @@ interface Phase {
 
 function runChild(stride: number, state: Array<[number, number]>, watched: number[], phase2: Array<[number, number]>) {
   const stateFile = join(dir, `state-${stride}`);
-  writeFileSync(stateFile, state.map(([p, b]) => `${p} ${b}`).join("\n") + "\n");
+  writeFileSync(stateFile, `${state.map(([p, b]) => `${p} ${b}`).join("\n")}\n`);
   const r = spawnSync(
     process.execPath,
     [

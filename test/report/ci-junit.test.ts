@@ -115,7 +115,7 @@ describe("GitHub Actions outputs", () => {
   });
 
   it("cut a summary above GitHub's 1 MiB limit", () => {
-    const big = "# x\n" + "y".repeat(1_200_000);
+    const big = `# x\n${"y".repeat(1_200_000)}`;
     const s = stepSummary(big, "r.md");
     expect(Buffer.byteLength(s)).toBeLessThan(1_048_576);
     expect(s).toContain("cut at GitHub's step-summary size limit");

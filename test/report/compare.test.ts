@@ -226,7 +226,10 @@ describe("vramgate compare", () => {
   it("runs as a yargs command and sets the exit code", async () => {
     const out: string[] = [];
     const write = process.stdout.write;
-    process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+    process.stdout.write = ((s: string) => {
+      out.push(s);
+      return true;
+    }) as typeof process.stdout.write;
     try {
       await yargs(["compare", fixturePath("clean-pass"), fixturePath("clean-regressed")])
         .command(command)

@@ -26,7 +26,10 @@ const MiB = 1024 * 1024;
 /** Deterministic noise in [−0.5, 0.5). */
 function lcg(seed: number): () => number {
   let s = seed;
-  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648 - 0.5;
+  };
 }
 
 function csv(values: number[]): string {
@@ -156,7 +159,7 @@ describe("compare: within-noise says what change could have been seen", () => {
     head.runId = "noisy-head";
     const p = head.runs[0]!.strategies.find((s) => s.strategy === "persistent")!;
     const scatter = [0.2, 1.3, 0.55, 1.1, 0.3, 0.5];
-    p.rounds.forEach((round, i) => (round.itemsPerSecond *= scatter[i % scatter.length]!));
+    for (const [i, round] of p.rounds.entries()) round.itemsPerSecond *= scatter[i % scatter.length]!;
     return { base, head };
   }
 

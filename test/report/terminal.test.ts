@@ -5,6 +5,7 @@ import { failureLines, formatSummary } from "../../src/report/terminal.js";
 import { slope } from "../../src/report/format.js";
 import { loadFixture } from "./helpers.js";
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes stripped here
 const ANSI = /\u001b\[[0-9;]*m/g;
 const FIXTURES = [
   "clean-pass",

@@ -61,17 +61,26 @@ describe("readResultsFile", () => {
     ["runs: [null]", (r) => ({ ...r, runs: [null] }), /:\d+:\d+: runs\[0\]: expected an object, found null\./],
     [
       "a run without strategies",
-      (r) => (delete r.runs[0].strategies, r),
+      (r) => {
+        delete r.runs[0].strategies;
+        return r;
+      },
       /:\d+:\d+: runs\[0\]\.strategies: expected an array, found nothing/,
     ],
     [
       "missing environment",
-      (r) => (delete r.environment, r),
+      (r) => {
+        delete r.environment;
+        return r;
+      },
       /:1:1: environment: expected an object, found nothing \(the key is missing\)\. environment is required/,
     ],
     [
       "gpus a string",
-      (r) => ((r.environment.gpus = "H100"), r),
+      (r) => {
+        r.environment.gpus = "H100";
+        return r;
+      },
       /:\d+:\d+: environment\.gpus: expected an array, found "H100" \(a string\)/,
     ],
     [
@@ -84,12 +93,18 @@ describe("readResultsFile", () => {
     ],
     [
       "a string where a number belongs",
-      (r) => ((r.runs[0].strategies[1].series.signals.rssBytes.max[3] = "12"), r),
+      (r) => {
+        r.runs[0].strategies[1].series.signals.rssBytes.max[3] = "12";
+        return r;
+      },
       /runs\[0\]\.strategies\[1\]\.series\.signals\.rssBytes\.max\[3\]: expected a number, found "12" \(a string\)/,
     ],
     [
       "an unknown state",
-      (r) => ((r.runs[0].strategies[0].state = "exploded"), r),
+      (r) => {
+        r.runs[0].strategies[0].state = "exploded";
+        return r;
+      },
       /state: expected one of "completed", .*found "exploded"/,
     ],
     ["runs an object", (r) => ({ ...r, runs: {} }), /runs: expected an array, found an object/],
@@ -97,7 +112,10 @@ describe("readResultsFile", () => {
     ["null", () => null, /schema: expected "vramgate\.results\/1", found null at the top level/],
     [
       "incomplete shapeStats",
-      (r) => ((r.runs[0].strategies[0].shapeStats = { lagCalls: 1 }), r),
+      (r) => {
+        r.runs[0].strategies[0].shapeStats = { lagCalls: 1 };
+        return r;
+      },
       /shapeStats\.distinctShapes: expected a number, found nothing/,
     ],
   ];

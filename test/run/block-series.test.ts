@@ -18,7 +18,7 @@ describe("BlockSeriesBuilder", () => {
   it("block min/max/mean are those of the iterations inside each block", () => {
     const b = new BlockSeriesBuilder(4);
     const values = [5, 1, 9, 3, 7, 7, 2, 8, 4, 6];
-    values.forEach((v, i) => b.add(i, i, 2, { m: v }));
+    for (const [i, v] of values.entries()) b.add(i, i, 2, { m: v });
     const s = b.toJSON();
     for (let k = 0; k < s.firstIteration.length; k++) {
       const inside = values.slice(s.firstIteration[k], s.lastIteration[k]! + 1);

@@ -19,6 +19,7 @@ describe("schema/scenario.schema.json", () => {
     const rule = (s as unknown as { allOf: Array<{ if: unknown; then: unknown; else?: unknown }> }).allOf[0]!;
     expect(rule).toEqual({
       if: { properties: { engine: { const: "process" } }, required: ["engine"] },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else keywords
       then: { required: ["process"] },
       else: { required: ["model"] },
     });

@@ -64,7 +64,7 @@ export function hingeFit(
   const stride = Math.max(1, Math.ceil((n - 2) / maxCandidates));
   for (let k = 1; k < n - 1; k += stride) {
     const tau = x[k] as number;
-    const f = fitSse(x, y, kind === "onset" ? (v) => (v > tau ? v - tau : 0) : (v) => (v < tau ? v : tau));
+    const f = fitSse(x, y, kind === "onset" ? (v) => (v > tau ? v - tau : 0) : (v) => Math.min(v, tau));
     if (f.sse < best.sse) best = { hinge: tau, index: k, slope: f.slope, sse: f.sse, lineSse: line.sse };
   }
   return best;
