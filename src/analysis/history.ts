@@ -21,10 +21,10 @@ import type { ResultsFile } from "../results/types.js";
 import { eDivisive } from "./stats/e-divisive.js";
 import { medianOf } from "./stats/select.js";
 
-export const HISTORY_METRICS = ["throughput-ratio", "calls-per-second", "peak-bytes", "leak-slope"] as const;
+const HISTORY_METRICS = ["throughput-ratio", "calls-per-second", "peak-bytes", "leak-slope"] as const;
 export type HistoryMetric = (typeof HISTORY_METRICS)[number];
 
-export const METRIC_UNITS: Record<HistoryMetric, string> = {
+const METRIC_UNITS: Record<HistoryMetric, string> = {
   "throughput-ratio": "× baseline",
   "calls-per-second": "calls/s",
   "peak-bytes": "bytes",
@@ -37,7 +37,7 @@ export interface HistoryInput {
   results: ResultsFile;
 }
 
-export interface HistoryPoint {
+interface HistoryPoint {
   /** Position in the ordered list of results files (0 = oldest). */
   index: number;
   value: number;
@@ -99,7 +99,7 @@ export interface History {
   alpha: number;
 }
 
-export const DEFAULT_HISTORY_MIN_SIZE = 3;
+const DEFAULT_HISTORY_MIN_SIZE = 3;
 
 type StrategyOf = ResultsFile["runs"][number]["strategies"][number];
 type RunOf = ResultsFile["runs"][number];

@@ -42,7 +42,7 @@ export interface ShapeContext {
 }
 
 /** The repeat series of one signal, in the form analyzeLeak takes (block maxima, minima as floor). */
-export function repeatSeries(stats: ShapeStats, signal: string): MemorySeries | undefined {
+function repeatSeries(stats: ShapeStats, signal: string): MemorySeries | undefined {
   const sig = stats.repeatSeries.signals[signal];
   if (!sig) return undefined;
   const n = Math.min(sig.max.length, stats.repeatSeries.lastIteration.length);
@@ -54,7 +54,7 @@ export function repeatSeries(stats: ShapeStats, signal: string): MemorySeries | 
 }
 
 /** Repeats count as flat only when their slope CI's upper bound is under this share of the whole slope. */
-export const REPEAT_SLOPE_SHARE = 0.5;
+const REPEAT_SLOPE_SHARE = 0.5;
 
 function materialFloor(level: number, minGrowthBytes: number = LEAK_DEFAULTS.minGrowthBytes): number {
   return Math.max(minGrowthBytes, LEAK_DEFAULTS.minGrowthFraction * Math.abs(level));

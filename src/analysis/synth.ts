@@ -10,7 +10,7 @@ import type { LeakVerdict } from "../results/verdicts.js";
 export const MiB = 1024 * 1024;
 export const KiB = 1024;
 
-export const TRACE_KINDS = [
+const TRACE_KINDS = [
   "flat",
   "leak",
   "late-onset-leak",
@@ -24,7 +24,7 @@ export const TRACE_KINDS = [
 export type TraceKind = (typeof TRACE_KINDS)[number];
 
 /** Kinds whose memory keeps growing (when their leak rate is > 0). */
-export const LEAKING_KINDS: readonly TraceKind[] = ["leak", "late-onset-leak", "sawtooth-leak"];
+const LEAKING_KINDS: readonly TraceKind[] = ["leak", "late-onset-leak", "sawtooth-leak"];
 
 export interface SynthSpec {
   kind: TraceKind;
@@ -164,7 +164,7 @@ export function nonLeakingCorpus(iterations: number, seeds: number, firstSeed = 
 
 /** How new shapes arrive over a shaped trace. */
 export const SHAPE_ARRIVALS = ["often", "rarely", "late"] as const;
-export type ShapeArrival = (typeof SHAPE_ARRIVALS)[number];
+type ShapeArrival = (typeof SHAPE_ARRIVALS)[number];
 
 export interface ShapedSynthSpec {
   /** often: 4 096 allowed shapes drawn uniformly (most calls new); rarely: 24 allowed shapes

@@ -47,7 +47,7 @@ class Growable {
 }
 
 /** Byte columns a user may judge: `used_bytes` and any other `*_bytes`. */
-export function byteColumns(columns: string[]): string[] {
+function byteColumns(columns: string[]): string[] {
   return columns.filter((c) => c.endsWith("_bytes"));
 }
 

@@ -28,7 +28,7 @@ interface HistoryArgs {
 }
 
 /** Most results files read from folders (a folder of a year of nightly runs is ~365). */
-export const MAX_HISTORY_FILES = 4096;
+const MAX_HISTORY_FILES = 4096;
 const MAX_DEPTH = 4;
 
 /** Whether a file's first bytes name the results schema (other JSON in a folder is skipped). */
@@ -65,7 +65,7 @@ function collect(dir: string, depth: number, out: string[]): void {
 }
 
 /** The results files named (files as they are; folders searched for results JSON). */
-export function resultsFilesOf(paths: readonly string[]): string[] {
+function resultsFilesOf(paths: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
     let isDir = false;

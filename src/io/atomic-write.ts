@@ -19,8 +19,6 @@ import { randomBytes } from "node:crypto";
 import { basename, dirname, join, resolve } from "node:path";
 import { clip, fsError, kindOf, type FsContext } from "../errors.js";
 
-export { kindOf };
-
 /** The synchronous fs calls the writer uses (node:fs by default; tests inject faults). */
 export interface AtomicFs {
   openSync(path: string, flags: string | number, mode?: number): number;
@@ -46,10 +44,10 @@ export interface AtomicWriteOptions {
 }
 
 /** Most bytes of a file name on the filesystems we meet (NAME_MAX). */
-export const NAME_MAX_BYTES = 255;
+const NAME_MAX_BYTES = 255;
 
 /** A short description of a file from its name, for messages when the caller gave none. */
-export function describeFile(path: string): string {
+function describeFile(path: string): string {
   const p = path.toLowerCase();
   if (p.endsWith(".json")) return "the results JSON";
   if (p.endsWith(".md")) return "the markdown report";

@@ -53,7 +53,7 @@ export function limitValue(limit: Limit, env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** "64 MiB", "1.5 KiB", "123 bytes". */
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   if (n >= MiB) return `${+(n / MiB).toFixed(1)} MiB`;
   if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;
   return `${n} byte${n === 1 ? "" : "s"}`;
@@ -151,7 +151,7 @@ function openChecked(path: string, opts: InputFileOptions): { fd: number; size: 
  * Reads a whole input file: a regular file of at most the size limit (a file that grows
  * past the limit while being read is refused too). Returns the bytes.
  */
-export function readInputBytes(path: string, opts: InputFileOptions): Buffer {
+function readInputBytes(path: string, opts: InputFileOptions): Buffer {
   const file = opts.display ?? path;
   const { maxBytes, limit } = resolveMax(opts);
   const { fd, size } = openChecked(path, { ...opts, maxBytes, ...(limit ? { limit } : {}) });

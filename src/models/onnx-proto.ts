@@ -18,7 +18,6 @@ export const DataType = {
   DOUBLE: 11,
   BFLOAT16: 16,
 } as const;
-export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
 /** ONNX AttributeProto.AttributeType values used by vramgate. */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
@@ -175,18 +174,13 @@ export interface NodeObject {
   opType: string;
   attribute?: AttributeObject[];
 }
-export interface DimObject {
+interface DimObject {
   dimValue?: number;
   dimParam?: string;
 }
 export interface ValueInfoObject {
   name: string;
   type: { tensorType: { elemType: number; shape: { dim: DimObject[] } } };
-}
-export interface TensorMetaObject {
-  name: string;
-  dims: number[];
-  dataType: number;
 }
 
 /** Encodes one message of the given type from a plain object. */

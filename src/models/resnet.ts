@@ -18,8 +18,8 @@ export type ResnetName = (typeof RESNET_DEPTHS)[number];
 
 /** Bump when the bytes for the same arguments change: cached models are keyed by it. */
 export const GENERATOR_VERSION = "resnet-gen-1";
-export const RESNET_IR_VERSION = 8;
-export const RESNET_OPSET = 17;
+const RESNET_IR_VERSION = 8;
+const RESNET_OPSET = 17;
 export const RESNET_INPUT = "input";
 export const RESNET_OUTPUT = "logits";
 

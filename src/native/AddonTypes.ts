@@ -5,7 +5,7 @@
  */
 
 /** Where a dlopen'ed library was found, or every place that was tried. */
-export interface LibraryProbe {
+interface LibraryProbe {
   found: boolean;
   /** Resolved path of the loaded library. */
   path?: string;
@@ -15,14 +15,14 @@ export interface LibraryProbe {
   error?: string;
 }
 
-export interface ProbeGpu {
+interface ProbeGpu {
   index: number;
   name: string;
   uuid: string;
   totalBytes: number;
 }
 
-export interface EngineBuild {
+interface EngineBuild {
   /** True when the engine's SDK was found at build time and the engine is compiled in. */
   built: boolean;
   version?: string;
@@ -43,7 +43,7 @@ export interface AddonProbe {
   engines: { host: EngineBuild; libtorch: EngineBuild; tensorrt: EngineBuild };
 }
 
-export interface SamplerOptions {
+interface SamplerOptions {
   /** Sampling interval in milliseconds (default 1). */
   intervalMs?: number;
   /** GPU index for NVML (default 0). RangeError when NVML is present and has no such GPU. */
@@ -99,9 +99,9 @@ export interface AddonSampler {
   readonly nvml: boolean;
 }
 
-export type NativeEngineKind = "libtorch" | "tensorrt" | "host";
+type NativeEngineKind = "libtorch" | "tensorrt" | "host";
 
-export interface NativeInputProfile {
+interface NativeInputProfile {
   name: string;
   min: number[];
   opt: number[];

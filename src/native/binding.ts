@@ -21,7 +21,7 @@ const ADDON_RELATIVE = join("build", "Release", "vramgate.node");
 let cached: { module: AddonModule | null; status: AddonStatus } | undefined;
 
 /** The folder holding vramgate's package.json (works from src/ under tsx/vitest and from dist/). */
-export function packageRoot(): string {
+function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const pkg = join(dir, "package.json");

@@ -30,7 +30,7 @@ function pText(p: number): string {
   return p < 0.001 ? "p < 0.001" : `p = ${p.toFixed(3)}`;
 }
 
-export function changeText(s: HistorySeries, c: HistoryChange): string {
+function changeText(s: HistorySeries, c: HistoryChange): string {
   const ch = c.change !== undefined ? ` (${percentChange(1 + c.change)})` : "";
   return `at #${c.at} ${commitOf(c)}: ${value(s.metric, c.before)} → ${value(s.metric, c.after)}${ch}, ${pText(c.pValue)}`;
 }
@@ -73,7 +73,7 @@ export function formatHistory(h: History, color = false): string {
 }
 
 /** A file name made of safe characters (run keys hold slashes). */
-export function chartFileName(key: string, metric: HistoryMetric): string {
+function chartFileName(key: string, metric: HistoryMetric): string {
   const safe = `${key}-${metric}`.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 200);
   return `${safe}.svg`;
 }

@@ -68,7 +68,7 @@ function row(cells: string[]): string {
 }
 
 /** File-name-safe slug of a run key: "resnet/random/fp16" → "resnet-random-fp16". */
-export function slug(s: string): string {
+function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "run";
 }
 

@@ -13,7 +13,7 @@ import { isDeviceSignal } from "../analysis/analyze-results.js";
 import { MIB, ci2, medianRate, mib, primaryLeak, rate, residualBytes, slope, times } from "./format.js";
 
 /** Residue tolerated when the scenario sets no maxResidualMiB: allocator rounding, lazily loaded modules. */
-export const DEFAULT_RESIDUE_MIB = 1;
+const DEFAULT_RESIDUE_MIB = 1;
 
 export interface Recommendation {
   /** Undefined when every strategy was excluded. */

@@ -9,7 +9,7 @@ import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/
 import { KIB, MIB, count, medianRate, mib, primaryLeak, sig3 } from "./format.js";
 
 /** Bytes in the unit that suits them: "80 KiB", "2.0 MiB", "−12 KiB". */
-export function bytesShort(b: number): string {
+function bytesShort(b: number): string {
   const a = Math.abs(b);
   const sign = b < 0 ? "−" : "";
   if (a >= MIB) return `${sign}${sig3(a / MIB)} MiB`;

@@ -196,7 +196,7 @@ export function formatSummary(results: ResultsFile, outcomes: readonly GateOutco
 }
 
 /** One failed or warned gate as one line: "FAIL leak resnet/random/fp32: …". */
-export function gateLine(o: GateOutcome, p: Palette = PLAIN): string {
+function gateLine(o: GateOutcome, p: Palette = PLAIN): string {
   const tag = o.status === "fail" ? p.red("FAIL") : o.status === "warn" ? p.yellow("WARN") : "PASS";
   return `${tag} ${o.gate}${o.run ? ` ${o.run}` : ""}: ${o.message}`;
 }

@@ -31,7 +31,7 @@ const PAGE_BYTES = 4096;
 /** The JS timer cannot keep 1 ms on a busy event loop; it samples no faster than this. */
 const JS_MIN_INTERVAL_MS = 5;
 
-export function rssOf(pid: number): number {
+function rssOf(pid: number): number {
   try {
     const statm = readFileSync(`/proc/${pid}/statm`, "utf8").split(" ");
     return Number(statm[1]) * PAGE_BYTES;

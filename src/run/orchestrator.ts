@@ -4,7 +4,7 @@
  * machine drift hits every strategy alike. The results file is rewritten atomically after
  * every round: a crash, Ctrl-C or kill of the parent leaves the data gathered so far.
  */
-import { resolve, relative, dirname, join, basename } from "node:path";
+import { resolve, join } from "node:path";
 import type { ScenarioRun, Scenario } from "../scenarios/types.js";
 import type { Confirmation, Environment, ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import { confirmBudget, replayCalls } from "../scenarios/replay.js";
@@ -17,7 +17,7 @@ import { collectEnvironment } from "./environment.js";
 import { writeFileAtomic, toJson } from "../io/atomic-write.js";
 import { makeRunId } from "../results/run-id.js";
 
-export interface RunOverrides {
+interface RunOverrides {
   iterations?: number;
   warmup?: number;
   rounds?: number;
@@ -52,7 +52,7 @@ export interface BenchOptions {
   judge?: (environment: Environment, run: ScenarioRunResult, strategy: StrategyResult) => string | undefined;
 }
 
-export function applyOverrides(s: Scenario, o: RunOverrides | undefined): Scenario {
+function applyOverrides(s: Scenario, o: RunOverrides | undefined): Scenario {
   if (!o) return s;
   const run = { ...s.run };
   if (o.iterations !== undefined) run.iterations = o.iterations;
@@ -341,8 +341,3 @@ function rotate<T>(xs: T[], k: number): T[] {
 function firstLine(s: string): string {
   return s.split("\n")[0]!;
 }
-
-export function resultsRelative(resultsPath: string, p: string): string {
-  return relative(dirname(resultsPath), p) || basename(p);
-}
-export type { StrategyResult };

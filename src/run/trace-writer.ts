@@ -13,7 +13,7 @@ import { dirname } from "node:path";
 import { fsError, type PathError, type DiskError } from "../errors.js";
 import { ensureFolder, realFs, type AtomicFs } from "../io/atomic-write.js";
 
-export function snakeCase(signal: string): string {
+function snakeCase(signal: string): string {
   return signal.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
 }
 

@@ -17,7 +17,7 @@ export const dimsText = (s: Shape): string => `[${s.join(", ")}]`;
  * The values each dtype holds. int64 stops at the largest safe integer: values travel as
  * JS and JSON numbers (doubles), which skip integers beyond 2^53.
  */
-export const DTYPE_LIMITS: Record<InputProfile["dtype"], { lo: number; hi: number; integer: boolean }> = {
+const DTYPE_LIMITS: Record<InputProfile["dtype"], { lo: number; hi: number; integer: boolean }> = {
   float32: { lo: -3.4028234663852886e38, hi: 3.4028234663852886e38, integer: false },
   float16: { lo: -65504, hi: 65504, integer: false },
   int32: { lo: -(2 ** 31), hi: 2 ** 31 - 1, integer: true },

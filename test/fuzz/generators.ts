@@ -38,7 +38,7 @@ const deep = (n: number): unknown => {
 };
 
 /** A value of the wrong type, size or range for almost any field. */
-export function badValue(r: Rng): unknown {
+function badValue(r: Rng): unknown {
   const kinds: Array<() => unknown> = [
     () => null,
     () => "",
@@ -96,7 +96,7 @@ function parentOf(root: Json, path: Path): { parent: Record<string | number, Jso
 }
 
 /** One structural mutation of a parsed document (in place). Returns what it did. */
-export function mutate(r: Rng, root: Json, targeted: Array<[Path, () => unknown]> = []): string {
+function mutate(r: Rng, root: Json, targeted: Array<[Path, () => unknown]> = []): string {
   const paths = allPaths(root);
   const op = r.int(targeted.length ? 6 : 5);
   if (op === 5 && targeted.length) {
@@ -140,7 +140,7 @@ export function mutate(r: Rng, root: Json, targeted: Array<[Path, () => unknown]
 }
 
 /** Text-level damage: truncation, stray bytes, duplicated lines. */
-export function damageText(r: Rng, text: string): { text: string | Buffer; what: string } {
+function damageText(r: Rng, text: string): { text: string | Buffer; what: string } {
   const op = r.int(5);
   const at = r.int(text.length + 1);
   switch (op) {
@@ -285,7 +285,7 @@ export function resultsCase(r: Rng, baseText: string): { text: string | Buffer; 
 // ---------------------------------------------------------------------------------------
 // CSV traces
 
-export function baseCsv(rows = 300): string {
+function baseCsv(rows = 300): string {
   const lines = ["iteration,time_ms,latency_ms,shape,used_bytes,rss_bytes"];
   for (let i = 0; i < rows; i++)
     lines.push(`${i},${(i * 1.5).toFixed(3)},0.5,input:2x8,${1_000_000 + i * 4096},${5_000_000}`);

@@ -47,7 +47,7 @@ export interface EDivisiveOptions {
   changePoints?: number;
 }
 
-export interface ChangePoint {
+interface ChangePoint {
   /** Index of the first observation after the change (0-based). */
   index: number;
   /** Q̂ of the split that found it. */
@@ -72,7 +72,7 @@ export interface EDivisiveResult {
 }
 
 /** Longest series accepted (the distance matrix is n² doubles: 4,096² is 128 MiB). */
-export const MAX_E_DIVISIVE_LENGTH = 4096;
+const MAX_E_DIVISIVE_LENGTH = 4096;
 
 interface Split {
   tau: number;

@@ -26,7 +26,7 @@ export interface MannKendallResult {
 }
 
 /** Ranks (1-based, ties get their average rank) of `y`. */
-export function averageRanks(y: ArrayLike<number>): Float64Array {
+function averageRanks(y: ArrayLike<number>): Float64Array {
   const n = y.length;
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
