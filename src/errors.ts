@@ -116,6 +116,27 @@ export class RunError extends VramgateError {
   }
 }
 
+/**
+ * An engine cannot run here or cannot run this strategy (provider missing, worker not
+ * found, strategy not supported): the user must fix it, exit 3, no stack.
+ */
+export class EngineUnavailableError extends RunError {
+  override name = "EngineUnavailableError";
+}
+
+/** The engine ran out of device memory: a finding (state `oom`), not a crash. */
+export class OutOfMemoryError extends Error {
+  override name = "OutOfMemoryError";
+}
+
+/**
+ * True for an out-of-memory error: ours, or one raised by the native addon, whose errors
+ * cross the language boundary as plain Errors named "OutOfMemoryError".
+ */
+export function isOutOfMemory(err: unknown): boolean {
+  return err instanceof OutOfMemoryError || (err instanceof Error && err.name === "OutOfMemoryError");
+}
+
 /** The exit code an error stands for: its own, or 3 for anything unexpected. */
 export function exitCodeOf(e: unknown): number {
   return e instanceof VramgateError ? e.exitCode : EXIT.runFailed;

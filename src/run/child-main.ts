@@ -5,7 +5,7 @@
  * record where it happened; a crash (signal) is seen by the parent from the exit status.
  */
 import { createDriver } from "./create-driver.js";
-import { EngineUnavailableError } from "../engines/types.js";
+import { EngineUnavailableError, isOutOfMemory } from "../errors.js";
 import { shapeAt } from "../scenarios/sequence.js";
 import { replayShapeAt } from "../scenarios/replay.js";
 import type { ShapeMap } from "../scenarios/types.js";
@@ -84,7 +84,7 @@ async function fail(e: unknown): Promise<never> {
     const lastExchange = (err as { lastExchange?: string }).lastExchange;
     await send({
       type: "fault",
-      kind: err.name === "OutOfMemoryError" ? "oom" : "errored",
+      kind: isOutOfMemory(err) ? "oom" : "errored",
       message: err.message,
       lastExchange,
     });

@@ -1,30 +1,41 @@
 /**
- * Engine by name → a Driver for one strategy's child. JS engines are imported lazily so
- * a machine without onnxruntime-node (the GPU machine's package set) still runs the others.
+ * Engine by name → a Driver for one strategy's child, asking the registry: JS-hosted
+ * engines are created by their descriptor (imported lazily), native ones run in the addon.
  */
-import type { ScenarioRun, StrategyName } from "../scenarios/types.js";
-import { EngineUnavailableError } from "../engines/types.js";
+import { EngineUnavailableError } from "../errors.js";
+import type { EngineInit } from "../engines/contract.js";
+import { engineDescriptor, strategyUnsupported } from "../engines/registry.js";
+import type { Precision, Scenario, ScenarioRun, StrategyName } from "../scenarios/types.js";
 import { JsDriver, NativeDriver, type Driver } from "./drivers.js";
-import { jsStrategyUnsupported } from "./strategy-loop.js";
+
+/**
+ * What a JS-hosted engine is given for one strategy of a run. `section` is the scenario's
+ * own engine's section (typed `never` so that engine's create() takes it as its own type).
+ */
+export function engineInit(
+  s: Scenario,
+  precision: Precision,
+  strategy: StrategyName,
+  modelPath: string,
+): EngineInit<never> {
+  return {
+    strategy,
+    precision,
+    modelPath,
+    inputs: s.profile,
+    seed: s.run.seed,
+    device: s.memory.device,
+    section: s[s.engine] as never,
+    source: { name: s.name, file: s.file },
+    watchdogS: s.run.watchdogS,
+  };
+}
 
 export async function createDriver(run: ScenarioRun, strategy: StrategyName, modelPath: string): Promise<Driver> {
-  const s = run.scenario;
-  const init = { scenario: s, precision: run.precision, strategy, modelPath };
-  switch (s.engine) {
-    case "onnxruntime": {
-      const why = jsStrategyUnsupported(strategy);
-      if (why) throw new EngineUnavailableError(`onnxruntime: ${why}`);
-      const { createOnnxRuntimeEngine } = await import("../engines/onnxruntime/engine.js");
-      return new JsDriver(createOnnxRuntimeEngine(init), strategy);
-    }
-    case "process": {
-      const why = jsStrategyUnsupported(strategy);
-      if (why) throw new EngineUnavailableError(`process: ${why}`);
-      const { createProcessEngine } = await import("../engines/process/engine.js");
-      return new JsDriver(createProcessEngine(init), strategy);
-    }
-    case "libtorch":
-    case "tensorrt":
-      return new NativeDriver(run, strategy, modelPath);
-  }
+  const engine = run.scenario.engine;
+  const why = strategyUnsupported(engine, strategy);
+  if (why) throw new EngineUnavailableError(why);
+  const host = engineDescriptor(engine).host;
+  if (host.kind === "native") return new NativeDriver(run, strategy, modelPath);
+  return new JsDriver(await host.create(engineInit(run.scenario, run.precision, strategy, modelPath)), strategy);
 }

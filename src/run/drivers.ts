@@ -2,7 +2,8 @@
  * What a strategy's child runs: a JS-hosted engine under the TS strategy loop, or a
  * native engine whose loop runs on a native worker thread. Both report per-call marks.
  */
-import { EngineUnavailableError, type JsEngine } from "../engines/types.js";
+import { EngineUnavailableError, isOutOfMemory } from "../errors.js";
+import type { JsEngine } from "../engines/contract.js";
 import type { ScenarioRun, ShapeMap, StrategyName } from "../scenarios/types.js";
 import { loadAddon, addonStatus } from "../native/binding.js";
 import type { NativeMarkBatch } from "../native/AddonTypes.js";
@@ -104,7 +105,7 @@ export class JsDriver implements Driver {
 function toCallError(e: unknown, index: number): Error {
   if (e instanceof EngineUnavailableError) return e;
   const err = e instanceof Error ? e : new Error(String(e));
-  const kind = err.name === "OutOfMemoryError" ? "oom" : "errored";
+  const kind = isOutOfMemory(err) ? "oom" : "errored";
   const lastExchange = (err as { lastExchange?: string }).lastExchange;
   return new CallError(err.message, kind, index, lastExchange);
 }
@@ -125,7 +126,7 @@ export class NativeDriver implements Driver {
       );
     const s = run.scenario;
     const options: Record<string, string> = {};
-    const section = kind === "tensorrt" ? s.tensorrt : s.libtorch;
+    const section = s[kind === "tensorrt" ? "tensorrt" : "libtorch"];
     for (const [k, v] of Object.entries(section))
       if (v !== undefined) options[k] = Array.isArray(v) ? v.join(",") : String(v);
     try {

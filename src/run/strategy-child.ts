@@ -4,6 +4,7 @@
  * crashes, hangs, runs out of memory or throws never takes the parent down: the fault and
  * everything measured up to it end up in toResult().
  */
+import { engineDescriptor } from "../engines/registry.js";
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
@@ -97,7 +98,8 @@ export class StrategyChild {
     const s = opts.run.scenario;
     this.warmup = s.run.warmup;
     this.sampler = createSampler({ intervalMs: s.memory.intervalMs, device: s.memory.device });
-    const gpuEngine = s.engine !== "onnxruntime" || s.onnxruntime.executionProvider !== "cpu";
+    // The engine says whether this run uses a GPU; "only the worker knows" counts as yes until it says.
+    const gpuEngine = engineDescriptor(s.engine).usesGpu(s[s.engine]) !== false;
     this.primarySignal = this.sampler.hasGpu && gpuEngine ? "gpuProcessBytes" : "rssBytes";
     this.joiner = new Joiner(this.sampler.hasGpu ? ["gpuProcessBytes", "deviceUsedBytes", "rssBytes"] : ["rssBytes"]);
   }

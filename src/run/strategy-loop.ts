@@ -7,7 +7,7 @@
  *  teardown    as persistent, deactivate at finish()
  *  scoped      activate → infer → deactivate around every call (the baseline)
  */
-import type { JsEngine } from "../engines/types.js";
+import type { JsEngine } from "../engines/contract.js";
 import type { ShapeMap, StrategyName } from "../scenarios/types.js";
 
 export interface CallMark {

@@ -4,7 +4,8 @@
  * counter-based like the sequences) and feeds that call's shape again, so shapes recur with
  * the frequency they had and every strategy of a run replays the same shapes.
  */
-import { shapeAt, uniformAt } from "./sequence.js";
+import { uniformAt } from "../uniform-at.js";
+import { shapeAt } from "./sequence.js";
 import type { ScenarioRun, ShapeMap } from "./types.js";
 
 /** Seed offset so replay draws are independent of the sequence's own draws. */

@@ -7,17 +7,16 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Checker } from "./checker.js";
-import { describeValue, type DataPath } from "./locate.js";
+import type { DataPath } from "./locate.js";
 import { checkOnnxInputs, isOnnxPath } from "./model-inputs.js";
 import { dimsText, resolveProfile, resolveSequences } from "./profile.js";
-import { DEFAULT_BASELINE, MAX_RUNS, sectionSchemas, type RawScenario } from "./schema.js";
-import type { EngineName, InputProfile, ModelSpec, Precision, Scenario, StrategyName } from "./types.js";
+import type { SectionProblem } from "../engines/contract.js";
+import { engineDescriptor, REGISTRY, strategiesOf, strategyUnsupported } from "../engines/registry.js";
+import { DEFAULT_BASELINE, MAX_RUNS, type RawScenario } from "./schema.js";
+import type { InputProfile, ModelSpec, Precision, Scenario, StrategyName } from "./types.js";
 import { RESNET_DEPTHS } from "./types.js";
 import { closest } from "./suggest.js";
 
-/** Strategies the JS-hosted engines run (src/run/strategy-loop.ts refuses the rest at run time). */
-export const JS_ENGINE_STRATEGIES: readonly StrategyName[] = ["persistent", "teardown", "scoped"];
-const JS_ENGINES: readonly EngineName[] = ["onnxruntime", "process"];
 /** Input of the generated ResNets (src/models/resnet.ts RESNET_INPUT): [batch, 3, height, width]. */
 export const GENERATED_INPUT = "input";
 
@@ -113,27 +112,25 @@ export function resolveScenario(
 ): Scenario | undefined {
   const dir = dirname(absFile);
   const { engine, strategies } = parts;
+  const descriptor = engine ? engineDescriptor(engine) : undefined;
 
   const profile = parts.profile ? resolveProfile(parts.profile.inputs, c) : undefined;
   let model: ModelSpec | undefined;
   if (parts.model !== undefined) model = resolveModel(parts.model, dir, c);
-  else if (!rawKeys.has("model") && engine === "process") model = { kind: "none" };
+  else if (!rawKeys.has("model") && descriptor?.modelOptional) model = { kind: "none" };
   else if (!rawKeys.has("model") && engine) {
     c.report({
       path: ["model"],
       expected: `a model for engine ${engine}: a file path, { path: file.onnx } or { generate: resnet18, seed: 1 }`,
       found: "nothing",
-      hint: "model is required (only engine process may leave it out).",
+      hint: `model is required (only engine ${REGISTRY.filter((d) => d.modelOptional)
+        .map((d) => d.name)
+        .join(", ")} may leave it out).`,
     });
   }
   if (model?.kind === "generate" && profile) checkGeneratedInputs(profile, model.arch, c);
   // The engines that read ONNX; a process worker may take any file.
-  if (
-    model?.kind === "file" &&
-    profile &&
-    (engine === "onnxruntime" || engine === "tensorrt") &&
-    isOnnxPath(model.resolvedPath)
-  ) {
+  if (model?.kind === "file" && profile && descriptor?.readsOnnx && isOnnxPath(model.resolvedPath)) {
     checkOnnxInputs(model.resolvedPath, typeof parts.model === "string" ? ["model"] : ["model", "path"], profile, c);
   }
   const sequences =
@@ -176,12 +173,13 @@ export function resolveScenario(
           expected: "each strategy once",
           found: `"${s}" again (also strategies[${first}])`,
         });
-      else if (engine && JS_ENGINES.includes(engine) && !JS_ENGINE_STRATEGIES.includes(s)) {
+      else if (engine && strategyUnsupported(engine, s) !== null) {
+        const runsIt = REGISTRY.filter((d) => d.strategies[s] === null).map((d) => d.name);
         c.report({
           path: ["strategies", i],
-          expected: `a strategy the ${engine} engine runs (${JS_ENGINE_STRATEGIES.join(", ")})`,
+          expected: `a strategy the ${engine} engine runs (${strategiesOf(engine).join(", ")})`,
           found: `"${s}"`,
-          hint: "per-shape and user-managed need a native engine (libtorch or tensorrt).",
+          hint: `${engine}: ${descriptor?.strategies[s]}. ${s} runs on ${runsIt.join(" or ")}.`,
         });
       }
     });
@@ -213,7 +211,7 @@ export function resolveScenario(
   }
 
   if (engine) {
-    for (const section of ["onnxruntime", "tensorrt", "libtorch", "process"] as const) {
+    for (const { name: section } of REGISTRY) {
       if (rawKeys.has(section) && section !== engine) {
         c.report({
           path: [section],
@@ -224,20 +222,23 @@ export function resolveScenario(
         });
       }
     }
-    if (engine === "process" && !rawKeys.has("process")) {
+    if (descriptor?.sectionRequired && !rawKeys.has(engine)) {
       c.report({
-        path: ["process"],
+        path: [engine],
         at: ["engine"],
-        expected: "a process section (engine is process)",
+        expected: `a ${engine} section (engine is ${engine})`,
         found: "nothing",
-        hint: "Add e.g. process: { command: [python3, worker.py] }.",
+        hint:
+          engine === "process" ? "Add e.g. process: { command: [python3, worker.py] }." : `Add a ${engine}: section.`,
       });
     }
     const f = parts.faults;
-    if (f && JS_ENGINES.includes(engine) && ((f.leakBytesPerIteration ?? 0) > 0 || (f.retainOutputsEvery ?? 0) > 0)) {
+    if (f && !descriptor?.plantsFaults && ((f.leakBytesPerIteration ?? 0) > 0 || (f.retainOutputsEvery ?? 0) > 0)) {
       c.report({
         path: ["faults"],
-        expected: "faults only with a native engine (libtorch or tensorrt)",
+        expected: `faults only with an engine that plants them (${REGISTRY.filter((d) => d.plantsFaults)
+          .map((d) => d.name)
+          .join(" or ")})`,
         found: `faults with engine ${engine}`,
         key: true,
       });
@@ -266,34 +267,12 @@ export function resolveScenario(
     }
   }
 
-  let processSpec: Scenario["process"];
-  if (parts.process) {
-    const { command, cwd, env, replyTimeoutS } = parts.process;
-    processSpec = { command, env };
-    // The OS splits an environment entry at its first '=' and ends it at a NUL: such a name would be silently changed.
-    for (const k of Object.keys(env)) {
-      if (k === "" || k.includes("=") || k.includes("\0")) {
-        c.report({
-          path: ["process", "env", k],
-          key: true,
-          expected: "an environment variable name (not empty, without '=' or a NUL character)",
-          found: describeValue(k),
-        });
-      }
-    }
-    if (cwd !== undefined) {
-      const abs = resolve(dir, cwd);
-      if (!existsSync(abs) || !statSync(abs).isDirectory()) {
-        c.report({
-          path: ["process", "cwd"],
-          expected: `an existing folder (looked for ${abs})`,
-          found: `"${cwd}"`,
-          hint: "Paths are relative to the scenario file's folder.",
-        });
-      }
-      processSpec.cwd = abs;
-    }
-    if (replyTimeoutS !== undefined) processSpec.replyTimeoutS = replyTimeoutS;
+  // The scenario's own engine section: checks that need the file's folder, paths made absolute.
+  let ownSection: unknown;
+  if (engine && descriptor && parts[engine] !== undefined) {
+    const report = (p: SectionProblem) => c.report({ ...p, path: [engine, ...p.path] });
+    const raw = parts[engine];
+    ownSection = descriptor.resolveSection ? descriptor.resolveSection(raw, dir, report) : raw;
   }
 
   const { name, run, memory, gate, faults } = parts;
@@ -310,13 +289,18 @@ export function resolveScenario(
     !memory ||
     !gate ||
     !faults ||
-    (engine === "process" && !processSpec)
+    (descriptor?.sectionRequired && ownSection === undefined)
   ) {
     return undefined;
   }
-  const tensorrt = parts.tensorrt ?? sectionSchemas.tensorrt.parse({});
-  if (tensorrt.cacheDir !== undefined) tensorrt.cacheDir = resolve(dir, tensorrt.cacheDir);
-  const scenario: Scenario = {
+  // Every engine's section: the scenario's own as resolved, the others' defaults (the
+  // results file stores them all, for reproduction); one with required fields only when it is the engine's.
+  const sections: Record<string, unknown> = {};
+  for (const d of REGISTRY) {
+    if (d.name === engine) sections[d.name] = ownSection ?? d.section.parse({});
+    else if (!d.sectionRequired) sections[d.name] = d.section.parse({});
+  }
+  const scenario = {
     file: absFile,
     name,
     model,
@@ -330,11 +314,8 @@ export function resolveScenario(
     memory,
     gate,
     faults,
-    onnxruntime: parts.onnxruntime ?? sectionSchemas.onnxruntime.parse({}),
-    tensorrt,
-    libtorch: parts.libtorch ?? sectionSchemas.libtorch.parse({}),
-  };
+    ...sections,
+  } as Scenario;
   if (parts.description !== undefined) scenario.description = parts.description;
-  if (processSpec) scenario.process = processSpec;
   return scenario;
 }

@@ -6,7 +6,9 @@
  */
 import * as z from "zod";
 import { MAX_TIMER_S } from "../timers.js";
-import { ENGINES, PRECISIONS, RESNET_DEPTHS, SEQUENCE_KINDS, STRATEGIES } from "./types.js";
+import { DTYPES } from "../engines/contract.js";
+import { ENGINES, REGISTRY } from "../engines/registry.js";
+import { PRECISIONS, RESNET_DEPTHS, SEQUENCE_KINDS, STRATEGIES } from "./types.js";
 
 /** Names used in run keys and file names: no slashes, no spaces. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -14,8 +16,6 @@ const NAME_EXPECTED = "a name of letters, digits, '.', '_' or '-' (starting with
 
 export const DEFAULT_STRATEGIES = ["persistent", "teardown", "scoped"] as const;
 export const DEFAULT_BASELINE = "scoped";
-export const TACTIC_SOURCES = ["cublas", "cublaslt", "cudnn", "edge_mask_convolutions", "jit_convolutions"] as const;
-export const DTYPES = ["float32", "float16", "int64", "int32"] as const;
 
 /**
  * Longest scenario name and sequence label. Both end up in one file name, the longest being
@@ -27,11 +27,6 @@ export const DTYPES = ["float32", "float16", "int64", "int32"] as const;
 export const MAX_NAME_CHARS = Math.floor(
   (255 - ("_".length * 2 + 4 + "-".length + "user-managed".length + ".csv".length)) / 2,
 );
-/**
- * Most ONNX Runtime threads per session: far above any machine's cores (the largest CPUs
- * have a few hundred hardware threads) and far below what exhausts the process's thread limit.
- */
-export const MAX_ORT_THREADS = 1024;
 /** Most runs (sequences × precisions) one scenario expands to; each starts a process per strategy. */
 export const MAX_RUNS = 256;
 
@@ -286,72 +281,6 @@ const faults = z.strictObject({
     .meta({ description: "Keep every Nth call's outputs alive forever (native engines); 0 = never." }),
 });
 
-const onnxruntime = z.strictObject({
-  executionProvider: z.enum(["cpu", "cuda", "tensorrt"]).default("cpu"),
-  intraOpThreads: z
-    .int()
-    .min(1)
-    .max(MAX_ORT_THREADS)
-    .optional()
-    .meta({ description: `Threads within one operator (at most ${MAX_ORT_THREADS}).` }),
-  interOpThreads: z
-    .int()
-    .min(1)
-    .max(MAX_ORT_THREADS)
-    .optional()
-    .meta({
-      description: `Threads across operators (at most ${MAX_ORT_THREADS}; used when operators run in parallel).`,
-    }),
-  enableCpuMemArena: z.boolean().optional(),
-  enableMemPattern: z.boolean().optional(),
-});
-
-const tensorrt = z.strictObject({
-  workspaceMiB: z
-    .int()
-    .min(1)
-    .max(2 ** 30)
-    .optional(),
-  builderOptimizationLevel: z.int().min(0).max(5).optional(),
-  allocationStrategy: z.enum(["static", "on-profile-change"]).default("static"),
-  cudaGraph: z.boolean().default(false),
-  perShapePoolSize: z.int().min(1).default(8).meta({ description: "per-shape strategy: most contexts kept." }),
-  tacticSources: z.array(z.enum(TACTIC_SOURCES)).optional(),
-  cacheDir: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ description: "Engine/timing cache folder, relative to this file's folder." }),
-  logLevel: z.enum(["error", "warning", "info", "verbose"]).optional(),
-});
-
-const libtorch = z.strictObject({
-  cudaGraph: z.boolean().default(false),
-  perShapePoolSize: z.int().min(1).default(8),
-});
-
-const processSection = z.strictObject({
-  command: z
-    .array(z.string().min(1))
-    .min(1)
-    .meta({ description: "argv of your worker (no shell), e.g. [python3, worker.py]." }),
-  cwd: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ description: "Worker's folder, relative to this file's folder (default: this file's folder)." }),
-  env: z
-    .record(z.string(), z.string())
-    .default({})
-    .meta({ description: "Extra environment variables (values are strings: quote numbers)." }),
-  replyTimeoutS: z
-    .number()
-    .positive()
-    .max(MAX_TIMER_S)
-    .optional()
-    .meta({ description: `Seconds to wait for each reply (default: run.watchdogS; at most ${MAX_TIMER_S}).` }),
-});
-
 /** Top-level fields; keys in the order the README documents them. */
 export const scenarioShape = {
   name: name.meta({ description: "Scenario name, used in run keys and result file names." }),
@@ -375,11 +304,15 @@ export const scenarioShape = {
   memory: memory.prefault({}),
   gate: gate.prefault({}),
   faults: faults.prefault({}),
-  onnxruntime: onnxruntime.optional(),
-  tensorrt: tensorrt.optional(),
-  libtorch: libtorch.optional(),
-  process: processSection.optional(),
+  ...engineSections(),
 };
+
+/** One optional section per engine of the registry, named after it. */
+function engineSections() {
+  return Object.fromEntries(REGISTRY.map((d) => [d.name, d.section.optional()])) as {
+    [D in (typeof REGISTRY)[number] as D["name"]]: z.ZodOptional<D["section"]>;
+  };
+}
 
 export const scenarioSchema = z.strictObject(scenarioShape);
 
@@ -387,6 +320,3 @@ export const scenarioSchema = z.strictObject(scenarioShape);
 export type RawScenario = z.output<typeof scenarioSchema>;
 export type RawSequence = z.output<typeof sequence>;
 export type RawInputProfile = z.output<typeof inputProfile>;
-
-/** Section schemas, for filling defaults of sections a file leaves out. */
-export const sectionSchemas = { onnxruntime, tensorrt, libtorch } as const;

@@ -6,46 +6,28 @@
 import type { ResnetName } from "../models/resnet.js";
 export { RESNET_DEPTHS, type ResnetName } from "../models/resnet.js";
 
-export const ENGINES = ["onnxruntime", "libtorch", "tensorrt", "process"] as const;
-export type EngineName = (typeof ENGINES)[number];
-
-export const STRATEGIES = ["persistent", "teardown", "scoped", "per-shape", "user-managed"] as const;
-export type StrategyName = (typeof STRATEGIES)[number];
-
-export const PRECISIONS = ["fp32", "fp16", "bf16", "int8", "fp8"] as const;
-export type Precision = (typeof PRECISIONS)[number];
+import type { InputProfile, Precision, ShapeMap, StrategyName } from "../engines/contract.js";
+import type { EngineName, EngineSections, RequiredSectionEngine } from "../engines/registry.js";
+export {
+  DTYPES,
+  PRECISIONS,
+  STRATEGIES,
+  type InputDtype,
+  type InputProfile,
+  type InputValues,
+  type Precision,
+  type Shape,
+  type ShapeMap,
+  type StrategyName,
+} from "../engines/contract.js";
+export { ENGINES, type EngineName } from "../engines/registry.js";
+export type { OnnxRuntimeOptions } from "../engines/onnxruntime/index.js";
+export type { TensorRtOptions } from "../engines/tensorrt/index.js";
+export type { LibtorchOptions } from "../engines/libtorch/index.js";
+export type { ProcessOptions } from "../engines/process/index.js";
 
 export const SEQUENCE_KINDS = ["fixed", "cycle", "random", "ascending", "sawtooth"] as const;
 export type SequenceKind = (typeof SEQUENCE_KINDS)[number];
-
-/**
- * Values fed to an input: `{ min, max }` (inclusive; integers in [min, max] for integer
- * dtypes, uniform in [min, max] for float dtypes), or every element 1 (`ones`) or 0
- * (`zeros`). Real models need valid values, not just shapes: token ids below the
- * vocabulary size, attention masks of 0/1.
- */
-export type InputValues = { min: number; max: number } | "ones" | "zeros";
-
-/** A tensor shape: one positive integer per dimension. */
-export type Shape = number[];
-/** One shape per model input, keyed by input name. */
-export type ShapeMap = Record<string, Shape>;
-
-export interface InputProfile {
-  /** Smallest shape the engine must accept. */
-  min: Shape;
-  /** Shape the engine is tuned for (TensorRT's opt). */
-  opt: Shape;
-  /** Largest shape; memory is often sized for it. */
-  max: Shape;
-  /** Element type fed to this input. Default float32. */
-  dtype: "float32" | "float16" | "int64" | "int32";
-  /**
-   * Values fed to this input. Absent: each engine's own deterministic fill
-   * (scenarios/README-fields.md lists them; a process worker chooses its own).
-   */
-  values?: InputValues;
-}
 
 export interface SequenceSpec {
   kind: SequenceKind;
@@ -136,42 +118,8 @@ export interface FaultSpec {
   retainOutputsEvery?: number;
 }
 
-export interface OnnxRuntimeOptions {
-  executionProvider: "cpu" | "cuda" | "tensorrt";
-  intraOpThreads?: number;
-  interOpThreads?: number;
-  /** ORT's CPU memory arena (ORT default: on). */
-  enableCpuMemArena?: boolean;
-  /** ORT's memory-pattern planner (ORT default: on). */
-  enableMemPattern?: boolean;
-}
-export interface TensorRtOptions {
-  workspaceMiB?: number;
-  builderOptimizationLevel?: number;
-  allocationStrategy: "static" | "on-profile-change";
-  cudaGraph: boolean;
-  perShapePoolSize: number;
-  tacticSources?: string[];
-  /** Absolute after resolution against the scenario's folder. */
-  cacheDir?: string;
-  /** TensorRT logger threshold (native default: warning). */
-  logLevel?: "error" | "warning" | "info" | "verbose";
-}
-export interface LibtorchOptions {
-  cudaGraph: boolean;
-  perShapePoolSize: number;
-}
-export interface ProcessOptions {
-  /** argv of the user's worker; run from the scenario's folder unless cwd is given. */
-  command: string[];
-  cwd?: string;
-  env: Record<string, string>;
-  /** Seconds to wait for each reply before the worker counts as hung. Default: run.watchdogS. */
-  replyTimeoutS?: number;
-}
-
-/** A scenario after parsing and validation: defaults filled, paths resolved. */
-export interface Scenario {
+/** What every scenario holds, whatever its engine. */
+export interface ScenarioBase {
   /** Absolute path of the YAML file. */
   file: string;
   name: string;
@@ -188,11 +136,16 @@ export interface Scenario {
   memory: MemorySpec;
   gate: GateSpec;
   faults: FaultSpec;
-  onnxruntime: OnnxRuntimeOptions;
-  tensorrt: TensorRtOptions;
-  libtorch: LibtorchOptions;
-  process?: ProcessOptions;
 }
+
+/**
+ * A scenario after parsing and validation, with every engine's section (defaults filled;
+ * the engine named has its own, the others their defaults). An engine whose section has
+ * required fields (process) has one only when it is the scenario's engine.
+ */
+export type Scenario = ScenarioBase &
+  Partial<Pick<EngineSections, RequiredSectionEngine>> &
+  Omit<EngineSections, RequiredSectionEngine>;
 
 /** One (scenario × sequence × precision): its strategies are compared against each other. */
 export interface ScenarioRun {

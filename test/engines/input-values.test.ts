@@ -3,6 +3,7 @@
  * engine's hello (read back through the Python helper in a real worker), and the native
  * addon's parsing of the profile it is given.
  */
+import { engineInit } from "../../src/run/create-driver.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { seededInput } from "../../src/engines/onnxruntime/engine.js";
 import { createProcessEngine, type ProcessEngine } from "../../src/engines/process/engine.js";
@@ -117,10 +118,9 @@ describe("process engine: hello carries values", () => {
       mask: { min: [1, 16], opt: [2, 16], max: [4, 16], dtype: "int64", values: "ones" },
       x: { min: [1, 16], opt: [2, 16], max: [4, 16], dtype: "float32" },
     };
-    engine = createProcessEngine(
-      { scenario, precision: "fp32", strategy: "persistent", modelPath: "/nonexistent/model.onnx" },
-      { stderr: "quiet" },
-    );
+    engine = createProcessEngine(engineInit(scenario, "fp32", "persistent", "/nonexistent/model.onnx"), {
+      stderr: "quiet",
+    });
     await engine.load();
     const seen = engine.versions();
     const [idsSent, idsSpec, ids] = JSON.parse(seen.ids!) as [unknown, unknown, number[]];

@@ -2,6 +2,7 @@
  * The onnxruntime engine under the real JS strategy loop and engine factory: each
  * supported strategy completes calls over changing shapes; unsupported ones are refused.
  */
+import { engineInit } from "../../src/run/create-driver.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,7 +45,7 @@ function scenario(): Scenario {
 
 describe.each([["persistent"], ["teardown"], ["scoped"]] as Array<[StrategyName]>)("strategy %s", (strategy) => {
   it("runs calls over changing shapes with increasing, non-overlapping marks", async () => {
-    const engine = createOnnxRuntimeEngine({ scenario: scenario(), precision: "fp32", strategy, modelPath });
+    const engine = createOnnxRuntimeEngine(engineInit(scenario(), "fp32", strategy, modelPath));
     await engine.load();
     const loop = new JsStrategyLoop(engine, strategy);
     const shapes = [

@@ -27,8 +27,8 @@ beforeAll(async () => {
   await writeFile(
     join(dir, "probe.ts"),
     `import { createOnnxRuntimeEngine } from "./src/engines/onnxruntime/engine.js";
-const scenario = { onnxruntime: { executionProvider: "cpu" }, memory: { device: 0 }, profile: { input: { min: [1, 3, 32, 32], opt: [1, 3, 32, 32], max: [1, 3, 32, 32], dtype: "float32" } }, run: { seed: 0 } };
-const e = createOnnxRuntimeEngine({ scenario, precision: "fp32", strategy: "scoped", modelPath: ${JSON.stringify(join(dir, "model.onnx"))} } as never);
+const init = { strategy: "scoped", precision: "fp32", modelPath: ${JSON.stringify(join(dir, "model.onnx"))}, inputs: { input: { min: [1, 3, 32, 32], opt: [1, 3, 32, 32], max: [1, 3, 32, 32], dtype: "float32" } }, seed: 0, device: 0, section: { executionProvider: "cpu" }, source: { name: "probe", file: "probe.yaml" }, watchdogS: 60 };
+const e = createOnnxRuntimeEngine(init as never);
 console.log(JSON.stringify(e.versions()));
 try { await e.load(); console.log("LOADED"); } catch (err) { console.log((err as Error).name + ": " + (err as Error).message); }
 `,

@@ -1,11 +1,13 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { engineInit } from "../../src/run/create-driver.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOnnxRuntimeEngine, mapOrtError, onnxruntimeSupports } from "../../src/engines/onnxruntime/engine.js";
-import { EngineUnavailableError, OutOfMemoryError, type JsEngine } from "../../src/engines/types.js";
+import type { JsEngine } from "../../src/engines/contract.js";
+import { createOnnxRuntimeEngine, mapOrtError } from "../../src/engines/onnxruntime/engine.js";
+import { EngineUnavailableError, OutOfMemoryError } from "../../src/errors.js";
 import { ensureModel } from "../../src/models/cache.js";
-import { STRATEGIES, type OnnxRuntimeOptions, type Precision, type Scenario } from "../../src/scenarios/types.js";
+import type { OnnxRuntimeOptions, Precision, Scenario } from "../../src/scenarios/types.js";
 
 let dir: string;
 let fp32Path: string;
@@ -43,12 +45,9 @@ function scenario(onnxruntime: Partial<OnnxRuntimeOptions> = {}): Scenario {
 }
 
 function engine(opts: { precision?: Precision; modelPath?: string; ort?: Partial<OnnxRuntimeOptions> } = {}): JsEngine {
-  return createOnnxRuntimeEngine({
-    scenario: scenario(opts.ort),
-    precision: opts.precision ?? "fp32",
-    strategy: "scoped",
-    modelPath: opts.modelPath ?? fp32Path,
-  });
+  return createOnnxRuntimeEngine(
+    engineInit(scenario(opts.ort), opts.precision ?? "fp32", "scoped", opts.modelPath ?? fp32Path),
+  );
 }
 
 describe("onnxruntime engine", () => {
@@ -88,7 +87,7 @@ describe("onnxruntime engine", () => {
       [1, 3, 32, 32],
     ])
       await e.infer({ input: shape });
-    await expect(e.activate()).rejects.toThrow(/while a session is active/);
+    await expect(e.activate()).rejects.toThrow(/while a context is active/);
     await e.close();
     // close() released the session: infer now fails as on a never-activated engine.
     await expect(e.infer({ input: [1, 3, 32, 32] })).rejects.toThrow(/before activate/);
@@ -177,25 +176,6 @@ describe("onnxruntime engine", () => {
     await expect(engine({ modelPath: bad }).load()).rejects.toThrow(/bad\.onnx is not a valid ONNX model/);
   });
 
-  it("refuses to load for a strategy it does not support", async () => {
-    const e = createOnnxRuntimeEngine({
-      scenario: scenario(),
-      precision: "fp32",
-      strategy: "per-shape",
-      modelPath: fp32Path,
-    });
-    await expect(e.load()).rejects.toThrow(EngineUnavailableError);
-    await expect(e.load()).rejects.toThrow(/does not support strategy "per-shape"/);
-  });
-
-  it("says which strategies it supports", () => {
-    for (const s of STRATEGIES) {
-      const why = onnxruntimeSupports(s);
-      if (s === "persistent" || s === "teardown" || s === "scoped") expect(why).toBeNull();
-      else expect(why).toMatch(new RegExp(`strategy "${s}"`));
-    }
-  });
-
   it("maps allocation failures to OutOfMemoryError and leaves other errors alone", () => {
     const oom = mapOrtError(
       new Error(
@@ -251,12 +231,7 @@ describe("onnxruntime-node input views (the engine feeds prefixes of one buffer)
 describe("onnxruntime engine: profile against the model's inputs", () => {
   it("refuses a profile that names the wrong input, a wrong dtype, or misses an input", async () => {
     const make = (profile: Scenario["profile"]) =>
-      createOnnxRuntimeEngine({
-        scenario: { ...scenario(), profile },
-        precision: "fp32",
-        strategy: "scoped",
-        modelPath: fp32Path,
-      });
+      createOnnxRuntimeEngine(engineInit({ ...scenario(), profile }, "fp32", "scoped", fp32Path));
     const dims = { min: [1, 3, 32, 32], opt: [1, 3, 32, 32], max: [1, 3, 32, 32] };
     await expect(make({ image: { ...dims, dtype: "float32" } }).load()).rejects.toThrow(
       /profile input "image" is not an input of the model \(its inputs: input\)[\s\S]*model input "input" has no shape/,

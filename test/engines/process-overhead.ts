@@ -3,6 +3,7 @@
  * workers that do nothing: `node --import tsx test/engines/process-overhead.ts [calls]`.
  * The figures are what the protocol adds to every activate/infer/deactivate.
  */
+import { engineInit } from "../../src/run/create-driver.js";
 import { createProcessEngine } from "../../src/engines/process/engine.js";
 import { WORKERS_DIR, processScenario } from "./process-fixtures.js";
 
@@ -14,10 +15,7 @@ const workers = [
 
 for (const [label, command] of workers) {
   const scenario = processScenario({ command: [...command], env: { FIXTURE_LEAK_BYTES: "0" } }, WORKERS_DIR);
-  const e = createProcessEngine(
-    { scenario, precision: "fp32", strategy: "persistent", modelPath: "" },
-    { stderr: "quiet" },
-  );
+  const e = createProcessEngine(engineInit(scenario, "fp32", "persistent", ""), { stderr: "quiet" });
   await e.load();
   await e.activate();
   const shape = { input: [1, 1] };

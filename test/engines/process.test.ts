@@ -2,17 +2,17 @@
  * The process engine against real python3 worker processes (test/fixtures/workers): the
  * call cycles of each strategy, and each failure with its error class and message.
  */
+import { engineInit } from "../../src/run/create-driver.js";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createProcessEngine,
-  processSupports,
   type ProcessEngine,
   type ProcessEngineOptions,
 } from "../../src/engines/process/engine.js";
 import { ProcessWorkerError } from "../../src/engines/process/errors.js";
-import { EngineUnavailableError, OutOfMemoryError } from "../../src/engines/types.js";
+import { EngineUnavailableError, OutOfMemoryError } from "../../src/errors.js";
 import type { ProcessOptions, StrategyName } from "../../src/scenarios/types.js";
 import { REPO_ROOT, WORKERS_DIR, pidExists, processScenario, waitGone } from "./process-fixtures.js";
 
@@ -24,10 +24,10 @@ function engine(
   opts: ProcessEngineOptions = {},
   strategy: StrategyName = "persistent",
 ): ProcessEngine {
-  const e = createProcessEngine(
-    { scenario: processScenario(proc), precision: "fp32", strategy, modelPath: "/nonexistent/model.onnx" },
-    { stderr: "quiet", ...opts },
-  );
+  const e = createProcessEngine(engineInit(processScenario(proc), "fp32", strategy, "/nonexistent/model.onnx"), {
+    stderr: "quiet",
+    ...opts,
+  });
   opened.push(e);
   return e;
 }
@@ -152,15 +152,15 @@ describe("process engine: a well-behaved worker", () => {
 
   it("runs the CPU example worker from examples/cpu with its leak switch", async () => {
     const e = createProcessEngine(
-      {
-        scenario: processScenario(
+      engineInit(
+        processScenario(
           { command: ["python3", "echo_worker.py"], env: { VRAMGATE_EXAMPLE_LEAK_BYTES: "2048" } },
           `${WORKERS_DIR}/../../../examples/cpu`,
         ),
-        precision: "fp32",
-        strategy: "persistent",
-        modelPath: "",
-      },
+        "fp32",
+        "persistent",
+        "",
+      ),
       { stderr: "quiet" },
     );
     opened.push(e);
@@ -251,12 +251,7 @@ describe("process engine: failures", () => {
 
   it("the reply timeout defaults to the scenario's watchdog", async () => {
     const e = createProcessEngine(
-      {
-        scenario: processScenario({ command: ["python3", "hangs.py"] }, WORKERS_DIR, 1),
-        precision: "fp32",
-        strategy: "persistent",
-        modelPath: "",
-      },
+      engineInit(processScenario({ command: ["python3", "hangs.py"] }, WORKERS_DIR, 1), "fp32", "persistent", ""),
       { stderr: "quiet" },
     );
     opened.push(e);
@@ -298,17 +293,6 @@ describe("process engine: failures", () => {
     expect(err.lastExchange).toMatch(/"op":"infer".*; got \{"id":3,"ok":false,.*"kind":"oom"\}$/);
     // The worker survives an OOM reply: the run can still release and shut down cleanly.
     await e.deactivate();
-  });
-
-  it("refuses strategies it cannot run, before starting anything", async () => {
-    expect(processSupports("persistent")).toBeNull();
-    expect(processSupports("teardown")).toBeNull();
-    expect(processSupports("scoped")).toBeNull();
-    expect(processSupports("per-shape")).toMatch(/does not support per-shape/);
-    expect(processSupports("user-managed")).toMatch(/does not support user-managed/);
-    const e = engine({ command: ["python3", "good.py"] }, {}, "per-shape");
-    await expect(e.load()).rejects.toBeInstanceOf(EngineUnavailableError);
-    expect(e.extraPids()).toEqual([]);
   });
 });
 

@@ -4,11 +4,10 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { RESNET_INPUT } from "../../src/models/resnet.js";
-import { jsStrategyUnsupported } from "../../src/run/strategy-loop.js";
 import { expandScenario } from "../../src/scenarios/expand.js";
 import { loadScenario, parseScenario } from "../../src/scenarios/parse.js";
-import { GENERATED_INPUT, JS_ENGINE_STRATEGIES } from "../../src/scenarios/resolve.js";
-import { STRATEGIES, type Scenario } from "../../src/scenarios/types.js";
+import { GENERATED_INPUT } from "../../src/scenarios/resolve.js";
+import type { Scenario } from "../../src/scenarios/types.js";
 import { DataType, writeTinyModel } from "./tiny-model.js";
 
 const VALID = "test/fixtures/scenarios/valid";
@@ -334,9 +333,6 @@ tensorrt: {}
 });
 
 describe("agreement with the rest of the code", () => {
-  it("JS engine strategies match what the run layer accepts", () => {
-    for (const s of STRATEGIES) expect(jsStrategyUnsupported(s) === null).toBe(JS_ENGINE_STRATEGIES.includes(s));
-  });
   it("the generated model's input name matches the generator", () => {
     expect(GENERATED_INPUT).toBe(RESNET_INPUT);
   });

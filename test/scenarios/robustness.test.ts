@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { parseScenario } from "../../src/scenarios/parse.js";
-import { uniformAt } from "../../src/scenarios/sequence.js";
+import { uniformAt } from "../../src/uniform-at.js";
 
 const SOURCES = [
   "test/fixtures/scenarios/valid/full.yaml",

@@ -2,7 +2,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expandScenario } from "../../src/scenarios/expand.js";
 import { parseScenario } from "../../src/scenarios/parse.js";
-import { shapeAt, shapeKey, uniformAt } from "../../src/scenarios/sequence.js";
+import { shapeAt, shapeKey } from "../../src/scenarios/sequence.js";
+import { uniformAt } from "../../src/uniform-at.js";
 import { shapeKey as protocolShapeKey } from "../../src/run/protocol.js";
 import type { ScenarioRun, ShapeMap } from "../../src/scenarios/types.js";
 

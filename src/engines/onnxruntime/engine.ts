@@ -22,30 +22,19 @@
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import type { InputProfile, InputValues, Precision, Scenario, ShapeMap, StrategyName } from "../../scenarios/types.js";
-import { uniformAt } from "../../scenarios/sequence.js";
+import { EngineUnavailableError, OutOfMemoryError } from "../../errors.js";
+import { uniformAt } from "../../uniform-at.js";
 import { DataType } from "../../models/onnx-proto.js";
 import { inspectOnnx, type OnnxSummary } from "../../models/onnx-inspect.js";
 import { fillUniform, hashName, toFloat16 } from "../../models/weights.js";
 import { probeProvider, type OrtModule } from "./probe.js";
-import { EngineUnavailableError, OutOfMemoryError, type EngineInit, type JsEngine } from "../types.js";
+import type { EngineInit, InputProfile, InputValues, JsEngine, Precision, ShapeMap } from "../contract.js";
+import { EngineLifecycle } from "../lifecycle.js";
+import type { OnnxRuntimeOptions } from "./section.js";
 
 type Session = Awaited<ReturnType<OrtModule["InferenceSession"]["create"]>>;
 type OrtTensor = InstanceType<OrtModule["Tensor"]>;
 type SessionOptions = NonNullable<Parameters<OrtModule["InferenceSession"]["create"]>[1]>;
-
-const SUPPORTED_STRATEGIES: Partial<Record<StrategyName, true>> = { persistent: true, teardown: true, scoped: true };
-const UNSUPPORTED_REASONS: Partial<Record<StrategyName, string>> = {
-  "per-shape":
-    "an ONNX Runtime session is not bound to a shape, so a per-shape pool would hold N copies of the same weights",
-  "user-managed": "ONNX Runtime cannot run a session in a caller-owned device-memory block",
-};
-
-/** null when the engine supports the strategy, else why not. */
-export function onnxruntimeSupports(strategy: StrategyName): string | null {
-  if (SUPPORTED_STRATEGIES[strategy]) return null;
-  return `onnxruntime does not support strategy "${strategy}": ${UNSUPPORTED_REASONS[strategy] ?? "unknown strategy"} (supported: persistent, teardown, scoped)`;
-}
 
 const OOM_PATTERN = /out of memory|failed to allocate|bad_alloc|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation/i;
 
@@ -137,7 +126,7 @@ const PROFILE_ELEM_TYPES: Record<string, number> = {
 };
 
 /** The scenario's profile must name the model's inputs with their element types. */
-function checkInputs(profile: Scenario["profile"], summary: OnnxSummary, modelPath: string): void {
+function checkInputs(profile: Record<string, InputProfile>, summary: OnnxSummary, modelPath: string): void {
   const modelInputs = summary.inputs.map((i) => i.name);
   const problems: string[] = [];
   for (const [name, spec] of Object.entries(profile)) {
@@ -233,24 +222,24 @@ function filledInput(
   return out;
 }
 
-class OnnxRuntimeEngine implements JsEngine {
+class OnnxRuntimeEngine extends EngineLifecycle {
   readonly name = "onnxruntime";
   private ort: OrtModule | undefined;
   private modelBytes: Uint8Array | undefined;
   private session: Session | undefined;
   private readonly inputPools = new Map<string, InputArray>();
 
-  constructor(private readonly init: EngineInit) {}
+  constructor(private readonly init: EngineInit<OnnxRuntimeOptions>) {
+    super();
+  }
 
   versions(): Record<string, string> {
     const version = this.ort?.env.versions.node ?? installedOrtVersion();
     return version ? { onnxruntime: version } : {};
   }
 
-  async load(): Promise<void> {
-    const { scenario, precision, modelPath, strategy } = this.init;
-    const unsupported = onnxruntimeSupports(strategy);
-    if (unsupported) throw new EngineUnavailableError(unsupported);
+  protected async loadImpl(): Promise<void> {
+    const { inputs, precision, modelPath, section, device, seed } = this.init;
     let bytes: Uint8Array;
     try {
       bytes = await readFile(modelPath);
@@ -264,12 +253,12 @@ class OnnxRuntimeEngine implements JsEngine {
       throw new EngineUnavailableError(`onnxruntime: ${modelPath} is ${(err as Error).message}`);
     }
     checkPrecision(precision, summary, modelPath);
-    checkInputs(scenario.profile, summary, modelPath);
+    checkInputs(inputs, summary, modelPath);
 
     const ort = await importOrt();
-    const provider = scenario.onnxruntime.executionProvider;
+    const provider = section.executionProvider;
     if (provider !== "cpu") {
-      const failure = await probeProvider(ort, provider, scenario.memory.device);
+      const failure = await probeProvider(ort, provider, device);
       if (failure !== null) {
         throw new EngineUnavailableError(
           [
@@ -287,17 +276,16 @@ class OnnxRuntimeEngine implements JsEngine {
     }
     this.ort = ort;
     this.modelBytes = bytes;
-    for (const [name, spec] of Object.entries(scenario.profile)) {
-      this.inputPools.set(name, seededInput(spec, elementCount(spec.max), scenario.run.seed, name));
+    for (const [name, spec] of Object.entries(inputs)) {
+      this.inputPools.set(name, seededInput(spec, elementCount(spec.max), seed, name));
     }
   }
 
   private sessionOptions(): SessionOptions {
-    const { scenario } = this.init;
-    const opts = scenario.onnxruntime;
+    const opts = this.init.section;
     const provider = opts.executionProvider;
     const options: SessionOptions = {
-      executionProviders: [provider === "cpu" ? "cpu" : { name: provider, deviceId: scenario.memory.device }],
+      executionProviders: [provider === "cpu" ? "cpu" : { name: provider, deviceId: this.init.device }],
       graphOptimizationLevel: "all",
       logSeverityLevel: 3,
     };
@@ -308,9 +296,8 @@ class OnnxRuntimeEngine implements JsEngine {
     return options;
   }
 
-  async activate(): Promise<void> {
-    if (!this.ort || !this.modelBytes) throw new Error("onnxruntime: activate() called before load()");
-    if (this.session) throw new Error("onnxruntime: activate() called while a session is active; deactivate() first");
+  protected async activateImpl(): Promise<void> {
+    if (!this.ort || !this.modelBytes) throw new Error("onnxruntime: load() left no model (internal error)");
     try {
       this.session = await this.ort.InferenceSession.create(this.modelBytes, this.sessionOptions());
     } catch (err) {
@@ -328,12 +315,7 @@ class OnnxRuntimeEngine implements JsEngine {
     const count = elementCount(dims);
     let pool = this.inputPools.get(name);
     if (!pool || pool.length < count) {
-      pool = seededInput(
-        this.init.scenario.profile[name] ?? { dtype: "float32" },
-        count,
-        this.init.scenario.run.seed,
-        name,
-      );
+      pool = seededInput(this.init.inputs[name] ?? { dtype: "float32" }, count, this.init.seed, name);
       this.inputPools.set(name, pool);
     }
     const data = pool.subarray(0, count);
@@ -343,13 +325,9 @@ class OnnxRuntimeEngine implements JsEngine {
     return new ort.Tensor("int64", data, dims);
   }
 
-  async infer(shape: ShapeMap): Promise<void> {
+  protected async inferImpl(shape: ShapeMap): Promise<void> {
     const session = this.session;
-    if (!session || !this.ort) {
-      throw new Error(
-        "onnxruntime: infer() called before activate(): there is no session (the strategy loop must activate first)",
-      );
-    }
+    if (!session || !this.ort) throw new Error("onnxruntime: activate() left no session (internal error)");
     const feeds: Record<string, OrtTensor> = {};
     for (const [name, dims] of Object.entries(shape)) {
       if (!session.inputNames.includes(name)) {
@@ -366,7 +344,7 @@ class OnnxRuntimeEngine implements JsEngine {
     }
   }
 
-  async deactivate(): Promise<void> {
+  protected async deactivateImpl(): Promise<void> {
     const session = this.session;
     // Cleared first: a failed release must not leave a half-dead session to reuse.
     this.session = undefined;
@@ -378,14 +356,13 @@ class OnnxRuntimeEngine implements JsEngine {
     return {};
   }
 
-  async close(): Promise<void> {
-    await this.deactivate();
+  protected async closeImpl(): Promise<void> {
     this.inputPools.clear();
     this.modelBytes = undefined;
   }
 }
 
 /** An onnxruntime engine for one strategy child. Nothing is imported or read until load(). */
-export function createOnnxRuntimeEngine(init: EngineInit): JsEngine {
+export function createOnnxRuntimeEngine(init: EngineInit<OnnxRuntimeOptions>): JsEngine {
   return new OnnxRuntimeEngine(init);
 }

@@ -10,9 +10,10 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { StrategyName } from "../../scenarios/types.js";
-import type { EngineInit, JsEngine } from "../types.js";
-import { EngineUnavailableError } from "../types.js";
+import { EngineUnavailableError } from "../../errors.js";
+import type { EngineInit, JsEngine, ShapeMap } from "../contract.js";
+import { EngineLifecycle } from "../lifecycle.js";
+import type { ProcessOptions } from "./section.js";
 import {
   PROTOCOL_VERSION,
   ProtocolViolation,
@@ -33,7 +34,7 @@ const MIN_HELLO_TIMEOUT_MS = 120_000;
 const DEFAULT_CLOSE_GRACE_MS = 2_000;
 
 export interface ProcessEngineOptions {
-  /** Per-call reply timeout, ms. Default: scenario.process.replyTimeoutS, else scenario.run.watchdogS. */
+  /** Per-call reply timeout, ms. Default: the section's replyTimeoutS, else the run's watchdog. */
   replyTimeoutMs?: number;
   /** Timeout for the hello reply (the worker's start-up and model load), ms. Default: max(reply timeout, 120 s). */
   helloTimeoutMs?: number;
@@ -57,20 +58,6 @@ export interface ProcessEngine extends JsEngine {
   extraPids(): number[];
 }
 
-/** Null when the process engine can run the strategy, else why not. */
-export function processSupports(strategy: StrategyName): string | null {
-  switch (strategy) {
-    case "persistent":
-    case "teardown":
-    case "scoped":
-      return null;
-    case "per-shape":
-      return "the process engine does not support per-shape: the worker owns its contexts, vramgate cannot keep one per shape; use persistent, teardown or scoped";
-    case "user-managed":
-      return "the process engine does not support user-managed: device memory is allocated inside the worker; use persistent, teardown or scoped";
-  }
-}
-
 /** The worker's working directory: process.cwd resolved against the scenario's folder, else that folder. */
 export function workerCwd(scenarioFile: string, cwd: string | undefined): string {
   const base = path.dirname(scenarioFile);
@@ -86,80 +73,101 @@ export function workerEnv(scenarioEnv: Record<string, string>): NodeJS.ProcessEn
   return env;
 }
 
-function helloConfig(init: EngineInit): HelloConfig {
-  const s = init.scenario;
+function helloConfig(init: EngineInit<ProcessOptions>): HelloConfig {
   const profile: HelloConfig["profile"] = {};
-  for (const [name, p] of Object.entries(s.profile))
+  for (const [name, p] of Object.entries(init.inputs))
     profile[name] = { min: p.min, opt: p.opt, max: p.max, dtype: p.dtype, values: p.values ?? null };
   return {
-    scenario: s.name,
-    scenarioFile: s.file,
+    scenario: init.source.name,
+    scenarioFile: init.source.file,
     strategy: init.strategy,
     precision: init.precision,
     modelPath: init.modelPath,
-    device: s.memory.device,
+    device: init.device,
     profile,
   };
 }
 
-export function createProcessEngine(init: EngineInit, options: ProcessEngineOptions = {}): ProcessEngine {
-  const spec = init.scenario.process;
-  const argv = spec?.command ?? [];
-  const command = formatCommand(argv);
-  const replyTimeoutMs = options.replyTimeoutMs ?? (spec?.replyTimeoutS ?? init.scenario.run.watchdogS) * 1000;
-  const helloTimeoutMs = options.helloTimeoutMs ?? Math.max(replyTimeoutMs, MIN_HELLO_TIMEOUT_MS);
-  const closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
-  const onStderrLine =
-    options.stderr === "quiet"
-      ? undefined
-      : typeof options.stderr === "function"
-        ? options.stderr
-        : (line: string) => process.stderr.write(`${line}\n`);
+class WorkerEngine extends EngineLifecycle implements ProcessEngine {
+  readonly name = "process";
+  // Closing ends the worker, which frees whatever it holds.
+  protected override readonly closeFreesContext = true;
+  readonly command: string;
+  private readonly argv: string[];
+  private readonly replyTimeoutMs: number;
+  private readonly helloTimeoutMs: number;
+  private readonly closeGraceMs: number;
+  private readonly onStderrLine: ((line: string) => void) | undefined;
+  private worker: WorkerProcess | undefined;
+  private info: HelloInfo | undefined;
+  private stats: StatsMap = {};
+  private lastMs: number | undefined;
 
-  let worker: WorkerProcess | undefined;
-  let info: HelloInfo | undefined;
-  let stats: StatsMap = {};
-  let lastMs: number | undefined;
-
-  function requireWorker(op: string): WorkerProcess {
-    if (!worker || !info)
-      throw new Error(`process engine: ${op}() called before load() completed (worker \`${command}\`)`);
-    return worker;
+  constructor(
+    private readonly init: EngineInit<ProcessOptions>,
+    options: ProcessEngineOptions,
+  ) {
+    super();
+    this.argv = init.section.command;
+    this.command = formatCommand(this.argv);
+    this.replyTimeoutMs = options.replyTimeoutMs ?? (init.section.replyTimeoutS ?? init.watchdogS) * 1000;
+    this.helloTimeoutMs = options.helloTimeoutMs ?? Math.max(this.replyTimeoutMs, MIN_HELLO_TIMEOUT_MS);
+    this.closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
+    this.onStderrLine =
+      options.stderr === "quiet"
+        ? undefined
+        : typeof options.stderr === "function"
+          ? options.stderr
+          : (line: string) => process.stderr.write(`${line}\n`);
   }
 
-  async function call(w: WorkerProcess, body: RequestBody, timeoutMs: number): Promise<OkReply> {
+  private requireWorker(op: string): WorkerProcess {
+    if (!this.worker || !this.info)
+      throw new Error(`process engine: ${op}() called before load() completed (worker \`${this.command}\`)`);
+    return this.worker;
+  }
+
+  private async call(w: WorkerProcess, body: RequestBody, timeoutMs: number): Promise<OkReply> {
     const reply = await w.request(body, timeoutMs);
-    lastMs = reply.ms;
-    if (reply.stats) stats = reply.stats;
+    this.lastMs = reply.ms;
+    if (reply.stats) this.stats = reply.stats;
     return reply;
   }
 
-  async function load(): Promise<void> {
-    const unsupported = processSupports(init.strategy);
-    if (unsupported) throw new EngineUnavailableError(unsupported);
-    if (!spec || argv.length === 0) {
+  protected async loadImpl(): Promise<void> {
+    const { section, source } = this.init;
+    if (this.argv.length === 0) {
       throw new EngineUnavailableError(
-        `scenario ${init.scenario.file}: engine "process" needs process.command (the worker's argv), found none`,
+        `scenario ${source.file}: engine "process" needs process.command (the worker's argv), found none`,
       );
     }
-    if (worker) throw new Error(`process engine: load() called twice (worker \`${command}\`)`);
-    const cwd = workerCwd(init.scenario.file, spec.cwd);
+    const cwd = workerCwd(source.file, section.cwd);
     if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
       throw new ProcessWorkerUnavailableError(
-        `working directory ${cwd} does not exist (process.cwd in ${init.scenario.file})`,
+        `working directory ${cwd} does not exist (process.cwd in ${source.file})`,
         {
-          command,
+          command: this.command,
           lastExchange: "none (the worker was not started)",
         },
       );
     }
-    const w = new WorkerProcess({ argv, cwd, env: workerEnv(spec.env), ...(onStderrLine ? { onStderrLine } : {}) });
-    worker = w;
+    const w = new WorkerProcess({
+      argv: this.argv,
+      cwd,
+      env: workerEnv(section.env),
+      ...(this.onStderrLine ? { onStderrLine: this.onStderrLine } : {}),
+    });
+    this.worker = w;
+    const command = this.command;
     let hello: OkReply;
     try {
-      hello = await call(w, { op: "hello", protocol: PROTOCOL_VERSION, config: helloConfig(init) }, helloTimeoutMs);
+      hello = await this.call(
+        w,
+        { op: "hello", protocol: PROTOCOL_VERSION, config: helloConfig(this.init) },
+        this.helloTimeoutMs,
+      );
     } catch (err) {
-      await w.close(closeGraceMs);
+      await w.close(this.closeGraceMs);
       // A hello the worker refused (its model failed to load, say) is for the user to fix.
       if (err instanceof ProcessWorkerError && err.reason === "reply") {
         throw new ProcessWorkerUnavailableError(`the worker refused hello: ${err.workerError ?? "no message"}`, {
@@ -173,13 +181,13 @@ export function createProcessEngine(init: EngineInit, options: ProcessEngineOpti
     try {
       parsed = parseHello(hello);
     } catch (err) {
-      await w.close(closeGraceMs);
+      await w.close(this.closeGraceMs);
       if (!(err instanceof ProtocolViolation)) throw err;
       throw new ProcessWorkerError(`protocol error: ${err.message}`, { command, lastExchange: w.lastExchange() });
     }
     if (parsed.protocol !== PROTOCOL_VERSION) {
       const lastExchange = w.lastExchange();
-      await w.close(closeGraceMs);
+      await w.close(this.closeGraceMs);
       throw new ProcessWorkerUnavailableError(
         `the worker speaks protocol version ${parsed.protocol}, this vramgate speaks version ${PROTOCOL_VERSION}; use a worker (or vramgate_worker.py) for protocol ${PROTOCOL_VERSION}`,
         { command, lastExchange },
@@ -187,47 +195,61 @@ export function createProcessEngine(init: EngineInit, options: ProcessEngineOpti
     }
     if (parsed.stats) {
       try {
-        await call(w, { op: "stats" }, replyTimeoutMs);
+        await this.call(w, { op: "stats" }, this.replyTimeoutMs);
       } catch (err) {
-        await w.close(closeGraceMs);
+        await w.close(this.closeGraceMs);
         throw err;
       }
     }
-    info = parsed;
+    this.info = parsed;
   }
 
-  return {
-    name: "process",
-    command,
-    versions(): Record<string, string> {
-      if (!info) return {};
-      return { ...info.versions, "process-worker": `${info.worker} (protocol ${info.protocol})` };
-    },
-    load,
-    async activate(): Promise<void> {
-      await call(requireWorker("activate"), { op: "activate" }, replyTimeoutMs);
-    },
-    async infer(shape): Promise<void> {
-      await call(requireWorker("infer"), { op: "infer", shape }, replyTimeoutMs);
-    },
-    async deactivate(): Promise<void> {
-      await call(requireWorker("deactivate"), { op: "deactivate" }, replyTimeoutMs);
-    },
-    memoryStats(): Record<string, number> {
-      return { ...stats };
-    },
-    extraPids(): number[] {
-      const pids = new Set<number>();
-      if (worker?.pid !== undefined) pids.add(worker.pid);
-      if (info) pids.add(info.pid); // the process that really runs the model, when argv is a wrapper
-      return [...pids];
-    },
-    hello: () => info,
-    usesGpu: () => info?.gpu,
-    lastCallMs: () => lastMs,
-    lastExchange: () => worker?.lastExchange() ?? "none (the worker was not started)",
-    async close(): Promise<void> {
-      await worker?.close(closeGraceMs);
-    },
-  };
+  versions(): Record<string, string> {
+    if (!this.info) return {};
+    return { ...this.info.versions, "process-worker": `${this.info.worker} (protocol ${this.info.protocol})` };
+  }
+  protected async activateImpl(): Promise<void> {
+    await this.call(this.requireWorker("activate"), { op: "activate" }, this.replyTimeoutMs);
+  }
+  protected async inferImpl(shape: ShapeMap): Promise<void> {
+    await this.call(this.requireWorker("infer"), { op: "infer", shape }, this.replyTimeoutMs);
+  }
+  protected async deactivateImpl(): Promise<void> {
+    await this.call(this.requireWorker("deactivate"), { op: "deactivate" }, this.replyTimeoutMs);
+  }
+  memoryStats(): Record<string, number> {
+    return { ...this.stats };
+  }
+  extraPids(): number[] {
+    const pids = new Set<number>();
+    if (this.worker?.pid !== undefined) pids.add(this.worker.pid);
+    if (this.info) pids.add(this.info.pid); // the process that really runs the model, when argv is a wrapper
+    return [...pids];
+  }
+  hello(): HelloInfo | undefined {
+    return this.info;
+  }
+  usesGpu(): boolean | undefined {
+    return this.info?.gpu;
+  }
+  lastCallMs(): number | undefined {
+    return this.lastMs;
+  }
+  lastExchange(): string {
+    return this.worker?.lastExchange() ?? "none (the worker was not started)";
+  }
+  protected async closeImpl(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    this.info = undefined;
+    await w?.close(this.closeGraceMs);
+  }
+}
+
+/** A process engine for one strategy child. Nothing starts until load(). */
+export function createProcessEngine(
+  init: EngineInit<ProcessOptions>,
+  options: ProcessEngineOptions = {},
+): ProcessEngine {
+  return new WorkerEngine(init, options);
 }

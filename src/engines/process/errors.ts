@@ -4,7 +4,7 @@
  * Classes extend the engine contract's errors so `instanceof OutOfMemoryError` /
  * `instanceof EngineUnavailableError` keep working for the strategy loop.
  */
-import { EngineUnavailableError, OutOfMemoryError } from "../types.js";
+import { EngineUnavailableError, OutOfMemoryError } from "../../errors.js";
 
 /** What every process-engine error carries besides its message. */
 export interface WorkerErrorDetails {

@@ -3,7 +3,7 @@
  * line, requests on the worker's stdin and replies on its stdout. This file only builds
  * requests and validates replies; it never touches a process.
  */
-import type { InputValues, ShapeMap } from "../../scenarios/types.js";
+import type { InputValues, ShapeMap } from "../contract.js";
 
 /** The protocol version this harness speaks; a worker must answer hello with the same number. */
 export const PROTOCOL_VERSION = 1;
