@@ -28,8 +28,17 @@ export const DEFAULT_MAX_MEMORY_INCREASE = 0.1;
 /** Bootstrap resamples per interval. */
 const RESAMPLES = 2000;
 
-export type ThroughputChangeClaim = "regression" | "improvement" | "within-noise" | "no-data";
-export type MemoryChangeClaim = "increase" | "decrease" | "within-noise" | "no-data";
+/**
+ * Most round-to-round coefficient of variation of items/s (sample sd ÷ mean) a run may have
+ * for `compare` to claim a throughput change: past it the claim is `inconclusive`. Measured
+ * by `npm run bench:gate-noise`: on a loaded 2-core machine rounds varied by 6–97 % (median
+ * ~30 %) and unchanged runs differed by up to 10×; a 5 % band on such runs failed 2 of 14
+ * A/A pairs (results/examples/gate-noise/).
+ */
+export const DEFAULT_MAX_ROUND_CV = 0.1;
+
+export type ThroughputChangeClaim = "regression" | "improvement" | "within-noise" | "inconclusive" | "no-data";
+export type MemoryChangeClaim = "increase" | "decrease" | "within-noise" | "inconclusive" | "no-data";
 
 export interface ThroughputChange {
   /** Median per-round items/s of each file, when it has rounds. */
@@ -51,6 +60,10 @@ export interface ThroughputChange {
    * A `within-noise` −44.9 % with drop 0.6 says: only a fall past 60 % shows at this noise.
    */
   detectable?: { drop: number; rise: number };
+  /** Round-to-round coefficient of variation of items/s in each file (with ≥ 2 rounds). */
+  cv?: { base: number; head: number };
+  /** Why the claim is `inconclusive` (a run too noisy to decide). */
+  reason?: string;
 }
 
 export interface MemoryChange {
@@ -60,7 +73,17 @@ export interface MemoryChange {
   headBytes?: number;
   /** headBytes ÷ baseBytes. */
   ratio?: number;
+  /**
+   * Ratio of the typical level: median over the series' blocks of each block's maximum
+   * (head ÷ base). A peak that rose past the tolerance while this did not rise past half of
+   * it is one spike, not a new level: `inconclusive`.
+   */
+  typicalRatio?: number;
+  /** How much each run's own level moves within it (see memoryInconclusive). */
+  wander?: { base: number; head: number };
   claim: MemoryChangeClaim;
+  /** Why the claim is `inconclusive`. */
+  reason?: string;
 }
 
 export interface StrategyComparison {
@@ -80,7 +103,7 @@ export interface Comparison {
   /** Environment differences found (empty when comparable); non-empty only with force. */
   environmentDifferences: string[];
   forced: boolean;
-  thresholds: { maxRegression: number; maxMemoryIncrease: number };
+  thresholds: { maxRegression: number; maxMemoryIncrease: number; maxCv: number };
   strategies: StrategyComparison[];
   /** Run keys, or "run · strategy", present in one file only. */
   onlyInBase: string[];
@@ -94,6 +117,8 @@ export interface CompareOptions {
   maxRegression?: number;
   /** Tolerated peak-memory increase, fraction. */
   maxMemoryIncrease?: number;
+  /** Most round-to-round CV of items/s for a throughput claim (default DEFAULT_MAX_ROUND_CV). */
+  maxCv?: number;
   /** Names shown in the refusal message. */
   baseName?: string;
   headName?: string;
@@ -106,6 +131,7 @@ export interface CompareOptions {
 export function compareResults(base: ResultsFile, head: ResultsFile, opts: CompareOptions = {}): Comparison {
   const maxRegression = opts.maxRegression ?? DEFAULT_MAX_REGRESSION;
   const maxMemoryIncrease = opts.maxMemoryIncrease ?? DEFAULT_MAX_MEMORY_INCREASE;
+  const maxCv = opts.maxCv ?? DEFAULT_MAX_ROUND_CV;
   const differences = environmentDifferences(base, head);
   if (differences.length && !opts.force) {
     const b = opts.baseName ?? `base (${base.runId})`;
@@ -140,7 +166,7 @@ export function compareResults(base: ResultsFile, head: ResultsFile, opts: Compa
         strategy: bs.strategy,
         baseState: bs.state,
         headState: hs.state,
-        throughput: throughputChange(bs, hs, maxRegression, `${br.key}\u0000${bs.strategy}`),
+        throughput: throughputChange(bs, hs, maxRegression, `${br.key}\u0000${bs.strategy}`, maxCv),
         peakMemory: memoryChange(bs, hs, maxMemoryIncrease),
         leak: leakChange(bs, hs),
       });
@@ -155,7 +181,7 @@ export function compareResults(base: ResultsFile, head: ResultsFile, opts: Compa
     head: summary(head),
     environmentDifferences: differences,
     forced: differences.length > 0,
-    thresholds: { maxRegression, maxMemoryIncrease },
+    thresholds: { maxRegression, maxMemoryIncrease, maxCv },
     strategies,
     onlyInBase,
     onlyInHead,
@@ -176,16 +202,26 @@ export interface ComparisonCounts {
   /** Throughput improvement or memory decrease, and none of the above. */
   improvements: number;
   unchanged: number;
+  /** Nothing claimed, and a run was too noisy to decide (see `reason`). */
+  inconclusive: number;
   /** Neither throughput nor memory could be compared. */
   noData: number;
 }
 
 export function comparisonCounts(c: Comparison): ComparisonCounts {
-  const out: ComparisonCounts = { regressions: 0, newLeaks: 0, improvements: 0, unchanged: 0, noData: 0 };
+  const out: ComparisonCounts = {
+    regressions: 0,
+    newLeaks: 0,
+    improvements: 0,
+    unchanged: 0,
+    inconclusive: 0,
+    noData: 0,
+  };
   for (const s of c.strategies) {
     if (s.throughput.claim === "regression" || s.peakMemory.claim === "increase") out.regressions++;
     else if (s.leak.newLeak) out.newLeaks++;
     else if (s.throughput.claim === "improvement" || s.peakMemory.claim === "decrease") out.improvements++;
+    else if (s.throughput.claim === "inconclusive" || s.peakMemory.claim === "inconclusive") out.inconclusive++;
     else if (s.throughput.claim === "no-data" && s.peakMemory.claim === "no-data") out.noData++;
     else out.unchanged++;
   }
@@ -266,6 +302,7 @@ function throughputChange(
   h: StrategyResult,
   maxRegression: number,
   seedKey: string,
+  maxCv = DEFAULT_MAX_ROUND_CV,
 ): ThroughputChange {
   const base = usableRates(b);
   const head = usableRates(h);
@@ -279,6 +316,13 @@ function throughputChange(
   out.ratio = ratio;
   out.ratioCi = ci;
   out.claim = ci[1] < 1 - maxRegression ? "regression" : ci[0] > 1 + maxRegression ? "improvement" : "within-noise";
+  const cv = { base: coefficientOfVariation(base), head: coefficientOfVariation(head) };
+  out.cv = cv;
+  const noisy = (["base", "head"] as const).filter((k) => cv[k] > maxCv);
+  if (noisy.length && out.claim !== "within-noise") {
+    out.reason = `${noisy.map((k) => `${k} rounds vary by ${(cv[k] * 100).toFixed(0)} %`).join(", ")} (CV of items/s; limit ${(maxCv * 100).toFixed(0)} %): too noisy to call a ${out.claim}`;
+    out.claim = "inconclusive";
+  }
   if (ci[0] > 0 && ci[1] > 0)
     out.detectable = {
       drop: Math.max(0, 1 - ((1 - maxRegression) * ratio) / ci[1]),
@@ -298,7 +342,70 @@ function memoryChange(b: StrategyResult, h: StrategyResult, maxIncrease: number)
   const ratio = hb / bb;
   out.ratio = ratio;
   out.claim = ratio > 1 + maxIncrease ? "increase" : ratio < 1 - maxIncrease ? "decrease" : "within-noise";
+  const tb = typicalPeak(b, signal);
+  const th = typicalPeak(h, signal);
+  if (tb !== undefined && th !== undefined && tb > 0) out.typicalRatio = th / tb;
+  const wb = levelWander(b, signal);
+  const wh = levelWander(h, signal);
+  if (wb !== undefined && wh !== undefined) out.wander = { base: wb, head: wh };
+  const reason = memoryInconclusive(out, maxIncrease);
+  if (reason) {
+    out.reason = reason;
+    out.claim = "inconclusive";
+  }
   return out;
+}
+
+/**
+ * Why a peak-memory change past ±maxIncrease cannot be decided, or undefined when it can (or
+ * when there is no such change): one spike (the typical level moved less than half the
+ * tolerance), or a run whose own level wanders within it by more than the tolerance (host RSS
+ * of a strategy that re-creates sessions: allocator arenas; a head that leaks is the leak
+ * gate's to judge). Used by `compare` and by
+ * the memory-increase gate, each with its own tolerance.
+ */
+export function memoryInconclusive(m: MemoryChange, maxIncrease: number): string | undefined {
+  if (m.ratio === undefined) return undefined;
+  const up = m.ratio > 1 + maxIncrease;
+  const down = m.ratio < 1 - maxIncrease;
+  if (!up && !down) return undefined;
+  if (
+    m.typicalRatio !== undefined &&
+    (up ? m.typicalRatio <= 1 + maxIncrease / 2 : m.typicalRatio >= 1 - maxIncrease / 2)
+  )
+    return `the peak moved ${percent(m.ratio)} but the typical level (median block maximum) only ${percent(m.typicalRatio)}: one spike, not a new level`;
+  const noisy = m.wander ? (["base", "head"] as const).filter((k) => m.wander![k] > maxIncrease) : [];
+  if (noisy.length)
+    return `${noisy.map((k) => `the ${k}'s level wanders by ${(m.wander![k] * 100).toFixed(1)} %`).join(" and ")} within its run (5–95 % of block maxima), more than the tolerated ${(maxIncrease * 100).toFixed(0)} %`;
+  return undefined;
+}
+
+/** (95th − 5th percentile) ÷ median of the block maxima of `signal`: how much the level moves within the run. */
+function levelWander(s: StrategyResult, signal: string): number | undefined {
+  const max = s.series.signals[signal]?.max.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!max || max.length < 8) return undefined;
+  const q = (p: number): number => max[Math.round(p * (max.length - 1))]!;
+  const mid = medianOf(max);
+  return mid > 0 ? (q(0.95) - q(0.05)) / mid : undefined;
+}
+
+function percent(ratio: number): string {
+  const v = (ratio - 1) * 100;
+  return `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(1)} %`;
+}
+
+/** Sample standard deviation ÷ mean (0 for fewer than 2 values). */
+export function coefficientOfVariation(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
+  return mean > 0 ? Math.sqrt(variance) / mean : 0;
+}
+
+/** Median over the series' blocks of each block's maximum of `signal` (undefined without blocks). */
+function typicalPeak(s: StrategyResult, signal: string): number | undefined {
+  const max = s.series.signals[signal]?.max.filter((x) => Number.isFinite(x));
+  return max?.length ? medianOf(max) : undefined;
 }
 
 /**

@@ -16,7 +16,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, hostname, loadavg, totalmem } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Table from "cli-table3";
 import { compareResults, type Comparison } from "../analysis/compare.js";
@@ -25,6 +25,7 @@ import { normalQuantile } from "../analysis/stats/normal.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
 import { readResultsFile } from "../results/read.js";
 import type { ResultsFile } from "../results/types.js";
+import type { GateOutcome } from "../results/verdicts.js";
 
 /** The false-failure rate no default gate may exceed. */
 export const MAX_FALSE_FAILURE = 0.01;
@@ -110,7 +111,7 @@ function runOnce(opts: Options, index: number): RunRecord {
     loadAfter: loadavg(),
   };
   const results = resultsIn(dir);
-  if (results) rec.results = results;
+  if (results) rec.results = relative(opts.out, results);
   return rec;
 }
 
@@ -169,8 +170,11 @@ export interface NoiseSummary {
 function rateOf(gate: string, per: "run" | "pair", statuses: string[][]): GateRate {
   const trials = statuses.length;
   const failures = statuses.filter((s) => s.includes("fail")).length;
-  const warnings = statuses.filter((s) => !s.includes("fail") && s.includes("warn")).length;
+  // One outcome per trial, the worst of its statuses: fail > inconclusive > warn > pass.
   const inconclusive = statuses.filter((s) => !s.includes("fail") && s.includes("inconclusive")).length;
+  const warnings = statuses.filter(
+    (s) => !s.includes("fail") && !s.includes("inconclusive") && s.includes("warn"),
+  ).length;
   return {
     gate,
     per,
@@ -200,6 +204,11 @@ function cv(xs: number[]): number {
   return m > 0 ? sd(xs) / m : Number.NaN;
 }
 
+/** A gate outcome's status, with a warning that says it is inconclusive counted as such. */
+function statusOf(o: GateOutcome): string {
+  return o.status === "warn" && o.message.includes("inconclusive:") ? "inconclusive" : o.status;
+}
+
 /** Judge a sequence of unchanged runs (oldest first). */
 export function summarize(files: ResultsFile[]): NoiseSummary {
   const byGate = new Map<string, string[][]>();
@@ -209,10 +218,12 @@ export function summarize(files: ResultsFile[]): NoiseSummary {
     byGate.set(gate, list);
   };
   for (const f of files) {
+    // Judged again with this vramgate's rules (the verdicts stored in the file are kept), so
+    // a changed gate is re-measured on the same runs.
     const seen = new Map<string, string[]>();
-    for (const g of f.gates ?? []) {
+    for (const g of evaluateGates(f)) {
       if (g.gate === "regression" || g.gate === "memory-increase") continue;
-      seen.set(g.gate, [...(seen.get(g.gate) ?? []), g.status]);
+      seen.set(g.gate, [...(seen.get(g.gate) ?? []), statusOf(g)]);
     }
     for (const [gate, statuses] of seen) push(gate, statuses);
   }
@@ -225,17 +236,14 @@ export function summarize(files: ResultsFile[]): NoiseSummary {
     const claims = c.strategies.map((s) =>
       s.throughput.claim === "regression" || s.peakMemory.claim === "increase"
         ? "fail"
-        : (s.throughput.claim as string) === "inconclusive"
+        : s.throughput.claim === "inconclusive"
           ? "inconclusive"
           : "pass",
     );
     push("compare", claims);
     const outcomes = evaluateGates(head, { comparison: c });
     for (const gate of ["regression", "memory-increase"]) {
-      push(
-        gate,
-        outcomes.filter((o) => o.gate === gate).map((o) => o.status),
-      );
+      push(gate, outcomes.filter((o) => o.gate === gate).map(statusOf));
     }
   }
   const gates = [...byGate].map(([gate, statuses]) =>
@@ -349,14 +357,41 @@ function machine(): string {
   return `${hostname()}: ${c.length} × ${c[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`;
 }
 
+interface Manifest {
+  started: string;
+  finished?: string;
+  machine: string;
+  node: string;
+  vramgateCommit?: string;
+  options: Options;
+  runs: RunRecord[];
+}
+
+function gitHead(): string | undefined {
+  const r = spawnSync("git", ["rev-parse", "--short=12", "HEAD"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() || undefined : undefined;
+}
+
+function commandLine(o: Options): string {
+  return `npm run bench:gate-noise -- --runs ${o.runs} --scenario ${o.scenario} --iterations ${o.iterations} --rounds ${o.rounds} --out ${o.out}`;
+}
+
 function main(): void {
   const opts = parseArgs(process.argv.slice(2));
   const out = resolve(opts.out);
   mkdirSync(out, { recursive: true });
   const manifestPath = join(out, "runs.json");
-  let records: RunRecord[] = [];
-  const started = new Date().toISOString();
+  let manifest: Manifest | undefined;
   if (!opts.from) {
+    manifest = {
+      started: new Date().toISOString(),
+      machine: machine(),
+      node: process.version,
+      options: opts,
+      runs: [],
+    };
+    const head = gitHead();
+    if (head) manifest.vramgateCommit = head;
     process.stdout.write(
       `gate-noise: ${opts.runs} unchanged runs of ${opts.scenario} (--iterations ${opts.iterations} --rounds ${opts.rounds}) into ${out}\n` +
         `machine: ${machine()}; load average ${loadavg()
@@ -365,45 +400,62 @@ function main(): void {
     );
     for (let i = 1; i <= opts.runs; i++) {
       const rec = runOnce(opts, i);
-      records.push(rec);
-      writeFileAtomic(
-        manifestPath,
-        JSON.stringify({ started, machine: machine(), options: opts, runs: records }, null, 1),
-      );
+      manifest.runs.push(rec);
+      if (i === opts.runs) manifest.finished = new Date().toISOString();
+      writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 1));
       process.stdout.write(
         `  run ${i}/${opts.runs}: exit ${rec.exitCode}, ${(rec.wallMs / 1000).toFixed(0)} s, load ${rec.loadAfter[0]!.toFixed(2)}\n`,
       );
     }
   } else if (existsSync(manifestPath)) {
-    records = (JSON.parse(readFileSync(manifestPath, "utf8")) as { runs: RunRecord[] }).runs;
-  } else {
-    records = readdirSync(out)
-      .filter((d) => d.startsWith("run-"))
-      .sort()
-      .map((d, i) => {
-        const rec: RunRecord = { index: i + 1, command: [], exitCode: null, wallMs: 0, loadBefore: [], loadAfter: [] };
-        const r = resultsIn(join(out, d));
-        if (r) rec.results = r;
-        return rec;
-      });
+    manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
   }
+  const records = manifest?.runs ?? [];
+  // The results files: each run's folder, in run order (a run that wrote none is left out).
   const files: ResultsFile[] = [];
-  for (const r of records) if (r.results) files.push(readResultsFile(resolve(opts.from ? out : ".", r.results)));
+  for (const d of readdirSync(out)
+    .filter((x) => /^run-\d+$/.test(x))
+    .sort()) {
+    const r = resultsIn(join(out, d));
+    if (!r) continue;
+    const f = readResultsFile(r);
+    // A run still going (or cut short) has no verdicts to judge yet.
+    if (f.state === "completed" && f.finishedAt) files.push(f);
+  }
   const summary = summarize(files);
+  const header: string[] = [];
+  if (manifest) {
+    const last = records[records.length - 1];
+    header.push(
+      `command: ${commandLine(manifest.options)}`,
+      `runs: ${manifest.started} → ${manifest.finished ?? (last ? "(unfinished)" : "")}, vramgate ${manifest.vramgateCommit ?? "(commit unknown)"}, node ${manifest.node ?? "?"}`,
+      `machine: ${manifest.machine} — a shared development machine: other engineers' builds and tests ran beside these runs, so the spread below is that of a busy CI runner, not of a quiet GPU host.`,
+    );
+  }
+  if (opts.from)
+    header.push(
+      `judged: ${new Date().toISOString()} (--from ${opts.from}) with vramgate ${gitHead() ?? "(commit unknown)"}`,
+    );
   const exits = records.map((r) => r.exitCode);
-  const exitLine = `bench exit codes: ${[...new Set(exits)].map((e) => `${e}: ${exits.filter((x) => x === e).length}`).join(", ")}`;
-  const loads = records.flatMap((r) => [r.loadBefore[0], r.loadAfter[0]]).filter((x): x is number => x !== undefined);
-  const loadLine = loads.length
-    ? `load average (1 min) during the runs: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} on ${cpus().length} cores (shared machine)`
+  const exitLine = exits.length
+    ? `bench exit codes (as each run judged itself, with the rules of its time): ${[...new Set(exits)].map((e) => `${e}: ${exits.filter((x) => x === e).length}`).join(", ")}`
     : "";
-  const text = [formatSummary(summary), "", exitLine, loadLine].filter(Boolean).join("\n");
+  const loads = records.flatMap((r) => [r.loadBefore[0], r.loadAfter[0]]).filter((x): x is number => x !== undefined);
+  const walls = records.map((r) => r.wallMs / 1000);
+  const loadLine = loads.length
+    ? `load average (1 min) around the runs: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} on ${cpus().length} cores; a run took ${Math.min(...walls).toFixed(0)}–${Math.max(...walls).toFixed(0)} s`
+    : "";
+  const note = `With ${summary.pairs} pairs, 0 failures bounds the false-failure rate only below ${pct(wilson(0, summary.pairs)[1])} (95 %); showing ≤ 1 % with 0 failures needs ~370 pairs.`;
+  const text = [...header, "", formatSummary(summary), "", note, exitLine, loadLine]
+    .filter((x) => x !== undefined)
+    .join("\n");
   process.stdout.write(`${text}\n`);
   writeFileAtomic(join(out, "gate-noise.md"), `\`\`\`\n${text}\n\`\`\`\n`);
   writeFileAtomic(
     join(out, "gate-noise.json"),
     JSON.stringify(
-      { machine: machine(), options: opts, summary },
-      (_k, v) => (Number.isFinite(v) || typeof v !== "number" ? v : null),
+      { manifest: manifest ? { ...manifest, runs: undefined } : undefined, summary },
+      (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
       1,
     ),
   );

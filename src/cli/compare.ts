@@ -8,7 +8,8 @@ import Table from "cli-table3";
 import type { CommandModule } from "yargs";
 import { compareResults, regressions, type Comparison } from "../analysis/compare.js";
 import { readResultsFile } from "../results/read.js";
-import { DETECTABLE_NOTE, mib, percentChange, rate, throughputClaim } from "../report/format.js";
+import { DETECTABLE_NOTE, throughputClaim } from "../report/phrases.js";
+import { mib, percentChange, rate } from "../format.js";
 import { renderPrComment, type PrCommentOptions } from "../report/pr-comment.js";
 import { EXIT, InputError } from "../errors.js";
 import { numberFlag } from "./flags.js";
@@ -23,6 +24,7 @@ interface CompareArgs {
   /** As the user typed it when not a number (see flags.ts). */
   "max-regression"?: unknown;
   "max-memory-increase"?: unknown;
+  "max-cv"?: unknown;
 }
 
 /** What `--format` takes. */
@@ -72,6 +74,12 @@ export function formatComparison(c: Comparison, color = false): string {
   lines.push(table.toString());
   if (c.strategies.some((s) => s.throughput.claim === "within-noise" && s.throughput.detectable))
     lines.push(DETECTABLE_NOTE);
+  for (const s of c.strategies) {
+    if (s.throughput.claim === "inconclusive" && s.throughput.reason)
+      lines.push(`INCONCLUSIVE ${s.run} ${s.strategy}: throughput ${s.throughput.reason}`);
+    if (s.peakMemory.claim === "inconclusive" && s.peakMemory.reason)
+      lines.push(`INCONCLUSIVE ${s.run} ${s.strategy}: memory ${s.peakMemory.reason}`);
+  }
   if (c.onlyInBase.length) lines.push(`only in base: ${c.onlyInBase.join(", ")}`);
   if (c.onlyInHead.length) lines.push(`only in head: ${c.onlyInHead.join(", ")}`);
   const bad = regressions(c);
@@ -105,6 +113,11 @@ export function runCompare(a: CompareArgs, color = false): { exitCode: 0 | 1; ou
   const opts: Parameters<typeof compareResults>[2] = { force: a.force, baseName: a.base, headName: a.head };
   if (maxRegression !== undefined) opts.maxRegression = maxRegression;
   if (maxMemoryIncrease !== undefined) opts.maxMemoryIncrease = maxMemoryIncrease;
+  const maxCv = numberFlag("max-cv", a["max-cv"], {
+    min: 0,
+    what: "a coefficient of variation ≥ 0 such as 0.1 for 10 %",
+  });
+  if (maxCv !== undefined) opts.maxCv = maxCv;
   const comparison = compareResults(base, head, opts);
   const exitCode = regressions(comparison).length ? EXIT.gateFailed : EXIT.ok;
   const format = a.json ? "json" : (a.format ?? "text");
@@ -156,6 +169,11 @@ export const command: CommandModule<object, CompareArgs> = {
         describe: "with --format pr-comment: link to the full report, shown when rows are cut",
       })
       .option("max-regression", { requiresArg: true, describe: "tolerated throughput drop, fraction (default 0.05)" })
+      .option("max-cv", {
+        requiresArg: true,
+        describe:
+          "most round-to-round CV of items/s for a throughput claim; noisier runs are inconclusive (default 0.10)",
+      })
       .option("max-memory-increase", {
         requiresArg: true,
         describe: "tolerated peak-memory increase, fraction (default 0.10)",

@@ -2,14 +2,15 @@
  * `vramgate compare --format pr-comment`: one markdown block for a bot to post on a pull
  * request and update in place (it starts with the marker comment `<!-- vramgate -->`, which
  * the bot searches for). Verdict line first, then a compact table base → head (regressions
- * first), new leak verdicts, environment differences, and a collapsed <details> section.
+ * first; a claim a run was too noisy to decide is `inconclusive`, its reason in the details),
+ * new leak verdicts, environment differences, and a collapsed <details> section.
  *
  * Always under GitHub's 65,536-character limit on a comment body: rows that do not fit are
  * dropped (least important first: details, then unchanged rows) and counted in a line that
  * says so; every cell is escaped and clipped, so no input can break the table or the page.
  */
 import { type Comparison, comparisonCounts, type StrategyComparison } from "../analysis/compare.js";
-import { mib, percentChange, rate } from "./format.js";
+import { mib, percentChange, rate } from "../format.js";
 
 /** The marker a bot finds its own comment by. */
 export const PR_COMMENT_MARKER = "<!-- vramgate -->";
@@ -43,6 +44,7 @@ export function verdictLine(c: Comparison): string {
   if (k.regressions) parts.push(plural(k.regressions, "regression", "regressions"));
   if (k.newLeaks) parts.push(plural(k.newLeaks, "new leak", "new leaks"));
   if (k.improvements) parts.push(plural(k.improvements, "improvement", "improvements"));
+  if (k.inconclusive) parts.push(`${k.inconclusive} inconclusive`);
   if (k.unchanged || parts.length === 0) parts.push(`${k.unchanged} unchanged`);
   if (k.noData) parts.push(`${k.noData} without data`);
   return parts.join(", ");
@@ -52,11 +54,12 @@ function rank(s: StrategyComparison): number {
   if (s.throughput.claim === "regression" || s.peakMemory.claim === "increase") return 0;
   if (s.leak.newLeak) return 1;
   if (s.throughput.claim === "improvement" || s.peakMemory.claim === "decrease") return 2;
-  return 3;
+  if (s.throughput.claim === "inconclusive" || s.peakMemory.claim === "inconclusive") return 3;
+  return 4;
 }
 
 function mark(s: StrategyComparison): string {
-  return ["❌", "⚠️", "✅", ""][rank(s)]!;
+  return ["❌", "⚠️", "✅", "❔", ""][rank(s)]!;
 }
 
 function throughputCell(s: StrategyComparison): string {
@@ -69,7 +72,8 @@ function changeCell(s: StrategyComparison): string {
   const t = s.throughput;
   if (t.ratio === undefined || !t.ratioCi) return t.claim === "no-data" ? "no data" : "—";
   const ci = `${percentChange(t.ratio)} [${percentChange(t.ratioCi[0])}, ${percentChange(t.ratioCi[1])}]`;
-  return t.claim === "within-noise" ? ci : `**${ci}** ${t.claim}`;
+  if (t.claim === "within-noise") return ci;
+  return t.claim === "inconclusive" ? `${ci} inconclusive` : `**${ci}** ${t.claim}`;
 }
 
 function memoryCell(s: StrategyComparison): string {
@@ -77,6 +81,7 @@ function memoryCell(s: StrategyComparison): string {
   const range = `${m.baseBytes !== undefined ? mib(m.baseBytes) : "—"} → ${m.headBytes !== undefined ? mib(m.headBytes) : "—"}`;
   if (m.ratio === undefined) return range;
   const ch = percentChange(m.ratio);
+  if (m.claim === "inconclusive") return `${range} (${ch}, inconclusive)`;
   return m.claim === "increase" || m.claim === "decrease" ? `${range} (**${ch}**)` : `${range} (${ch})`;
 }
 
@@ -88,8 +93,11 @@ function leakCell(s: StrategyComparison): string {
   return newLeak ? `**${text}**` : text;
 }
 
+/** Figures keep their unit on the same line ("−20.9 %" never wraps before "%"). */
+const nbsp = (s: string): string => s.replace(/ %/g, "\u00a0%");
+
 function row(s: StrategyComparison): string {
-  return `| ${mark(s)} | ${cell(s.run)} | ${cell(s.strategy)} | ${throughputCell(s)} | ${changeCell(s)} | ${memoryCell(s)} | ${leakCell(s)} |`;
+  return `| ${mark(s)} | ${cell(s.run)} | ${cell(s.strategy)} | ${throughputCell(s)} | ${nbsp(changeCell(s))} | ${nbsp(memoryCell(s))} | ${leakCell(s)} |`;
 }
 
 const TABLE_HEAD = [
@@ -145,6 +153,8 @@ export function renderPrComment(c: Comparison, opts: PrCommentOptions = {}): str
       parts.push(
         `detectable at this noise: ${percentChange(1 - t.detectable.drop)} / ${percentChange(1 + t.detectable.rise)}`,
       );
+    if (t.reason) parts.push(`throughput inconclusive: ${cell(t.reason, 300)}`);
+    if (s.peakMemory.reason) parts.push(`memory inconclusive: ${cell(s.peakMemory.reason, 300)}`);
     if (s.baseState !== "completed" || s.headState !== "completed") parts.push(`state ${s.baseState} → ${s.headState}`);
     details.push(`- ${cell(s.run)} · ${cell(s.strategy)}: ${parts.join(", ")}`);
   }

@@ -40,7 +40,7 @@ function synthComparison(strategies: StrategyComparison[], differences: string[]
     head: { runId: "head-run", createdAt: "2026-12-01T01:00:00.000Z", gitCommit: "b".repeat(40) },
     environmentDifferences: differences,
     forced: differences.length > 0,
-    thresholds: { maxRegression: 0.05, maxMemoryIncrease: 0.1 },
+    thresholds: { maxRegression: 0.05, maxMemoryIncrease: 0.1, maxCv: 0.1 },
     strategies,
     onlyInBase: [],
     onlyInHead: [],
@@ -63,8 +63,8 @@ describe("compare --format pr-comment", () => {
     const rows = lines.filter((l) => l.startsWith("| ❌") || l.startsWith("|  |"));
     expect(rows).toHaveLength(6);
     expect(rows.slice(0, 4).every((r) => r.startsWith("| ❌"))).toBe(true);
-    expect(text).toMatch(/\*\*−20\.9 % \[−22\.3 %, −19\.1 %\]\*\* regression/);
-    expect(text).toMatch(/436 → 513 \(\*\*\+17\.7 %\*\*\)/);
+    expect(text).toMatch(/\*\*−20\.9\u00a0% \[−22\.3\u00a0%, −19\.1\u00a0%\]\*\* regression/);
+    expect(text).toMatch(/436 → 513 \(\*\*\+17\.7\u00a0%\*\*\)/);
     expect(text).toContain("<details><summary>Details</summary>\n\n");
     expect(text.trimEnd().endsWith("</details>")).toBe(true);
   });
