@@ -42,9 +42,9 @@ engine_dir=native/engines/tensorrt
 # Our sources must compile warning-free; the shared strategy loop and factory (other
 # owners' code on the same path) are compiled with warnings shown but not fatal.
 own_sources=("$engine_dir"/TrtEngine.cc "$engine_dir"/trt_*.cc)
-shared_sources=(native/engines/strategy_loop.cc native/engines/factory.cc)
+shared_sources=(native/engines/strategy_loop.cc native/engines/factory.cc native/common/oom.cc)
 selftest_sources=("$engine_dir"/selftest/trt_selftest.cc "$engine_dir"/trt_sha256.cc "$engine_dir"/trt_options.cc
-  "$engine_dir"/trt_tensors.cc "$engine_dir"/trt_logger.cc)
+  "$engine_dir"/trt_tensors.cc "$engine_dir"/trt_logger.cc native/common/oom.cc)
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -78,7 +78,7 @@ for inc in $trt_includes; do
   # (TensorRT and CUDA symbols stay undefined: nothing is linked against them), must
   # leave no vramgate symbol undefined, i.e. every declared function is defined.
   if [[ $status -eq 0 ]]; then
-    objects=("$out"/TrtEngine.cc.o "$out"/trt_*.cc.o "$out"/strategy_loop.cc.o)
+    objects=("$out"/TrtEngine.cc.o "$out"/trt_*.cc.o "$out"/strategy_loop.cc.o "$out"/oom.cc.o)
     if "$cxx" -shared "${objects[@]}" -o "$out/engine-symbols.so"; then
       missing="$(nm -C -u "$out/engine-symbols.so" | grep 'vramgate::' || true)"
       if [[ -n "$missing" ]]; then

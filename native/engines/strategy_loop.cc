@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "../common/clock.h"
+#include "../common/oom.h"
 
 namespace vramgate {
 
@@ -133,7 +134,8 @@ void StrategyRunner::RunCalls(const std::vector<ShapeMap>& shapes, int64_t first
     } catch (const std::bad_alloc&) {
       throw CallFailure("oom", index, "host memory exhausted (std::bad_alloc)");
     } catch (const std::exception& e) {
-      throw CallFailure("error", index, e.what());
+      // An engine that reports memory running out in words (a library's error text) is an OOM too.
+      throw CallFailure(IsOutOfMemoryMessage(e.what()) ? "oom" : "error", index, e.what());
     } catch (...) {
       throw CallFailure("error", index, "unknown exception from the engine");
     }

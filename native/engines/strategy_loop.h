@@ -38,8 +38,9 @@ struct StrategyOptions {
   int perShapePoolSize = 4;
 };
 
-// A call that failed. kind is "oom" (Engine threw OutOfMemory or std::bad_alloc) or
-// "error" (anything else); index is the failing call's index.
+// A call that failed. kind is "oom" (Engine threw OutOfMemory or std::bad_alloc, or an
+// error whose message common/oom.h reads as memory running out) or "error" (anything
+// else); index is the failing call's index.
 struct CallFailure : std::runtime_error {
   CallFailure(std::string kind_, int64_t index_, const std::string& message)
       : std::runtime_error(message), kind(std::move(kind_)), index(index_) {}

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "../../common/oom.h"
+
 namespace vramgate::trt {
 
 TrtLogger::Severity TrtLogger::ParseLevel(const std::string& level) {
@@ -43,10 +45,9 @@ std::string TrtLogger::LastError() const {
 }
 
 bool TrtLogger::LastErrorIsOutOfMemory() const {
-  const std::string text = LastError();
-  // TensorRT 10/11 report allocation failures as "Error Code 2: OutOfMemory (…)" and
-  // CUDA's own text is "out of memory".
-  return text.find("OutOfMemory") != std::string::npos || text.find("out of memory") != std::string::npos;
+  // TensorRT 10/11 report allocation failures as "Error Code 2: OutOfMemory (…)", CUDA's own
+  // text is "out of memory": both are among the shared rule's markers (common/oom.h).
+  return IsOutOfMemoryMessage(LastError());
 }
 
 void TrtLogger::ClearLastError() {

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "common/clock.h"
+#include "common/oom.h"
 #include "engines/factory.h"
 #include "engines/strategy_loop.h"
 
@@ -55,7 +56,7 @@ void Translate(const std::string& what, F&& fn) {
     throw OutOfMemory("libtorch: CUDA out of memory while " + what + ": " + Brief(e));
   } catch (const c10::Error& e) {
     std::string msg = Brief(e);
-    if (msg.find("out of memory") != std::string::npos) {
+    if (IsOutOfMemoryMessage(msg)) {
       throw OutOfMemory("libtorch: CUDA out of memory while " + what + ": " + msg);
     }
     throw std::runtime_error("libtorch: " + what + " failed: " + msg);

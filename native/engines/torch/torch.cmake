@@ -86,7 +86,8 @@ elseif(Torch_FOUND)
     add_executable(torch_strategy_check
       ${VRAMGATE_NATIVE_DIR}/bench/torch_strategy_check.cc
       ${VRAMGATE_TORCH_ENGINE_DIR}/TorchEngine.cc
-      ${VRAMGATE_NATIVE_DIR}/engines/strategy_loop.cc)
+      ${VRAMGATE_NATIVE_DIR}/engines/strategy_loop.cc
+      ${VRAMGATE_NATIVE_DIR}/common/oom.cc)
     target_include_directories(torch_strategy_check PRIVATE ${VRAMGATE_NATIVE_DIR})
     target_compile_definitions(torch_strategy_check PRIVATE VRAMGATE_WITH_TORCH
       VRAMGATE_TORCH_VERSION="${_vramgate_torch_version}")

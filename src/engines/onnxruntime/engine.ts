@@ -30,18 +30,18 @@ import { fillUniform, hashName, toFloat16 } from "../../models/weights.js";
 import { probeProvider, type OrtModule } from "./probe.js";
 import type { EngineInit, InputProfile, InputValues, JsEngine, Precision, ShapeMap } from "../contract.js";
 import { EngineLifecycle } from "../lifecycle.js";
+import { isOutOfMemoryMessage } from "../oom.js";
 import type { OnnxRuntimeOptions } from "./section.js";
 
 type Session = Awaited<ReturnType<OrtModule["InferenceSession"]["create"]>>;
 type OrtTensor = InstanceType<OrtModule["Tensor"]>;
 type SessionOptions = NonNullable<Parameters<OrtModule["InferenceSession"]["create"]>[1]>;
 
-const OOM_PATTERN = /out of memory|failed to allocate|bad_alloc|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation/i;
-
 /** OutOfMemoryError for allocation failures (a finding), the original error otherwise. */
 export function mapOrtError(err: unknown, during: string): Error {
   const message = err instanceof Error ? err.message : String(err);
-  if (OOM_PATTERN.test(message)) return new OutOfMemoryError(`onnxruntime: out of memory during ${during}: ${message}`);
+  if (isOutOfMemoryMessage(message))
+    return new OutOfMemoryError(`onnxruntime: out of memory during ${during}: ${message}`);
   return err instanceof Error ? err : new Error(message);
 }
 

@@ -155,6 +155,11 @@ void TestLogger() {
   Check(logger.LastError().empty(), "info is not an error");
   logger.log(Severity::kERROR, "selftest: [executionContext.cpp::x] Error Code 2: OutOfMemory (Requested size 1)");
   Check(logger.LastErrorIsOutOfMemory(), "TensorRT's OutOfMemory error code is recognised");
+  logger.log(Severity::kERROR, "[defaultAllocator.cpp::allocate::31] Error Code 1: Cuda Runtime (out of memory)");
+  Check(logger.LastErrorIsOutOfMemory(), "CUDA's out of memory through TensorRT's allocator is recognised");
+  logger.log(Severity::kERROR,
+             "[executionContext.cpp::x] Error Code 1: Cuda Runtime (an illegal memory access was encountered)");
+  Check(!logger.LastErrorIsOutOfMemory(), "an illegal memory access is not out of memory");
   logger.ClearLastError();
   Check(logger.LastError().empty() && !logger.LastErrorIsOutOfMemory(), "ClearLastError");
   Check(Contains(Thrown([] { vramgate::trt::TrtLogger::ParseLevel("loud"); }), "error, warning, info or verbose"),
