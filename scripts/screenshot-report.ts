@@ -1,14 +1,14 @@
 /**
  * Renders a vramgate markdown report (and its SVG charts) to a PNG with headless Chromium:
  *   npx tsx scripts/screenshot-report.ts REPORT.md OUT.png [WIDTHxHEIGHT]
- * Uses the same minimal markdown→HTML converter as the screenshot test.
+ * Renders the markdown as the screenshot test does: marked + GitHub's markdown CSS.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { markdownToHtml } from "../test/report/helpers.js";
+import { markdownPage } from "../test/report/helpers.js";
 
 const [md, out, size = "1200x2000"] = process.argv.slice(2);
 if (!md || !out) {
@@ -16,7 +16,7 @@ if (!md || !out) {
   process.exit(2);
 }
 const html = join(dirname(resolve(md)), `.${Date.now()}.screenshot.html`);
-writeFileSync(html, markdownToHtml(readFileSync(md, "utf8"), "vramgate report"));
+writeFileSync(html, markdownPage(readFileSync(md, "utf8"), "vramgate report"));
 const profile = mkdtempSync(join(tmpdir(), "vramgate-chromium-"));
 execFileSync(
   "chromium",

@@ -1,11 +1,13 @@
 /**
  * Test helpers for the report tests: fixture loading, an XML well-formedness checker,
- * a minimal markdown → HTML converter (the subset the report uses) and a PNG decoder.
+ * the report as a GitHub-styled HTML page (marked + github-markdown-css) and a PNG decoder.
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { inflateSync } from "node:zlib";
+import { marked } from "marked";
 import type { ResultsFile } from "../../src/results/types.js";
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "results");
@@ -120,101 +122,32 @@ export function* walk(el: XmlElement): Generator<XmlElement> {
   for (const c of el.children) yield* walk(c);
 }
 
+const require = createRequire(import.meta.url);
+/** GitHub's own CSS for rendered markdown (github-markdown-css, light theme: a fixed white page). */
+const GITHUB_CSS = readFileSync(require.resolve("github-markdown-css/github-markdown-light.css"), "utf8");
+
 function escapeHtml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-/** Inline markdown: code spans, images, bold, emphasis (the subset the report writes). */
-function inline(s: string): string {
-  const codes: string[] = [];
-  let t = s.replace(/`([^`]*)`/g, (_m, c: string) => {
-    codes.push(`<code>${escapeHtml(c)}</code>`);
-    return `\u0000${codes.length - 1}\u0000`;
-  });
-  t = escapeHtml(t)
-    .replace(/!\[([^\]]*)\]\(([^)]+)\)/g, (_m, alt: string, src: string) => `<img alt="${alt}" src="${src}">`)
-    .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
-    .replace(/(^|\W)_([^_]+)_(?=\W|$)/g, "$1<em>$2</em>");
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL brackets the placeholders set above
-  return t.replace(/\u0000(\d+)\u0000/g, (_m, n: string) => codes[Number(n)]!);
-}
-
-function splitRow(line: string): string[] {
-  const body = line.trim().replace(/^\|/, "").replace(/\|$/, "");
-  const cells: string[] = [];
-  let cur = "";
-  for (let k = 0; k < body.length; k++) {
-    if (body[k] === "\\" && body[k + 1] === "|") {
-      cur += "|";
-      k++;
-    } else if (body[k] === "|") {
-      cells.push(cur.trim());
-      cur = "";
-    } else cur += body[k];
-  }
-  cells.push(cur.trim());
-  return cells;
-}
-
 /**
- * GitHub-like HTML page from the report's markdown: headings, pipe tables with alignment,
- * lists, block quotes, paragraphs, raw HTML lines passed through.
+ * The report's markdown as GitHub would show it: rendered by marked (GitHub-flavoured:
+ * tables, raw HTML) and styled by GitHub's markdown CSS, in GitHub's layout (an
+ * article.markdown-body, at most 980 px wide, 45 px padding). Relative image links (the
+ * charts) resolve against wherever the page is written.
  */
-export function markdownToHtml(md: string, title: string): string {
-  const lines = md.split("\n");
-  const out: string[] = [];
-  let k = 0;
-  while (k < lines.length) {
-    const line = lines[k]!;
-    if (!line.trim()) {
-      k++;
-      continue;
-    }
-    const h = /^(#{1,6})\s+(.*)$/.exec(line);
-    if (h) {
-      out.push(`<h${h[1]!.length}>${inline(h[2]!)}</h${h[1]!.length}>`);
-      k++;
-    } else if (line.startsWith("|") && lines[k + 1]?.startsWith("|---")) {
-      const head = splitRow(line);
-      const align = splitRow(lines[k + 1]!).map((c) => (c.endsWith(":") ? "right" : "left"));
-      out.push(
-        "<table><thead><tr>" +
-          head.map((c, n) => `<th style="text-align:${align[n]}">${inline(c)}</th>`).join("") +
-          "</tr></thead><tbody>",
-      );
-      k += 2;
-      while (k < lines.length && lines[k]!.startsWith("|")) {
-        out.push(
-          "<tr>" +
-            splitRow(lines[k]!)
-              .map((c, n) => `<td style="text-align:${align[n]}">${inline(c)}</td>`)
-              .join("") +
-            "</tr>",
-        );
-        k++;
-      }
-      out.push("</tbody></table>");
-    } else if (line.startsWith("- ")) {
-      out.push("<ul>");
-      while (k < lines.length && lines[k]!.startsWith("- ")) out.push(`<li>${inline(lines[k++]!.slice(2))}</li>`);
-      out.push("</ul>");
-    } else if (line.startsWith("> ")) {
-      out.push(`<blockquote>${inline(line.slice(2))}</blockquote>`);
-      k++;
-    } else if (line.startsWith("<")) {
-      out.push(line);
-      k++;
-    } else {
-      const para: string[] = [];
-      while (k < lines.length && lines[k]!.trim() && !/^(#|\||- |> |<)/.test(lines[k]!)) para.push(lines[k++]!);
-      out.push(`<p>${inline(para.join(" "))}</p>`);
-    }
-  }
-  const css = `body{font-family:Helvetica,Arial,sans-serif;font-size:14px;color:#1f2328;max-width:1180px;margin:16px auto;padding:0 10px}
-table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #d0d7de;padding:4px 8px}th{background:#f6f8fa}
-code{background:#eff1f3;padding:1px 4px;border-radius:4px;font-size:12px}h1,h2{border-bottom:1px solid #d8dee4;padding-bottom:4px}
-blockquote{color:#59636e;border-left:4px solid #d0d7de;margin:0;padding:0 12px}img{max-width:100%}`;
-  return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${css}</style></head><body>\n${out.join("\n")}\n</body></html>\n`;
+export function markdownPage(md: string, title: string): string {
+  const body = marked.parse(md, { gfm: true, async: false });
+  const layout =
+    ".markdown-body{box-sizing:border-box;min-width:200px;max-width:980px;margin:0 auto;padding:45px}" +
+    "@media (max-width:767px){.markdown-body{padding:15px}}";
+  return `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title><style>${GITHUB_CSS}\n${layout}</style></head>
+<body><article class="markdown-body">
+${body}
+</article></body></html>
+`;
 }
 
 export interface DecodedPng {

@@ -1,7 +1,7 @@
 /**
- * Renders a written report (markdown → HTML with the test's minimal converter, charts as
- * <img> of the real SVG files) in headless Chromium and checks the screenshot is a real,
- * non-blank picture with the charts' colours in it. Needs `chromium` on PATH (Debian:
+ * Renders a written report in headless Chromium as GitHub would show it (markdown → HTML by
+ * marked, GitHub's markdown CSS from github-markdown-css, charts as <img> of the real SVG
+ * files) and checks the screenshot is a real, non-blank picture with the charts' colours in it. Needs `chromium` on PATH (Debian:
  * apt-get install -y chromium); skipped, saying so, where it is absent.
  * VRAMGATE_SCREENSHOT_OUT=path.png keeps a copy of the screenshot.
  */
@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { evaluateGates } from "../../src/analysis/gates.js";
 import { writeReport } from "../../src/report/markdown.js";
-import { decodePng, fixturePath, loadFixture, markdownToHtml } from "./helpers.js";
+import { decodePng, fixturePath, loadFixture, markdownPage } from "./helpers.js";
 
 function findChromium(): string | undefined {
   for (const name of ["chromium", "chromium-browser", "google-chrome"]) {
@@ -39,7 +39,13 @@ describe.skipIf(!chromium)(
       const results = loadFixture("leak-persistent");
       const mdPath = writeReport(resultsPath, results, evaluateGates(results));
       const htmlPath = join(dir, "leak-persistent.html");
-      writeFileSync(htmlPath, markdownToHtml(readFileSync(mdPath, "utf8"), "vramgate report"));
+      const html = markdownPage(readFileSync(mdPath, "utf8"), "vramgate report");
+      // marked rendered the report's structure (tables, the charts as images), GitHub's CSS styles it.
+      expect(html).toContain('<article class="markdown-body">');
+      expect(html).toMatch(/<table>[\s\S]*<th[\s\S]*<\/table>/);
+      expect(html).toMatch(/<img [^>]*src="[^"]+\.svg"/);
+      expect(html).toContain(".markdown-body table");
+      writeFileSync(htmlPath, html);
       const png = join(dir, "shot.png");
 
       execFileSync(
