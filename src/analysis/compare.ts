@@ -18,6 +18,7 @@ import { InputError } from "../errors.js";
 import type { Environment, ResultsFile, StrategyResult } from "../results/types.js";
 import type { LeakVerdict } from "../results/verdicts.js";
 import type { StrategyName } from "../scenarios/types.js";
+import { environmentWarnings } from "./fingerprint.js";
 import { medianInPlace, medianOf } from "./stats/select.js";
 import { mulberry32 } from "./stats/prng.js";
 
@@ -102,6 +103,8 @@ export interface Comparison {
   head: { runId: string; createdAt: string; gitCommit?: string };
   /** Environment differences found (empty when comparable); non-empty only with force. */
   environmentDifferences: string[];
+  /** Differences that do not make the runs incomparable but may move their figures (fingerprint.ts). */
+  environmentWarnings: string[];
   forced: boolean;
   thresholds: { maxRegression: number; maxMemoryIncrease: number; maxCv: number };
   strategies: StrategyComparison[];
@@ -180,6 +183,7 @@ export function compareResults(base: ResultsFile, head: ResultsFile, opts: Compa
     base: summary(base),
     head: summary(head),
     environmentDifferences: differences,
+    environmentWarnings: environmentWarnings(base.environment, head.environment),
     forced: differences.length > 0,
     thresholds: { maxRegression, maxMemoryIncrease, maxCv },
     strategies,

@@ -69,6 +69,7 @@ export function formatComparison(c: Comparison, color = false): string {
   const lines: string[] = [];
   const commit = (x: Comparison["base"]): string => (x.gitCommit ? ` (commit ${x.gitCommit.slice(0, 7)})` : "");
   lines.push(`base ${c.base.runId}${commit(c.base)} → head ${c.head.runId}${commit(c.head)}`);
+  for (const w of c.environmentWarnings) lines.push(`warning: ${w}`);
   if (c.environmentDifferences.length)
     lines.push(`compared with --force although: ${c.environmentDifferences.join("; ")}`);
   lines.push(table.toString());

@@ -139,7 +139,11 @@ export function renderPrComment(c: Comparison, opts: PrCommentOptions = {}): str
     notes.push(
       `**Environment differs** (compared with --force; figures may differ for reasons other than the change): ${c.environmentDifferences.map((d) => cell(d, 200)).join("; ")}`,
     );
-  for (const w of opts.warnings ?? []) notes.push(`**Warning**: ${cell(w, 300)}`);
+  const warnings = [...c.environmentWarnings, ...(opts.warnings ?? [])];
+  if (warnings.length)
+    notes.push(
+      `**Environment warnings** (the figures may move for these reasons): ${warnings.map((w) => cell(w, 300)).join("; ")}`,
+    );
 
   const rows = [...c.strategies].sort((a, b) => rank(a) - rank(b)).map(row);
 

@@ -154,6 +154,7 @@ export function makeResultsSchema(opts: { lenient?: boolean } = {}) {
     driverVersion: str.optional(),
     cudaVersion: str.optional(),
     engines: req(z.record(z.string(), str), {}),
+    fingerprint: z.looseObject({ loadAverage1m: num.optional(), cpuGovernor: str.optional() }).optional(),
   });
 
   return z.looseObject({

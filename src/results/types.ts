@@ -28,6 +28,16 @@ export interface Environment {
   cudaVersion?: string;
   /** Engine library versions, e.g. { onnxruntime: "1.30.0", libtorch: "2.11.0" }. */
   engines: Record<string, string>;
+  /** What else shaped the figures when the run started (absent in files from before it existed). */
+  fingerprint?: HostFingerprint;
+}
+
+/** Machine state that moves throughput without being the code: compared (warnings) by `compare`. */
+export interface HostFingerprint {
+  /** 1-minute load average when the run started (other work on the machine). */
+  loadAverage1m?: number;
+  /** CPU frequency governor of cpu0 (/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor), where readable. */
+  cpuGovernor?: string;
 }
 
 /** How a strategy's run ended. Anything but `completed` keeps the data gathered up to the fault. */

@@ -1,9 +1,9 @@
 /** What machine and software a run was measured on (stored in every results file). */
-import { cpus, hostname, platform, release, totalmem, type } from "node:os";
+import { cpus, hostname, loadavg, platform, release, totalmem, type } from "node:os";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Environment } from "../results/types.js";
+import type { Environment, HostFingerprint } from "../results/types.js";
 import { addonStatus, loadAddon } from "../native/binding.js";
 
 export function packageVersion(): string {
@@ -88,7 +88,23 @@ export function collectEnvironment(opts: { engines?: readonly string[] } = {}): 
     driverVersion: probe?.driverVersion,
     cudaVersion: probe?.cudaDriverVersion ? formatCudaVersion(probe.cudaDriverVersion) : undefined,
     engines: opts.engines ? engineVersionsBeforeLoad(opts.engines) : {},
+    fingerprint: hostFingerprint(),
   };
+}
+
+/** Load and CPU governor now (what else may move the figures); fields that cannot be read are left out. */
+export function hostFingerprint(): HostFingerprint {
+  const out: HostFingerprint = {};
+  const load = loadavg()[0];
+  if (load !== undefined && Number.isFinite(load) && platform() !== "win32")
+    out.loadAverage1m = Math.round(load * 100) / 100;
+  try {
+    const g = readFileSync("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", "utf8").trim();
+    if (g) out.cpuGovernor = g.slice(0, 40);
+  } catch {
+    /* not readable here (containers, VMs, macOS): left out */
+  }
+  return out;
 }
 
 function formatCudaVersion(v: number): string {

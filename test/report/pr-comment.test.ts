@@ -39,6 +39,7 @@ function synthComparison(strategies: StrategyComparison[], differences: string[]
     base: { runId: "base-run", createdAt: "2026-12-01T00:00:00.000Z", gitCommit: "a".repeat(40) },
     head: { runId: "head-run", createdAt: "2026-12-01T01:00:00.000Z", gitCommit: "b".repeat(40) },
     environmentDifferences: differences,
+    environmentWarnings: [],
     forced: differences.length > 0,
     thresholds: { maxRegression: 0.05, maxMemoryIncrease: 0.1, maxCv: 0.1 },
     strategies,
