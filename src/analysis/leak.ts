@@ -28,7 +28,7 @@ import { hingeFit } from "./stats/changepoint.js";
 import { mannKendall } from "./stats/mann-kendall.js";
 import { lowerBound, medianOf } from "./stats/select.js";
 import { theilSen } from "./stats/theil-sen.js";
-import { formatBytes, formatBytesRange, formatCount, formatDuration } from "./format.js";
+import { formatBytes, formatBytesRange, formatCount, formatDuration } from "../format.js";
 import type { LeakAnalysis, LeakVerdict } from "../results/verdicts.js";
 import type { LeakOptions, MemorySeries } from "./types.js";
 

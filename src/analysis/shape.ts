@@ -25,7 +25,7 @@ import { quantileSorted } from "simple-statistics";
 import type { LeakAnalysis, ShapeAttribution, ShapeTax } from "../results/verdicts.js";
 import type { MemorySeries } from "./types.js";
 import type { ShapeStats } from "../results/types.js";
-import { formatBytes, formatBytesRange, formatCount } from "./format.js";
+import { formatBytes, formatBytesRange, formatCount } from "../format.js";
 import { ShapeTracker } from "../run/shape-tracker.js";
 
 export interface ShapeContext {

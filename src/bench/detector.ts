@@ -31,7 +31,7 @@ import {
 } from "../analysis/synth.js";
 import { attributeShapes, shapeStatsOfTrace } from "../analysis/shape.js";
 import { readCsvTrace } from "../analysis/trace-io.js";
-import { formatBytes } from "../analysis/format.js";
+import { formatBytes } from "../format.js";
 import type { LeakAnalysis } from "../results/verdicts.js";
 
 const args = process.argv.slice(2);

@@ -50,7 +50,7 @@
 import type { GateOutcome } from "../results/verdicts.js";
 import type { Comparison } from "../analysis/compare.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
-import { medianRate, primaryLeak, residualBytes } from "../report/format.js";
+import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
 import { recommend, recommendationWords } from "../report/recommend.js";
 
 export const BENCH_SUMMARY_SCHEMA = "vramgate.bench-summary/1";

@@ -5,7 +5,7 @@
  */
 import Table from "cli-table3";
 import type { History, HistoryChange, HistoryMetric, HistorySeries } from "../analysis/history.js";
-import { MIB, mib, percentChange, sig3 } from "./format.js";
+import { MIB, mib, percentChange, sig3 } from "../format.js";
 import { type ChartLine, type ChartMarker, lineChart, STRATEGY_COLORS } from "./svg.js";
 
 const METRIC_TITLES: Record<HistoryMetric, { title: string; unit: string; scale: number }> = {

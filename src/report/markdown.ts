@@ -9,23 +9,9 @@ import type { Comparison } from "../analysis/compare.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
 import type { GateOutcome } from "../results/verdicts.js";
 import type { Environment, ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
-import {
-  MIB,
-  count,
-  medianRate,
-  mib,
-  percentChange,
-  primaryLeak,
-  rate,
-  ratioWithCi,
-  residualBytes,
-  sentence,
-  sig3,
-  throughputClaim,
-  DETECTABLE_NOTE,
-  timeToOom,
-  verdictSlope,
-} from "./format.js";
+import { MIB, formatCount, mib, percentChange, rate, sentence, sig3 } from "../format.js";
+import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
+import { DETECTABLE_NOTE, ratioWithCi, throughputClaim, timeToOom, verdictSlope } from "./phrases.js";
 import { recommend, recommendationWords } from "./recommend.js";
 import { overlayChart, signalLabel, strategyChart } from "./svg.js";
 import {
@@ -105,8 +91,9 @@ function verdictSection(results: ResultsFile, outcomes: readonly GateOutcome[]):
 }
 
 function stateText(s: StrategyResult): string {
-  if (s.state === "oom" && s.oom) return `oom at ${count(s.oom.iteration)}`;
-  if (s.state !== "completed" && s.error?.iteration !== undefined) return `${s.state} at ${count(s.error.iteration)}`;
+  if (s.state === "oom" && s.oom) return `oom at ${formatCount(s.oom.iteration)}`;
+  if (s.state !== "completed" && s.error?.iteration !== undefined)
+    return `${s.state} at ${formatCount(s.error.iteration)}`;
   return s.state;
 }
 
@@ -127,7 +114,7 @@ function strategyRow(run: ScenarioRunResult, s: StrategyResult): string {
     typeof peak === "number" ? mib(peak) : "—",
     leak ? verdictSlope(leak) : "—",
     leak ? (leak.verdict === "leak" ? "**leak**" : leak.verdict) : "not analysed",
-    s.state === "oom" && s.oom ? `ran out at ${count(s.oom.iteration)}` : timeToOom(leak),
+    s.state === "oom" && s.oom ? `ran out at ${formatCount(s.oom.iteration)}` : timeToOom(leak),
     residue !== undefined ? mib(residue) : "—",
   ]);
 }
@@ -137,7 +124,7 @@ function explanationLines(s: StrategyResult): string[] {
   const leaks = s.analysis?.leak ?? {};
   const primary = leaks[s.primarySignal];
   if (s.state !== "completed") {
-    const parts = [`**${s.strategy}** ${stateText(s)} after ${count(s.iterations)} measured iterations`];
+    const parts = [`**${s.strategy}** ${stateText(s)} after ${formatCount(s.iterations)} measured iterations`];
     if (s.error?.message) parts.push(`: ${s.error.message}`);
     if (s.oom) parts.push(` (${mib(s.oom.usedBytes)} MiB in use)`);
     lines.push(
@@ -357,7 +344,7 @@ function environmentSection(results: ResultsFile): string[] {
   const e: Environment = results.environment;
   const lines = ["## Environment", "", "| component | version / value |", "|---|---|"];
   const gpus = e.gpus.length
-    ? e.gpus.map((g) => `${g.index}: ${g.name} (${count(g.totalBytes / MIB)} MiB)`).join("; ")
+    ? e.gpus.map((g) => `${g.index}: ${g.name} (${formatCount(g.totalBytes / MIB)} MiB)`).join("; ")
     : "none";
   const driver = e.driverVersion ?? e.gpus[0]?.driverVersion;
   const addon = e.addon.loaded

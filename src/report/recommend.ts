@@ -10,7 +10,8 @@
 import type { ScenarioRunResult, StrategyResult } from "../results/types.js";
 import type { StrategyName } from "../scenarios/types.js";
 import { isDeviceSignal } from "../analysis/analyze-results.js";
-import { MIB, ci2, medianRate, mib, primaryLeak, rate, residualBytes, slope, times } from "./format.js";
+import { MIB, ci2, mib, rate, slope, times } from "../format.js";
+import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
 
 /** Residue tolerated when the scenario sets no maxResidualMiB: allocator rounding, lazily loaded modules. */
 const DEFAULT_RESIDUE_MIB = 1;

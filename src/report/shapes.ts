@@ -6,7 +6,8 @@
  */
 import type { ShapeAttribution, ShapeTax } from "../results/verdicts.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
-import { KIB, MIB, count, medianRate, mib, primaryLeak, sig3 } from "./format.js";
+import { KIB, MIB, formatCount, mib, sig3 } from "../format.js";
+import { medianRate, primaryLeak } from "../analysis/figures.js";
 
 /** Bytes in the unit that suits them: "80 KiB", "2.0 MiB", "−12 KiB". */
 function bytesShort(b: number): string {
@@ -55,7 +56,7 @@ export function taxRows(run: ScenarioRunResult): TaxRow[] {
     const { tax, attr } = f;
     rows.push({
       strategy: s.strategy,
-      newCalls: `${count(tax.newShapeCalls)} / ${count(tax.repeatCalls)}`,
+      newCalls: `${formatCount(tax.newShapeCalls)} / ${formatCount(tax.repeatCalls)}`,
       newLatency: lat(tax.newShapeLatencyMs),
       repeatLatency: lat(tax.repeatLatencyMs),
       slower:
@@ -85,9 +86,9 @@ export const TAX_HEAD = [
 function shapesSeen(run: ScenarioRunResult, attr: ShapeAttribution | undefined): string {
   const seen = attr?.distinctShapes;
   const allowed = run.allowedShapes;
-  const a = allowed ? `${allowed.exact ? "" : "at least "}${count(allowed.count)}` : undefined;
+  const a = allowed ? `${allowed.exact ? "" : "at least "}${formatCount(allowed.count)}` : undefined;
   if (seen === undefined) return a ? `${a} shapes allowed` : "";
-  return a ? `${count(seen)} of ${a} allowed shapes seen` : `${count(seen)} shapes seen`;
+  return a ? `${formatCount(seen)} of ${a} allowed shapes seen` : `${formatCount(seen)} shapes seen`;
 }
 
 /** A sentence per strategy: where growth came from and what it bounds to. */
@@ -112,7 +113,7 @@ export function shapeSentence(run: ScenarioRunResult, s: StrategyResult): string
     const b = a.bound;
     bound = b.fits
       ? `; bound ~${mib(b.projectedBytes)} MiB (up to ${mib(b.projectedCi[1])} MiB) if every allowed shape is seen — fits in ${mib(b.capacityBytes)} MiB`
-      : `; would run out of memory after ~${count(b.shapesToOom ?? 0)} more new shapes (bound up to ${mib(b.projectedCi[1])} MiB of ${mib(b.capacityBytes)} MiB)`;
+      : `; would run out of memory after ~${formatCount(b.shapesToOom ?? 0)} more new shapes (bound up to ${mib(b.projectedCi[1])} MiB of ${mib(b.capacityBytes)} MiB)`;
   }
   return `grows ${per}, ${onRepeats}; ${seen}${bound}`;
 }
@@ -121,7 +122,7 @@ export function shapeSentence(run: ScenarioRunResult, s: StrategyResult): string
 export function confirmationSentence(s: StrategyResult): string | undefined {
   const c = s.confirmation;
   if (!c || c.replayCalls === 0) return undefined;
-  const replay = `${count(c.replayCalls)} replay calls at seen shapes`;
+  const replay = `${formatCount(c.replayCalls)} replay calls at seen shapes`;
   if (c.checks.length === 0)
     return `${replay}; verdict ${c.verdictAfter ?? primaryLeak(s)?.verdict ?? "—"} (no confirmation needed)`;
   if (c.confirmed)
@@ -217,7 +218,7 @@ export function comparisonCell(
           : ` (${diff > 0 ? "+" : "−"}${mib(Math.abs(diff))} MiB)`;
     parts.push(`peak ${mib(cell.peakBytes)} MiB${d}`);
   }
-  if (cell.distinct !== undefined) parts.push(`${count(cell.distinct)} shapes`);
+  if (cell.distinct !== undefined) parts.push(`${formatCount(cell.distinct)} shapes`);
   return parts.join(", ") || "—";
 }
 
@@ -247,7 +248,7 @@ export function shapeTerminalLines(run: ScenarioRunResult): string[] {
       const mem = tax.bytesPerNewShape !== undefined ? `${bytesShort(tax.bytesPerNewShape)}/shape` : "";
       const cells = [
         s.strategy.padEnd(12),
-        `${count(tax.newShapeCalls)}/${count(tax.repeatCalls)}`.padEnd(9),
+        `${formatCount(tax.newShapeCalls)}/${formatCount(tax.repeatCalls)}`.padEnd(9),
         p50.padEnd(17),
         ratio.padEnd(20),
         mem.padEnd(15),
@@ -265,7 +266,7 @@ export function shapeTerminalLines(run: ScenarioRunResult): string[] {
         ? `${c.verdictBefore} → ${c.verdictAfter}, undecided (budget out)`
         : `${c.verdictBefore} → ${c.verdictAfter}`;
     lines.push(
-      `  ${s.strategy}: ${count(c.replayCalls)} replay calls at seen shapes; ${outcome} (checks: ${c.checks.join(", ")})`,
+      `  ${s.strategy}: ${formatCount(c.replayCalls)} replay calls at seen shapes; ${outcome} (checks: ${c.checks.join(", ")})`,
     );
   }
   return lines;

@@ -5,7 +5,8 @@
  */
 import type { ScenarioRunResult, StrategyResult } from "../results/types.js";
 import type { StrategyName } from "../scenarios/types.js";
-import { MIB, median, primaryLeak, slope as slopeText } from "./format.js";
+import { MIB, slope as slopeText } from "../format.js";
+import { median, primaryLeak } from "../analysis/figures.js";
 
 /** One drawn series; y values in the chart's unit (MiB here). */
 export interface ChartLine {

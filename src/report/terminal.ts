@@ -14,19 +14,9 @@
 import Table from "cli-table3";
 import type { GateOutcome, ThroughputComparison } from "../results/verdicts.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
-import {
-  ci2,
-  count,
-  medianRate,
-  mib,
-  primaryLeak,
-  rate,
-  residualBytes,
-  sig3,
-  slope,
-  timeToOom,
-  verdictSlope,
-} from "./format.js";
+import { ci2, formatCount, mib, rate, sig3, slope } from "../format.js";
+import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
+import { timeToOom, verdictSlope } from "./phrases.js";
 import { recommend, recommendationWords } from "./recommend.js";
 import { shapeTerminalLines } from "./shapes.js";
 
@@ -79,7 +69,7 @@ function ratioCell(run: ScenarioRunResult, s: StrategyResult, t: ThroughputCompa
 
 function stateCell(s: StrategyResult, p: Palette): string {
   if (s.state === "completed") return s.state;
-  return p.red(s.state === "oom" && s.oom ? `oom at ${count(s.oom.iteration)}` : s.state);
+  return p.red(s.state === "oom" && s.oom ? `oom at ${formatCount(s.oom.iteration)}` : s.state);
 }
 
 function runTable(run: ScenarioRunResult, p: Palette, wide: boolean): string {
@@ -128,7 +118,8 @@ function runTable(run: ScenarioRunResult, p: Palette, wide: boolean): string {
       row.push(typeof peak === "number" ? mib(peak) : "—");
     }
     row.push(verdictCell(s, p));
-    if (showOom) row.push(s.state === "oom" && s.oom ? p.red(`ran out at ${count(s.oom.iteration)}`) : timeToOom(leak));
+    if (showOom)
+      row.push(s.state === "oom" && s.oom ? p.red(`ran out at ${formatCount(s.oom.iteration)}`) : timeToOom(leak));
     if (showResidual) {
       const residue = residualBytes(s);
       row.push(residue !== undefined ? mib(residue) : "—");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatBytesRange, formatCount, formatDuration } from "../../src/analysis/format.js";
+import { formatBytes, formatBytesRange, formatCount, formatDuration } from "../../src/format.js";
 
 describe("figures in explanations", () => {
   it("formats bytes, ranges, counts and durations", () => {

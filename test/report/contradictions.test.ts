@@ -14,7 +14,7 @@ import { analyzeLeak } from "../../src/analysis/leak.js";
 import type { LeakAnalysis } from "../../src/results/verdicts.js";
 import { runAnalyze } from "../../src/cli/analyze.js";
 import { formatComparison } from "../../src/cli/compare.js";
-import { percentChange } from "../../src/report/format.js";
+import { percentChange } from "../../src/format.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { recommend } from "../../src/report/recommend.js";
 import { formatSummary } from "../../src/report/terminal.js";

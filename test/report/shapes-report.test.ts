@@ -22,7 +22,7 @@ describe("dynamic-shape report on real GPU results", () => {
   it("terminal: a line per strategy that met new shapes, within 100 columns", () => {
     const r = evidence("gpt-leaky");
     const lines = shapeTerminalLines(r.runs[0]!);
-    expect(lines[0]).toMatch(/^Dynamic shapes \(153 of 1 992 allowed shapes seen\)/);
+    expect(lines[0]).toMatch(/^Dynamic shapes \(153 of 1,992 allowed shapes seen\)/);
     expect(lines.filter((l) => /^ {2}(persistent|teardown|scoped) +\d+\/\d+/.test(l))).toHaveLength(3);
     expect(lines.some((l) => /persistent: \d+ replay calls at seen shapes; inconclusive → leak/.test(l))).toBe(true);
     for (const l of formatSummary(r, r.gates ?? [], { color: false })
@@ -39,7 +39,7 @@ describe("dynamic-shape report on real GPU results", () => {
     expect(md).toContain("### Dynamic shapes");
     expect(md).toMatch(/\| \*\*persistent\*\* \| \d+ \/ \d+ \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \| [\d.]+× \[/);
     expect(md).toMatch(
-      /persistent\*\*: grows [\d.]+ KiB per new shape .*0 on repeated shapes \(flat\); 399 of 8 080 allowed shapes seen; bound ~[\d.]+ MiB \(up to [\d.]+ MiB\)/,
+      /persistent\*\*: grows [\d.]+ KiB per new shape .*0 on repeated shapes \(flat\); 399 of 8,080 allowed shapes seen; bound ~[\d.]+ MiB \(up to [\d.]+ MiB\)/,
     );
     expect(md).toMatch(/persistent\*\* confirmation: 400 replay calls at seen shapes; shape-growth confirmed/);
     expect(md).toContain("## Shape sequences compared: encoder-torch · fp16");

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { evaluateGates } from "../../src/analysis/gates.js";
 import type { GateOutcome } from "../../src/results/verdicts.js";
 import { failureLines, formatSummary } from "../../src/report/terminal.js";
-import { slope } from "../../src/report/format.js";
+import { slope } from "../../src/format.js";
 import { loadFixture } from "./helpers.js";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes stripped here
@@ -24,7 +24,7 @@ describe("terminal summary", () => {
     expect(text).not.toMatch(ANSI);
     for (const s of ["persistent", "user-managed", "per-shape", "scoped"])
       expect(text).toMatch(new RegExp(`│ ${s} +│`));
-    expect(text).toContain("oom at 2 470");
+    expect(text).toContain("oom at 2,470");
     expect(text).toContain("FAIL residual resnet-trt/sawtooth/fp16: per-shape");
     expect(text.split("\n").pop()).toBe("Gates: 4 failed, 2 warned, 6 passed → FAIL");
   });

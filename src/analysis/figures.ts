@@ -1,0 +1,33 @@
+/**
+ * Figures read off a strategy's results: the median rate over rounds, the verdict of its
+ * primary signal, the largest residual after release. Analysis (recommendation) and the
+ * renderers share them.
+ */
+import type { RoundResult, StrategyResult } from "../results/types.js";
+import type { LeakAnalysis } from "../results/verdicts.js";
+
+/** Median of a non-empty list (copy-sorted). */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Median items/s over a strategy's rounds; undefined when it has none. */
+export function medianRate(rounds: readonly RoundResult[]): number | undefined {
+  const r = rounds.map((x) => x.itemsPerSecond).filter((x) => Number.isFinite(x) && x > 0);
+  return r.length ? median(r) : undefined;
+}
+
+/** The leak analysis of the strategy's primary signal, when the analyser filled it. */
+export function primaryLeak(s: StrategyResult): LeakAnalysis | undefined {
+  return s.analysis?.leak[s.primarySignal];
+}
+
+/** Largest known teardown residual (release or after exit), bytes; undefined when unmeasured. */
+export function residualBytes(s: StrategyResult): number | undefined {
+  const r = s.residual;
+  if (!r) return undefined;
+  const known = [r.afterReleaseBytes, r.afterExitDeviceBytes].filter((x): x is number => typeof x === "number");
+  return known.length ? Math.max(...known) : undefined;
+}
