@@ -35,6 +35,7 @@
  *   wanders within it by more than the limit. `npm run bench:gate-noise`
  *   measures how often each gate fails on unchanged runs (results/examples/gate-noise/).
  */
+import { quantileSorted } from "simple-statistics";
 import type { GateOutcome, ThroughputComparison } from "../results/verdicts.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import type { GateSpec, StrategyName } from "../scenarios/types.js";
@@ -170,8 +171,10 @@ function growthToSpread(s: StrategyResult, slope: number): { growth: number; spr
   const y = s.series.signals[s.primarySignal]?.mean;
   if (!y || x.length < 8 || y.length !== x.length || !(slope > 0)) return undefined;
   const res = x.map((xi, i) => (y[i] as number) - slope * xi).sort((a, b) => a - b);
-  const q = (p: number): number => res[Math.min(res.length - 1, Math.round(p * (res.length - 1)))] as number;
-  return { growth: slope * ((x[x.length - 1] as number) - (x[0] as number)), spread: q(0.95) - q(0.05) };
+  return {
+    growth: slope * ((x[x.length - 1] as number) - (x[0] as number)),
+    spread: quantileSorted(res, 0.95) - quantileSorted(res, 0.05),
+  };
 }
 
 function leakOutcomes(run: ScenarioRunResult, s: StrategyResult, gate: GateSpec): GateOutcome[] {

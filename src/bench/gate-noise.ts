@@ -19,6 +19,7 @@ import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Table from "cli-table3";
+import { median, sampleStandardDeviation } from "simple-statistics";
 import { compareResults, type Comparison } from "../analysis/compare.js";
 import { evaluateGates } from "../analysis/gates.js";
 import { normalQuantile } from "../analysis/stats/normal.js";
@@ -187,16 +188,9 @@ function rateOf(gate: string, per: "run" | "pair", statuses: string[][]): GateRa
   };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
+/** Sample standard deviation; NaN under two values. */
 function sd(xs: number[]): number {
-  if (xs.length < 2) return Number.NaN;
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+  return xs.length < 2 ? Number.NaN : sampleStandardDeviation(xs);
 }
 
 function cv(xs: number[]): number {

@@ -20,6 +20,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileAtomic } from "../io/atomic-write.js";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { mean, quantile, sampleStandardDeviation } from "simple-statistics";
 import { addonStatus, loadAddon } from "../native/binding.js";
 import type { AddonModule, AddonSampler, SamplerDrain, SamplerStats } from "../native/AddonTypes.js";
 
@@ -147,16 +148,9 @@ interface PlantEvent {
   freeReturnNs: number;
 }
 
-function mean(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
+/** Sample standard deviation; 0 for a single value (no spread to measure). */
 function sd(xs: number[]): number {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
-}
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))]!;
+  return xs.length > 1 ? sampleStandardDeviation(xs) : 0;
 }
 
 /** First sample index with tNs >= t, or -1. */

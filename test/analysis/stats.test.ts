@@ -6,7 +6,7 @@ import { hingeFit } from "../../src/analysis/stats/changepoint.js";
 import { hamedRaoFactor, kendallS, mannKendall } from "../../src/analysis/stats/mann-kendall.js";
 import { normalCdf, normalQuantile } from "../../src/analysis/stats/normal.js";
 import { mulberry32, normalDeviate } from "../../src/analysis/stats/prng.js";
-import { medianOf, selectInPlace } from "../../src/analysis/stats/select.js";
+import { medianInPlace, medianOf, selectInPlace } from "../../src/analysis/stats/select.js";
 import { theilSen } from "../../src/analysis/stats/theil-sen.js";
 
 /** O(n²) reference for S and the tie-corrected variance. */
@@ -36,6 +36,8 @@ describe("selection and median", () => {
     for (let trial = 0; trial < 50; trial++) {
       const n = 1 + Math.floor(rng() * 60);
       const a = Array.from({ length: n }, () => Math.floor(rng() * 10));
+      // The in-place median (kept for hot loops over a reused buffer) against simple-statistics'.
+      expect(medianInPlace(Float64Array.from(a))).toBe(ssMedian(a));
       expect(medianOf(a)).toBe(ssMedian(a));
       const k = Math.floor(rng() * n);
       expect(selectInPlace(Float64Array.from(a), k)).toBe([...a].sort((x, y) => x - y)[k]);
@@ -44,6 +46,19 @@ describe("selection and median", () => {
 });
 
 describe("Mann–Kendall", () => {
+  it("matches a published worked example (Little, Holy Cross, 'A Mann-Kendall Example (By Hand)')", () => {
+    // https://mathcs.holycross.edu/~little/Montserrat/MannKendallByHand.txt: 14 values with one
+    // tied pair; S = 72 − 18 = 54, V = 14·13·33/18 − 2·1·9/18, Z = (S − 1)/√V ≈ 2.9058, and the
+    // one-sided p ≈ .0018 from the normal table (so two-sided ≈ .0037).
+    const y = [12.9, 14.8, 13.2, 15.7, 13.8, 15.6, 12.9, 11.0, 17.3, 15.9, 19.0, 18.3, 20.1, 21.7];
+    const mk = mannKendall(y, { autocorrelation: false });
+    expect(mk.s).toBe(54);
+    expect(mk.varS).toBeCloseTo((14 * 13 * 33) / 18 - (2 * 1 * 9) / 18, 9);
+    expect(mk.z).toBeCloseTo(2.9058, 4);
+    expect(mk.pValue / 2).toBeCloseTo(0.0018, 4);
+    expect(mk.tau).toBeCloseTo(54 / 91, 12);
+  });
+
   it("computes S and the tie-corrected variance exactly as the O(n²) definition", () => {
     const rng = mulberry32(11);
     for (let trial = 0; trial < 30; trial++) {
@@ -92,6 +107,19 @@ describe("Mann–Kendall", () => {
 });
 
 describe("Theil–Sen", () => {
+  it("matches R statpsych's ci.theil example (Hollander & Wolfe's distribution-free interval)", () => {
+    // statpsych ci.theil(.05, y, x) documentation example (Bonett; rdrr.io/cran/statpsych/man/ci.theil.html):
+    // "Should return: Estimate 0.5, LL 0.3243243, UL 0.75". x has ties (28 ×3, 40 ×2): those pairs form no slope.
+    const y = [21, 4, 9, 12, 35, 18, 10, 22, 24, 1, 6, 8, 13, 16, 19];
+    const x = [67, 28, 30, 28, 52, 40, 25, 37, 44, 10, 14, 20, 28, 40, 51];
+    const fit = theilSen(x, y, { alpha: 0.05 });
+    expect(fit.slope).toBe(0.5);
+    expect(fit.ci[0]).toBeCloseTo(0.3243243, 7);
+    expect(fit.ci[1]).toBeCloseTo(0.75, 12);
+    expect(fit.pairs).toBe(105 - 4); // C(15, 2) pairs less the four with equal x
+    expect(fit.exact).toBe(true);
+  });
+
   it("recovers an exact line and ignores gross outliers", () => {
     const x = Array.from({ length: 50 }, (_, i) => i);
     const y = x.map((v) => 3 * v + 7);

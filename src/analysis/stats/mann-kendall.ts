@@ -5,6 +5,7 @@
  * correction inflates Var(S) by n/n*, the effective-sample-size ratio estimated from the
  * autocorrelation of the detrended ranks.
  */
+import { linearRegression } from "simple-statistics";
 import { normalQuantile, twoSidedP } from "./normal.js";
 import { lowerBound } from "./select.js";
 
@@ -134,24 +135,10 @@ export interface MannKendallOptions {
   maxLag?: number;
 }
 
+/** Least-squares slope of y on x (simple-statistics' linearRegression); 0 when every x is the same. */
 function lsSlope(x: (i: number) => number, y: ArrayLike<number>): number {
-  const n = y.length;
-  let mx = 0,
-    my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x(i);
-    my += y[i] as number;
-  }
-  mx /= n;
-  my /= n;
-  let sxx = 0,
-    sxy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = x(i) - mx;
-    sxx += dx * dx;
-    sxy += dx * ((y[i] as number) - my);
-  }
-  return sxx > 0 ? sxy / sxx : 0;
+  const { m } = linearRegression(Array.from(y, (yi, i) => [x(i), yi]));
+  return Number.isFinite(m) ? m : 0;
 }
 
 /** Mann–Kendall test of `y` (in time order). n < 3 gives p = 1. */

@@ -1,4 +1,9 @@
-/** Order statistics without a full sort. */
+/**
+ * Order statistics without a full sort or a copy, for hot loops over a reused buffer
+ * (bootstrap resamples, Theil–Sen's pairwise slopes). simple-statistics' median and
+ * quantile copy their input on every call; medianOf, for one-off medians, is its median.
+ */
+import { median } from "simple-statistics";
 
 /**
  * k-th smallest (0-based) of `a[0..n)`, rearranging `a` in place (Hoare quickselect with
@@ -34,9 +39,9 @@ export function selectInPlace(a: Float64Array, k: number, n = a.length): number 
   return a[k] as number;
 }
 
-/** Median of an array (copied; the input is left untouched). NaN for an empty array. */
+/** Median of an array (simple-statistics' median; the input is left untouched). NaN for an empty array. */
 export function medianOf(values: ArrayLike<number>): number {
-  return medianInPlace(Float64Array.from(values));
+  return values.length === 0 ? Number.NaN : median(Array.from(values));
 }
 
 /** Median of `a`, rearranging it in place (no allocation: for hot loops over a reused buffer). NaN when empty. */
