@@ -1,5 +1,7 @@
 /** Fill a results file's analysis: leak verdict per memory signal, throughput vs the baseline. */
 import { analyzeLeak, type LeakAnalysisOptions } from "./leak.js";
+import { isDeviceSignal } from "./figures.js";
+import { recommend } from "./recommend.js";
 import { compareThroughput } from "./throughput.js";
 import { attributeShapes, replayCheck, shapeTax, type ShapeContext } from "./shape.js";
 import type { LeakAnalysis, ShapeAttribution } from "../results/verdicts.js";
@@ -13,11 +15,6 @@ import {
   type StrategyResult,
 } from "../results/types.js";
 import type { StrategyName } from "../scenarios/types.js";
-
-/** Signals measured on the device (their capacity is the GPU's), by name. */
-export function isDeviceSignal(signal: string): boolean {
-  return /gpu|device/i.test(signal);
-}
 
 /**
  * The block-maximum series of one signal of a strategy (the high-water mark per block,
@@ -91,6 +88,7 @@ export function analyzeResults(file: ResultsFile): ResultsFile {
     const rounds: Partial<Record<StrategyName, RoundResult[]>> = {};
     for (const s of run.strategies) if (s.rounds.length > 0) rounds[s.strategy] = s.rounds;
     if (rounds[run.baseline]) run.throughput = compareThroughput(rounds, run.baseline);
+    run.recommendation = recommend(run);
   }
   return out;
 }

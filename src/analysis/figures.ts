@@ -31,3 +31,8 @@ export function residualBytes(s: StrategyResult): number | undefined {
   const known = [r.afterReleaseBytes, r.afterExitDeviceBytes].filter((x): x is number => typeof x === "number");
   return known.length ? Math.max(...known) : undefined;
 }
+
+/** Signals measured on the device (their capacity is the GPU's), by name. */
+export function isDeviceSignal(signal: string): boolean {
+  return /gpu|device/i.test(signal);
+}

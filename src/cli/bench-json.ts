@@ -51,7 +51,7 @@ import type { GateOutcome } from "../results/verdicts.js";
 import type { Comparison } from "../analysis/compare.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
-import { recommend, recommendationWords } from "../report/recommend.js";
+import { exclusionWords, recommendationWords } from "../report/recommend.js";
 
 export const BENCH_SUMMARY_SCHEMA = "vramgate.bench-summary/1";
 
@@ -149,7 +149,7 @@ export function benchSummary(i: BenchSummaryInput) {
     report: i.reportPath,
     junit: i.junitPath ?? null,
     runs: i.results.runs.map((run) => {
-      const rec = recommend(run);
+      const rec = run.recommendation ?? { withinNoise: [], excluded: [], higherRate: [] };
       return {
         key: run.key,
         scenario: run.scenario,
@@ -159,7 +159,7 @@ export function benchSummary(i: BenchSummaryInput) {
         baseline: run.baseline,
         recommendation: {
           strategy: rec.strategy ?? null,
-          excluded: rec.excluded,
+          excluded: rec.excluded.map((e) => ({ ...e, reason: exclusionWords(e) })),
           rankedBy: rec.rankedBy ?? null,
           withinNoise: rec.withinNoise,
           words: recommendationWords(run, rec),

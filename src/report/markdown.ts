@@ -3,7 +3,7 @@
  * explanations, recommendation, charts), the comparison with a baseline, the environment.
  * GitHub-flavoured markdown; charts are separate SVG files linked by relative path.
  */
-import { isDeviceSignal } from "../analysis/analyze-results.js";
+import { isDeviceSignal } from "../analysis/figures.js";
 import { basename, dirname, join } from "node:path";
 import type { Comparison } from "../analysis/compare.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
@@ -12,7 +12,7 @@ import type { Environment, ResultsFile, ScenarioRunResult, StrategyResult } from
 import { MIB, formatCount, mib, percentChange, rate, sentence, sig3 } from "../format.js";
 import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
 import { DETECTABLE_NOTE, ratioWithCi, throughputClaim, timeToOom, verdictSlope } from "./phrases.js";
-import { recommend, recommendationWords } from "./recommend.js";
+import { exclusionWords, recommendationWords } from "./recommend.js";
 import { overlayChart, signalLabel, strategyChart } from "./svg.js";
 import {
   TAX_HEAD,
@@ -209,9 +209,10 @@ function sequenceSection(results: ResultsFile): string[] {
 }
 
 function recommendationLine(run: ScenarioRunResult): string {
-  const rec = recommend(run);
+  const rec = run.recommendation;
+  if (!rec) return "";
   const excluded = rec.excluded.length
-    ? ` Excluded: ${rec.excluded.map((e) => `\`${e.strategy}\` (${e.reason})`).join(", ")}.`
+    ? ` Excluded: ${rec.excluded.map((e) => `\`${e.strategy}\` (${exclusionWords(e)})`).join(", ")}.`
     : "";
   if (!rec.strategy) return `**No recommendation**: every strategy was excluded.${excluded}`;
   // Words from recommend.ts: what it is ranked by, what it cannot tell apart, and what was
@@ -251,7 +252,8 @@ function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: Rende
   const expl = run.strategies.flatMap(explanationLines);
   if (expl.length) lines.push(...expl, "");
   lines.push(...shapeSection(run));
-  lines.push(recommendationLine(run), "");
+  const rec = recommendationLine(run);
+  if (rec) lines.push(rec, "");
 
   if (opts.charts === false) return lines;
   const base = slug(run.key);

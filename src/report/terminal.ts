@@ -17,7 +17,7 @@ import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/
 import { ci2, formatCount, mib, rate, sig3, slope } from "../format.js";
 import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
 import { timeToOom, verdictSlope } from "./phrases.js";
-import { recommend, recommendationWords } from "./recommend.js";
+import { exclusionWords, recommendationWords } from "./recommend.js";
 import { shapeTerminalLines } from "./shapes.js";
 
 type Paint = (s: string) => string;
@@ -164,17 +164,19 @@ export function formatSummary(results: ResultsFile, outcomes: readonly GateOutco
     // Lines about the table's figures go right after it (other findings may follow them).
     if (!wide) out.push(...compactNotes(run, p));
     out.push(...shapeTerminalLines(run));
-    const rec = recommend(run);
-    const excluded = rec.excluded.length
-      ? `; excluded: ${rec.excluded.map((e) => `${e.strategy} (${e.reason})`).join(", ")}`
-      : "";
-    out.push(
-      rec.strategy
-        ? `Recommendation: ${p.bold(rec.strategy)}${excluded}`
-        : `No recommendation: every strategy was excluded${excluded}`,
-    );
-    // What it is ranked by and what is known of its memory, so the words match the table.
-    for (const line of recommendationWords(run, rec, { terse: true })) out.push(`  ${line}`);
+    const rec = run.recommendation;
+    if (rec) {
+      const excluded = rec.excluded.length
+        ? `; excluded: ${rec.excluded.map((e) => `${e.strategy} (${exclusionWords(e)})`).join(", ")}`
+        : "";
+      out.push(
+        rec.strategy
+          ? `Recommendation: ${p.bold(rec.strategy)}${excluded}`
+          : `No recommendation: every strategy was excluded${excluded}`,
+      );
+      // What it is ranked by and what is known of its memory, so the words match the table.
+      for (const line of recommendationWords(run, rec, { terse: true })) out.push(`  ${line}`);
+    }
     out.push("");
   }
   const failed = outcomes.filter((o) => o.status === "fail");

@@ -1,5 +1,12 @@
 import type { Precision, StrategyName, EngineName, GateSpec } from "../scenarios/types.js";
-import type { LeakAnalysis, ShapeAttribution, ShapeTax, ThroughputComparison, GateOutcome } from "./verdicts.js";
+import type {
+  LeakAnalysis,
+  ShapeAttribution,
+  ShapeTax,
+  ThroughputComparison,
+  GateOutcome,
+  Recommendation,
+} from "./verdicts.js";
 
 /** Version of the results JSON; bump on incompatible change. */
 export const RESULTS_SCHEMA = "vramgate.results/1" as const;
@@ -209,6 +216,8 @@ export interface ScenarioRunResult {
   allowedShapes?: { count: number; exact: boolean };
   strategies: StrategyResult[];
   throughput?: ThroughputComparison[];
+  /** The strategy to ship and why the others were left out (src/analysis/recommend.ts). */
+  recommendation?: Recommendation;
 }
 
 export interface ResultsFile {

@@ -131,3 +131,46 @@ export interface ShapeTax {
   bytesPerNewShape?: number;
   bytesPerNewShapeCi?: [number, number];
 }
+
+/** Why the recommendation left a strategy out (src/report/recommend.ts words it). */
+export type Exclusion =
+  | { code: "oom" }
+  | { code: "not-completed"; state: string }
+  | { code: "no-analysis" }
+  | { code: "leak"; slopeBytesPerIteration: number }
+  | { code: "inconclusive" }
+  /** Grows per new shape and would run out of memory after ~shapesToOom more. */
+  | { code: "shape-growth-unbounded"; shapesToOom: number }
+  /** Leaves more than limitMiB after release. */
+  | { code: "residual"; residualBytes: number; limitMiB: number };
+
+export interface Recommendation {
+  /** Undefined when every strategy was excluded. */
+  strategy?: StrategyName;
+  /** Its throughput ÷ the baseline's (1 for the baseline itself), when known. */
+  ratio?: number;
+  ratioCi?: [number, number];
+  /** Median items/s over rounds. */
+  itemsPerSecond?: number;
+  /** Candidates whose interval overlaps the winner's: the order between them is not shown. */
+  withinNoise: StrategyName[];
+  excluded: Array<{ strategy: StrategyName } & Exclusion>;
+  /**
+   * What put the winner first: `ratio` (median of per-round ratios to the baseline from
+   * interleaved rounds), `rate` (median calls/s: some candidate has no ratio), or `only`
+   * (every other strategy was excluded).
+   */
+  rankedBy?: "ratio" | "rate" | "only";
+  /** Candidates with a higher median calls/s than the winner (ranked lower by the ratio). */
+  higherRate: Array<{ strategy: StrategyName; itemsPerSecond: number }>;
+  /** What is known of the winner's memory. */
+  memory?: {
+    verdict: string;
+    /** Largest residual measured after release, bytes; undefined when not measured. */
+    residualBytes?: number;
+    /** Limit the residual was held to, MiB (the scenario's, else DEFAULT_RESIDUE_MIB). */
+    residualLimitMiB: number;
+    /** false: a host signal with no gate.maxResidualMiB, where no limit is applied. */
+    residualGated: boolean;
+  };
+}

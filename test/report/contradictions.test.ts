@@ -16,7 +16,7 @@ import { runAnalyze } from "../../src/cli/analyze.js";
 import { formatComparison } from "../../src/cli/compare.js";
 import { percentChange } from "../../src/format.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
-import { recommend } from "../../src/report/recommend.js";
+import { recommend } from "../../src/analysis/recommend.js";
 import { formatSummary } from "../../src/report/terminal.js";
 import type { ResultsFile, StrategyResult } from "../../src/results/types.js";
 import { loadFixture } from "./helpers.js";
@@ -116,6 +116,7 @@ describe("the recommendation's words match the numbers", () => {
     const run = f.runs[0]!;
     // persistent keeps the higher ratio (1.04× vs 1.03×) but its median calls/s drops below teardown's.
     for (const round of run.strategies.find((s) => s.strategy === "persistent")!.rounds) round.itemsPerSecond *= 0.97;
+    run.recommendation = recommend(run); // analysis decides it from the changed rounds; renderers only word it
     const md = renderMarkdown(f, evaluateGates(f), { chartDir: "c" }).markdown;
     const line = md.split("\n").find((l) => l.startsWith("**Recommendation: `persistent`**"))!;
     expect(line).toBe(
@@ -141,7 +142,8 @@ describe("the recommendation's words match the numbers", () => {
     delete run.gate.maxResidualMiB; // host memory: no default limit applies
     run.strategies.find((s) => s.strategy === "persistent")!.state = "crashed";
     run.strategies.find((s) => s.strategy === "teardown")!.residual = { afterReleaseBytes: 159 * MiB };
-    expect(recommend(run).strategy).toBe("teardown");
+    run.recommendation = recommend(run);
+    expect(run.recommendation.strategy).toBe("teardown");
     const md = renderMarkdown(f, evaluateGates(f), { chartDir: "c" }).markdown;
     const line = md.split("\n").find((l) => l.startsWith("**Recommendation: `teardown`**"))!;
     expect(line).toContain(

@@ -2,6 +2,7 @@
  * Test helpers for the report tests: fixture loading, an XML well-formedness checker,
  * the report as a GitHub-styled HTML page (marked + github-markdown-css) and a PNG decoder.
  */
+import { recommend } from "../../src/analysis/recommend.js";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -17,8 +18,15 @@ export function fixturePath(name: string): string {
 }
 
 /** A fresh deep copy of a fixture (tests may modify it). */
+/**
+ * A results fixture as the pipeline hands it to the renderers. The fixtures were written
+ * before results stored the recommendation, so it is added here as analysis does
+ * (analyzeResults → recommend) without re-judging the stored verdicts.
+ */
 export function loadFixture(name: string): ResultsFile {
-  return JSON.parse(readFileSync(fixturePath(name), "utf8")) as ResultsFile;
+  const results = JSON.parse(readFileSync(fixturePath(name), "utf8")) as ResultsFile;
+  for (const run of results.runs) run.recommendation ??= recommend(run);
+  return results;
 }
 
 export interface XmlElement {

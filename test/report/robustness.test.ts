@@ -3,6 +3,7 @@
  * died before their first block, no analysis yet, "no-data" ratios written as null
  * (JSON has no NaN).
  */
+import { recommend } from "../../src/analysis/recommend.js";
 import { describe, expect, it } from "vitest";
 import { evaluateGates, exitCodeFor } from "../../src/analysis/gates.js";
 import type { ThroughputComparison } from "../../src/results/verdicts.js";
@@ -39,6 +40,7 @@ function awkward(): ResultsFile {
     ]),
   ) as ThroughputComparison[];
   run.gate = { ...run.gate, maxSlowdown: 0.1 };
+  run.recommendation = recommend(run); // as analysis stores it for such a run
   return f;
 }
 

@@ -1,0 +1,85 @@
+/**
+ * The recommendation that closes each scenario run: among the strategies not excluded (a
+ * fault, a leak, an undecided verdict, an unbounded shape growth, a residual over the
+ * limit), the first by throughput against the baseline, and why each other strategy was
+ * left out — as figures and reason codes, stored in the results file (ScenarioRunResult.
+ * recommendation); src/report/recommend.ts says it in words.
+ */
+import { MIB } from "../format.js";
+import type { ScenarioRunResult, StrategyResult } from "../results/types.js";
+import type { Exclusion, Recommendation } from "../results/verdicts.js";
+import { isDeviceSignal, medianRate, primaryLeak, residualBytes } from "./figures.js";
+
+/** Residue tolerated when the scenario sets no maxResidualMiB: allocator rounding, lazily loaded modules. */
+const DEFAULT_RESIDUE_MIB = 1;
+
+function exclusion(s: StrategyResult, residueLimitMiB: number | undefined): Exclusion | undefined {
+  if (s.state !== "completed") return s.state === "oom" ? { code: "oom" } : { code: "not-completed", state: s.state };
+  const leak = primaryLeak(s);
+  if (!leak) return { code: "no-analysis" };
+  if (leak.verdict === "leak") return { code: "leak", slopeBytesPerIteration: leak.slopeBytesPerIteration };
+  if (leak.verdict === "inconclusive") return { code: "inconclusive" };
+  const bound = s.analysis?.shapes?.[s.primarySignal]?.bound;
+  if (leak.verdict === "shape-growth" && bound && !bound.fits)
+    return { code: "shape-growth-unbounded", shapesToOom: Math.round(bound.shapesToOom ?? 0) };
+  const residue = residualBytes(s);
+  // Host allocators keep freed pages (RSS rarely drops after a release), so a default
+  // limit is only applied to device memory; an explicit maxResidualMiB applies to both.
+  const limited = residueLimitMiB !== undefined || isDeviceSignal(s.primarySignal);
+  const limit = residueLimitMiB ?? DEFAULT_RESIDUE_MIB;
+  if (residue !== undefined && limited && residue / MIB > limit)
+    return { code: "residual", residualBytes: residue, limitMiB: limit };
+  return undefined;
+}
+
+export function recommend(run: ScenarioRunResult): Recommendation {
+  const limit = run.gate.maxResidualMiB;
+  const excluded: Recommendation["excluded"] = [];
+  const ratios = new Map((run.throughput ?? []).filter((t) => t.claim !== "no-data").map((t) => [t.strategy, t]));
+  const candidates: Array<{ s: StrategyResult; ratio?: number; ci?: [number, number]; rate?: number }> = [];
+  for (const s of run.strategies) {
+    const why = exclusion(s, limit);
+    if (why) {
+      excluded.push({ strategy: s.strategy, ...why });
+      continue;
+    }
+    const t = ratios.get(s.strategy);
+    const c: (typeof candidates)[number] = { s };
+    if (s.strategy === run.baseline) {
+      c.ratio = 1;
+      c.ci = [1, 1];
+    } else if (t) {
+      c.ratio = t.ratio;
+      c.ci = t.ratioCi;
+    }
+    const rate = medianRate(s.rounds);
+    if (rate !== undefined) c.rate = rate;
+    candidates.push(c);
+  }
+  // Ratios come from interleaved rounds (fairer than raw rates); fall back to rates without them.
+  const useRatio = candidates.every((c) => c.ratio !== undefined);
+  const key = (c: (typeof candidates)[number]): number => (useRatio ? c.ratio! : (c.rate ?? -Infinity));
+  candidates.sort((a, b) => key(b) - key(a));
+  const best = candidates[0];
+  if (!best) return { withinNoise: [], excluded, higherRate: [] };
+  const rec: Recommendation = { strategy: best.s.strategy, withinNoise: [], excluded, higherRate: [] };
+  rec.rankedBy = candidates.length === 1 ? "only" : useRatio ? "ratio" : "rate";
+  if (best.ratio !== undefined) rec.ratio = best.ratio;
+  if (best.ci) rec.ratioCi = best.ci;
+  if (best.rate !== undefined) rec.itemsPerSecond = best.rate;
+  if (useRatio && best.ci) {
+    for (const c of candidates.slice(1)) if (c.ci && c.ci[1] >= best.ci[0]) rec.withinNoise.push(c.s.strategy);
+  }
+  for (const c of candidates.slice(1)) {
+    if (c.rate !== undefined && best.rate !== undefined && c.rate > best.rate)
+      rec.higherRate.push({ strategy: c.s.strategy, itemsPerSecond: c.rate });
+  }
+  const residue = residualBytes(best.s);
+  rec.memory = {
+    verdict: primaryLeak(best.s)?.verdict ?? "not analysed",
+    residualLimitMiB: limit ?? DEFAULT_RESIDUE_MIB,
+    residualGated: limit !== undefined || isDeviceSignal(best.s.primarySignal),
+    ...(residue !== undefined ? { residualBytes: residue } : {}),
+  };
+  return rec;
+}
