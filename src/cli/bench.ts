@@ -4,24 +4,14 @@
  * if reporting fails; the exit code is the gate.
  */
 import type { CommandModule } from "yargs";
-import { loadScenario } from "../scenarios/parse.js";
-import type { GateSpec, Scenario } from "../scenarios/types.js";
-import { runBench } from "../run/orchestrator.js";
-import { preflight } from "../run/preflight.js";
-import { preflightWrite, writeFileAtomic, toJson } from "../io/atomic-write.js";
-import { analyzeResults, judgeStrategy } from "../analysis/analyze-results.js";
-import { evaluateGates, exitCodeFor } from "../analysis/gates.js";
-import { compareEnvironments, compareResults } from "../analysis/compare.js";
-import { collectEnvironment } from "../run/environment.js";
-import { writeReport } from "../report/markdown.js";
+import { EXIT } from "../errors.js";
+import { preflightWrite, toJson } from "../io/atomic-write.js";
+import { type PipelineOutcome, prepare, runPipeline } from "../pipeline.js";
 import { failureLines, formatSummary } from "../report/terminal.js";
+import type { GateSpec } from "../scenarios/types.js";
 import { benchSummary } from "./bench-json.js";
-import { emitCiOutputs } from "../report/ci.js";
-import { writeJunit } from "../report/junit.js";
-import { readResultsFile } from "../results/read.js";
-import { EXIT, InputError } from "../errors.js";
-import { createProgress } from "./progress.js";
 import { numberFlag } from "./flags.js";
+import { createProgress } from "./progress.js";
 
 interface BenchArgs {
   scenarios: string[];
@@ -122,43 +112,15 @@ export const command: CommandModule<object, BenchArgs> = {
     const gates = gateOverrides(a);
     // --junit is written only at the end: refuse an unusable path before measuring anything.
     if (a.junit !== undefined) preflightWrite(a.junit, { what: "the JUnit report (--junit)" });
-    // Validate every input before measuring anything.
-    const scenarios: Scenario[] = [];
-    const problems: string[] = [];
-    for (const f of a.scenarios) {
-      try {
-        scenarios.push(await loadScenario(f));
-      } catch (e) {
-        if (e instanceof InputError) problems.push(e.message);
-        else throw e;
-      }
-    }
-    if (problems.length) throw new InputError(problems.join("\n"));
-    // What depends on the engines and this machine (precision vs model, provider, engine
-    // built, worker command), once and located, before any strategy child starts.
-    await preflight(scenarios);
-    const baseline = a.baseline ? readResultsFile(a.baseline) : undefined;
-    if (baseline && !a.force) {
-      // Refuse before measuring, not after: a different GPU or driver makes the comparison meaningless.
-      // Engines are not loaded yet: versions knowable now (onnxruntime's package) are compared
-      // here, the rest after the run, when every child has reported its engine's versions.
-      const engines = [...new Set(scenarios.map((s) => s.engine))];
-      const diffs = compareEnvironments(baseline.environment, collectEnvironment({ engines }), engines, {
-        partial: true,
-      });
-      if (diffs.length) {
-        throw new InputError(
-          `--baseline ${a.baseline} was measured on a different machine or software:\n  ${diffs.join("\n  ")}\nRun the baseline here, or pass --force to compare anyway.`,
-        );
-      }
-    }
+    const prepared = await prepare(a.scenarios, {
+      ...(a.baseline ? { baselineFile: a.baseline } : {}),
+      force: a.force,
+    });
 
     const progress = createProgress({ quiet: a.quiet || a.json });
     const abort = new AbortController();
-    let interrupted = false;
     const onSignal = (sig: NodeJS.Signals) => {
-      if (interrupted) process.exit(130);
-      interrupted = true;
+      if (abort.signal.aborted) process.exit(EXIT.interrupted);
       process.stderr.write(
         `\nvramgate: ${sig}: stopping; results gathered so far are kept (press again to quit at once)\n`,
       );
@@ -166,74 +128,54 @@ export const command: CommandModule<object, BenchArgs> = {
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
-    let run;
+    let out: PipelineOutcome;
     try {
-      run = await runBench({
-        scenarios,
+      out = await runPipeline(prepared, {
         outDir: a.out,
         overrides,
+        gates,
+        force: a.force,
         traces: a.traces,
         argv: process.argv.slice(2),
         progress,
         signal: abort.signal,
-        judge: judgeStrategy,
+        ...(a.junit ? { junitPath: a.junit } : {}),
       });
     } finally {
       progress.stop();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     }
-
-    const results = analyzeResults(run.results);
-    writeFileAtomic(run.path, toJson(results));
-    // Engine versions are known only now; a mismatch here still keeps the results on disk.
-    const comparison = baseline
-      ? compareResults(baseline, results, {
-          force: a.force,
-          maxRegression: gates.maxRegression,
-          maxMemoryIncrease: gates.maxMemoryIncrease,
-        })
-      : undefined;
-    const outcomes = evaluateGates(results, { overrides: gates, baselineFile: baseline, comparison, force: a.force });
-    results.gates = outcomes;
-    writeFileAtomic(run.path, toJson(results));
-    const reportPath = writeReport(run.path, results, outcomes, { comparison });
-    emitCiOutputs(results, outcomes, reportPath);
-    if (a.junit) writeJunit(a.junit, results, outcomes);
-
-    const failedRun = results.runs.some((r) =>
-      r.strategies.some((s) => s.state !== "completed" && s.state !== "skipped"),
-    );
-    const gateCode = exitCodeFor(outcomes);
-    const code = interrupted
-      ? 130
-      : gateCode === EXIT.gateFailed
-        ? EXIT.gateFailed
-        : failedRun
-          ? EXIT.runFailed
-          : EXIT.ok;
-
-    if (a.json) {
-      const summary = benchSummary({
-        results,
-        outcomes,
-        exitCode: code,
-        resultsPath: run.path,
-        reportPath,
-        ...(a.junit ? { junitPath: a.junit } : {}),
-        ...(a.baseline ? { baseline: { file: a.baseline, ...(comparison ? { comparison } : {}) } } : {}),
-      });
-      process.stdout.write(toJson(summary) + "\n");
-    } else if (!a.quiet) {
-      process.stdout.write(
-        formatSummary(results, outcomes, { color: process.stdout.isTTY === true, wide: a.wide }) + "\n",
-      );
-      process.stdout.write(`results: ${run.path}\nreport:  ${reportPath}\n`);
-    } else {
-      // --quiet still says why the exit code is not 0: one line per failure, on stderr.
-      for (const line of failureLines(outcomes)) process.stderr.write(`vramgate: ${line}\n`);
-      if (code !== EXIT.ok && code !== 130) process.stderr.write(`vramgate: exit ${code}; results: ${run.path}\n`);
-    }
-    process.exitCode = code;
+    print(a, out);
+    process.exitCode = out.exitCode;
   },
 };
+
+/** The outcome on stdout: one JSON object (--json), the table, or only the failures (--quiet, on stderr). */
+function print(a: BenchArgs, out: PipelineOutcome): void {
+  const { results, outcomes, exitCode: code } = out;
+  if (a.json) {
+    const summary = benchSummary({
+      results,
+      outcomes,
+      exitCode: code,
+      resultsPath: out.resultsPath,
+      reportPath: out.reportPath,
+      ...(a.junit ? { junitPath: a.junit } : {}),
+      ...(a.baseline
+        ? { baseline: { file: a.baseline, ...(out.comparison ? { comparison: out.comparison } : {}) } }
+        : {}),
+    });
+    process.stdout.write(`${toJson(summary)}\n`);
+  } else if (!a.quiet) {
+    process.stdout.write(
+      `${formatSummary(results, outcomes, { color: process.stdout.isTTY === true, wide: a.wide })}\n`,
+    );
+    process.stdout.write(`results: ${out.resultsPath}\nreport:  ${out.reportPath}\n`);
+  } else {
+    // --quiet still says why the exit code is not 0: one line per failure, on stderr.
+    for (const line of failureLines(outcomes)) process.stderr.write(`vramgate: ${line}\n`);
+    if (code !== EXIT.ok && code !== EXIT.interrupted)
+      process.stderr.write(`vramgate: exit ${code}; results: ${out.resultsPath}\n`);
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * One bench, end to end: load → run → analyse → gate → report, returning a typed outcome.
+ * The CLI (src/cli/bench.ts) parses flags, shows progress and prints; everything that
+ * decides lives here or below.
+ *
+ * Nothing measured is lost: the orchestrator writes the results file as measured before
+ * analysis starts; this writes it once more with verdicts, recommendation and gates (and
+ * first, if comparing with the baseline fails, with the verdicts alone).
+ */
+import { analyzeResults, judgeStrategy } from "./analysis/analyze-results.js";
+import { type Comparison, compareEnvironments, compareResults } from "./analysis/compare.js";
+import { evaluateGates, exitCodeFor } from "./analysis/gates.js";
+import { EXIT, InputError } from "./errors.js";
+import { toJson, writeFileAtomic } from "./io/atomic-write.js";
+import { emitCiOutputs } from "./report/ci.js";
+import { writeJunit } from "./report/junit.js";
+import { writeReport } from "./report/markdown.js";
+import { readResultsFile } from "./results/read.js";
+import type { ResultsFile } from "./results/types.js";
+import type { GateOutcome } from "./results/verdicts.js";
+import { collectEnvironment } from "./run/environment.js";
+import { type BenchProgress, runBench } from "./run/orchestrator.js";
+import { preflight } from "./run/preflight.js";
+import { loadScenario } from "./scenarios/parse.js";
+import type { GateSpec, Scenario } from "./scenarios/types.js";
+
+/** Everything checked before any strategy child starts. */
+export interface Prepared {
+  scenarios: Scenario[];
+  baseline?: { file: string; results: ResultsFile };
+}
+
+export interface PipelineOptions {
+  outDir: string;
+  overrides: { iterations?: number | undefined; warmup?: number | undefined; rounds?: number | undefined };
+  /** Gate settings that override the scenarios' (flags). */
+  gates: Partial<GateSpec>;
+  /** Compare with the baseline even if GPU, driver or engines differ. */
+  force: boolean;
+  traces: boolean;
+  argv: string[];
+  progress: BenchProgress;
+  signal: AbortSignal;
+  /** Also write the gate outcomes as JUnit XML here. */
+  junitPath?: string;
+}
+
+export interface PipelineOutcome {
+  results: ResultsFile;
+  outcomes: GateOutcome[];
+  comparison?: Comparison;
+  resultsPath: string;
+  reportPath: string;
+  /** 0 gates hold, 1 a gate failed, 3 a strategy could not run, 130 interrupted. */
+  exitCode: number;
+}
+
+/**
+ * Validates every scenario (all problems at once, located) and what depends on this
+ * machine and its engines, and refuses a baseline measured elsewhere — before measuring.
+ */
+export async function prepare(files: string[], opts: { baselineFile?: string; force: boolean }): Promise<Prepared> {
+  const scenarios: Scenario[] = [];
+  const problems: string[] = [];
+  for (const f of files) {
+    try {
+      scenarios.push(await loadScenario(f));
+    } catch (e) {
+      if (e instanceof InputError) problems.push(e.message);
+      else throw e;
+    }
+  }
+  if (problems.length) throw new InputError(problems.join("\n"));
+  // Precision vs model, provider, engine built, worker command: once and located.
+  await preflight(scenarios);
+  if (opts.baselineFile === undefined) return { scenarios };
+  const baseline = { file: opts.baselineFile, results: readResultsFile(opts.baselineFile) };
+  if (!opts.force) {
+    // A different GPU or driver makes the comparison meaningless: refuse now, not after the run.
+    // Engines are not loaded yet: versions knowable now are compared here, the rest after the run.
+    const engines = [...new Set(scenarios.map((s) => s.engine))];
+    const diffs = compareEnvironments(baseline.results.environment, collectEnvironment({ engines }), engines, {
+      partial: true,
+    });
+    if (diffs.length) {
+      throw new InputError(
+        `--baseline ${opts.baselineFile} was measured on a different machine or software:\n  ${diffs.join("\n  ")}\nRun the baseline here, or pass --force to compare anyway.`,
+      );
+    }
+  }
+  return { scenarios, baseline };
+}
+
+/** Runs, analyses, gates and reports prepared scenarios. */
+export async function runPipeline(p: Prepared, o: PipelineOptions): Promise<PipelineOutcome> {
+  const run = await runBench({
+    scenarios: p.scenarios,
+    outDir: o.outDir,
+    overrides: o.overrides,
+    traces: o.traces,
+    argv: o.argv,
+    progress: o.progress,
+    signal: o.signal,
+    judge: judgeStrategy,
+  });
+  const results = analyzeResults(run.results);
+  let comparison: Comparison | undefined;
+  try {
+    // Engine versions are known only now; a mismatch here still leaves the verdicts on disk.
+    comparison = p.baseline
+      ? compareResults(p.baseline.results, results, {
+          force: o.force,
+          maxRegression: o.gates.maxRegression,
+          maxMemoryIncrease: o.gates.maxMemoryIncrease,
+        })
+      : undefined;
+  } catch (e) {
+    writeFileAtomic(run.path, toJson(results));
+    throw e;
+  }
+  const outcomes = evaluateGates(results, {
+    overrides: o.gates,
+    baselineFile: p.baseline?.results,
+    comparison,
+    force: o.force,
+  });
+  results.gates = outcomes;
+  writeFileAtomic(run.path, toJson(results));
+  const reportPath = writeReport(run.path, results, outcomes, { comparison });
+  emitCiOutputs(results, outcomes, reportPath);
+  if (o.junitPath) writeJunit(o.junitPath, results, outcomes);
+  return {
+    results,
+    outcomes,
+    ...(comparison ? { comparison } : {}),
+    resultsPath: run.path,
+    reportPath,
+    exitCode: exitCode(results, outcomes, o.signal.aborted),
+  };
+}
+
+/** A failed gate wins over a strategy that could not run; an interrupted run is 130. */
+function exitCode(results: ResultsFile, outcomes: readonly GateOutcome[], interrupted: boolean): number {
+  if (interrupted) return EXIT.interrupted;
+  if (exitCodeFor(outcomes) === EXIT.gateFailed) return EXIT.gateFailed;
+  const failedRun = results.runs.some((r) =>
+    r.strategies.some((s) => s.state !== "completed" && s.state !== "skipped"),
+  );
+  return failedRun ? EXIT.runFailed : EXIT.ok;
+}
