@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Fails any test that asserts nothing (test/setup/every-test-asserts.ts).
+    setupFiles: ["test/setup/every-test-asserts.ts"],
   },
 });

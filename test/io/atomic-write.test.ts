@@ -362,7 +362,7 @@ describe.skipIf(!canMount)("on a real tmpfs (root only)", () => {
 
   it("a read-only filesystem: PathError (exit 2), the file untouched", () => {
     const ro = mkdtempSync(join(tmpdir(), "vramgate-ro-"));
-    if (!tmpfs.mount(ro, "size=64k")) return;
+    expect(tmpfs.mount(ro, "size=64k"), "mounting a second tmpfs (the first one mounted)").toBe(true);
     writeFileAtomic(join(ro, "r.json"), GOOD);
     execFileSync("mount", ["-o", "remount,ro", ro], { stdio: "ignore" });
     const e = thrown(() => writeFileAtomic(join(ro, "r.json"), NEW));
