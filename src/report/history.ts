@@ -78,6 +78,22 @@ function chartFileName(key: string, metric: HistoryMetric): string {
   return `${safe}.svg`;
 }
 
+/**
+ * Puts the labels of markers too close to share a row on the next row (greedy, by x): the
+ * plot is ~640 px wide over about `span` x units, a label ~6.5 px per character.
+ */
+function stackLabels(markers: ChartMarker[], span: number): void {
+  const pxPerUnit = 640 / span;
+  const ends: number[] = []; // per row: right end (px) of its last label
+  for (const mk of [...markers].sort((a, b) => a.x - b.x)) {
+    const left = mk.x * pxPerUnit - (mk.label.length * 6.5) / 2;
+    let row = ends.findIndex((end) => left > end + 8);
+    if (row < 0) row = ends.length;
+    ends[row] = mk.x * pxPerUnit + (mk.label.length * 6.5) / 2;
+    mk.row = row;
+  }
+}
+
 /** One SVG per run key and metric: a line per strategy, a marker per change point. */
 export function historyCharts(h: History): { file: string; svg: string }[] {
   const groups = new Map<string, HistorySeries[]>();
@@ -101,13 +117,15 @@ export function historyCharts(h: History): { file: string; svg: string }[] {
       });
       for (const c of s.changes) {
         const ch = c.change !== undefined ? ` ${percentChange(1 + c.change)}` : "";
-        markers.push({ x: s.points[c.at]!.index - 0.5, label: `${commitOf(c)}${ch}`, color });
+        const x = s.points[c.at]!.index;
+        markers.push({ x: x - 0.5, label: `${c.gitCommit ? c.gitCommit.slice(0, 7) : `#${x}`}${ch}`, color });
       }
     }
+    stackLabels(markers, Math.max(1, h.files.length));
     out.push({
       file: chartFileName(key, metric),
       svg: lineChart({
-        title: `${key}: ${t.title} across results (change points dashed)`,
+        title: `${key} · ${t.title} (dashed: change points)`,
         xLabel: "results, oldest → newest",
         yLabel: t.unit,
         lines,

@@ -24,6 +24,8 @@ export interface ChartMarker {
   x: number;
   label: string;
   color: string;
+  /** Label row: 0 above the plot (default), 1, 2, … stacked down inside its top, so labels of close markers do not overlap. */
+  row?: number;
 }
 
 export interface LineChartSpec {
@@ -211,7 +213,7 @@ export function lineChart(spec: LineChartSpec): string {
     // Anchor the label away from the nearer edge so it is never clipped.
     const anchor = sx(mk.x) > m.left + pw * 0.7 ? "end" : sx(mk.x) < m.left + pw * 0.3 ? "start" : "middle";
     parts.push(
-      `<text x="${x}" y="${m.top - 4}" ${FONT} font-size="11" fill="${mk.color}" text-anchor="${anchor}">${escapeXml(mk.label)}</text>`,
+      `<text x="${x}" y="${m.top - 4 + 13 * (mk.row ?? 0)}" ${FONT} font-size="11" fill="${mk.color}" text-anchor="${anchor}">${escapeXml(mk.label)}</text>`,
     );
   }
 
