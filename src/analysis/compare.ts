@@ -14,6 +14,7 @@
  * Peak memory is one figure per run (no rounds): `increase` / `decrease` when the relative
  * change of the primary signal's peak is past ±maxMemoryIncrease.
  */
+import { mean, sampleStandardDeviation } from "simple-statistics";
 import { InputError } from "../errors.js";
 import type { Environment, ResultsFile, StrategyResult } from "../results/types.js";
 import type { LeakVerdict } from "../results/verdicts.js";
@@ -401,9 +402,8 @@ function percent(ratio: number): string {
 /** Sample standard deviation ÷ mean (0 for fewer than 2 values). */
 export function coefficientOfVariation(xs: readonly number[]): number {
   if (xs.length < 2) return 0;
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
-  return mean > 0 ? Math.sqrt(variance) / mean : 0;
+  const m = mean([...xs]);
+  return m > 0 ? sampleStandardDeviation([...xs]) / m : 0;
 }
 
 /** Median over the series' blocks of each block's maximum of `signal` (undefined without blocks). */

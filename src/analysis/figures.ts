@@ -3,14 +3,13 @@
  * primary signal, the largest residual after release. Analysis (recommendation) and the
  * renderers share them.
  */
+import { median as ssMedian } from "simple-statistics";
 import type { RoundResult, StrategyResult } from "../results/types.js";
 import type { LeakAnalysis } from "../results/verdicts.js";
 
-/** Median of a non-empty list (copy-sorted). */
+/** Median of a non-empty list (simple-statistics' median; the list is left untouched). */
 export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return ssMedian([...values]);
 }
 
 /** Median items/s over a strategy's rounds; undefined when it has none. */

@@ -253,29 +253,10 @@ function rollingMedian(y: Float64Array, w: number): Float64Array {
   return out;
 }
 
-function olsSlope(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  let mx = 0,
-    my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i] as number;
-    my += y[i] as number;
-  }
-  mx /= n;
-  my /= n;
-  let sxx = 0,
-    sxy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = (x[i] as number) - mx;
-    sxx += dx * dx;
-    sxy += dx * ((y[i] as number) - my);
-  }
-  return sxx > 0 ? sxy / sxx : 0;
-}
-
 /** Trend of y on x over a segment: Theil–Sen with a CI widened for autocorrelation, and its MK p-value. */
 function segmentTrend(x: Float64Array, y: Float64Array, alpha: number) {
-  const mk = mannKendall(y, { x, detrendSlope: olsSlope(x, y) });
+  // Detrended by the least-squares slope on x before the autocorrelation estimate (mannKendall's default).
+  const mk = mannKendall(y, { x });
   const ts = theilSen(x, y, { alpha, varS: mk.varSCorrected });
   return { mk, ts };
 }

@@ -19,7 +19,7 @@ import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Table from "cli-table3";
-import { median, sampleStandardDeviation } from "simple-statistics";
+import { mean, median, sampleStandardDeviation } from "simple-statistics";
 import { compareResults, type Comparison } from "../analysis/compare.js";
 import { evaluateGates } from "../analysis/gates.js";
 import { normalQuantile } from "../analysis/stats/normal.js";
@@ -194,7 +194,7 @@ function sd(xs: number[]): number {
 }
 
 function cv(xs: number[]): number {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const m = xs.length ? mean(xs) : Number.NaN;
   return m > 0 ? sd(xs) / m : Number.NaN;
 }
 
