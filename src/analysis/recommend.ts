@@ -10,10 +10,10 @@ import type { ScenarioRunResult, StrategyResult } from "../results/types.js";
 import type { Exclusion, Recommendation } from "../results/verdicts.js";
 import { isDeviceSignal, medianRate, primaryLeak, residualBytes } from "./figures.js";
 
-/** Residue tolerated when the scenario sets no maxResidualMiB: allocator rounding, lazily loaded modules. */
-const DEFAULT_RESIDUE_MIB = 1;
+/** Residual tolerated when the scenario sets no maxResidualMiB: allocator rounding, lazily loaded modules. */
+const DEFAULT_RESIDUAL_MIB = 1;
 
-function exclusion(s: StrategyResult, residueLimitMiB: number | undefined): Exclusion | undefined {
+function exclusion(s: StrategyResult, residualLimitMiB: number | undefined): Exclusion | undefined {
   if (s.state !== "completed") return s.state === "oom" ? { code: "oom" } : { code: "not-completed", state: s.state };
   const leak = primaryLeak(s);
   if (!leak) return { code: "no-analysis" };
@@ -22,13 +22,13 @@ function exclusion(s: StrategyResult, residueLimitMiB: number | undefined): Excl
   const bound = s.analysis?.shapes?.[s.primarySignal]?.bound;
   if (leak.verdict === "shape-growth" && bound && !bound.fits)
     return { code: "shape-growth-unbounded", shapesToOom: Math.round(bound.shapesToOom ?? 0) };
-  const residue = residualBytes(s);
+  const residual = residualBytes(s);
   // Host allocators keep freed pages (RSS rarely drops after a release), so a default
   // limit is only applied to device memory; an explicit maxResidualMiB applies to both.
-  const limited = residueLimitMiB !== undefined || isDeviceSignal(s.primarySignal);
-  const limit = residueLimitMiB ?? DEFAULT_RESIDUE_MIB;
-  if (residue !== undefined && limited && residue / MIB > limit)
-    return { code: "residual", residualBytes: residue, limitMiB: limit };
+  const limited = residualLimitMiB !== undefined || isDeviceSignal(s.primarySignal);
+  const limit = residualLimitMiB ?? DEFAULT_RESIDUAL_MIB;
+  if (residual !== undefined && limited && residual / MIB > limit)
+    return { code: "residual", residualBytes: residual, limitMiB: limit };
   return undefined;
 }
 
@@ -74,12 +74,12 @@ export function recommend(run: ScenarioRunResult): Recommendation {
     if (c.rate !== undefined && best.rate !== undefined && c.rate > best.rate)
       rec.higherRate.push({ strategy: c.s.strategy, itemsPerSecond: c.rate });
   }
-  const residue = residualBytes(best.s);
+  const residual = residualBytes(best.s);
   rec.memory = {
     verdict: primaryLeak(best.s)?.verdict ?? "not analysed",
-    residualLimitMiB: limit ?? DEFAULT_RESIDUE_MIB,
+    residualLimitMiB: limit ?? DEFAULT_RESIDUAL_MIB,
     residualGated: limit !== undefined || isDeviceSignal(best.s.primarySignal),
-    ...(residue !== undefined ? { residualBytes: residue } : {}),
+    ...(residual !== undefined ? { residualBytes: residual } : {}),
   };
   return rec;
 }

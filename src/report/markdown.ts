@@ -103,7 +103,7 @@ function strategyRow(run: ScenarioRunResult, s: StrategyResult): string {
   const itemsPerSecond = medianRate(s.rounds);
   const leak = primaryLeak(s);
   const peak = s.peakBytes[s.primarySignal];
-  const residue = residualBytes(s);
+  const residual = residualBytes(s);
   const lat = s.latency;
   return row([
     isBase ? `**${s.strategy}** (baseline)` : `**${s.strategy}**`,
@@ -115,7 +115,7 @@ function strategyRow(run: ScenarioRunResult, s: StrategyResult): string {
     leak ? verdictSlope(leak) : "—",
     leak ? (leak.verdict === "leak" ? "**leak**" : leak.verdict) : "not analysed",
     s.state === "oom" && s.oom ? `ran out at ${formatCount(s.oom.iteration)}` : timeToOom(leak),
-    residue !== undefined ? mib(residue) : "—",
+    residual !== undefined ? mib(residual) : "—",
   ]);
 }
 

@@ -121,8 +121,8 @@ function runTable(run: ScenarioRunResult, p: Palette, wide: boolean): string {
     if (showOom)
       row.push(s.state === "oom" && s.oom ? p.red(`ran out at ${formatCount(s.oom.iteration)}`) : timeToOom(leak));
     if (showResidual) {
-      const residue = residualBytes(s);
-      row.push(residue !== undefined ? mib(residue) : "—");
+      const residual = residualBytes(s);
+      row.push(residual !== undefined ? mib(residual) : "—");
     }
     table.push(row);
   }
@@ -144,11 +144,11 @@ function compactNotes(run: ScenarioRunResult, p: Palette): string[] {
       `  ${s.strategy}: ${p.red("leak")} ${slope(leak.slopeBytesPerIteration, leak.slopeCi)} (${s.primarySignal})${oom}`,
     );
   }
-  const residues = run.strategies
+  const residuals = run.strategies
     .map((s) => [s.strategy, residualBytes(s)] as const)
     .filter((x): x is readonly [StrategyResult["strategy"], number] => x[1] !== undefined);
-  if (residues.length)
-    out.push(`  residual after release: ${residues.map(([name, b]) => `${name} ${mib(b)} MiB`).join(", ")}`);
+  if (residuals.length)
+    out.push(`  residual after release: ${residuals.map(([name, b]) => `${name} ${mib(b)} MiB`).join(", ")}`);
   return out;
 }
 

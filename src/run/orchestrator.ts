@@ -12,7 +12,7 @@ import { allowedShapes } from "../scenarios/allowed-shapes.js";
 import { RESULTS_SCHEMA } from "../results/types.js";
 import { expandScenario } from "../scenarios/expand.js";
 import { ensureModel, fileSha256 } from "../models/cache.js";
-import { StrategyChild, StrategyFault } from "./strategy-child.js";
+import { StrategyProcess, StrategyFault } from "./strategy-process.js";
 import { collectEnvironment } from "./environment.js";
 import { writeFileAtomic, toJson } from "../io/atomic-write.js";
 import { makeRunId } from "../results/run-id.js";
@@ -100,7 +100,7 @@ export async function runBench(opts: BenchOptions): Promise<{ results: ResultsFi
   const save = () => writeFileAtomic(path, toJson(results));
   save();
 
-  const live = new Set<StrategyChild>();
+  const live = new Set<StrategyProcess>();
   let aborted = false;
   const onAbort = () => {
     aborted = true;
@@ -128,7 +128,7 @@ export async function runBench(opts: BenchOptions): Promise<{ results: ResultsFi
 interface RunContext extends BenchOptions {
   outDir: string;
   runId: string;
-  live: Set<StrategyChild>;
+  live: Set<StrategyProcess>;
   isAborted(): boolean;
 }
 
@@ -158,7 +158,7 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
   const children = s.strategies.map((strategy) => {
     const safeKey = run.key.replace(/[^A-Za-z0-9._-]+/g, "_");
     const traceName = `${ctx.runId}-traces/${safeKey}-${strategy}.csv`;
-    return new StrategyChild({
+    return new StrategyProcess({
       run,
       strategy,
       modelPath: model.path,
@@ -170,8 +170,8 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
       },
     });
   });
-  const confirmations = new Map<StrategyChild, Confirmation>();
-  const resultOf = (c: StrategyChild): StrategyResult => {
+  const confirmations = new Map<StrategyProcess, Confirmation>();
+  const resultOf = (c: StrategyProcess): StrategyResult => {
     const r = c.toResult();
     const conf = confirmations.get(c);
     if (conf) r.confirmation = { ...conf, replayCalls: c.replayCalls, checks: [...conf.checks] };
@@ -182,7 +182,7 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
     save();
   };
   const healthy = () => children.filter((c) => !c.hasFault);
-  const guard = async (c: StrategyChild, what: string, step: () => Promise<void>) => {
+  const guard = async (c: StrategyProcess, what: string, step: () => Promise<void>) => {
     try {
       await step();
     } catch (e) {
@@ -257,20 +257,20 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
  */
 async function confirm(
   run: ScenarioRun,
-  children: StrategyChild[],
+  children: StrategyProcess[],
   seenCalls: number,
   total: number,
-  confirmations: Map<StrategyChild, Confirmation>,
-  guard: (c: StrategyChild, what: string, step: () => Promise<void>) => Promise<void>,
+  confirmations: Map<StrategyProcess, Confirmation>,
+  guard: (c: StrategyProcess, what: string, step: () => Promise<void>) => Promise<void>,
   snapshot: () => void,
   ctx: RunContext,
-  judge: ((c: StrategyChild) => string | undefined) | undefined,
+  judge: ((c: StrategyProcess) => string | undefined) | undefined,
 ): Promise<void> {
   const replay = replayCalls(run);
   const budget = confirmBudget(run);
   if (replay === 0 && (!budget || !judge)) return;
   const next = new Map(children.map((c) => [c, seenCalls]));
-  const runReplay = async (c: StrategyChild, count: number, what: string) => {
+  const runReplay = async (c: StrategyProcess, count: number, what: string) => {
     const first = next.get(c)!;
     next.set(c, first + count);
     await guard(c, what, () => c.calls("replay", -1, first, count, total, seenCalls));

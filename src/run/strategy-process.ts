@@ -39,7 +39,7 @@ export class StrategyFault extends Error {
   }
 }
 
-export interface StrategyChildOptions {
+export interface StrategyProcessOptions {
   run: ScenarioRun;
   strategy: StrategyName;
   modelPath: string;
@@ -52,7 +52,7 @@ export interface StrategyChildOptions {
 
 type Pending = { want: ChildMessage["type"]; resolve: (m: ChildMessage) => void; reject: (e: Error) => void };
 
-export class StrategyChild {
+export class StrategyProcess {
   readonly strategy: StrategyName;
   private child: ChildProcess | undefined;
   private readonly sampler: MemorySampler;
@@ -93,7 +93,7 @@ export class StrategyChild {
   private endedAt: number | undefined;
   private state: StrategyState = "completed";
 
-  constructor(private readonly opts: StrategyChildOptions) {
+  constructor(private readonly opts: StrategyProcessOptions) {
     this.strategy = opts.strategy;
     const s = opts.run.scenario;
     this.warmup = s.run.warmup;
