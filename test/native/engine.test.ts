@@ -220,6 +220,6 @@ describe("NativeEngine (host engine) through the shared strategy loop", () => {
     const line = await waitForLine(child, /^leaving/);
     expect(await exitOf(child)).toBe(0);
     expect(Number(/after (\d+)/.exec(line)![1])).toBeGreaterThan(0);
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(Date.now() - started).toBeLessThan(30_000); // not waiting for the long runCalls to finish
   });
 });

@@ -167,6 +167,6 @@ describe("native sampler", () => {
     const line = await waitForLine(child, /^leaving/);
     expect(await exitOf(child)).toBe(0);
     expect(Number(/after (\d+)/.exec(line)![1])).toBeGreaterThan(10);
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(Date.now() - started).toBeLessThan(30_000); // a sampler that held the process would never let it exit
   });
 });

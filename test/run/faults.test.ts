@@ -135,7 +135,8 @@ run: { warmup: 0, iterations: 5, rounds: 1, watchdogS: 2 }
     );
     const { code, stderr, stdout } = await cli.done;
     const lag = Math.max(0, closedAt - childrenGoneAt);
-    expect(lag, `vramgate exited ${lag} ms after its last strategy process`).toBeLessThan(5_000);
+    // Under the 10 s the old timer held it, with room for a loaded machine.
+    expect(lag, `vramgate exited ${lag} ms after its last strategy process`).toBeLessThan(9_000);
     expect(code).toBe(130);
     expect(stderr).toMatch(/results gathered so far are kept/);
     // The table of an interrupted run: no infinite or undefined figures.
