@@ -17,7 +17,7 @@ import { dirname } from "node:path";
 export const EXIT = { ok: 0, gateFailed: 1, badInput: 2, runFailed: 3, interrupted: 130 } as const;
 
 /** Most characters of a user's value quoted in a message. */
-export const QUOTE_MAX = 80;
+const QUOTE_MAX = 80;
 
 /**
  * `s` cut to at most `max` characters (plus a note of the full length), so a 1 MiB name or a
@@ -32,7 +32,7 @@ export function clip(s: string, max = QUOTE_MAX): string {
  * A path for a message: at most `max` characters, keeping its start and its end (the file
  * name, the informative part) when it is cut.
  */
-export function clipPath(p: string, max = 120): string {
+function clipPath(p: string, max = 120): string {
   if (p.length <= max) return p;
   const tail = Math.floor(max * 0.6);
   const head = max - tail - 1;
@@ -73,7 +73,7 @@ export function formatProblem(p: InputProblem): string {
 }
 
 /** Most problems listed in one message; the rest are counted. */
-export const MAX_PROBLEMS_SHOWN = 50;
+const MAX_PROBLEMS_SHOWN = 50;
 /** Longest line of a free-text error message. */
 const LINE_MAX = 1000;
 
@@ -91,7 +91,7 @@ function clipLines(text: string): string {
 }
 
 /** Base of every error with an exit code of its own. */
-export abstract class VramgateError extends Error {
+abstract class VramgateError extends Error {
   abstract readonly exitCode: number;
 }
 
@@ -161,7 +161,7 @@ export interface FsContext {
 }
 
 /** Facts about one filesystem failure, shared by both classes. */
-export interface FsFailure {
+interface FsFailure {
   readonly path: string;
   /** errno code such as ENOSPC, or SHORT_WRITE when a write stored fewer bytes than given. */
   readonly code: string;
@@ -376,7 +376,3 @@ export function fsError(e: unknown, ctx: FsContext): unknown {
   return new PathError(ctx.path, code, ctx.op, { file: ctx.path, expected, found, hint }, writing ? lead : "");
 }
 
-/** `fsError` that always throws (for catch blocks). */
-export function throwFsError(e: unknown, ctx: FsContext): never {
-  throw fsError(e, ctx);
-}

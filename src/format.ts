@@ -10,7 +10,7 @@ export const MIB = 1024 * 1024;
 export const KIB = 1024;
 
 /** What a figure that could not be measured prints as (never "NaN" or "Infinity"). */
-export const NA = "n/a";
+const NA = "n/a";
 
 /** Bytes as MiB with one decimal below 100 MiB and none above: "12.5", "2048"; "n/a" when not finite. */
 export function mib(bytes: number): string {

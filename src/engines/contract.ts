@@ -16,7 +16,7 @@ export const PRECISIONS = ["fp32", "fp16", "bf16", "int8", "fp8"] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
 export const DTYPES = ["float32", "float16", "int64", "int32"] as const;
-export type InputDtype = (typeof DTYPES)[number];
+type InputDtype = (typeof DTYPES)[number];
 
 /**
  * Values fed to an input: `{ min, max }` (inclusive; integers in [min, max] for integer
@@ -87,6 +87,18 @@ export interface JsEngine {
   infer(shape: ShapeMap): Promise<void>;
   /** Release what activate() created. */
   deactivate(): Promise<void>;
+  /**
+   * Optional: whether inferBatch() may be used now (after load(); a process worker says so
+   * in hello). Engines without it run call by call.
+   */
+  canBatch?(): boolean;
+  /**
+   * Optional: runs one call per shape back to back and times each itself (CLOCK_MONOTONIC
+   * ns). Mode `active`: infer in the active context; `scoped`: activate → infer →
+   * deactivate around every call (the context is inactive before and after). On a failure
+   * the error carries `callsDone` (BatchCallsDone): the calls that ran before it.
+   */
+  inferBatch?(shapes: ShapeMap[], mode: BatchMode): Promise<BatchTimes>;
   /** Engine-level memory figures in bytes (allocator, arena), keyed by signal name. */
   memoryStats?(): Record<string, number>;
   /** false when the engine runs on no GPU (judge host memory); undefined when unknown. */
@@ -95,6 +107,33 @@ export interface JsEngine {
   extraPids?(): number[];
   /** Free everything, including what load() made. */
   close(): Promise<void>;
+}
+
+/** What an engine does around each call of a batch (JsEngine.inferBatch). */
+export type BatchMode = "active" | "scoped";
+
+/** The calls of a batch that ran, in order: start and end on CLOCK_MONOTONIC, ns; per-call figures when known. */
+export interface BatchTimes {
+  startNs: number[];
+  endNs: number[];
+  /** Engine memory figures after each call, keyed by signal name (one entry per call). */
+  stats?: Record<string, number[]>;
+}
+
+/** What an error thrown by inferBatch carries: the calls before the failing one (failedAt = startNs.length). */
+export interface BatchCallsDone {
+  callsDone: BatchTimes;
+}
+
+/** The calls a failed inferBatch completed, or none when the error does not say. */
+export function callsDoneOf(err: unknown): BatchTimes {
+  const done = (err as Partial<BatchCallsDone> | null)?.callsDone;
+  return done ?? { startNs: [], endNs: [] };
+}
+
+/** Attaches the completed calls to a batch failure (see BatchCallsDone). */
+export function withCallsDone<E extends Error>(err: E, callsDone: BatchTimes): E & BatchCallsDone {
+  return Object.assign(err, { callsDone });
 }
 
 /** A problem found in an engine's section, reported by the scenario checker with file:line:col. */

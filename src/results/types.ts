@@ -1,4 +1,5 @@
-import type { Precision, StrategyName, EngineName, GateSpec } from "../scenarios/types.js";
+import type { EngineName } from "../engines/registry.js";
+import type { GateSpec, Precision, StrategyName } from "../scenarios/types.js";
 import type {
   LeakAnalysis,
   ShapeAttribution,

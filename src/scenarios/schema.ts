@@ -11,10 +11,10 @@ import { ENGINES, REGISTRY } from "../engines/registry.js";
 import { PRECISIONS, RESNET_DEPTHS, SEQUENCE_KINDS, STRATEGIES } from "./types.js";
 
 /** Names used in run keys and file names: no slashes, no spaces. */
-export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const NAME_EXPECTED = "a name of letters, digits, '.', '_' or '-' (starting with a letter or digit)";
 
-export const DEFAULT_STRATEGIES = ["persistent", "teardown", "scoped"] as const;
+const DEFAULT_STRATEGIES = ["persistent", "teardown", "scoped"] as const;
 export const DEFAULT_BASELINE = "scoped";
 
 /**
@@ -24,7 +24,7 @@ export const DEFAULT_BASELINE = "scoped";
  * ("user-managed", 12) that adds 23 bytes; names are ASCII (NAME_PATTERN), so each of the two
  * may take half of what is left of the filesystem's 255-byte name limit: 116.
  */
-export const MAX_NAME_CHARS = Math.floor(
+const MAX_NAME_CHARS = Math.floor(
   (255 - ("_".length * 2 + 4 + "-".length + "user-managed".length + ".csv".length)) / 2,
 );
 /** Most runs (sequences × precisions) one scenario expands to; each starts a process per strategy. */
@@ -72,7 +72,7 @@ const model = z
   });
 
 /** Values fed to an input (profile.ts checks min ≤ max and that they fit the dtype). */
-export const VALUE_FILLS = ["ones", "zeros"] as const;
+const VALUE_FILLS = ["ones", "zeros"] as const;
 const inputValues = z
   .union(
     [

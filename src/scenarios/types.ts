@@ -9,10 +9,8 @@ export { RESNET_DEPTHS, type ResnetName } from "../models/resnet.js";
 import type { InputProfile, Precision, ShapeMap, StrategyName } from "../engines/contract.js";
 import type { EngineName, EngineSections, RequiredSectionEngine } from "../engines/registry.js";
 export {
-  DTYPES,
   PRECISIONS,
   STRATEGIES,
-  type InputDtype,
   type InputProfile,
   type InputValues,
   type Precision,
@@ -20,14 +18,12 @@ export {
   type ShapeMap,
   type StrategyName,
 } from "../engines/contract.js";
-export { ENGINES, type EngineName } from "../engines/registry.js";
+export { ENGINES } from "../engines/registry.js";
 export type { OnnxRuntimeOptions } from "../engines/onnxruntime/index.js";
-export type { TensorRtOptions } from "../engines/tensorrt/index.js";
-export type { LibtorchOptions } from "../engines/libtorch/index.js";
 export type { ProcessOptions } from "../engines/process/index.js";
 
 export const SEQUENCE_KINDS = ["fixed", "cycle", "random", "ascending", "sawtooth"] as const;
-export type SequenceKind = (typeof SEQUENCE_KINDS)[number];
+type SequenceKind = (typeof SEQUENCE_KINDS)[number];
 
 export interface SequenceSpec {
   kind: SequenceKind;
@@ -62,7 +58,7 @@ export type ModelSpec =
   /** Engine `process` only, when the scenario names no model: the worker loads its own. */
   | { kind: "none" };
 
-export interface RunSpec {
+interface RunSpec {
   /** Iterations before measurement starts (per strategy, not timed into rounds). */
   warmup: number;
   /** Measured iterations per strategy, spread over `rounds` interleaved rounds. */
@@ -81,14 +77,14 @@ export interface RunSpec {
   confirm: false | { calls?: number; seconds?: number };
 }
 
-export interface MemorySpec {
+interface MemorySpec {
   /** Device-memory sampling interval in milliseconds (native sampler; goal 1 ms). */
   intervalMs: number;
   /** GPU index sampled by NVML. */
   device: number;
 }
 
-export type LeakGateMode = "fail" | "warn" | "off";
+type LeakGateMode = "fail" | "warn" | "off";
 
 export interface GateSpec {
   leak: LeakGateMode;
@@ -111,7 +107,7 @@ export interface GateSpec {
   maxShapeGrowthMiB?: number;
 }
 
-export interface FaultSpec {
+interface FaultSpec {
   /** Planted leak: device bytes allocated and never freed per iteration (native engines). */
   leakBytesPerIteration?: number;
   /** Keep every Nth call's outputs alive forever (native engines). */
@@ -119,7 +115,7 @@ export interface FaultSpec {
 }
 
 /** What every scenario holds, whatever its engine. */
-export interface ScenarioBase {
+interface ScenarioBase {
   /** Absolute path of the YAML file. */
   file: string;
   name: string;

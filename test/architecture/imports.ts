@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 /** Layers from the bottom up (DESIGN.md "The flow"): a file may import its own layer or lower ones. */
-export const LAYERS: ReadonlyArray<{ name: string; paths: string[] }> = [
+const LAYERS: ReadonlyArray<{ name: string; paths: string[] }> = [
   { name: "base", paths: ["errors.ts", "timers.ts", "zod-issue.ts", "uniform-at.ts", "format.ts", "io/"] },
   { name: "native", paths: ["native/"] },
   { name: "models", paths: ["models/"] },

@@ -12,7 +12,6 @@ const section = z.strictObject({
     .meta({ description: "Capture each shape's call in a CUDA graph and replay it." }),
   perShapePoolSize: z.int().min(1).default(8).meta({ description: "per-shape strategy: most contexts kept." }),
 });
-export type LibtorchOptions = z.output<typeof section>;
 
 export const libtorch = {
   name: "libtorch",

@@ -34,7 +34,7 @@ function tinyModel(): Uint8Array {
 }
 
 /** Folder holding onnxruntime-node's native libraries for this platform, if found. */
-export function ortBinaryDir(): string | undefined {
+function ortBinaryDir(): string | undefined {
   try {
     const main = createRequire(import.meta.url).resolve("onnxruntime-node");
     const dir = join(dirname(main), "..", "bin", "napi-v6", process.platform, process.arch);

@@ -2,7 +2,7 @@
 import * as z from "zod";
 
 /** Most ONNX Runtime threads per session: far above any machine's cores, far below the process's thread limit. */
-export const MAX_ORT_THREADS = 1024;
+const MAX_ORT_THREADS = 1024;
 
 export const section = z.strictObject({
   executionProvider: z.enum(["cpu", "cuda", "tensorrt"]).default("cpu"),

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import * as z from "zod";
 import type { EngineDescriptor } from "../contract.js";
 
-export const TACTIC_SOURCES = ["cublas", "cublaslt", "cudnn", "edge_mask_convolutions", "jit_convolutions"] as const;
+const TACTIC_SOURCES = ["cublas", "cublaslt", "cudnn", "edge_mask_convolutions", "jit_convolutions"] as const;
 
 const section = z.strictObject({
   workspaceMiB: z
@@ -27,7 +27,6 @@ const section = z.strictObject({
     .meta({ description: "Engine/timing cache folder, relative to this file's folder." }),
   logLevel: z.enum(["error", "warning", "info", "verbose"]).optional(),
 });
-export type TensorRtOptions = z.output<typeof section>;
 
 export const tensorrt = {
   name: "tensorrt",
