@@ -13,7 +13,28 @@ import { isDeviceSignal, medianRate, primaryLeak, residualBytes } from "./figure
 /** Residual tolerated when the scenario sets no maxResidualMiB: allocator rounding, lazily loaded modules. */
 const DEFAULT_RESIDUAL_MIB = 1;
 
-function exclusion(s: StrategyResult, residualLimitMiB: number | undefined): Exclusion | undefined {
+/**
+ * What the process keeps whatever the strategy: the least residual any completed strategy
+ * of the run left after release (libtorch keeps ~100 MiB of cuBLAS/cuDNN workspaces and
+ * loaded kernels once it has run, however often the context is released). Needs two
+ * strategies that released and measured one: a single residual has nothing to be held against.
+ */
+function residualFloor(run: ScenarioRunResult, limitMiB: number): number | undefined {
+  const released = run.strategies
+    .filter((s) => s.state === "completed" && typeof s.residual?.afterReleaseBytes === "number")
+    .map(residualBytes)
+    .filter((b): b is number => b !== undefined);
+  if (released.length < 2) return undefined;
+  const floor = Math.min(...released);
+  // A floor within the limit changes nothing: leave it out of the figures and the words.
+  return floor / MIB > limitMiB ? floor : undefined;
+}
+
+function exclusion(
+  s: StrategyResult,
+  residualLimitMiB: number | undefined,
+  floor: number | undefined,
+): Exclusion | undefined {
   if (s.state !== "completed") return s.state === "oom" ? { code: "oom" } : { code: "not-completed", state: s.state };
   const leak = primaryLeak(s);
   if (!leak) return { code: "no-analysis" };
@@ -27,18 +48,25 @@ function exclusion(s: StrategyResult, residualLimitMiB: number | undefined): Exc
   // limit is only applied to device memory; an explicit maxResidualMiB applies to both.
   const limited = residualLimitMiB !== undefined || isDeviceSignal(s.primarySignal);
   const limit = residualLimitMiB ?? DEFAULT_RESIDUAL_MIB;
-  if (residual !== undefined && limited && residual / MIB > limit)
-    return { code: "residual", residualBytes: residual, limitMiB: limit };
+  // A strategy is held to what it leaves beyond the process's floor, not to the floor itself.
+  if (residual !== undefined && limited && (residual - (floor ?? 0)) / MIB > limit)
+    return {
+      code: "residual",
+      residualBytes: residual,
+      limitMiB: limit,
+      ...(floor !== undefined ? { floorBytes: floor } : {}),
+    };
   return undefined;
 }
 
 export function recommend(run: ScenarioRunResult): Recommendation {
   const limit = run.gate.maxResidualMiB;
+  const floor = residualFloor(run, limit ?? DEFAULT_RESIDUAL_MIB);
   const excluded: Recommendation["excluded"] = [];
   const ratios = new Map((run.throughput ?? []).filter((t) => t.claim !== "no-data").map((t) => [t.strategy, t]));
   const candidates: Array<{ s: StrategyResult; ratio?: number; ci?: [number, number]; rate?: number }> = [];
   for (const s of run.strategies) {
-    const why = exclusion(s, limit);
+    const why = exclusion(s, limit, floor);
     if (why) {
       excluded.push({ strategy: s.strategy, ...why });
       continue;
@@ -80,6 +108,7 @@ export function recommend(run: ScenarioRunResult): Recommendation {
     residualLimitMiB: limit ?? DEFAULT_RESIDUAL_MIB,
     residualGated: limit !== undefined || isDeviceSignal(best.s.primarySignal),
     ...(residual !== undefined ? { residualBytes: residual } : {}),
+    ...(floor !== undefined ? { residualFloorBytes: floor } : {}),
   };
   return rec;
 }

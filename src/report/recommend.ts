@@ -26,7 +26,9 @@ export function exclusionWords(e: Exclusion): string {
     case "shape-growth-unbounded":
       return `grows per new shape and would run out of memory after ~${e.shapesToOom} more new shapes`;
     case "residual":
-      return `leaves ${mib(e.residualBytes)} MiB after release (limit ${e.limitMiB} MiB)`;
+      return e.floorBytes !== undefined
+        ? `leaves ${mib(e.residualBytes)} MiB after release, ${mib(e.residualBytes - e.floorBytes)} MiB more than the least any strategy left (limit ${e.limitMiB} MiB)`
+        : `leaves ${mib(e.residualBytes)} MiB after release (limit ${e.limitMiB} MiB)`;
   }
 }
 
@@ -107,6 +109,11 @@ export function recommendationWords(
       residual = terse
         ? `leaves ${mib(m.residualBytes)} MiB of host memory after release (no limit set)`
         : `leaves ${mib(m.residualBytes)} MiB of host memory after release (not held to a limit: host allocators keep freed pages; gate.maxResidualMiB sets one)`;
+    else if (m.residualGated && m.residualFloorBytes !== undefined && m.residualFloorBytes / MIB > m.residualLimitMiB)
+      // Over the limit but not above the floor: say what the floor is, or the words contradict the limit.
+      residual = terse
+        ? `${mib(m.residualBytes)} MiB left after release, the least any strategy left (what the process keeps)`
+        : `${mib(m.residualBytes)} MiB left after release, ${mib(m.residualBytes - m.residualFloorBytes)} MiB above the least any strategy left (${mib(m.residualFloorBytes)} MiB: what the process keeps whatever the strategy, e.g. library workspaces; limit ${m.residualLimitMiB} MiB above it)`;
     else
       residual = `${mib(m.residualBytes)} MiB left after release${m.residualGated ? ` (limit ${m.residualLimitMiB} MiB)` : ""}`;
     out.push(terse ? `memory: ${leakWords}; ${residual}` : `Memory: ${leakWords}; ${residual}.`);

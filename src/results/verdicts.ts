@@ -141,8 +141,11 @@ export type Exclusion =
   | { code: "inconclusive" }
   /** Grows per new shape and would run out of memory after ~shapesToOom more. */
   | { code: "shape-growth-unbounded"; shapesToOom: number }
-  /** Leaves more than limitMiB after release. */
-  | { code: "residual"; residualBytes: number; limitMiB: number };
+  /**
+   * Leaves more than limitMiB after release beyond floorBytes, the least any strategy of the
+   * run left (what the process keeps whatever the strategy), when two or more measured one.
+   */
+  | { code: "residual"; residualBytes: number; limitMiB: number; floorBytes?: number };
 
 export interface Recommendation {
   /** Undefined when every strategy was excluded. */
@@ -172,5 +175,7 @@ export interface Recommendation {
     residualLimitMiB: number;
     /** false: a host signal with no gate.maxResidualMiB, where no limit is applied. */
     residualGated: boolean;
+    /** The least any strategy of the run left after release; the limit applies above it. */
+    residualFloorBytes?: number;
   };
 }
