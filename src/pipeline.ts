@@ -16,12 +16,14 @@ import { emitCiOutputs } from "./report/ci.js";
 import { writeJunit } from "./report/junit.js";
 import { writeReport } from "./report/markdown.js";
 import { readResultsFile } from "./results/read.js";
-import type { ResultsFile } from "./results/types.js";
+import type { ResultsFile, ShardRecord } from "./results/types.js";
 import type { GateOutcome } from "./results/verdicts.js";
 import { collectEnvironment } from "./run/environment.js";
 import { type BenchProgress, runBench } from "./run/orchestrator.js";
 import { preflight } from "./run/preflight.js";
+import { applyOverrides, expandScenario, type RunOverrides } from "./scenarios/expand.js";
 import { loadScenario } from "./scenarios/parse.js";
+import { estimatedCalls, planDigest, planShards, type ShardSpec } from "./scenarios/shard.js";
 import type { GateSpec, Scenario } from "./scenarios/types.js";
 
 /** Everything checked before any strategy child starts. */
@@ -32,7 +34,7 @@ export interface Prepared {
 
 export interface PipelineOptions {
   outDir: string;
-  overrides: { iterations?: number | undefined; warmup?: number | undefined; rounds?: number | undefined };
+  overrides: RunOverrides;
   /** Gate settings that override the scenarios' (flags). */
   gates: Partial<GateSpec>;
   /** Compare with the baseline even if GPU, driver or engines differ. */
@@ -43,6 +45,41 @@ export interface PipelineOptions {
   signal: AbortSignal;
   /** Also write the gate outcomes as JUnit XML here. */
   junitPath?: string;
+  /** Run only this shard's runs (planShard). */
+  shard?: ShardPlan;
+}
+
+/** One shard of the runs: what the results record, and the runs it takes. */
+export interface ShardPlan {
+  record: ShardRecord;
+  /** Run keys of this shard, in run order. */
+  runs: string[];
+  /** Estimated calls of this shard and of all shards (scenarios/shard.ts). */
+  estimatedCalls: number;
+  totalEstimatedCalls: number;
+}
+
+/**
+ * This shard's runs: every run of the prepared scenarios (with the command line's
+ * overrides, which change the estimates) cut by scenarios/shard.ts. Every shard given the
+ * same scenarios and flags computes the same plan.
+ */
+export function planShard(p: Prepared, overrides: RunOverrides, spec: ShardSpec): ShardPlan {
+  const all = p.scenarios.flatMap((s) => expandScenario(applyOverrides(s, overrides)));
+  const keys = new Set<string>();
+  for (const r of all) {
+    // Two scenario files with one name would make two runs one key: shards could not tell them apart.
+    if (keys.has(r.key)) throw new InputError(`Two runs have the key ${r.key}: give the scenarios different names.`);
+    keys.add(r.key);
+  }
+  const mine = planShards(all, spec.count)[spec.index - 1]!;
+  const sum = (runs: typeof all) => runs.reduce((a, r) => a + estimatedCalls(r), 0);
+  return {
+    record: { ...spec, plan: planDigest(all, spec.count), plannedRuns: all.length },
+    runs: mine.map((r) => r.key),
+    estimatedCalls: sum(mine),
+    totalEstimatedCalls: sum(all),
+  };
 }
 
 export interface PipelineOutcome {
@@ -102,6 +139,7 @@ export async function runPipeline(p: Prepared, o: PipelineOptions): Promise<Pipe
     progress: o.progress,
     signal: o.signal,
     judge: judgeStrategy,
+    ...(o.shard ? { shard: { record: o.shard.record, runs: new Set(o.shard.runs) } } : {}),
   });
   const results = analyzeResults(run.results);
   let comparison: Comparison | undefined;

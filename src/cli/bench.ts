@@ -6,8 +6,10 @@
 import type { CommandModule } from "yargs";
 import { EXIT } from "../errors.js";
 import { preflightWrite, toJson } from "../io/atomic-write.js";
-import { type PipelineOutcome, prepare, runPipeline } from "../pipeline.js";
+import { type PipelineOutcome, planShard, prepare, runPipeline, type ShardPlan } from "../pipeline.js";
+import { formatCount as count } from "../format.js";
 import { failureLines, formatSummary } from "../report/terminal.js";
+import { parseShard, shardFromEnvironment } from "../scenarios/shard.js";
 import type { GateSpec } from "../scenarios/types.js";
 import { benchSummary } from "./bench-json.js";
 import { numberFlag } from "./flags.js";
@@ -33,6 +35,7 @@ interface BenchArgs {
   "max-regression"?: unknown;
   "max-memory-increase"?: unknown;
   force: boolean;
+  shard?: string;
 }
 
 function positiveInt(name: string, v: unknown, min = 1): number | undefined {
@@ -91,6 +94,12 @@ export const command: CommandModule<object, BenchArgs> = {
         default: true,
         describe: "write per-iteration CSV traces (--no-traces to skip)",
       })
+      .option("shard", {
+        type: "string",
+        requiresArg: true,
+        describe:
+          "run only shard i of n (1-based, e.g. 2/3); without it, read from VRAMGATE_SHARD, a Kubernetes Indexed Job, a Slurm array or Buildkite parallel jobs",
+      })
       .option("leak", { choices: ["fail", "warn", "off"] as const, describe: "override gate.leak" })
       .option("max-residual-mib", { requiresArg: true, describe: "override gate.maxResidualMiB" })
       .option("max-slowdown", { requiresArg: true, describe: "override gate.maxSlowdown (fraction)" })
@@ -110,12 +119,16 @@ export const command: CommandModule<object, BenchArgs> = {
       rounds: positiveInt("rounds", a.rounds),
     };
     const gates = gateOverrides(a);
+    const shardSpec =
+      a.shard !== undefined ? parseShard(String(a.shard), `--shard ${a.shard}`) : shardFromEnvironment(process.env);
     // --junit is written only at the end: refuse an unusable path before measuring anything.
     if (a.junit !== undefined) preflightWrite(a.junit, { what: "the JUnit report (--junit)" });
     const prepared = await prepare(a.scenarios, {
       ...(a.baseline ? { baselineFile: a.baseline } : {}),
       force: a.force,
     });
+    const shard = shardSpec && planShard(prepared, overrides, shardSpec);
+    if (shard && !a.quiet && !a.json) process.stderr.write(`${shardLine(shard)}\n`);
 
     const progress = createProgress({ quiet: a.quiet || a.json });
     const abort = new AbortController();
@@ -140,6 +153,7 @@ export const command: CommandModule<object, BenchArgs> = {
         progress,
         signal: abort.signal,
         ...(a.junit ? { junitPath: a.junit } : {}),
+        ...(shard ? { shard } : {}),
       });
     } finally {
       progress.stop();
@@ -150,6 +164,16 @@ export const command: CommandModule<object, BenchArgs> = {
     process.exitCode = out.exitCode;
   },
 };
+
+/** Which shard this is, why, and what it runs (stderr: stdout stays the table or the JSON). */
+function shardLine(p: ShardPlan): string {
+  const { index, count: n, source, plannedRuns } = p.record;
+  const head = `vramgate: shard ${index}/${n} (from ${source})`;
+  if (p.runs.length === 0)
+    return `${head}: no runs (${count(plannedRuns)} run${plannedRuns === 1 ? "" : "s"} over ${n} shards); writing a results file with no runs, exit 0`;
+  const share = p.totalEstimatedCalls > 0 ? Math.round((100 * p.estimatedCalls) / p.totalEstimatedCalls) : 0;
+  return `${head}: ${count(p.runs.length)} of ${count(plannedRuns)} runs, ${count(p.estimatedCalls)} of ${count(p.totalEstimatedCalls)} estimated calls (${share} %): ${p.runs.join(", ")}`;
+}
 
 /** The outcome on stdout: one JSON object (--json), the table, or only the failures (--quiet, on stderr). */
 function print(a: BenchArgs, out: PipelineOutcome): void {

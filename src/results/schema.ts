@@ -157,6 +157,14 @@ export function makeResultsSchema(opts: { lenient?: boolean } = {}) {
     fingerprint: z.looseObject({ loadAverage1m: num.optional(), cpuGovernor: str.optional() }).optional(),
   });
 
+  const shardRecord = z.looseObject({
+    index: z.number().int().min(1),
+    count: z.number().int().min(1),
+    source: str,
+    plan: str,
+    plannedRuns: z.number().int().min(0),
+  });
+
   return z.looseObject({
     schema: z.literal(RESULTS_SCHEMA),
     runId: req(str, ""),
@@ -167,6 +175,8 @@ export function makeResultsSchema(opts: { lenient?: boolean } = {}) {
     environment: req(environment, {}),
     runs: z.array(scenarioRun),
     gates: z.array(z.looseObject({})).optional(),
+    shard: shardRecord.optional(),
+    mergedFrom: z.array(z.looseObject({ file: str, runId: str, runs: z.array(str) })).optional(),
   });
 }
 

@@ -219,6 +219,29 @@ export interface ScenarioRunResult {
   throughput?: ThroughputComparison[];
   /** The strategy to ship and why the others were left out (src/analysis/recommend.ts). */
   recommendation?: Recommendation;
+  /** Set by `vramgate merge`: the file, host and GPUs this run was measured on. */
+  origin?: RunOrigin;
+}
+
+/** Where a merged run came from (its shard's results file). */
+export interface RunOrigin {
+  runId: string;
+  hostname: string;
+  gpus: GpuInfo[];
+  shard?: { index: number; count: number };
+}
+
+/** This file holds one shard of a bench (`--shard i/n` or the scheduler's environment). */
+export interface ShardRecord {
+  /** 1-based. */
+  index: number;
+  count: number;
+  /** Where the shard came from, e.g. "--shard 2/3" or "Slurm job array: SLURM_ARRAY_TASK_ID=4, …". */
+  source: string;
+  /** Digest of every run key of every shard and the count: shards of one plan share it. */
+  plan: string;
+  /** Runs over all shards. */
+  plannedRuns: number;
 }
 
 export interface ResultsFile {
@@ -232,4 +255,17 @@ export interface ResultsFile {
   environment: Environment;
   runs: ScenarioRunResult[];
   gates?: GateOutcome[];
+  /** Present when this file holds one shard of a bench. */
+  shard?: ShardRecord;
+  /** Present when `vramgate merge` wrote this file: the files merged, in order. */
+  mergedFrom?: MergedSource[];
+}
+
+export interface MergedSource {
+  file: string;
+  runId: string;
+  hostname: string;
+  shard?: ShardRecord;
+  /** Run keys taken from this file. */
+  runs: string[];
 }

@@ -6,22 +6,23 @@
  */
 import { resolve, join } from "node:path";
 import type { ScenarioRun, Scenario } from "../scenarios/types.js";
-import type { Confirmation, Environment, ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
+import type {
+  Confirmation,
+  Environment,
+  ResultsFile,
+  ScenarioRunResult,
+  ShardRecord,
+  StrategyResult,
+} from "../results/types.js";
 import { confirmBudget, replayCalls } from "../scenarios/replay.js";
 import { allowedShapes } from "../scenarios/allowed-shapes.js";
 import { RESULTS_SCHEMA } from "../results/types.js";
-import { expandScenario } from "../scenarios/expand.js";
+import { applyOverrides, expandScenario, type RunOverrides } from "../scenarios/expand.js";
 import { ensureModel, fileSha256 } from "../models/cache.js";
 import { StrategyProcess, StrategyFault } from "./strategy-process.js";
 import { collectEnvironment } from "./environment.js";
 import { writeFileAtomic, toJson } from "../io/atomic-write.js";
 import { makeRunId } from "../results/run-id.js";
-
-interface RunOverrides {
-  iterations?: number;
-  warmup?: number;
-  rounds?: number;
-}
 
 export interface BenchProgress {
   /** Called when a run starts, with the total measured calls it will make. */
@@ -50,16 +51,8 @@ export interface BenchOptions {
    * caller: analysis sits above this layer). Without it, verdicts are not confirmed.
    */
   judge?: (environment: Environment, run: ScenarioRunResult, strategy: StrategyResult) => string | undefined;
-}
-
-function applyOverrides(s: Scenario, o: RunOverrides | undefined): Scenario {
-  if (!o) return s;
-  const run = { ...s.run };
-  if (o.iterations !== undefined) run.iterations = o.iterations;
-  if (o.warmup !== undefined) run.warmup = o.warmup;
-  if (o.rounds !== undefined) run.rounds = o.rounds;
-  run.rounds = Math.max(1, Math.min(run.rounds, run.iterations));
-  return { ...s, run };
+  /** Run only these runs (by key), recording the shard in the results (see scenarios/shard.ts). */
+  shard?: { record: ShardRecord; runs: ReadonlySet<string> };
 }
 
 async function materialiseModel(
@@ -96,6 +89,7 @@ export async function runBench(opts: BenchOptions): Promise<{ results: ResultsFi
     argv: opts.argv ?? process.argv.slice(2),
     environment: collectEnvironment(),
     runs: [],
+    ...(opts.shard ? { shard: opts.shard.record } : {}),
   };
   const save = () => writeFileAtomic(path, toJson(results));
   save();
@@ -112,6 +106,7 @@ export async function runBench(opts: BenchOptions): Promise<{ results: ResultsFi
     for (const scenario of opts.scenarios.map((s) => applyOverrides(s, opts.overrides))) {
       for (const run of expandScenario(scenario)) {
         if (aborted) break;
+        if (opts.shard && !opts.shard.runs.has(run.key)) continue;
         await runOne(run, results, save, { ...opts, outDir, runId, live, isAborted: () => aborted });
       }
     }

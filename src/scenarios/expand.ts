@@ -14,3 +14,21 @@ export function expandScenario(s: Scenario): ScenarioRun[] {
   }
   return runs;
 }
+
+/** Run settings given on the command line (`--iterations`, `--warmup`, `--rounds`). */
+export interface RunOverrides {
+  iterations?: number | undefined;
+  warmup?: number | undefined;
+  rounds?: number | undefined;
+}
+
+/** The scenario with the command line's run settings on top (rounds kept within 1..iterations). */
+export function applyOverrides(s: Scenario, o: RunOverrides | undefined): Scenario {
+  if (!o) return s;
+  const run = { ...s.run };
+  if (o.iterations !== undefined) run.iterations = o.iterations;
+  if (o.warmup !== undefined) run.warmup = o.warmup;
+  if (o.rounds !== undefined) run.rounds = o.rounds;
+  run.rounds = Math.max(1, Math.min(run.rounds, run.iterations));
+  return { ...s, run };
+}
