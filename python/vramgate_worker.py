@@ -31,12 +31,21 @@ while your model loads are safe as well.
 
 import json
 import math
+import mmap
 import os
+import struct
 import sys
 import threading
 import time
 
-PROTOCOL_VERSION = 1
+from vramgate_oom import is_out_of_memory  # the one OOM rule (python/vramgate_oom.py)
+
+# The highest protocol version the helper speaks; it answers hello with the highest version
+# vramgate offers (hello's "protocols", or "protocol" alone from vramgate before version 2).
+PROTOCOL_VERSION = 2
+
+# Progress journal record (protocol 2): request id, call index, start ns, end ns.
+_JOURNAL_RECORD = struct.Struct("<qqqq")
 
 __all__ = ["PROTOCOL_VERSION", "Worker", "serve", "claim_stdout", "is_out_of_memory", "input_values", "sample_values"]
 
@@ -64,17 +73,6 @@ def claim_stdout():
     sys.stdout = sys.stderr
     _protocol_out = os.fdopen(proto_fd, "wb", buffering=0)
     return _protocol_out
-
-
-def is_out_of_memory(exc):
-    """True for out-of-memory errors: torch.cuda.OutOfMemoryError, MemoryError, CUDA/cuDNN OOM messages."""
-    if isinstance(exc, MemoryError):
-        return True
-    for cls in type(exc).__mro__:
-        if "OutOfMemory" in cls.__name__ or "OOM" in cls.__name__:
-            return True
-    text = str(exc).lower()
-    return "out of memory" in text or "cudaerrormemoryallocation" in text or "cuda_error_out_of_memory" in text
 
 
 def input_values(config, name):
@@ -230,6 +228,9 @@ class _Loop:
         self.stdin = stdin if stdin is not None else sys.stdin.buffer
         self.stdout = stdout if stdout is not None else claim_stdout()
         self.active = False
+        self.protocol = 1
+        self.journal = None
+        self.journal_calls = 0
 
     def send(self, reply):
         data = json.dumps(reply, separators=(",", ":"), allow_nan=False).encode("utf-8") + b"\n"
@@ -295,20 +296,35 @@ class _Loop:
         rid = request["id"]
         if op == "hello":
             start = time.perf_counter_ns()
-            self.worker.load(request.get("config") or {})
+            config = request.get("config") or {}
+            offered = request.get("protocols")
+            if not isinstance(offered, list):
+                offered = [request.get("protocol", 1)]
+            self.protocol = 2 if 2 in offered else 1
+            self.worker.load(config)
+            if self.protocol >= 2:
+                self.open_journal(config)
             versions = {"python": "%d.%d.%d" % sys.version_info[:3]}
             versions.update({str(k): str(v) for k, v in dict(self.worker.versions()).items()})
-            return {
+            reply = {
                 "id": rid,
                 "ok": True,
                 "ms": (time.perf_counter_ns() - start) / 1e6,
-                "protocol": PROTOCOL_VERSION,
+                "protocol": self.protocol,
                 "worker": str(self.worker.name),
                 "versions": versions,
                 "pid": os.getpid(),
                 "stats": self.worker.stats is not None,
                 "gpu": bool(self.worker.gpu),
             }
+            if self.protocol >= 2:
+                # time.monotonic_ns() is clock_gettime(CLOCK_MONOTONIC) on Linux: the clock
+                # vramgate reads too, so it can check that batch times need no mapping.
+                reply["clock"] = "CLOCK_MONOTONIC"
+                reply["monotonicNs"] = time.monotonic_ns()
+            return reply
+        if op == "batch" and self.protocol >= 2:
+            return self.batch(request, rid)
         if op == "activate":
             if self.active:
                 raise _BadRequest("activate while already active (deactivate first)")
@@ -342,6 +358,101 @@ class _Loop:
         figures = self.stats()
         if figures is not None:
             reply["stats"] = figures
+        return reply
+
+    def open_journal(self, config):
+        path = config.get("journal")
+        calls = config.get("journalCalls")
+        if not isinstance(path, str) or not isinstance(calls, int) or calls <= 0:
+            return
+        try:
+            with open(path, "r+b") as f:
+                self.journal = mmap.mmap(f.fileno(), calls * _JOURNAL_RECORD.size)
+            self.journal_calls = calls
+        except (OSError, ValueError) as exc:
+            sys.stderr.write("vramgate_worker: no progress journal (%s): a death mid-batch loses that batch's times\n" % exc)
+
+    def batch(self, request, rid):
+        """Protocol 2: runs request["calls"] back to back, timing each on CLOCK_MONOTONIC."""
+        mode = request.get("mode")
+        shapes = request.get("shapes")
+        calls = request.get("calls")
+        if mode not in ("active", "scoped"):
+            raise _BadRequest('batch needs "mode": "active" or "scoped", got %r' % (mode,))
+        if not isinstance(shapes, list) or not all(isinstance(s, dict) for s in shapes):
+            raise _BadRequest('batch needs "shapes": a list of {input name: [dims]}')
+        if not isinstance(calls, list) or not all(isinstance(i, int) and 0 <= i < len(shapes) for i in calls):
+            raise _BadRequest('batch needs "calls": a list of indices into "shapes"')
+        if mode == "active" and not self.active:
+            raise _BadRequest("batch in active mode while not active (activate first)")
+        if mode == "scoped" and self.active:
+            raise _BadRequest("batch in scoped mode while active (deactivate first)")
+        n = len(calls)
+        starts = [0] * n
+        ends = [0] * n
+        per_call = {} if self.worker.stats is not None else None
+        worker = self.worker
+        infer = worker.infer
+        clock = time.monotonic_ns
+        journal = self.journal if n <= self.journal_calls else None
+        pack = _JOURNAL_RECORD.pack_into
+        scoped = mode == "scoped"
+        k = 0
+        t_begin = time.perf_counter_ns()
+        try:
+            for k in range(n):
+                shape = shapes[calls[k]]
+                if scoped:
+                    t0 = clock()
+                    worker.activate()
+                    self.active = True
+                    infer(shape)
+                    self.active = False
+                    worker.deactivate()
+                    t1 = clock()
+                else:
+                    t0 = clock()
+                    infer(shape)
+                    t1 = clock()
+                starts[k] = t0
+                ends[k] = t1
+                if journal is not None:
+                    pack(journal, k * 32, rid, k, t0, t1)
+                if per_call is not None:
+                    # Read after the call's clock stopped, so figures never count in its time.
+                    for key, value in self.stats().items():
+                        column = per_call.get(key)
+                        if column is None:
+                            column = per_call[key] = [0] * k
+                        column.append(value)
+                    for column in per_call.values():
+                        if len(column) <= k:
+                            column.append(column[-1] if column else 0)
+        except BaseException as exc:
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            if scoped and self.active:
+                self.active = False
+                try:
+                    worker.deactivate()
+                except Exception:
+                    pass
+            reply = {
+                "id": rid,
+                "ok": False,
+                "error": "%s: %s" % (type(exc).__name__, exc),
+                "kind": "oom" if is_out_of_memory(exc) else "error",
+                "failedAt": k,
+                "startNs": starts[:k],
+                "endNs": ends[:k],
+            }
+            if per_call is not None:
+                reply["callStats"] = {key: column[:k] for key, column in per_call.items()}
+            return reply
+        reply = {"id": rid, "ok": True, "ms": (time.perf_counter_ns() - t_begin) / 1e6, "startNs": starts, "endNs": ends}
+        if per_call is not None:
+            reply["callStats"] = per_call
+            reply["stats"] = {key: column[-1] for key, column in per_call.items()} if n else self.stats()
         return reply
 
 

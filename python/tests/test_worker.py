@@ -71,7 +71,8 @@ class HelloTest(unittest.TestCase):
         self.assertEqual(status, 0)
         self.assertEqual(hello["id"], 1)
         self.assertIs(hello["ok"], True)
-        self.assertEqual(hello["protocol"], vramgate_worker.PROTOCOL_VERSION)
+        self.assertEqual(hello["protocol"], 1)  # a vramgate that offers version 1 only gets 1
+        self.assertNotIn("monotonicNs", hello)
         self.assertEqual(hello["worker"], "recorder")
         self.assertEqual(hello["versions"]["lib"], "1.2.3")
         self.assertRegex(hello["versions"]["python"], r"^3\.\d+\.\d+$")
@@ -87,6 +88,95 @@ class HelloTest(unittest.TestCase):
         _, (hello,) = exchange(w, {"id": 1, "op": "hello", "protocol": 1})
         self.assertIs(hello["stats"], False)
         self.assertIs(hello["gpu"], False)
+
+
+HELLO_V2 = {"id": 1, "op": "hello", "protocol": 1, "protocols": [1, 2]}
+
+
+class BatchTest(unittest.TestCase):
+    """Protocol 2: the batch op."""
+
+    def test_hello_takes_version_2_when_offered_and_reports_the_monotonic_clock(self):
+        import time
+
+        before = time.monotonic_ns()
+        _, (hello,) = exchange(Recorder(), HELLO_V2)
+        self.assertEqual(hello["protocol"], vramgate_worker.PROTOCOL_VERSION)
+        self.assertEqual(hello["protocol"], 2)
+        self.assertEqual(hello["clock"], "CLOCK_MONOTONIC")
+        self.assertTrue(before <= hello["monotonicNs"] <= time.monotonic_ns())
+
+    def test_batch_of_mixed_shapes_in_the_active_context(self):
+        w = Recorder()
+        a, b = {"input": [1, 3]}, {"input": [4, 3]}
+        _, replies = exchange(
+            w, HELLO_V2, {"id": 2, "op": "activate"}, {"id": 3, "op": "batch", "mode": "active", "shapes": [a, b], "calls": [0, 1, 1, 0]}
+        )
+        batch = replies[2]
+        self.assertIs(batch["ok"], True)
+        self.assertEqual([c for c in w.calls if c[0] == "infer"], [("infer", a), ("infer", b), ("infer", b), ("infer", a)])
+        self.assertEqual(len(batch["startNs"]), 4)
+        for k in range(4):
+            self.assertLessEqual(batch["startNs"][k], batch["endNs"][k])
+            if k:
+                self.assertLessEqual(batch["endNs"][k - 1], batch["startNs"][k])
+        self.assertEqual(batch["callStats"], {"heldBytes": [100, 200, 300, 400]})
+        self.assertEqual(batch["stats"], {"heldBytes": 400})
+
+    def test_scoped_batch_activates_and_deactivates_around_every_call(self):
+        w = Recorder()
+        _, replies = exchange(w, HELLO_V2, {"id": 2, "op": "batch", "mode": "scoped", "shapes": [{"x": [1]}], "calls": [0, 0]})
+        self.assertIs(replies[1]["ok"], True)
+        self.assertEqual([c[0] for c in w.calls[1:]], ["activate", "infer", "deactivate"] * 2)
+        self.assertEqual(replies[1]["callStats"], {"heldBytes": [0, 0]})
+
+    def test_a_failure_mid_batch_keeps_the_calls_before_it(self):
+        w = Recorder()
+
+        def infer(shape, original=w.infer):
+            if sum(1 for c in w.calls if c[0] == "infer") == 2:
+                w.fail_infer = MemoryError("out of memory at the third call")
+            original(shape)
+
+        w.infer = infer
+        _, replies = exchange(
+            w, HELLO_V2, {"id": 2, "op": "activate"}, {"id": 3, "op": "batch", "mode": "active", "shapes": [{"x": [1]}], "calls": [0] * 5}
+        )
+        fail = replies[2]
+        self.assertIs(fail["ok"], False)
+        self.assertEqual(fail["kind"], "oom")
+        self.assertEqual(fail["failedAt"], 2)
+        self.assertEqual(len(fail["startNs"]), 2)
+        self.assertEqual(fail["callStats"], {"heldBytes": [100, 200]})
+
+    def test_batch_needs_version_2_and_the_right_mode(self):
+        _, replies = exchange(
+            Recorder(),
+            {"id": 1, "op": "hello", "protocol": 1},
+            {"id": 2, "op": "batch", "mode": "active", "shapes": [], "calls": []},
+        )
+        self.assertIn("unknown op 'batch'", replies[1]["error"])
+        _, replies = exchange(Recorder(), HELLO_V2, {"id": 2, "op": "batch", "mode": "active", "shapes": [{"x": [1]}], "calls": [0]})
+        self.assertIn("while not active", replies[1]["error"])
+
+    def test_progress_journal_records_each_finished_call(self):
+        import struct
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "calls.bin")
+            with open(path, "wb") as f:
+                f.write(b"\0" * 32 * 8)
+            hello = dict(HELLO_V2, config={"journal": path, "journalCalls": 8})
+            _, replies = exchange(
+                Recorder(), hello, {"id": 2, "op": "activate"}, {"id": 3, "op": "batch", "mode": "active", "shapes": [{"x": [1]}], "calls": [0, 0, 0]}
+            )
+            with open(path, "rb") as f:
+                data = f.read()
+        records = [struct.unpack_from("<qqqq", data, k * 32) for k in range(4)]
+        for k in range(3):
+            self.assertEqual(records[k], (3, k, replies[2]["startNs"][k], replies[2]["endNs"][k]))
+        self.assertEqual(records[3], (0, 0, 0, 0))
 
 
 class CycleTest(unittest.TestCase):

@@ -7,7 +7,7 @@
  *    ▲                                                        │
  *    └────────────── close (deactivates first) ◄──────────────┘
  */
-import type { JsEngine, ShapeMap } from "./contract.js";
+import type { BatchMode, BatchTimes, JsEngine, ShapeMap } from "./contract.js";
 
 type State = "new" | "loading" | "loaded" | "active";
 
@@ -55,6 +55,29 @@ export abstract class EngineLifecycle implements JsEngine {
     if (this.state !== "active")
       throw this.misuse("infer", "before activate(): there is no active context (the strategy loop activates first)");
     await this.inferImpl(shape);
+  }
+
+  /** Whether inferBatch() may be used now; engines that run batches override it and inferBatchImpl. */
+  canBatch(): boolean {
+    return false;
+  }
+
+  /** Runs a batch (JsEngine.inferBatch): `active` needs an active context, `scoped` an inactive one. */
+  async inferBatch(shapes: ShapeMap[], mode: BatchMode): Promise<BatchTimes> {
+    if (!this.canBatch())
+      throw this.misuse("inferBatch", "on an engine that cannot run batches now (canBatch() is false)");
+    if (mode === "active" && this.state !== "active")
+      throw this.misuse("inferBatch", "in active mode before activate(): there is no active context");
+    if (mode === "scoped" && this.state !== "loaded")
+      throw this.misuse(
+        "inferBatch",
+        this.state === "active" ? "in scoped mode while a context is active" : "before load()",
+      );
+    return this.inferBatchImpl(shapes, mode);
+  }
+
+  protected inferBatchImpl(_shapes: ShapeMap[], _mode: BatchMode): Promise<BatchTimes> {
+    return Promise.reject(new Error(`${this.name}: this engine runs no batches`));
   }
 
   async deactivate(): Promise<void> {

@@ -3,11 +3,11 @@
  * native engine whose loop runs on a native worker thread. Both report per-call marks.
  */
 import { EngineUnavailableError, isOutOfMemory } from "../errors.js";
-import type { JsEngine } from "../engines/contract.js";
+import { callsDoneOf, type BatchTimes, type JsEngine } from "../engines/contract.js";
 import type { ScenarioRun, ShapeMap, StrategyName } from "../scenarios/types.js";
 import { loadAddon, addonStatus } from "../native/binding.js";
 import type { NativeMarkBatch } from "../native/AddonTypes.js";
-import { JsStrategyLoop } from "./strategy-loop.js";
+import { type CallMark, JsStrategyLoop } from "./strategy-loop.js";
 import { shapeKey, type MarkBatch } from "./protocol.js";
 
 export interface Driver {
@@ -37,6 +37,9 @@ export class CallError extends Error {
 
 const MARK_BATCH = 256;
 const MARK_FLUSH_MS = 50;
+/** A batch run inside the engine aims at this much work, so a request's fixed cost is a small share of it. */
+const ENGINE_BATCH_TARGET_MS = 250;
+const ENGINE_BATCH_MAX_CALLS = 4096;
 
 function emptyBatch(): MarkBatch {
   return { index: [], startNs: [], endNs: [], gpuMs: [], shape: [], stats: {} };
@@ -44,6 +47,8 @@ function emptyBatch(): MarkBatch {
 
 export class JsDriver implements Driver {
   private readonly loop: JsStrategyLoop;
+  /** Calls in the next engine batch (grows to about ENGINE_BATCH_TARGET_MS of work). */
+  private nextBatchCalls = 1;
   constructor(
     private readonly engine: JsEngine,
     strategy: StrategyName,
@@ -73,9 +78,13 @@ export class JsDriver implements Driver {
       batch = emptyBatch();
       lastFlush = Date.now();
     };
+    if (this.loop.batched) {
+      await this.runBatches(shapes, firstIndex, onMarks);
+      return;
+    }
     for (let k = 0; k < shapes.length; k++) {
       const index = firstIndex + k;
-      let mark;
+      let mark: CallMark;
       try {
         mark = await this.loop.call(index, shapes[k]!);
       } catch (e) {
@@ -88,11 +97,68 @@ export class JsDriver implements Driver {
       batch.gpuMs.push(-1);
       batch.shape.push(shapeKey(mark.shape));
       if (mark.stats) {
-        for (const [name, v] of Object.entries(mark.stats)) (batch.stats[name] ??= []).push(v);
+        for (const [name, v] of Object.entries(mark.stats)) {
+          batch.stats[name] ??= [];
+          batch.stats[name].push(v);
+        }
       }
       if (batch.index.length >= MARK_BATCH || Date.now() - lastFlush >= MARK_FLUSH_MS) flush();
     }
     flush();
+  }
+  /**
+   * The engine runs the calls itself, in batches sized to about ENGINE_BATCH_TARGET_MS of
+   * work (starting with one call, to learn how long a call takes). The next batch is sent
+   * before this one's marks are recorded and sent on, so that work overlaps the engine's.
+   */
+  private async runBatches(shapes: ShapeMap[], firstIndex: number, onMarks: (b: MarkBatch) => void): Promise<void> {
+    const record = (from: number, t: BatchTimes) => {
+      const n = t.startNs.length;
+      const b = emptyBatch();
+      for (let k = 0; k < n; k++) {
+        b.index.push(firstIndex + from + k);
+        b.startNs.push(t.startNs[k]!);
+        b.endNs.push(t.endNs[k]!);
+        b.gpuMs.push(-1);
+        b.shape.push(shapeKey(shapes[from + k]!));
+      }
+      if (t.stats) {
+        for (const [name, col] of Object.entries(t.stats)) {
+          const finite = col.slice(0, n).filter((v) => Number.isFinite(v));
+          if (finite.length) b.stats[name] = finite;
+        }
+      }
+      if (n) onMarks(b);
+    };
+    let k = 0;
+    let n = Math.min(this.nextBatchCalls, shapes.length);
+    let pending: Promise<BatchTimes> | undefined = n > 0 ? this.loop.callBatch(shapes.slice(0, n)) : undefined;
+    while (pending) {
+      let t: BatchTimes;
+      try {
+        t = await pending;
+      } catch (e) {
+        const done = callsDoneOf(e);
+        record(k, done);
+        throw toCallError(e, firstIndex + k + done.startNs.length);
+      }
+      const from = k;
+      k += n;
+      const calls = t.startNs.length;
+      const meanMs = calls ? (t.endNs[calls - 1]! - t.startNs[0]!) / 1e6 / calls : 0;
+      this.nextBatchCalls = Math.max(
+        1,
+        Math.min(ENGINE_BATCH_MAX_CALLS, 2 * n, Math.floor(ENGINE_BATCH_TARGET_MS / Math.max(meanMs, 1e-3))),
+      );
+      n = Math.min(this.nextBatchCalls, shapes.length - k);
+      pending = n > 0 ? this.loop.callBatch(shapes.slice(k, k + n)) : undefined;
+      try {
+        record(from, t);
+      } catch (e) {
+        pending?.catch(() => {}); // the run stops with record's error; the batch in flight is abandoned
+        throw e;
+      }
+    }
   }
   finish(): Promise<void> {
     return this.loop.finish();

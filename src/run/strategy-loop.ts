@@ -7,7 +7,7 @@
  *  teardown    as persistent, deactivate at finish()
  *  scoped      activate → infer → deactivate around every call (the baseline)
  */
-import type { JsEngine } from "../engines/contract.js";
+import { callsDoneOf, withCallsDone, type BatchTimes, type JsEngine } from "../engines/contract.js";
 import type { ShapeMap, StrategyName } from "../scenarios/types.js";
 
 export interface CallMark {
@@ -61,6 +61,44 @@ export class JsStrategyLoop {
     }
     const endNs = monotonicNs();
     return { index, startNs, endNs, shape, stats: this.engine.memoryStats?.() };
+  }
+
+  /** Whether the engine runs batches itself (callBatch), so calls need no JS round trip each. */
+  get batched(): boolean {
+    return this.engine.inferBatch !== undefined && this.engine.canBatch?.() === true;
+  }
+
+  /**
+   * Runs calls back to back inside the engine (JsEngine.inferBatch), under the same
+   * strategy rules as call(): scoped activates and deactivates around every call (the
+   * engine does it, inside each call's time); persistent and teardown activate before the
+   * first call, whose start then includes the activation, as call() counts it. Times are
+   * the engine's own (CLOCK_MONOTONIC); engines that give no per-call figures get their
+   * memoryStats() after the batch. A failure is thrown with `callsDone` (BatchCallsDone).
+   */
+  async callBatch(shapes: ShapeMap[]): Promise<BatchTimes> {
+    const inferBatch = this.engine.inferBatch!.bind(this.engine);
+    let activatedAt: number | undefined;
+    if (this.strategy !== "scoped" && !this.active) {
+      activatedAt = monotonicNs();
+      await this.engine.activate();
+      this.active = true;
+    }
+    const complete = (t: BatchTimes): BatchTimes => {
+      const n = t.startNs.length;
+      if (n === 0) return t;
+      if (activatedAt !== undefined) t.startNs[0] = activatedAt;
+      if (!t.stats) {
+        const figures = this.engine.memoryStats?.();
+        if (figures) t.stats = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Array(n).fill(v)]));
+      }
+      return t;
+    };
+    try {
+      return complete(await inferBatch(shapes, this.strategy === "scoped" ? "scoped" : "active"));
+    } catch (err) {
+      throw withCallsDone(err as Error, complete(callsDoneOf(err)));
+    }
   }
 
   /** End of the run: teardown releases; persistent keeps its context on purpose. */

@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOnnxRuntimeEngine } from "../../src/engines/onnxruntime/engine.js";
 import { ensureModel } from "../../src/models/cache.js";
-import { JsStrategyLoop } from "../../src/run/strategy-loop.js";
+import { JsDriver } from "../../src/run/drivers.js";
+import type { MarkBatch } from "../../src/run/protocol.js";
+import { JsStrategyLoop, monotonicNs } from "../../src/run/strategy-loop.js";
 import type { Scenario, StrategyName } from "../../src/scenarios/types.js";
 
 let dir: string;
@@ -69,6 +71,33 @@ describe.each([["persistent"], ["teardown"], ["scoped"]] as Array<[StrategyName]
     await engine.activate();
     await engine.infer({ input: [1, 3, 32, 32] });
     await engine.close();
+  });
+});
+
+describe.each([["persistent"], ["scoped"]] as Array<[StrategyName]>)("batches, strategy %s", (strategy) => {
+  it("the driver runs the calls as engine batches: one mark per call, in order, each inside the run's window", async () => {
+    const engine = createOnnxRuntimeEngine(engineInit(scenario(), "fp32", strategy, modelPath));
+    const driver = new JsDriver(engine, strategy);
+    await driver.load();
+    expect(engine.canBatch?.()).toBe(true);
+    const shapes = Array.from({ length: 7 }, (_, k) => ({ input: [1 + (k % 2), 3, 32 + 16 * (k % 3), 32] }));
+    const marks: MarkBatch[] = [];
+    const t0 = monotonicNs();
+    await driver.runCalls(shapes, 10, (b) => marks.push(b));
+    const t1 = monotonicNs();
+    const index = marks.flatMap((b) => b.index);
+    const start = marks.flatMap((b) => b.startNs);
+    const end = marks.flatMap((b) => b.endNs);
+    expect(index).toEqual([10, 11, 12, 13, 14, 15, 16]);
+    expect(marks.flatMap((b) => b.shape)).toEqual(shapes.map((s) => `input:${s.input.join("x")}`));
+    expect(start[0]!).toBeGreaterThanOrEqual(t0);
+    expect(end[6]!).toBeLessThanOrEqual(t1);
+    for (let k = 0; k < 7; k++) {
+      expect(end[k]!).toBeGreaterThan(start[k]!);
+      if (k) expect(start[k]!).toBeGreaterThanOrEqual(end[k - 1]!);
+    }
+    await driver.finish();
+    await driver.close();
   });
 });
 

@@ -52,10 +52,10 @@ describe("process engine: a well-behaved worker", () => {
     expect(e.versions()).toEqual({});
     await e.load();
     const hello = e.hello();
-    expect(hello?.protocol).toBe(1);
+    expect(hello?.protocol).toBe(2); // the helper takes the highest version offered
     expect(hello?.worker).toBe("good-fixture");
     expect(hello?.gpu).toBe(true);
-    expect(e.versions()).toMatchObject({ fixture: "1", "process-worker": "good-fixture (protocol 1)" });
+    expect(e.versions()).toMatchObject({ fixture: "1", "process-worker": "good-fixture (protocol 2)" });
     expect(e.versions().python).toMatch(/^3\.\d+\.\d+$/);
     expect(e.extraPids()).toEqual([hello!.pid]);
     expect(pidExists(hello!.pid)).toBe(true);
@@ -276,8 +276,14 @@ describe("process engine: failures", () => {
     const e = engine({ command: ["python3", "wrong_protocol.py"] });
     const err = await failure(() => e.load());
     expect(err).toBeInstanceOf(EngineUnavailableError);
-    expect(err.message).toContain("the worker speaks protocol version 2, this vramgate speaks version 1");
-    expect(err.lastExchange).toMatch(/^sent \{"id":1,"op":"hello".*; got \{.*"protocol": 2/);
+    expect(err.message).toContain("the worker speaks protocol version 3, this vramgate speaks versions 1 and 2");
+    expect(err.lastExchange).toMatch(/^sent \{"id":1,"op":"hello".*; got \{.*"protocol": 3/);
+  });
+
+  it("a version that was not offered is refused (maxProtocol 1 offers version 1 only)", async () => {
+    const e = engine({ command: ["python3", "wrong_protocol.py"] }, { maxProtocol: 1 });
+    const err = await failure(() => e.load());
+    expect(err.message).toContain("the worker speaks protocol version 3, this vramgate speaks version 1;");
   });
 
   it('a reply of kind "oom" is OutOfMemoryError with the worker\'s message', async () => {

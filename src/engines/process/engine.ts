@@ -7,16 +7,28 @@
  * outside the timed section), so memoryStats() returns the latest figures without a round
  * trip per call. The `stats` op is sent once, right after hello, to seed them.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EngineUnavailableError } from "../../errors.js";
-import type { EngineInit, JsEngine, ShapeMap } from "../contract.js";
+import {
+  withCallsDone,
+  type BatchMode,
+  type BatchTimes,
+  type EngineInit,
+  type JsEngine,
+  type ShapeMap,
+} from "../contract.js";
 import { EngineLifecycle } from "../lifecycle.js";
 import type { ProcessOptions } from "./section.js";
 import {
+  JOURNAL_RECORD_BYTES,
   PROTOCOL_VERSION,
+  PROTOCOL_VERSIONS,
   ProtocolViolation,
+  parseBatchTimes,
+  parseFailedAt,
   parseHello,
   type HelloConfig,
   type HelloInfo,
@@ -32,6 +44,8 @@ export const PYTHON_HELPER_DIR = fileURLToPath(new URL("../../../python", import
 /** Hello waits at least this long: the worker imports its framework and loads its model first. */
 const MIN_HELLO_TIMEOUT_MS = 120_000;
 const DEFAULT_CLOSE_GRACE_MS = 2_000;
+/** Calls in one batch request at most (and records in the progress journal). */
+const MAX_BATCH_CALLS = 4096;
 
 export interface ProcessEngineOptions {
   /** Per-call reply timeout, ms. Default: the section's replyTimeoutS, else the run's watchdog. */
@@ -42,6 +56,24 @@ export interface ProcessEngineOptions {
   closeGraceMs?: number;
   /** Where the worker's stderr lines go: "forward" (to this process's stderr, the default), "quiet", or a callback. */
   stderr?: "forward" | "quiet" | ((line: string) => void);
+  /** The highest protocol version offered in hello (default 2; 1 runs every call as its own request). */
+  maxProtocol?: 1 | 2;
+}
+
+/**
+ * How the worker's clock was mapped to ours (protocol 2). Both sides read CLOCK_MONOTONIC,
+ * which one Linux host shares between processes: hello's reading must fall between our
+ * write of hello and our read of its reply (then offsetNs is 0); else the offset is
+ * estimated from that window's midpoint. Every batch is checked the same way.
+ */
+interface ClockAlignment {
+  /** Added to the worker's times to get ours, ns. */
+  offsetNs: number;
+  /** true when hello's reading fell inside the window (the clock is shared). */
+  shared: boolean;
+  /** Batches checked, and those whose calls did not fall inside their request's window. */
+  batches: number;
+  outsideWindow: number;
 }
 
 /** The process engine: a JsEngine plus what the run records about the worker. */
@@ -54,6 +86,13 @@ export interface ProcessEngine extends JsEngine {
   lastCallMs(): number | undefined;
   /** The last request and reply (or "no reply"), for results and messages. */
   lastExchange(): string;
+  /** True once a protocol-2 worker answered hello: calls then run in batches. */
+  canBatch(): boolean;
+  inferBatch(shapes: ShapeMap[], mode: BatchMode): Promise<BatchTimes>;
+  /** The negotiated protocol version; undefined before load(). */
+  protocol(): number | undefined;
+  /** Protocol 2: how the worker's clock maps to ours; undefined otherwise. */
+  clockAlignment(): ClockAlignment | undefined;
   memoryStats(): Record<string, number>;
   extraPids(): number[];
 }
@@ -102,6 +141,11 @@ class WorkerEngine extends EngineLifecycle implements ProcessEngine {
   private info: HelloInfo | undefined;
   private stats: StatsMap = {};
   private lastMs: number | undefined;
+  private readonly maxProtocol: 1 | 2;
+  private journalDir: string | undefined;
+  private clock: ClockAlignment | undefined;
+  /** The longest call seen in a batch, ms: sizes a batch's reply timeout. */
+  private slowestCallMs = 0;
 
   constructor(
     private readonly init: EngineInit<ProcessOptions>,
@@ -113,6 +157,7 @@ class WorkerEngine extends EngineLifecycle implements ProcessEngine {
     this.replyTimeoutMs = options.replyTimeoutMs ?? (init.section.replyTimeoutS ?? init.watchdogS) * 1000;
     this.helloTimeoutMs = options.helloTimeoutMs ?? Math.max(this.replyTimeoutMs, MIN_HELLO_TIMEOUT_MS);
     this.closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
+    this.maxProtocol = options.maxProtocol ?? 2;
     this.onStderrLine =
       options.stderr === "quiet"
         ? undefined
@@ -159,15 +204,24 @@ class WorkerEngine extends EngineLifecycle implements ProcessEngine {
     });
     this.worker = w;
     const command = this.command;
+    const offered = PROTOCOL_VERSIONS.filter((v) => v <= this.maxProtocol);
+    const config = helloConfig(this.init);
+    if (offered.includes(2)) {
+      this.journalDir = mkdtempSync(path.join(tmpdir(), "vramgate-journal-"));
+      config.journal = path.join(this.journalDir, "calls.bin");
+      config.journalCalls = MAX_BATCH_CALLS;
+      writeFileSync(config.journal, Buffer.alloc(MAX_BATCH_CALLS * JOURNAL_RECORD_BYTES));
+    }
     let hello: OkReply;
     try {
       hello = await this.call(
         w,
-        { op: "hello", protocol: PROTOCOL_VERSION, config: helloConfig(this.init) },
+        { op: "hello", protocol: PROTOCOL_VERSION, protocols: offered, config },
         this.helloTimeoutMs,
       );
     } catch (err) {
       await w.close(this.closeGraceMs);
+      this.removeJournal();
       // A hello the worker refused (its model failed to load, say) is for the user to fix.
       if (err instanceof ProcessWorkerError && err.reason === "reply") {
         throw new ProcessWorkerUnavailableError(`the worker refused hello: ${err.workerError ?? "no message"}`, {
@@ -182,22 +236,39 @@ class WorkerEngine extends EngineLifecycle implements ProcessEngine {
       parsed = parseHello(hello);
     } catch (err) {
       await w.close(this.closeGraceMs);
+      this.removeJournal();
       if (!(err instanceof ProtocolViolation)) throw err;
       throw new ProcessWorkerError(`protocol error: ${err.message}`, { command, lastExchange: w.lastExchange() });
     }
-    if (parsed.protocol !== PROTOCOL_VERSION) {
+    if (!offered.includes(parsed.protocol)) {
       const lastExchange = w.lastExchange();
       await w.close(this.closeGraceMs);
+      this.removeJournal();
+      const ours = offered.length === 1 ? `version ${offered[0]}` : `versions ${offered.join(" and ")}`;
       throw new ProcessWorkerUnavailableError(
-        `the worker speaks protocol version ${parsed.protocol}, this vramgate speaks version ${PROTOCOL_VERSION}; use a worker (or vramgate_worker.py) for protocol ${PROTOCOL_VERSION}`,
+        `the worker speaks protocol version ${parsed.protocol}, this vramgate speaks ${ours}; use a worker (or vramgate_worker.py) for one of them`,
         { command, lastExchange },
       );
+    }
+    if (parsed.protocol >= 2) {
+      const { sentNs, gotNs } = w.exchangeWindowNs();
+      const t = parsed.monotonicNs;
+      const shared = t === undefined || (t >= sentNs && t <= gotNs);
+      this.clock = {
+        offsetNs: shared || t === undefined ? 0 : Math.round((sentNs + gotNs) / 2 - t),
+        shared,
+        batches: 0,
+        outsideWindow: 0,
+      };
+    } else {
+      this.removeJournal();
     }
     if (parsed.stats) {
       try {
         await this.call(w, { op: "stats" }, this.replyTimeoutMs);
       } catch (err) {
         await w.close(this.closeGraceMs);
+        this.removeJournal();
         throw err;
       }
     }
@@ -217,6 +288,126 @@ class WorkerEngine extends EngineLifecycle implements ProcessEngine {
   protected async deactivateImpl(): Promise<void> {
     await this.call(this.requireWorker("deactivate"), { op: "deactivate" }, this.replyTimeoutMs);
   }
+  override canBatch(): boolean {
+    return (this.info?.protocol ?? 1) >= 2;
+  }
+
+  protected override async inferBatchImpl(shapes: ShapeMap[], mode: BatchMode): Promise<BatchTimes> {
+    const all: BatchTimes = { startNs: [], endNs: [] };
+    for (let from = 0; from < shapes.length; from += MAX_BATCH_CALLS) {
+      try {
+        append(all, await this.batch(shapes.slice(from, from + MAX_BATCH_CALLS), mode));
+      } catch (err) {
+        const done = (err as { callsDone?: BatchTimes }).callsDone;
+        if (done) append(all, done);
+        throw withCallsDone(err as Error, all);
+      }
+    }
+    return all;
+  }
+
+  /** One batch request (at most MAX_BATCH_CALLS calls); times mapped to our clock. */
+  private async batch(shapes: ShapeMap[], mode: BatchMode): Promise<BatchTimes> {
+    const w = this.requireWorker("inferBatch");
+    const index = new Map<string, number>();
+    const distinct: ShapeMap[] = [];
+    const calls = shapes.map((s) => {
+      const key = JSON.stringify(s);
+      let i = index.get(key);
+      if (i === undefined) {
+        i = distinct.length;
+        index.set(key, i);
+        distinct.push(s);
+      }
+      return i;
+    });
+    const id = w.nextRequestId();
+    const timeoutMs = this.replyTimeoutMs + 2 * shapes.length * this.slowestCallMs;
+    let times: BatchTimes;
+    try {
+      const reply = await this.call(w, { op: "batch", mode, shapes: distinct, calls }, timeoutMs);
+      try {
+        times = parseBatchTimes(reply.fields, shapes.length);
+      } catch (err) {
+        if (!(err instanceof ProtocolViolation)) throw err;
+        throw new ProcessWorkerError(`protocol error: ${err.message}`, {
+          command: this.command,
+          lastExchange: w.lastExchange(),
+          reason: "protocol",
+        });
+      }
+    } catch (err) {
+      throw withCallsDone(err as Error, this.align(w, this.doneBefore(err, id, shapes.length), false));
+    }
+    return this.align(w, times, true);
+  }
+
+  /** The calls of a failed batch that ran: from its error reply, else from the progress journal. */
+  private doneBefore(err: unknown, id: number, calls: number): BatchTimes {
+    const fields = (err as { replyFields?: Record<string, unknown> }).replyFields;
+    try {
+      if (fields) return parseBatchTimes(fields, parseFailedAt(fields, calls));
+    } catch (e) {
+      if (!(e instanceof ProtocolViolation)) throw e;
+      return { startNs: [], endNs: [] };
+    }
+    return this.readJournal(id, calls);
+  }
+
+  /** The journal's records of request `id`, from call 0 up to the first one missing. */
+  private readJournal(id: number, calls: number): BatchTimes {
+    const out: BatchTimes = { startNs: [], endNs: [] };
+    if (!this.journalDir) return out;
+    let buf: Buffer;
+    try {
+      buf = readFileSync(path.join(this.journalDir, "calls.bin"));
+    } catch {
+      return out;
+    }
+    for (let k = 0; k < calls && (k + 1) * JOURNAL_RECORD_BYTES <= buf.length; k++) {
+      const at = k * JOURNAL_RECORD_BYTES;
+      const rid = Number(buf.readBigInt64LE(at));
+      const call = Number(buf.readBigInt64LE(at + 8));
+      const start = Number(buf.readBigInt64LE(at + 16));
+      const end = Number(buf.readBigInt64LE(at + 24));
+      if (rid !== id || call !== k || start <= 0 || end < start) break;
+      if (k > 0 && start < out.endNs[k - 1]!) break;
+      out.startNs.push(start);
+      out.endNs.push(end);
+    }
+    return out;
+  }
+
+  /** Maps the worker's times to ours and checks them against the request's window. */
+  private align(w: WorkerProcess, t: BatchTimes, complete: boolean): BatchTimes {
+    const clock = this.clock;
+    const n = t.startNs.length;
+    if (!clock || n === 0) return t;
+    const off = clock.offsetNs;
+    const startNs = off === 0 ? t.startNs : t.startNs.map((v) => v + off);
+    const endNs = off === 0 ? t.endNs : t.endNs.map((v) => v + off);
+    for (let k = 0; k < n; k++) this.slowestCallMs = Math.max(this.slowestCallMs, (endNs[k]! - startNs[k]!) / 1e6);
+    if (complete) {
+      const { sentNs, gotNs } = w.exchangeWindowNs();
+      clock.batches++;
+      if (startNs[0]! < sentNs || endNs[n - 1]! > gotNs) clock.outsideWindow++;
+    }
+    return t.stats ? { startNs, endNs, stats: t.stats } : { startNs, endNs };
+  }
+
+  protocol(): number | undefined {
+    return this.info?.protocol;
+  }
+
+  clockAlignment(): ClockAlignment | undefined {
+    return this.clock ? { ...this.clock } : undefined;
+  }
+
+  private removeJournal(): void {
+    if (this.journalDir) rmSync(this.journalDir, { recursive: true, force: true });
+    this.journalDir = undefined;
+  }
+
   memoryStats(): Record<string, number> {
     return { ...this.stats };
   }
@@ -242,7 +433,23 @@ class WorkerEngine extends EngineLifecycle implements ProcessEngine {
     const w = this.worker;
     this.worker = undefined;
     this.info = undefined;
+    this.clock = undefined;
     await w?.close(this.closeGraceMs);
+    this.removeJournal();
+  }
+}
+
+function append(to: BatchTimes, from: BatchTimes): void {
+  const before = to.startNs.length;
+  to.startNs.push(...from.startNs);
+  to.endNs.push(...from.endNs);
+  if (!from.stats) return;
+  to.stats ??= {};
+  for (const [k, v] of Object.entries(from.stats)) {
+    to.stats[k] ??= [];
+    const arr = to.stats[k];
+    while (arr.length < before) arr.push(Number.NaN);
+    arr.push(...v);
   }
 }
 

@@ -21,6 +21,8 @@ export interface WorkerErrorDetails {
   reason?: WorkerFailureReason;
   /** The worker's own message, for reason "reply". */
   workerError?: string;
+  /** The error reply's fields (a failed batch: failedAt and the times of the calls before it). */
+  replyFields?: Record<string, unknown>;
 }
 
 /** exit: died; timeout: no reply in time; protocol: broke the protocol; reply: answered ok:false; closed: closed mid-call. */
@@ -45,12 +47,14 @@ export class ProcessWorkerError extends Error {
   readonly signal?: string;
   /** The worker's own message when it answered ok:false. */
   readonly workerError?: string;
+  readonly replyFields?: Record<string, unknown>;
   constructor(what: string, d: WorkerErrorDetails) {
     super(workerMessage(what, d));
     this.command = d.command;
     this.lastExchange = d.lastExchange;
     this.reason = d.reason ?? "reply";
     if (d.workerError !== undefined) this.workerError = d.workerError;
+    if (d.replyFields !== undefined) this.replyFields = d.replyFields;
     if (d.exitCode !== undefined) this.exitCode = d.exitCode;
     if (d.signal !== undefined) this.signal = d.signal;
   }
@@ -71,10 +75,12 @@ export class ProcessWorkerUnavailableError extends EngineUnavailableError {
 export class ProcessWorkerOutOfMemoryError extends OutOfMemoryError {
   readonly command: string;
   readonly lastExchange: string;
+  readonly replyFields?: Record<string, unknown>;
   constructor(what: string, d: WorkerErrorDetails) {
     super(workerMessage(what, d));
     this.command = d.command;
     this.lastExchange = d.lastExchange;
+    if (d.replyFields !== undefined) this.replyFields = d.replyFields;
   }
 }
 

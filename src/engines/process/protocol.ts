@@ -1,12 +1,18 @@
 /**
- * The process engine's line protocol (docs/protocol.md), version 1: JSON objects, one per
- * line, requests on the worker's stdin and replies on its stdout. This file only builds
- * requests and validates replies; it never touches a process.
+ * The process engine's line protocol (docs/protocol.md): JSON objects, one per line,
+ * requests on the worker's stdin and replies on its stdout. Version 1: one request per
+ * activate/infer/deactivate. Version 2 adds `batch`: a run of calls in one request, timed
+ * by the worker on CLOCK_MONOTONIC and answered once. The version is negotiated in hello.
+ * This file only builds requests and validates replies; it never touches a process.
  */
-import type { InputValues, ShapeMap } from "../contract.js";
+import type { BatchMode, BatchTimes, InputValues, ShapeMap } from "../contract.js";
 
-/** The protocol version this harness speaks; a worker must answer hello with the same number. */
+/** The base version: hello's `protocol` field, which every worker understands. */
 export const PROTOCOL_VERSION = 1;
+/** The versions this harness speaks, offered in hello's `protocols`; a worker answers with one of them. */
+export const PROTOCOL_VERSIONS: readonly number[] = [1, 2];
+/** Bytes per record of a batch's progress journal (docs/protocol.md "Progress journal"). */
+export const JOURNAL_RECORD_BYTES = 32;
 
 /** Longest stdout line accepted, bytes: a reply is small; a longer line is a runaway print. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -27,12 +33,20 @@ export interface HelloConfig {
    * worker chooses).
    */
   profile: Record<string, { min: number[]; opt: number[]; max: number[]; dtype: string; values: InputValues | null }>;
+  /**
+   * Protocol 2: a file of `journalCalls` records of 32 bytes the worker may write each
+   * finished batch call into, so the calls before a death mid-batch are kept.
+   */
+  journal?: string;
+  journalCalls?: number;
 }
 
 export type Request =
-  | { id: number; op: "hello"; protocol: number; config: HelloConfig }
+  | { id: number; op: "hello"; protocol: number; protocols: readonly number[]; config: HelloConfig }
   | { id: number; op: "activate" }
   | { id: number; op: "infer"; shape: ShapeMap }
+  /** Protocol 2: call k runs on shapes[calls[k]] (distinct shapes are sent once). */
+  | { id: number; op: "batch"; mode: BatchMode; shapes: ShapeMap[]; calls: number[] }
   | { id: number; op: "deactivate" }
   | { id: number; op: "stats" }
   | { id: number; op: "shutdown" };
@@ -58,6 +72,8 @@ export interface ErrorReply {
   ok: false;
   error: string;
   kind: "oom" | "error";
+  /** Everything the reply carried (a failed batch's failedAt, startNs, endNs, callStats). */
+  fields: Record<string, unknown>;
 }
 
 export type Reply = OkReply | ErrorReply;
@@ -71,6 +87,8 @@ export interface HelloInfo {
   stats: boolean;
   /** False when the worker said it runs on the CPU only (its memory is host RSS); default true. */
   gpu: boolean;
+  /** Protocol 2: the worker's CLOCK_MONOTONIC reading, ns, taken as it answered hello. */
+  monotonicNs?: number;
 }
 
 /** A reply line that breaks the protocol; `reason` says what was expected and what was found. */
@@ -129,7 +147,7 @@ export function parseReply(line: string): Reply {
   if (ok === false) {
     const error = typeof value.error === "string" && value.error !== "" ? value.error : "(the worker gave no message)";
     const kind = value.kind === "oom" ? "oom" : "error";
-    return { id: id as number | null, ok: false, error, kind };
+    return { id: id as number | null, ok: false, error, kind, fields: value };
   }
   if (ok !== true) throw new ProtocolViolation(`expected "ok": true or false, got ${describe(ok)}: ${clip(line, 200)}`);
   const ms = value.ms;
@@ -169,5 +187,46 @@ export function parseHello(reply: OkReply): HelloInfo {
     pid: f.pid,
     stats: f.stats === true || reply.stats !== undefined,
     gpu: f.gpu !== false,
+    ...(typeof f.monotonicNs === "number" && Number.isFinite(f.monotonicNs) ? { monotonicNs: f.monotonicNs } : {}),
   };
+}
+
+function nsArray(v: unknown, name: string, n: number): number[] {
+  if (!Array.isArray(v) || v.length !== n)
+    throw new ProtocolViolation(`batch reply: expected "${name}" to be an array of ${n} numbers, got ${describe(v)}`);
+  for (const x of v)
+    if (typeof x !== "number" || !Number.isFinite(x) || x < 0)
+      throw new ProtocolViolation(`batch reply: "${name}" holds ${describe(x)}, expected non-negative numbers`);
+  return v as number[];
+}
+
+/**
+ * The per-call times (and stats) of a batch reply: all `calls` of an ok reply, or the
+ * `failedAt` calls before the failure of an error reply (missing fields: none ran).
+ */
+export function parseBatchTimes(fields: Record<string, unknown>, calls: number): BatchTimes {
+  const startNs = nsArray(fields.startNs ?? (calls === 0 ? [] : undefined), "startNs", calls);
+  const endNs = nsArray(fields.endNs ?? (calls === 0 ? [] : undefined), "endNs", calls);
+  for (let k = 0; k < calls; k++)
+    if (endNs[k]! < startNs[k]! || (k > 0 && startNs[k]! < endNs[k - 1]!))
+      throw new ProtocolViolation(`batch reply: call ${k} ends before it starts or overlaps the call before`);
+  const out: BatchTimes = { startNs, endNs };
+  if (fields.callStats !== undefined && fields.callStats !== null) {
+    if (!isRecord(fields.callStats))
+      throw new ProtocolViolation(
+        `batch reply: expected "callStats" to be an object, got ${describe(fields.callStats)}`,
+      );
+    out.stats = {};
+    for (const [key, arr] of Object.entries(fields.callStats)) out.stats[key] = nsArray(arr, `callStats.${key}`, calls);
+  }
+  return out;
+}
+
+/** A failed batch's `failedAt`: how many calls ran before the failing one (0 when absent). */
+export function parseFailedAt(fields: Record<string, unknown>, calls: number): number {
+  const f = fields.failedAt;
+  if (f === undefined || f === null) return 0;
+  if (typeof f !== "number" || !Number.isInteger(f) || f < 0 || f >= calls)
+    throw new ProtocolViolation(`batch reply: "failedAt" must be a call index below ${calls}, got ${describe(f)}`);
+  return f;
 }

@@ -65,6 +65,9 @@ export class WorkerProcess {
   private nextId = 1;
   private pending: Pending | null = null;
   private lastSent: string | null = null;
+  /** CLOCK_MONOTONIC ns when the last request was written and when the last reply line arrived. */
+  private sentNs = 0;
+  private gotNs = 0;
   private lastGot: string | null = null;
   private fatal: Error | null = null;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
@@ -122,6 +125,16 @@ export class WorkerProcess {
     return this.exitInfo === null && this.child.pid !== undefined && !this.deathHandled;
   }
 
+  /** The id the next request will carry. */
+  nextRequestId(): number {
+    return this.nextId;
+  }
+
+  /** CLOCK_MONOTONIC ns (this process) bracketing the last exchange: request written, reply line read. */
+  exchangeWindowNs(): { sentNs: number; gotNs: number } {
+    return { sentNs: this.sentNs, gotNs: this.gotNs };
+  }
+
   /** `sent …; got …` for error messages and results. */
   lastExchange(): string {
     if (this.lastSent === null) return "none (no request sent yet)";
@@ -153,6 +166,7 @@ export class WorkerProcess {
     return new Promise<OkReply>((resolve, reject) => {
       const timer = setTimeout(() => this.onTimeout(id, body.op, timeoutMs), timerDelayMs(timeoutMs));
       this.pending = { id, op: body.op, resolve, reject, timer };
+      this.sentNs = Number(process.hrtime.bigint());
       this.child.stdin?.write(`${line}\n`);
     });
   }
@@ -286,6 +300,7 @@ export class WorkerProcess {
     }
     const p = this.pending;
     this.lastGot = line;
+    this.gotNs = Number(process.hrtime.bigint());
     if (!p) {
       this.breakChannel(
         new ProcessWorkerError(
@@ -307,12 +322,15 @@ export class WorkerProcess {
     if (reply.ok) {
       this.settle((q) => q.resolve(reply));
     } else if (reply.kind === "oom") {
-      const e = new ProcessWorkerOutOfMemoryError(`out of memory in ${p.op}: ${reply.error}`, this.details());
+      const e = new ProcessWorkerOutOfMemoryError(
+        `out of memory in ${p.op}: ${reply.error}`,
+        this.details({ replyFields: reply.fields }),
+      );
       this.settle((q) => q.reject(e));
     } else {
       const e = new ProcessWorkerError(
         `${p.op} failed: ${reply.error}`,
-        this.details({ reason: "reply", workerError: reply.error }),
+        this.details({ reason: "reply", workerError: reply.error, replyFields: reply.fields }),
       );
       this.settle((q) => q.reject(e));
     }
