@@ -11,10 +11,12 @@ import { analyzeResults, judgeStrategy } from "./analysis/analyze-results.js";
 import { type Comparison, compareEnvironments, compareResults } from "./analysis/compare.js";
 import { evaluateGates, exitCodeFor } from "./analysis/gates.js";
 import { EXIT, InputError } from "./errors.js";
+import { join, resolve } from "node:path";
 import { toJson, writeFileAtomic } from "./io/atomic-write.js";
 import { emitCiOutputs } from "./report/ci.js";
 import { writeJunit } from "./report/junit.js";
 import { writeReport } from "./report/markdown.js";
+import { mergeResults, readMergeInputs } from "./results/merge.js";
 import { readResultsFile } from "./results/read.js";
 import type { ResultsFile, ShardRecord } from "./results/types.js";
 import type { GateOutcome } from "./results/verdicts.js";
@@ -174,6 +176,45 @@ export async function runPipeline(p: Prepared, o: PipelineOptions): Promise<Pipe
     resultsPath: run.path,
     reportPath,
     exitCode: exitCode(results, outcomes, o.signal.aborted),
+  };
+}
+
+export interface MergePipelineOptions {
+  outDir: string;
+  /** Gate settings that override the scenarios' (flags: give the shards' own, if they had any). */
+  gates: Partial<GateSpec>;
+  argv: string[];
+  /** Accept shards of a plan with some missing. */
+  allowMissing: boolean;
+  junitPath?: string;
+}
+
+/**
+ * `vramgate merge`: shards' results files → one results file and one report in `outDir`,
+ * every gate evaluated over the whole; the exit code as for a bench (0, 1 a gate failed,
+ * 3 a strategy could not run). Refusals (overlap, other schema, other plan, missing shard)
+ * are InputErrors, before anything is written.
+ */
+export function runMerge(files: readonly string[], o: MergePipelineOptions): PipelineOutcome {
+  const merged = mergeResults(readMergeInputs(files), {
+    outDir: o.outDir,
+    argv: o.argv,
+    allowMissing: o.allowMissing,
+  });
+  const outcomes = evaluateGates(merged, { overrides: o.gates });
+  merged.gates = outcomes;
+  const resultsPath = join(resolve(o.outDir), `${merged.runId}.json`);
+  writeFileAtomic(resultsPath, toJson(merged), { what: "the merged results file" });
+  const reportPath = writeReport(resultsPath, merged, outcomes);
+  emitCiOutputs(merged, outcomes, reportPath);
+  if (o.junitPath) writeJunit(o.junitPath, merged, outcomes);
+  return {
+    results: merged,
+    outcomes,
+    resultsPath,
+    reportPath,
+    // A shard stopped early (Ctrl-C, job time limit) left strategies aborted: exit 3, not 130.
+    exitCode: exitCode(merged, outcomes, false),
   };
 }
 

@@ -10,12 +10,12 @@ import { type PipelineOutcome, planShard, prepare, runPipeline, type ShardPlan }
 import { formatCount as count } from "../format.js";
 import { failureLines, formatSummary } from "../report/terminal.js";
 import { parseShard, shardFromEnvironment } from "../scenarios/shard.js";
-import type { GateSpec } from "../scenarios/types.js";
 import { benchSummary } from "./bench-json.js";
 import { numberFlag } from "./flags.js";
+import { type GateArgs, gateOverrides, withGateFlags } from "./gate-flags.js";
 import { createProgress } from "./progress.js";
 
-interface BenchArgs {
+interface BenchArgs extends GateArgs {
   scenarios: string[];
   out: string;
   /** Numeric flags arrive as the user typed them when not numbers (see flags.ts). */
@@ -28,12 +28,6 @@ interface BenchArgs {
   wide: boolean;
   junit?: string;
   traces: boolean;
-  leak?: "fail" | "warn" | "off";
-  "max-residual-mib"?: unknown;
-  "max-slowdown"?: unknown;
-  "max-peak-mib"?: unknown;
-  "max-regression"?: unknown;
-  "max-memory-increase"?: unknown;
   force: boolean;
   shard?: string;
 }
@@ -42,76 +36,52 @@ function positiveInt(name: string, v: unknown, min = 1): number | undefined {
   return numberFlag(name, v, { integer: true, min });
 }
 
-function gateOverrides(a: BenchArgs): Partial<GateSpec> {
-  const o: Partial<GateSpec> = {};
-  if (a.leak) o.leak = a.leak;
-  const num = (flag: keyof BenchArgs, key: keyof GateSpec) => {
-    const v = numberFlag(String(flag), a[flag], { min: 0 });
-    if (v !== undefined) (o as Record<string, unknown>)[key] = v;
-  };
-  num("max-residual-mib", "maxResidualMiB");
-  num("max-slowdown", "maxSlowdown");
-  num("max-peak-mib", "maxPeakMiB");
-  num("max-regression", "maxRegression");
-  num("max-memory-increase", "maxMemoryIncrease");
-  return o;
-}
-
 export const command: CommandModule<object, BenchArgs> = {
   command: "bench <scenarios..>",
   describe: "Run scenarios, judge leaks and throughput, write results + report; the exit code is the gate",
   builder: (y) =>
-    y
-      .positional("scenarios", { type: "string", array: true, demandOption: true, describe: "scenario YAML files" })
-      .option("out", { type: "string", default: "results", describe: "folder for results JSON, traces and reports" })
-      .option("iterations", { requiresArg: true, describe: "override run.iterations (measured calls per strategy)" })
-      .option("warmup", { requiresArg: true, describe: "override run.warmup" })
-      .option("rounds", { requiresArg: true, describe: "override run.rounds (interleaved rounds)" })
-      .option("baseline", { type: "string", describe: "results JSON of an earlier run to gate regressions against" })
-      .option("force", {
-        type: "boolean",
-        default: false,
-        describe: "compare with --baseline even if GPU/driver/engine differ",
-      })
-      .option("json", {
-        type: "boolean",
-        default: false,
-        describe: "print the whole outcome as one JSON object on stdout (schema vramgate.bench-summary/1)",
-      })
-      .option("quiet", {
-        type: "boolean",
-        default: false,
-        describe: "no progress or table; errors and failed gates only, one line each on stderr",
-      })
-      .option("wide", {
-        type: "boolean",
-        default: false,
-        describe: "print every column of the table (slope, p50, time to OOM, residual), not the 100-column one",
-      })
-      .option("junit", { type: "string", describe: "also write gate outcomes as JUnit XML to this file" })
-      .option("traces", {
-        type: "boolean",
-        default: true,
-        describe: "write per-iteration CSV traces (--no-traces to skip)",
-      })
-      .option("shard", {
-        type: "string",
-        requiresArg: true,
-        describe:
-          "run only shard i of n (1-based, e.g. 2/3); without it, read from VRAMGATE_SHARD, a Kubernetes Indexed Job, a Slurm array or Buildkite parallel jobs",
-      })
-      .option("leak", { choices: ["fail", "warn", "off"] as const, describe: "override gate.leak" })
-      .option("max-residual-mib", { requiresArg: true, describe: "override gate.maxResidualMiB" })
-      .option("max-slowdown", { requiresArg: true, describe: "override gate.maxSlowdown (fraction)" })
-      .option("max-peak-mib", { requiresArg: true, describe: "override gate.maxPeakMiB" })
-      .option("max-regression", {
-        requiresArg: true,
-        describe: "override gate.maxRegression (fraction, needs --baseline)",
-      })
-      .option("max-memory-increase", {
-        requiresArg: true,
-        describe: "override gate.maxMemoryIncrease (fraction, needs --baseline)",
-      }),
+    withGateFlags(
+      y
+        .positional("scenarios", { type: "string", array: true, demandOption: true, describe: "scenario YAML files" })
+        .option("out", { type: "string", default: "results", describe: "folder for results JSON, traces and reports" })
+        .option("iterations", { requiresArg: true, describe: "override run.iterations (measured calls per strategy)" })
+        .option("warmup", { requiresArg: true, describe: "override run.warmup" })
+        .option("rounds", { requiresArg: true, describe: "override run.rounds (interleaved rounds)" })
+        .option("baseline", { type: "string", describe: "results JSON of an earlier run to gate regressions against" })
+        .option("force", {
+          type: "boolean",
+          default: false,
+          describe: "compare with --baseline even if GPU/driver/engine differ",
+        })
+        .option("json", {
+          type: "boolean",
+          default: false,
+          describe: "print the whole outcome as one JSON object on stdout (schema vramgate.bench-summary/1)",
+        })
+        .option("quiet", {
+          type: "boolean",
+          default: false,
+          describe: "no progress or table; errors and failed gates only, one line each on stderr",
+        })
+        .option("wide", {
+          type: "boolean",
+          default: false,
+          describe: "print every column of the table (slope, p50, time to OOM, residual), not the 100-column one",
+        })
+        .option("junit", { type: "string", describe: "also write gate outcomes as JUnit XML to this file" })
+        .option("traces", {
+          type: "boolean",
+          default: true,
+          describe: "write per-iteration CSV traces (--no-traces to skip)",
+        })
+        .option("shard", {
+          type: "string",
+          requiresArg: true,
+          describe:
+            "run only shard i of n (1-based, e.g. 2/3); without it, read from VRAMGATE_SHARD, a Kubernetes Indexed Job, a Slurm array or Buildkite parallel jobs",
+        }),
+      { baseline: true },
+    ),
   handler: async (a) => {
     const overrides = {
       iterations: positiveInt("iterations", a.iterations),

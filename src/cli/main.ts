@@ -11,6 +11,7 @@ import { command as analyze } from "./analyze.js";
 import { command as compare } from "./compare.js";
 import { command as doctor } from "./doctor.js";
 import { command as history } from "./history.js";
+import { command as merge } from "./merge.js";
 import { command as model } from "./model.js";
 
 function fail(message: string, code: number): void {
@@ -26,9 +27,10 @@ export async function main(argv: string[]): Promise<void> {
       .command(analyze)
       .command(compare)
       .command(doctor)
+      .command(merge)
       .command(history)
       .command(model)
-      .demandCommand(1, "Name a command: bench, analyze, compare, history, doctor or model.")
+      .demandCommand(1, "Name a command: bench, merge, analyze, compare, history, doctor or model.")
       .strict()
       .recommendCommands()
       .fail((msg, err) => {

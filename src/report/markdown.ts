@@ -8,6 +8,7 @@ import { basename, dirname, join } from "node:path";
 import type { Comparison } from "../analysis/compare.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
 import type { GateOutcome } from "../results/verdicts.js";
+import { gpuType } from "../results/merge.js";
 import type { Environment, ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import { MIB, formatCount, mib, percentChange, rate, sentence, sig3 } from "../format.js";
 import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
@@ -375,6 +376,49 @@ function environmentSection(results: ResultsFile): string[] {
   return lines;
 }
 
+/**
+ * A merged file (`vramgate merge`): the files it came from, and when its runs were measured
+ * on different GPU types, one section per type with its runs and their gates.
+ */
+function mergeSection(results: ResultsFile, outcomes: readonly GateOutcome[]): string[] {
+  const from = results.mergedFrom;
+  if (!from?.length) return [];
+  const lines = [`## Merged from ${from.length} file${from.length === 1 ? "" : "s"}`, ""];
+  lines.push(row(["file", "host", "shard", "runs"]), "|---|---|---|---|");
+  for (const f of from)
+    lines.push(
+      row([
+        `\`${basename(f.file)}\``,
+        f.hostname,
+        f.shard ? `${f.shard.index}/${f.shard.count}` : "—",
+        f.runs.length ? f.runs.map((k) => `\`${k}\``).join(", ") : "none",
+      ]),
+    );
+  lines.push("");
+  const byType = new Map<string, ScenarioRunResult[]>();
+  for (const run of results.runs) {
+    const type = run.origin ? gpuType(run.origin.gpus) : "unknown";
+    byType.set(type, [...(byType.get(type) ?? []), run]);
+  }
+  if (byType.size < 2) return lines;
+  for (const [type, runs] of byType) {
+    lines.push(
+      `## Runs on ${type}`,
+      "",
+      row(["run", "host", "GPU", "failed", "warned", "passed"]),
+      "|---|---|---|---|---|---|",
+    );
+    for (const run of runs) {
+      const mine = outcomes.filter((o) => o.run === run.key);
+      const n = (status: GateOutcome["status"]) => String(mine.filter((o) => o.status === status).length);
+      const gpus = run.origin?.gpus.map((g) => `${g.index}${g.uuid ? ` (${g.uuid})` : ""}`).join(", ") || "—";
+      lines.push(row([`\`${run.key}\``, run.origin?.hostname ?? "—", gpus, n("fail"), n("warn"), n("pass")]));
+    }
+    lines.push("");
+  }
+  return lines;
+}
+
 function allGatesSection(outcomes: readonly GateOutcome[]): string[] {
   if (!outcomes.length) return [];
   const lines = [
@@ -399,6 +443,7 @@ export function renderMarkdown(
   for (const run of results.runs) lines.push(...runSection(run, opts, charts));
   lines.push(...sequenceSection(results));
   if (opts.comparison) lines.push(...comparisonSection(opts.comparison));
+  lines.push(...mergeSection(results, outcomes));
   lines.push(...environmentSection(results));
   lines.push(...allGatesSection(outcomes));
   const markdown = lines

@@ -1,0 +1,101 @@
+/**
+ * `vramgate merge A.json B.json … --out DIR`: the shards of a bench (or separate runs) →
+ * one results file and one report, every gate evaluated over the whole. Exit codes as for
+ * `bench` (0, 1 a gate failed, 3 a strategy could not run); 2 when the files cannot be one
+ * bench: a run in two files, another results schema, shards of different plans, a shard
+ * missing (unless --allow-missing).
+ */
+import type { CommandModule } from "yargs";
+import { EXIT } from "../errors.js";
+import { preflightWrite, toJson } from "../io/atomic-write.js";
+import { runMerge } from "../pipeline.js";
+import { failureLines, formatSummary } from "../report/terminal.js";
+import type { ResultsFile } from "../results/types.js";
+import { benchSummary } from "./bench-json.js";
+import { type GateArgs, gateOverrides, withGateFlags } from "./gate-flags.js";
+
+interface MergeArgs extends GateArgs {
+  files: string[];
+  out: string;
+  "allow-missing": boolean;
+  json: boolean;
+  quiet: boolean;
+  wide: boolean;
+  junit?: string;
+}
+
+export const command: CommandModule<object, MergeArgs> = {
+  command: "merge <files..>",
+  describe:
+    "Merge shards' results files into one results file and report; gates over the whole; the exit code is the gate",
+  builder: (y) =>
+    withGateFlags(
+      y
+        .positional("files", { type: "string", array: true, demandOption: true, describe: "results JSON files" })
+        .option("out", { type: "string", default: "results", describe: "folder for the merged results and report" })
+        .option("allow-missing", {
+          type: "boolean",
+          default: false,
+          describe: "merge although some shards of the plan are missing (their runs are then not gated)",
+        })
+        .option("json", {
+          type: "boolean",
+          default: false,
+          describe: "print the whole outcome as one JSON object on stdout (schema vramgate.bench-summary/1)",
+        })
+        .option("quiet", {
+          type: "boolean",
+          default: false,
+          describe: "no table; errors and failed gates only, one line each on stderr",
+        })
+        .option("wide", { type: "boolean", default: false, describe: "print every column of the table" })
+        .option("junit", { type: "string", describe: "also write gate outcomes as JUnit XML to this file" }),
+      { baseline: false },
+    ),
+  handler: (a) => {
+    const gates = gateOverrides(a);
+    if (a.junit !== undefined) preflightWrite(a.junit, { what: "the JUnit report (--junit)" });
+    const out = runMerge(a.files, {
+      outDir: a.out,
+      gates,
+      argv: process.argv.slice(2),
+      allowMissing: a["allow-missing"],
+      ...(a.junit ? { junitPath: a.junit } : {}),
+    });
+    const { results, outcomes, exitCode: code } = out;
+    if (a.json) {
+      const summary = benchSummary({
+        results,
+        outcomes,
+        exitCode: code,
+        resultsPath: out.resultsPath,
+        reportPath: out.reportPath,
+        ...(a.junit ? { junitPath: a.junit } : {}),
+      });
+      process.stdout.write(`${toJson(summary)}\n`);
+    } else if (!a.quiet) {
+      process.stderr.write(`${mergedLine(results)}\n`);
+      process.stdout.write(
+        `${formatSummary(results, outcomes, { color: process.stdout.isTTY === true, wide: a.wide })}\n`,
+      );
+      process.stdout.write(`results: ${out.resultsPath}\nreport:  ${out.reportPath}\n`);
+    } else {
+      for (const line of failureLines(outcomes)) process.stderr.write(`vramgate: ${line}\n`);
+      if (code !== EXIT.ok) process.stderr.write(`vramgate: exit ${code}; results: ${out.resultsPath}\n`);
+    }
+    process.exitCode = code;
+  },
+};
+
+/** What was merged: files, shards, runs, hosts. */
+function mergedLine(r: ResultsFile): string {
+  const from = r.mergedFrom ?? [];
+  const shards = from.filter((f) => f.shard).map((f) => f.shard!.index);
+  const count = from.find((f) => f.shard)?.shard?.count;
+  const hosts = new Set(from.map((f) => f.hostname));
+  return (
+    `vramgate: merged ${from.length} file${from.length === 1 ? "" : "s"}` +
+    (shards.length ? ` (shards ${shards.sort((x, y) => x - y).join(", ")} of ${count})` : "") +
+    `: ${r.runs.length} run${r.runs.length === 1 ? "" : "s"} from ${hosts.size} host${hosts.size === 1 ? "" : "s"}`
+  );
+}
