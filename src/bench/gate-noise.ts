@@ -366,6 +366,18 @@ function gitHead(): string | undefined {
   return r.status === 0 ? r.stdout.trim() || undefined : undefined;
 }
 
+/** Whether other work shared the machine, from the load averages recorded around the runs. */
+function busyNote(records: RunRecord[], machineText: string): string {
+  const loads = records.flatMap((r) => [r.loadBefore[0], r.loadAfter[0]]).filter((x): x is number => x !== undefined);
+  if (!loads.length) return "";
+  // The cores of the machine the runs were made on (machine() writes "host: N × CPU, …").
+  const cores = Number(/: (\d+) ×/.exec(machineText)?.[1] ?? cpus().length);
+  const max = Math.max(...loads);
+  return max >= cores
+    ? ` — busy: the load average reached ${max.toFixed(1)} on ${cores} cores, so other work ran beside these runs and the spread below includes it`
+    : ` — the load average stayed under the ${cores} cores (peak ${max.toFixed(1)})`;
+}
+
 function commandLine(o: Options): string {
   return `npm run bench:gate-noise -- --runs ${o.runs} --scenario ${o.scenario} --iterations ${o.iterations} --rounds ${o.rounds} --out ${o.out}`;
 }
@@ -390,7 +402,7 @@ function main(): void {
       `gate-noise: ${opts.runs} unchanged runs of ${opts.scenario} (--iterations ${opts.iterations} --rounds ${opts.rounds}) into ${out}\n` +
         `machine: ${machine()}; load average ${loadavg()
           .map((x) => x.toFixed(2))
-          .join(" ")} (a shared machine: other work runs beside these runs)\n`,
+          .join(" ")} on ${cpus().length} cores\n`,
     );
     for (let i = 1; i <= opts.runs; i++) {
       const rec = runOnce(opts, i);
@@ -423,7 +435,7 @@ function main(): void {
     header.push(
       `command: ${commandLine(manifest.options)}`,
       `runs: ${manifest.started} → ${manifest.finished ?? (last ? "(unfinished)" : "")}, vramgate ${manifest.vramgateCommit ?? "(commit unknown)"}, node ${manifest.node ?? "?"}`,
-      `machine: ${manifest.machine} — a shared development machine: other engineers' builds and tests ran beside these runs, so the spread below is that of a busy CI runner, not of a quiet GPU host.`,
+      `machine: ${manifest.machine}${busyNote(records, manifest.machine)}`,
     );
   }
   if (opts.from)
@@ -437,7 +449,7 @@ function main(): void {
   const loads = records.flatMap((r) => [r.loadBefore[0], r.loadAfter[0]]).filter((x): x is number => x !== undefined);
   const walls = records.map((r) => r.wallMs / 1000);
   const loadLine = loads.length
-    ? `load average (1 min) around the runs: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} on ${cpus().length} cores; a run took ${Math.min(...walls).toFixed(0)}–${Math.max(...walls).toFixed(0)} s`
+    ? `load average (1 min) around the runs: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}; a run took ${Math.min(...walls).toFixed(0)}–${Math.max(...walls).toFixed(0)} s`
     : "";
   const note = `With ${summary.pairs} pairs, 0 failures bounds the false-failure rate only below ${pct(wilson(0, summary.pairs)[1])} (95 %); showing ≤ 1 % with 0 failures needs ~370 pairs.`;
   const text = [...header, "", formatSummary(summary), "", note, exitLine, loadLine]
