@@ -37,10 +37,10 @@ const RESAMPLES = 2000;
  * ~30 %) and unchanged runs differed by up to 10×; a 5 % band on such runs failed 2 of 14
  * A/A pairs (results/examples/gate-noise/).
  */
-export const DEFAULT_MAX_ROUND_CV = 0.1;
+const DEFAULT_MAX_ROUND_CV = 0.1;
 
-export type ThroughputChangeClaim = "regression" | "improvement" | "within-noise" | "inconclusive" | "no-data";
-export type MemoryChangeClaim = "increase" | "decrease" | "within-noise" | "inconclusive" | "no-data";
+type ThroughputChangeClaim = "regression" | "improvement" | "within-noise" | "inconclusive" | "no-data";
+type MemoryChangeClaim = "increase" | "decrease" | "within-noise" | "inconclusive" | "no-data";
 
 export interface ThroughputChange {
   /** Median per-round items/s of each file, when it has rounds. */
@@ -252,7 +252,7 @@ function summary(f: ResultsFile): Comparison["base"] {
  * What makes two runs' figures incomparable: GPU models, driver, CUDA, the versions of the
  * engines the runs used, and the CPU when neither side has a GPU (then the CPU does the work).
  */
-export function environmentDifferences(base: ResultsFile, head: ResultsFile): string[] {
+function environmentDifferences(base: ResultsFile, head: ResultsFile): string[] {
   const used = [...base.runs, ...head.runs].map((r) => r.engine);
   return compareEnvironments(base.environment, head.environment, used);
 }

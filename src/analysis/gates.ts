@@ -61,7 +61,7 @@ export interface GateOptions {
 }
 
 /** The gate spec a run is judged by: the scenario's, with the CLI's overrides on top. */
-export function effectiveGate(run: ScenarioRunResult, overrides?: Partial<GateSpec>): GateSpec {
+function effectiveGate(run: ScenarioRunResult, overrides?: Partial<GateSpec>): GateSpec {
   const g = run.gate;
   if (!overrides) return g;
   return {
@@ -146,7 +146,7 @@ function runOutcome(run: ScenarioRunResult, s: StrategyResult): GateOutcome | un
  * the one false leak in 31 unchanged short CPU runs had [20 KiB, 882 KiB] around 649 KiB/call
  * (3 %); every real leak in the committed GPU evidence has ≥ 95 %.
  */
-export const MIN_LEAK_CI_SHARE = 0.25;
+const MIN_LEAK_CI_SHARE = 0.25;
 
 function uncertainSlope(slope: number, lower: number): boolean {
   return slope > 0 && Number.isFinite(lower) && lower < MIN_LEAK_CI_SHARE * slope;
@@ -159,7 +159,7 @@ function uncertainSlope(slope: number, lower: number): boolean {
  * arenas) had 1.7 and 2.2; the subtlest real leaks in the committed GPU evidence (256–300 KiB
  * per call) 3.6–3.8, the others 30–15,000.
  */
-export const MIN_LEAK_SNR = 2;
+const MIN_LEAK_SNR = 2;
 
 function mibText(bytes: number): string {
   return `${(bytes / MIB).toFixed(1)} MiB`;

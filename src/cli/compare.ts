@@ -28,7 +28,7 @@ interface CompareArgs {
 }
 
 /** What `--format` takes. */
-export const COMPARE_FORMATS = ["text", "json", "pr-comment"] as const;
+const COMPARE_FORMATS = ["text", "json", "pr-comment"] as const;
 
 function fraction(flag: string, v: unknown): number | undefined {
   return numberFlag(flag, v, { min: 0, below: 1, what: "a fraction in [0, 1) such as 0.05 for 5 %" });

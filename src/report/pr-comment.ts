@@ -17,12 +17,12 @@ export const PR_COMMENT_MARKER = "<!-- vramgate -->";
 /** GitHub refuses comment bodies longer than this (characters). */
 export const GITHUB_COMMENT_LIMIT = 65_536;
 /** What the renderer aims under by default (room for a bot's own footer). */
-export const PR_COMMENT_BUDGET = 60_000;
+const PR_COMMENT_BUDGET = 60_000;
 /** Longest text of one table cell. */
 const CELL_MAX = 120;
 
 /** Text safe inside a markdown table cell: no pipes, no HTML, no line breaks, clipped. */
-export function cell(s: string, max = CELL_MAX): string {
+function cell(s: string, max = CELL_MAX): string {
   const flat = s.replace(/[\r\n]+/g, " ");
   const clipped = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
   return clipped
