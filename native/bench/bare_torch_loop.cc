@@ -4,8 +4,11 @@
 // at least 0.99x this loop's items/s.
 //
 // Usage: bare_torch_loop MODEL.pt [--precision fp16] [--batch 16] [--warmup 50]
-//                        [--iterations 500] [--device 0]
+//                        [--iterations 500] [--device 0] [--serve]
 // Prints one JSON line: {"itemsPerSec":…, "callsPerSec":…, "msPerCall":…, …}.
+// --serve keeps the loop warm for interleaved rounds (npm run bench:overhead's GPU part):
+// after the warm-up it prints "ready", then reads one number N per stdin line, runs N
+// calls and prints that JSON line for them, until end of input.
 // Build: native/bench/CMakeLists.txt (or the addon build with -DVRAMGATE_BUILD_BENCH=ON).
 
 #include <c10/core/InferenceMode.h>
@@ -14,6 +17,7 @@
 #include <torch/script.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -29,6 +33,7 @@ struct Args {
   int warmup = 50;
   int iterations = 500;
   int device = 0;
+  bool serve = false;
 };
 
 [[noreturn]] void Usage(const std::string& why) {
@@ -51,6 +56,7 @@ Args Parse(int argc, char** argv) {
     else if (arg == "--warmup") a.warmup = std::stoi(value());
     else if (arg == "--iterations") a.iterations = std::stoi(value());
     else if (arg == "--device") a.device = std::stoi(value());
+    else if (arg == "--serve") a.serve = true;
     else if (!arg.empty() && arg[0] == '-') Usage("unknown option " + arg);
     else a.model = arg;
   }
@@ -87,18 +93,32 @@ int main(int argc, char** argv) {
       auto out = module.forward(inputs);
       stream.synchronize();
     }
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < a.iterations; ++i) {
-      auto out = module.forward(inputs);
-      stream.synchronize();  // the same per-call synchronisation vramgate's engine does
+    auto run = [&](int iterations) {
+      const auto start = std::chrono::steady_clock::now();
+      for (int i = 0; i < iterations; ++i) {
+        auto out = module.forward(inputs);
+        stream.synchronize();  // the same per-call synchronisation vramgate's engine does
+      }
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double calls = iterations / seconds;
+      std::printf(
+          "{\"itemsPerSec\":%.3f,\"callsPerSec\":%.3f,\"msPerCall\":%.4f,\"batch\":%lld,"
+          "\"iterations\":%d,\"warmup\":%d,\"precision\":\"%s\",\"libtorch\":\"%s\"}\n",
+          calls * static_cast<double>(a.batch), calls, 1000.0 / calls, static_cast<long long>(a.batch), iterations,
+          a.warmup, a.precision.c_str(), TORCH_VERSION);
+      std::fflush(stdout);
+    };
+    if (!a.serve) {
+      run(a.iterations);
+      return 0;
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double calls = a.iterations / seconds;
-    std::printf(
-        "{\"itemsPerSec\":%.3f,\"callsPerSec\":%.3f,\"msPerCall\":%.4f,\"batch\":%lld,"
-        "\"iterations\":%d,\"warmup\":%d,\"precision\":\"%s\",\"libtorch\":\"%s\"}\n",
-        calls * static_cast<double>(a.batch), calls, 1000.0 / calls, static_cast<long long>(a.batch), a.iterations,
-        a.warmup, a.precision.c_str(), TORCH_VERSION);
+    std::printf("ready\n");
+    std::fflush(stdout);
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (line.empty()) continue;
+      run(std::max(1, std::stoi(line)));
+    }
   } catch (const c10::Error& e) {
     std::cerr << "bare_torch_loop: " << e.what_without_backtrace() << "\n";
     return 1;
