@@ -13,9 +13,11 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readResultsFile } from "../../src/results/read.js";
 import type { ResultsFile } from "../../src/results/types.js";
+// runCli leaves out the schedulers' variables (helpers/cli.ts SHARD_VARIABLES): the
+// "unsharded" run is unsharded even when this suite runs inside a Slurm array.
 import { runCli, scenarioDir, tinyScenario } from "../helpers/cli.js";
 
 const SHORT = ["--iterations", "4", "--rounds", "2", "--warmup", "1", "--no-traces"];
@@ -25,17 +27,6 @@ const FOUR = tinyScenario("four", "{ warmup: 1, iterations: 4, rounds: 2, replay
   "sequence: random",
   "sequence: [fixed, random, ascending, sawtooth]",
 );
-const SCHEDULER_VARS = [
-  "VRAMGATE_SHARD",
-  "VRAMGATE_SHARD_COUNT",
-  "JOB_COMPLETION_INDEX",
-  "SLURM_ARRAY_TASK_ID",
-  "SLURM_ARRAY_TASK_COUNT",
-  "SLURM_ARRAY_TASK_MIN",
-  "SLURM_ARRAY_TASK_STEP",
-  "BUILDKITE_PARALLEL_JOB",
-  "BUILDKITE_PARALLEL_JOB_COUNT",
-];
 
 function onlyJson(dir: string): string {
   const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
@@ -49,12 +40,6 @@ const runSet = (r: ResultsFile) =>
   r.runs.map((x) => `${x.key}: ${x.strategies.map((s) => s.strategy).join(",")}`).sort();
 
 describe("bench --shard + merge, 3 processes", () => {
-  beforeAll(() => {
-    // The CLI reads the shard from a scheduler's variables: a test suite run inside a
-    // Slurm array or an Indexed Job must not shard the "unsharded" run.
-    for (const v of SCHEDULER_VARS) delete process.env[v];
-  });
-
   it("merged shards equal the unsharded run: runs, gates, exit code; overlap refused; compare reads it", async () => {
     const dir = scenarioDir({ "four.yaml": FOUR });
     const scenarios = ["scenarios/resnet.yaml", join(dir, "four.yaml")];

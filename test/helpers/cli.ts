@@ -17,10 +17,29 @@ export interface CliRun {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
+/**
+ * Variables `bench` reads its shard from (src/scenarios/shard.ts): a test suite run inside a
+ * Slurm array, an Indexed Job or a Buildkite parallel job must not shard the CLI it starts.
+ * Tests that want them pass them in `env`.
+ */
+const SHARD_VARIABLES = [
+  "VRAMGATE_SHARD",
+  "VRAMGATE_SHARD_COUNT",
+  "JOB_COMPLETION_INDEX",
+  "SLURM_ARRAY_TASK_ID",
+  "SLURM_ARRAY_TASK_COUNT",
+  "SLURM_ARRAY_TASK_MIN",
+  "SLURM_ARRAY_TASK_STEP",
+  "BUILDKITE_PARALLEL_JOB",
+  "BUILDKITE_PARALLEL_JOB_COUNT",
+] as const;
+
 export function startCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const v of SHARD_VARIABLES) delete env[v];
   const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
     cwd: opts.cwd ?? ROOT,
-    env: { ...process.env, ...opts.env, FORCE_COLOR: "0" },
+    env: { ...env, ...opts.env, FORCE_COLOR: "0" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
