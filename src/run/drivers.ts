@@ -20,6 +20,10 @@ export interface Driver {
   /** Runs the calls for the given shapes (absolute indices from firstIndex). */
   runCalls(shapes: ShapeMap[], firstIndex: number, onMarks: (b: MarkBatch) => void): Promise<void>;
   finish(): Promise<void>;
+  /**
+   * Frees the engine. The strategy's child never calls it (it exits instead, so persistent
+   * contexts live until the process ends, as in a real service); benchmarks and tests do.
+   */
   close(): Promise<void>;
 }
 

@@ -39,7 +39,7 @@ import { ProcessWorkerError, ProcessWorkerUnavailableError, formatCommand } from
 import { WorkerProcess, type RequestBody } from "./worker.js";
 
 /** Folder holding vramgate_worker.py; put on the worker's PYTHONPATH so `from vramgate_worker import serve` works. */
-export const PYTHON_HELPER_DIR = fileURLToPath(new URL("../../../python", import.meta.url));
+const PYTHON_HELPER_DIR = fileURLToPath(new URL("../../../python", import.meta.url));
 
 /** Hello waits at least this long: the worker imports its framework and loads its model first. */
 const MIN_HELLO_TIMEOUT_MS = 120_000;

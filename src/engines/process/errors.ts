@@ -29,7 +29,7 @@ export interface WorkerErrorDetails {
 export type WorkerFailureReason = "exit" | "timeout" | "protocol" | "reply" | "closed";
 
 /** Builds the one message shown to the user: what happened, the exchange, the worker's last words. */
-export function workerMessage(what: string, d: WorkerErrorDetails): string {
+function workerMessage(what: string, d: WorkerErrorDetails): string {
   const lines = [`process worker \`${d.command}\`: ${what}`, `  last exchange: ${d.lastExchange}`];
   if (d.stderrTail && d.stderrTail.length > 0) {
     lines.push("  worker stderr (last lines):", ...d.stderrTail.map((l) => `    ${l}`));

@@ -51,8 +51,6 @@ export type Request =
   | { id: number; op: "stats" }
   | { id: number; op: "shutdown" };
 
-export type Op = Request["op"];
-
 /** Engine memory figures, bytes, keyed by signal name (e.g. torchAllocatedBytes). */
 export type StatsMap = Record<string, number>;
 
@@ -67,7 +65,7 @@ export interface OkReply {
   fields: Record<string, unknown>;
 }
 
-export interface ErrorReply {
+interface ErrorReply {
   id: number | null;
   ok: false;
   error: string;
@@ -115,7 +113,7 @@ function describe(v: unknown): string {
 }
 
 /** Validates a stats object: every value a finite, non-negative number of bytes. */
-export function parseStats(v: unknown): StatsMap {
+function parseStats(v: unknown): StatsMap {
   if (!isRecord(v)) throw new ProtocolViolation(`"stats" must be an object of byte counts, got ${describe(v)}`);
   const out: StatsMap = {};
   for (const [key, value] of Object.entries(v)) {
