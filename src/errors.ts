@@ -375,4 +375,3 @@ export function fsError(e: unknown, ctx: FsContext): unknown {
   // A read problem is said by the located problem alone ("file: expected …, found no such file").
   return new PathError(ctx.path, code, ctx.op, { file: ctx.path, expected, found, hint }, writing ? lead : "");
 }
-

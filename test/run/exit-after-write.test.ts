@@ -20,7 +20,9 @@ function lastWrite(dir: string): number {
 }
 
 describe("exit after the last write", () => {
-  it("a finished bench exits promptly after its last write, held by no timer or handle", { timeout: 180_000 }, async () => {
+  it("a finished bench exits promptly after its last write, held by no timer or handle", {
+    timeout: 180_000,
+  }, async () => {
     const dir = scenarioDir({ "s.yaml": tinyScenario("exit", "{ warmup: 1, iterations: 20, rounds: 2 }") });
     const out = join(dir, "out");
     const cli = startCli(["bench", join(dir, "s.yaml"), "--out", out, "--quiet", "--junit", join(out, "junit.xml")]);
