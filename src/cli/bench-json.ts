@@ -43,7 +43,8 @@
  *     }]
  *   }],
  *   gates: [{ gate, status: "pass" | "fail" | "warn", run?, strategy?, message }],
- *   baseline: { file, comparedWith: runId, environmentDifferences: [..], forced } | null
+ *   baseline: { file, comparedWith: runId, environmentDifferences: [..], forced } | null,
+ *   shard: { index, count, source } | null          // bench --shard or a scheduler's variables
  * }
  * ```
  */
@@ -175,6 +176,9 @@ export function benchSummary(i: BenchSummaryInput) {
           environmentDifferences: i.baseline.comparison?.environmentDifferences ?? [],
           forced: i.baseline.comparison?.forced ?? false,
         }
+      : null,
+    shard: i.results.shard
+      ? { index: i.results.shard.index, count: i.results.shard.count, source: i.results.shard.source }
       : null,
   };
 }

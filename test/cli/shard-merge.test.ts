@@ -46,12 +46,15 @@ describe("bench --shard + merge, 3 processes", () => {
     const bench = (out: string, extra: string[], env: Record<string, string> = {}) =>
       runCli(["bench", ...scenarios, ...SHORT, ...GATES, "--out", join(dir, out), ...extra], { env });
 
-    const [whole, s1, s2, s3, empty] = await Promise.all([
+    const emptyBench = (out: string, extra: string[], env: Record<string, string> = {}) =>
+      runCli(["bench", join(dir, "four.yaml"), ...SHORT, "--out", join(dir, out), ...extra], { env });
+    const [whole, s1, s2, s3, empty, emptyJson] = await Promise.all([
       bench("whole", ["--quiet"]),
       bench("s1", ["--shard", "1/3"]),
       bench("s2", [], { JOB_COMPLETION_INDEX: "1", VRAMGATE_SHARD_COUNT: "3" }),
       bench("s3", [], { SLURM_ARRAY_TASK_ID: "7", SLURM_ARRAY_TASK_COUNT: "3", SLURM_ARRAY_TASK_MIN: "5" }),
-      runCli(["bench", join(dir, "four.yaml"), ...SHORT, "--out", join(dir, "empty"), "--shard", "6/6"]),
+      emptyBench("empty", ["--shard", "6/6"]),
+      emptyBench("empty-json", ["--json"], { VRAMGATE_SHARD: "5/6" }),
     ]);
 
     // Each shard says which it is and why. The default scenario's run (3 × (1 + 4 + 20)
@@ -70,6 +73,13 @@ describe("bench --shard + merge, 3 processes", () => {
     // An empty shard: a valid results file with no runs, exit 0, and it says so.
     expect(empty.stderr).toContain("vramgate: shard 6/6 (from --shard 6/6): no runs (4 runs over 6 shards)");
     expect(empty.code).toBe(0);
+    expect(emptyJson.code).toBe(0);
+    expect(emptyJson.stderr).toBe("");
+    expect(JSON.parse(emptyJson.stdout)).toMatchObject({
+      exitCode: 0,
+      runs: [],
+      shard: { index: 5, count: 6, source: "VRAMGATE_SHARD=5/6" },
+    });
     const emptyResults = readResultsFile(onlyJson(join(dir, "empty")));
     expect(emptyResults.runs).toEqual([]);
     expect(emptyResults.shard).toMatchObject({ index: 6, count: 6, plannedRuns: 4 });
