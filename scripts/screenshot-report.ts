@@ -7,8 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { markdownPage } from "../test/report/helpers.js";
+import { markdownPage, screenshotHtml } from "../test/report/helpers.js";
 
 const [md, out, size = "1200x2000"] = process.argv.slice(2);
 if (!md || !out) {
@@ -18,23 +17,7 @@ if (!md || !out) {
 const html = join(dirname(resolve(md)), `.${Date.now()}.screenshot.html`);
 writeFileSync(html, markdownPage(readFileSync(md, "utf8"), "vramgate report"));
 const profile = mkdtempSync(join(tmpdir(), "vramgate-chromium-"));
-execFileSync(
-  "chromium",
-  [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--hide-scrollbars",
-    `--user-data-dir=${profile}`,
-    `--screenshot=${resolve(out)}`,
-    `--window-size=${size.replace("x", ",")}`,
-    pathToFileURL(html).href,
-  ],
-  { stdio: "pipe", timeout: 90_000 },
-);
+const [width, height] = size.split("x").map(Number) as [number, number];
+screenshotHtml(html, resolve(out), { width, height }, profile);
 execFileSync("rm", ["-f", html]);
 console.log(`wrote ${out}`);

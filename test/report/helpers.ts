@@ -3,10 +3,11 @@
  * the report as a GitHub-styled HTML page (marked + github-markdown-css) and a PNG decoder.
  */
 import { recommend } from "../../src/analysis/recommend.js";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { inflateSync } from "node:zlib";
 import { marked } from "marked";
 import type { ResultsFile } from "../../src/results/types.js";
@@ -224,4 +225,32 @@ export function decodePng(buf: Buffer): DecodedPng {
     rgba[p * 4 + 3] = bpp === 4 ? px[p * bpp + 3]! : 255;
   }
   return { width, height, rgba };
+}
+
+/** Headless Chromium's screenshot of a local HTML page (the report test and scripts/screenshot-report.ts). */
+export function screenshotHtml(
+  htmlPath: string,
+  pngPath: string,
+  size: { width: number; height: number },
+  profileDir: string,
+  chromium = "chromium",
+): void {
+  execFileSync(
+    chromium,
+    [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-sync",
+      "--hide-scrollbars",
+      `--user-data-dir=${profileDir}`,
+      `--screenshot=${pngPath}`,
+      `--window-size=${size.width},${size.height}`,
+      pathToFileURL(htmlPath).href,
+    ],
+    { stdio: "pipe", timeout: 90_000 },
+  );
 }

@@ -5,15 +5,14 @@
  * apt-get install -y chromium); skipped, saying so, where it is absent.
  * VRAMGATE_SCREENSHOT_OUT=path.png keeps a copy of the screenshot.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { evaluateGates } from "../../src/analysis/gates.js";
 import { writeReport } from "../../src/report/markdown.js";
-import { decodePng, fixturePath, loadFixture, markdownPage } from "./helpers.js";
+import { decodePng, fixturePath, loadFixture, markdownPage, screenshotHtml } from "./helpers.js";
 
 function findChromium(): string | undefined {
   for (const name of ["chromium", "chromium-browser", "google-chrome"]) {
@@ -48,24 +47,7 @@ describe.skipIf(!chromium)(
       writeFileSync(htmlPath, html);
       const png = join(dir, "shot.png");
 
-      execFileSync(
-        chromium!,
-        [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--no-first-run",
-          "--disable-sync",
-          "--hide-scrollbars",
-          `--user-data-dir=${join(dir, "profile")}`,
-          `--screenshot=${png}`,
-          `--window-size=${WIDTH},${HEIGHT}`,
-          pathToFileURL(htmlPath).href,
-        ],
-        { stdio: "pipe", timeout: 90_000 },
-      );
+      screenshotHtml(htmlPath, png, { width: WIDTH, height: HEIGHT }, join(dir, "profile"), chromium!);
 
       expect(existsSync(png)).toBe(true);
       const buf = readFileSync(png);
