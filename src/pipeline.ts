@@ -187,6 +187,10 @@ export interface MergePipelineOptions {
   /** Accept shards of a plan with some missing. */
   allowMissing: boolean;
   junitPath?: string;
+  /** A results file (e.g. main's, itself merged or not) to gate regressions of the whole against. */
+  baselineFile?: string;
+  /** Compare with the baseline even if GPU, driver or engines differ. */
+  force: boolean;
 }
 
 /**
@@ -201,16 +205,31 @@ export function runMerge(files: readonly string[], o: MergePipelineOptions): Pip
     argv: o.argv,
     allowMissing: o.allowMissing,
   });
-  const outcomes = evaluateGates(merged, { overrides: o.gates });
+  // The shards' files stay: a baseline from elsewhere is refused before anything is written.
+  const baseline = o.baselineFile === undefined ? undefined : readResultsFile(o.baselineFile);
+  const comparison = baseline
+    ? compareResults(baseline, merged, {
+        force: o.force,
+        maxRegression: o.gates.maxRegression,
+        maxMemoryIncrease: o.gates.maxMemoryIncrease,
+      })
+    : undefined;
+  const outcomes = evaluateGates(merged, {
+    overrides: o.gates,
+    ...(baseline ? { baselineFile: baseline } : {}),
+    ...(comparison ? { comparison } : {}),
+    force: o.force,
+  });
   merged.gates = outcomes;
   const resultsPath = join(resolve(o.outDir), `${merged.runId}.json`);
   writeFileAtomic(resultsPath, toJson(merged), { what: "the merged results file" });
-  const reportPath = writeReport(resultsPath, merged, outcomes);
+  const reportPath = writeReport(resultsPath, merged, outcomes, comparison ? { comparison } : {});
   emitCiOutputs(merged, outcomes, reportPath);
   if (o.junitPath) writeJunit(o.junitPath, merged, outcomes);
   return {
     results: merged,
     outcomes,
+    ...(comparison ? { comparison } : {}),
     resultsPath,
     reportPath,
     // A shard stopped early (Ctrl-C, job time limit) left strategies aborted: exit 3, not 130.

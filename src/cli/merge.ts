@@ -3,7 +3,7 @@
  * one results file and one report, every gate evaluated over the whole. Exit codes as for
  * `bench` (0, 1 a gate failed, 3 a strategy could not run); 2 when the files cannot be one
  * bench: a run in two files, another results schema, shards of different plans, a shard
- * missing (unless --allow-missing).
+ * missing (unless --allow-missing), a --baseline from another machine (unless --force).
  */
 import type { CommandModule } from "yargs";
 import { EXIT } from "../errors.js";
@@ -22,6 +22,8 @@ interface MergeArgs extends GateArgs {
   quiet: boolean;
   wide: boolean;
   junit?: string;
+  baseline?: string;
+  force: boolean;
 }
 
 export const command: CommandModule<object, MergeArgs> = {
@@ -49,8 +51,17 @@ export const command: CommandModule<object, MergeArgs> = {
           describe: "no table; errors and failed gates only, one line each on stderr",
         })
         .option("wide", { type: "boolean", default: false, describe: "print every column of the table" })
-        .option("junit", { type: "string", describe: "also write gate outcomes as JUnit XML to this file" }),
-      { baseline: false },
+        .option("junit", { type: "string", describe: "also write gate outcomes as JUnit XML to this file" })
+        .option("baseline", {
+          type: "string",
+          describe: "results JSON of an earlier run (merged or not) to gate regressions of the whole against",
+        })
+        .option("force", {
+          type: "boolean",
+          default: false,
+          describe: "compare with --baseline even if GPU/driver/engine differ",
+        }),
+      { baseline: true },
     ),
   handler: (a) => {
     const gates = gateOverrides(a);
@@ -60,6 +71,8 @@ export const command: CommandModule<object, MergeArgs> = {
       gates,
       argv: process.argv.slice(2),
       allowMissing: a["allow-missing"],
+      force: a.force,
+      ...(a.baseline ? { baselineFile: a.baseline } : {}),
       ...(a.junit ? { junitPath: a.junit } : {}),
     });
     const { results, outcomes, exitCode: code } = out;
@@ -71,6 +84,9 @@ export const command: CommandModule<object, MergeArgs> = {
         resultsPath: out.resultsPath,
         reportPath: out.reportPath,
         ...(a.junit ? { junitPath: a.junit } : {}),
+        ...(a.baseline
+          ? { baseline: { file: a.baseline, ...(out.comparison ? { comparison: out.comparison } : {}) } }
+          : {}),
       });
       process.stdout.write(`${toJson(summary)}\n`);
     } else if (!a.quiet) {

@@ -97,6 +97,31 @@ describe("bench --shard + merge, 3 processes", () => {
     expect(new Set(mergedResults.runs.map((r) => r.origin?.shard?.index))).toEqual(new Set([1, 2, 3]));
     expect(readdirSync(join(dir, "merged")).some((f) => f.endsWith(".md"))).toBe(true);
 
+    // A baseline for the whole (here the unsharded run): regression gates over every run.
+    const wholeFile = onlyJson(join(dir, "whole"));
+    const againstBase = await runCli([
+      "merge",
+      ...shardFiles,
+      "--out",
+      join(dir, "merged-base"),
+      ...GATES,
+      "--baseline",
+      wholeFile,
+      "--max-regression",
+      "0.99",
+      "--max-memory-increase",
+      "0.99",
+      "--json",
+    ]);
+    expect(againstBase.code).toBe(1); // the peak gate, as above
+    const summary = JSON.parse(againstBase.stdout);
+    expect(summary.baseline).toMatchObject({ file: wholeFile, comparedWith: wholeResults.runId, forced: false });
+    expect(
+      new Set(
+        summary.gates.filter((g: { gate: string }) => g.gate === "regression").map((g: { run: string }) => g.run),
+      ),
+    ).toEqual(new Set(wholeResults.runs.map((r) => r.key)));
+
     // Overlapping shards (the whole run and shard 1 hold the same run): refused, exit 2.
     const overlap = await runCli(["merge", onlyJson(join(dir, "whole")), shardFiles[0]!, "--out", join(dir, "x")]);
     expect(overlap.code).toBe(2);
