@@ -12,7 +12,8 @@
  *   junit: "<path>" | null,
  *   runs: [{
  *     key, scenario, engine, precision, sequence, baseline,
- *     recommendation: { strategy: string | null, excluded: [{ strategy, reason }],
+ *     recommendation: { strategy: string | null,
+ *                       excluded: [{ strategy, code, reason, …figures }],  // code: why, as analysis says it; reason: in words
  *                       rankedBy: "ratio" | "rate" | "only" | null,   // what put it first
  *                       withinNoise: [strategy],    // not told apart from it (intervals overlap)
  *                       words: [sentence] },        // the report's words, each with its figure
