@@ -105,9 +105,15 @@ describe("mergeResults", () => {
     expect(m.environment.gpus.map((g) => g.uuid)).toEqual([gpu.environment.gpus[0]!.uuid]);
     const md = renderMarkdown(m, evaluateGates(m), { chartDir: "c" }).markdown;
     expect(md).toContain("## Merged from 2 files");
+    expect(md).toContain("| `clean-pass.json` | ci-runner-7 | — | `resnet-cpu/cycle/fp32`, `resnet-cpu/fixed/fp32` |");
     expect(md).toContain("## Runs on no GPU");
     expect(md).toContain("## Runs on NVIDIA H100 80GB HBM3");
     expect(md).toContain(`| \`resnet50-torch-leak/fixed/fp16\` | ${gpu.environment.hostname} | 0 (GPU-b385f077`);
+    // A shard of many runs is counted, not listed, in the table of files.
+    m.mergedFrom![0]!.runs = Array.from({ length: 9 }, (_, i) => `zoo/s${i}/fp16`);
+    expect(renderMarkdown(m, [], { chartDir: "c" }).markdown).toContain(
+      "| `clean-pass.json` | ci-runner-7 | — | 9 runs |",
+    );
     // One GPU type: no per-type sections.
     expect(renderMarkdown(mergeResults(cpuShards(), opts), [], { chartDir: "c" }).markdown).not.toContain("## Runs on");
   });
