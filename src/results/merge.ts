@@ -171,16 +171,18 @@ function rebase(traceFile: string, resultsFile: string, outDir: string): string 
 }
 
 /**
- * One environment for the merged file: the first file's, with every GPU seen (by UUID,
- * else host and index), every host and every engine version. Each run's own host and
- * GPUs are in its `origin`.
+ * One environment for the merged file: the first file's, with one GPU per GPU type seen
+ * (the first of each name), every host and every engine version. Each run's own host and
+ * GPUs are in its `origin`. One per type, not every device: `compare` matches GPU lists,
+ * and two merges of the same scenarios on the same GPU type must match however many
+ * machines (or GPUs of one machine) their shards landed on.
  */
 function mergeEnvironments(envs: readonly Environment[]): Environment {
   const base = envs[0]!;
   const gpus = new Map<string, GpuInfo>();
   const engines: Record<string, string> = {};
   for (const e of envs) {
-    for (const g of e.gpus) gpus.set(g.uuid ?? `${e.hostname}#${g.index}`, g);
+    for (const g of e.gpus) if (!gpus.has(g.name)) gpus.set(g.name, g);
     for (const [k, v] of Object.entries(e.engines)) {
       const seen = engines[k]?.split(", ") ?? [];
       if (!seen.includes(v)) engines[k] = [...seen, v].join(", ");

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { compareEnvironments } from "../../src/analysis/compare.js";
 import { evaluateGates } from "../../src/analysis/gates.js";
 import { InputError } from "../../src/errors.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
@@ -90,6 +91,33 @@ describe("mergeResults", () => {
     expect(() => mergeResults([a!, b!], opts)).toThrow("shard 1/2 is given twice: /w/s1/a.json and /w/s2/b.json");
     expect(() => mergeResults([a!], opts)).toThrow(/shard 2 of 2 missing \(3 runs planned\)/);
     expect(mergeResults([a!], { ...opts, allowMissing: true }).runs).toHaveLength(1);
+  });
+
+  it("lists one GPU per type in the environment: merges over 1 or 3 machines of one GPU compare alike", () => {
+    const gpu = readResultsFile(H100);
+    const run = gpu.runs[0]!;
+    const onHost = (host: string, uuid: string, key: string): MergeInput => ({
+      file: `/w/${host}.json`,
+      results: {
+        ...gpu,
+        runId: host,
+        runs: [{ ...run, key }],
+        environment: {
+          ...gpu.environment,
+          hostname: host,
+          gpus: [{ ...gpu.environment.gpus[0]!, uuid }],
+        },
+      },
+    });
+    const three = mergeResults(
+      [onHost("a", "GPU-a", "x/1"), onHost("b", "GPU-b", "x/2"), onHost("c", "GPU-c", "x/3")],
+      opts,
+    );
+    expect(three.environment.gpus).toHaveLength(1);
+    expect(three.runs.map((r) => r.origin?.gpus[0]?.uuid)).toEqual(["GPU-a", "GPU-b", "GPU-c"]);
+    const one = mergeResults([onHost("a", "GPU-a", "x/1")], opts);
+    expect(compareEnvironments(one.environment, three.environment)).toEqual([]);
+    expect(compareEnvironments(gpu.environment, three.environment)).toEqual([]);
   });
 
   it("reports one section per GPU type when runs came from different GPUs", () => {
