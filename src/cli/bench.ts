@@ -5,14 +5,13 @@
  */
 import type { CommandModule } from "yargs";
 import { EXIT } from "../errors.js";
-import { preflightWrite, toJson } from "../io/atomic-write.js";
+import { preflightWrite } from "../io/atomic-write.js";
 import { type PipelineOutcome, planShard, prepare, runPipeline, type ShardPlan } from "../pipeline.js";
 import { formatCount as count } from "../format.js";
-import { failureLines, formatSummary } from "../report/terminal.js";
 import { parseShard, shardFromEnvironment } from "../scenarios/shard.js";
-import { benchSummary } from "./bench-json.js";
 import { numberFlag } from "./flags.js";
 import { type GateArgs, gateOverrides, withGateFlags } from "./gate-flags.js";
+import { printOutcome } from "./print-outcome.js";
 import { createProgress } from "./progress.js";
 
 interface BenchArgs extends GateArgs {
@@ -130,7 +129,7 @@ export const command: CommandModule<object, BenchArgs> = {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     }
-    print(a, out);
+    printOutcome(out, { json: a.json, quiet: a.quiet, wide: a.wide, junit: a.junit, baseline: a.baseline });
     process.exitCode = out.exitCode;
   },
 };
@@ -143,33 +142,4 @@ function shardLine(p: ShardPlan): string {
     return `${head}: no runs (${count(plannedRuns)} run${plannedRuns === 1 ? "" : "s"} over ${n} shards); writing a results file with no runs, exit 0`;
   const share = p.totalEstimatedCalls > 0 ? Math.round((100 * p.estimatedCalls) / p.totalEstimatedCalls) : 0;
   return `${head}: ${count(p.runs.length)} of ${count(plannedRuns)} runs, ${count(p.estimatedCalls)} of ${count(p.totalEstimatedCalls)} estimated calls (${share} %): ${p.runs.join(", ")}`;
-}
-
-/** The outcome on stdout: one JSON object (--json), the table, or only the failures (--quiet, on stderr). */
-function print(a: BenchArgs, out: PipelineOutcome): void {
-  const { results, outcomes, exitCode: code } = out;
-  if (a.json) {
-    const summary = benchSummary({
-      results,
-      outcomes,
-      exitCode: code,
-      resultsPath: out.resultsPath,
-      reportPath: out.reportPath,
-      ...(a.junit ? { junitPath: a.junit } : {}),
-      ...(a.baseline
-        ? { baseline: { file: a.baseline, ...(out.comparison ? { comparison: out.comparison } : {}) } }
-        : {}),
-    });
-    process.stdout.write(`${toJson(summary)}\n`);
-  } else if (!a.quiet) {
-    process.stdout.write(
-      `${formatSummary(results, outcomes, { color: process.stdout.isTTY === true, wide: a.wide })}\n`,
-    );
-    process.stdout.write(`results: ${out.resultsPath}\nreport:  ${out.reportPath}\n`);
-  } else {
-    // --quiet still says why the exit code is not 0: one line per failure, on stderr.
-    for (const line of failureLines(outcomes)) process.stderr.write(`vramgate: ${line}\n`);
-    if (code !== EXIT.ok && code !== EXIT.interrupted)
-      process.stderr.write(`vramgate: exit ${code}; results: ${out.resultsPath}\n`);
-  }
 }

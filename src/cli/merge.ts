@@ -6,13 +6,11 @@
  * missing (unless --allow-missing), a --baseline from another machine (unless --force).
  */
 import type { CommandModule } from "yargs";
-import { EXIT } from "../errors.js";
-import { preflightWrite, toJson } from "../io/atomic-write.js";
+import { preflightWrite } from "../io/atomic-write.js";
 import { runMerge } from "../pipeline.js";
-import { failureLines, formatSummary } from "../report/terminal.js";
 import type { ResultsFile } from "../results/types.js";
-import { benchSummary } from "./bench-json.js";
 import { type GateArgs, gateOverrides, withGateFlags } from "./gate-flags.js";
+import { printOutcome } from "./print-outcome.js";
 
 interface MergeArgs extends GateArgs {
   files: string[];
@@ -75,31 +73,15 @@ export const command: CommandModule<object, MergeArgs> = {
       ...(a.baseline ? { baselineFile: a.baseline } : {}),
       ...(a.junit ? { junitPath: a.junit } : {}),
     });
-    const { results, outcomes, exitCode: code } = out;
-    if (a.json) {
-      const summary = benchSummary({
-        results,
-        outcomes,
-        exitCode: code,
-        resultsPath: out.resultsPath,
-        reportPath: out.reportPath,
-        ...(a.junit ? { junitPath: a.junit } : {}),
-        ...(a.baseline
-          ? { baseline: { file: a.baseline, ...(out.comparison ? { comparison: out.comparison } : {}) } }
-          : {}),
-      });
-      process.stdout.write(`${toJson(summary)}\n`);
-    } else if (!a.quiet) {
-      process.stderr.write(`${mergedLine(results)}\n`);
-      process.stdout.write(
-        `${formatSummary(results, outcomes, { color: process.stdout.isTTY === true, wide: a.wide })}\n`,
-      );
-      process.stdout.write(`results: ${out.resultsPath}\nreport:  ${out.reportPath}\n`);
-    } else {
-      for (const line of failureLines(outcomes)) process.stderr.write(`vramgate: ${line}\n`);
-      if (code !== EXIT.ok) process.stderr.write(`vramgate: exit ${code}; results: ${out.resultsPath}\n`);
-    }
-    process.exitCode = code;
+    printOutcome(out, {
+      json: a.json,
+      quiet: a.quiet,
+      wide: a.wide,
+      junit: a.junit,
+      baseline: a.baseline,
+      preface: mergedLine(out.results),
+    });
+    process.exitCode = out.exitCode;
   },
 };
 
