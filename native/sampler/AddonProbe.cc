@@ -75,6 +75,21 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
       go.Set("name", g.name);
       go.Set("uuid", g.uuid);
       go.Set("totalBytes", Napi::Number::New(env, static_cast<double>(g.totalBytes)));
+      Napi::Object clocks = Napi::Object::New(env);
+      auto setMHz = [&](const char* key, unsigned mhz) {
+        if (mhz) clocks.Set(key, Napi::Number::New(env, mhz));
+      };
+      setMHz("smMHz", g.smClockMHz);
+      setMHz("smMaxMHz", g.smMaxClockMHz);
+      setMHz("memMHz", g.memClockMHz);
+      setMHz("memMaxMHz", g.memMaxClockMHz);
+      go.Set("clocks", clocks);
+      if (g.computePidsKnown) {
+        Napi::Array pids = Napi::Array::New(env, g.computePids.size());
+        for (size_t i = 0; i < g.computePids.size(); ++i)
+          pids.Set(static_cast<uint32_t>(i), Napi::Number::New(env, g.computePids[i]));
+        go.Set("computePids", pids);
+      }
       gpus.Set(k++, go);
     }
   }

@@ -49,6 +49,8 @@ bool Nvml::Init() {
     Resolve(h, &name_, "nvmlDeviceGetName");
     Resolve(h, &uuid_, "nvmlDeviceGetUUID");
     Resolve(h, &driver_, "nvmlSystemGetDriverVersion");
+    Resolve(h, &clock_, "nvmlDeviceGetClockInfo");
+    Resolve(h, &maxClock_, "nvmlDeviceGetMaxClockInfo");
     Resolve(h, &errorString_, "nvmlErrorString");
     if (!init_ || !count_ || !handle_ || (!mem_ && !memV2_) || !procs_) {
       error_ = "NVML at " + load_.path +
@@ -187,6 +189,19 @@ std::vector<GpuDescription> Nvml::Describe() {
     if (uuid_ && uuid_(dev, ubuf, sizeof ubuf) == nvml::kSuccess) g.uuid = ubuf;
     uint64_t used = 0, total = 0;
     if (MemoryInfo(dev, &used, &total)) g.totalBytes = total;
+    auto read = [dev](nvml::Return (*fn)(nvml::Device, int, unsigned*), int type, unsigned* mhz) {
+      unsigned v = 0;
+      if (fn && fn(dev, type, &v) == nvml::kSuccess) *mhz = v;
+    };
+    read(clock_, nvml::kClockSm, &g.smClockMHz);
+    read(maxClock_, nvml::kClockSm, &g.smMaxClockMHz);
+    read(clock_, nvml::kClockMem, &g.memClockMHz);
+    read(maxClock_, nvml::kClockMem, &g.memMaxClockMHz);
+    std::vector<nvml::ProcessInfo> procs;
+    if (ComputeProcesses(dev, &procs)) {
+      g.computePidsKnown = true;
+      for (const auto& p : procs) g.computePids.push_back(p.pid);
+    }
     out.push_back(g);
   }
   return out;

@@ -38,10 +38,22 @@ struct ProcessInfo {
 };
 }  // namespace nvml
 
+// Clock domains of nvmlDeviceGetClockInfo / nvmlDeviceGetMaxClockInfo (nvmlClockType_t).
+namespace nvml {
+constexpr int kClockSm = 1;   // NVML_CLOCK_SM
+constexpr int kClockMem = 2;  // NVML_CLOCK_MEM
+}  // namespace nvml
+
 struct GpuDescription {
   unsigned index = 0;
   std::string name, uuid;
   uint64_t totalBytes = 0;
+  // MHz now and at most; 0 where NVML cannot tell (not supported, older driver).
+  unsigned smClockMHz = 0, smMaxClockMHz = 0, memClockMHz = 0, memMaxClockMHz = 0;
+  // PIDs NVML lists as compute processes on the device, as NVML sees them (the host's
+  // PID namespace: in a container they need not match ours); false when the list failed.
+  std::vector<unsigned> computePids;
+  bool computePidsKnown = false;
 };
 
 // Process-wide NVML binding. Init() is idempotent and thread-safe; functions are null
@@ -85,6 +97,8 @@ class Nvml {
   nvml::Return (*name_)(nvml::Device, char*, unsigned) = nullptr;
   nvml::Return (*uuid_)(nvml::Device, char*, unsigned) = nullptr;
   nvml::Return (*driver_)(char*, unsigned) = nullptr;
+  nvml::Return (*clock_)(nvml::Device, int, unsigned*) = nullptr;
+  nvml::Return (*maxClock_)(nvml::Device, int, unsigned*) = nullptr;
   const char* (*errorString_)(nvml::Return) = nullptr;
 };
 

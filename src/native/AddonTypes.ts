@@ -15,11 +15,26 @@ interface LibraryProbe {
   error?: string;
 }
 
-interface ProbeGpu {
+/** GPU clocks in MHz, now and at most; a field NVML cannot tell is absent. */
+export interface ProbeClocks {
+  smMHz?: number;
+  smMaxMHz?: number;
+  memMHz?: number;
+  memMaxMHz?: number;
+}
+
+export interface ProbeGpu {
+  /** NVML index (nvidia-smi's order, PCI bus order). */
   index: number;
   name: string;
   uuid: string;
   totalBytes: number;
+  clocks: ProbeClocks;
+  /**
+   * PIDs NVML lists as compute processes on this GPU, in the host's PID namespace (in a
+   * container they may not be ours); absent when the list could not be read.
+   */
+  computePids?: number[];
 }
 
 interface EngineBuild {

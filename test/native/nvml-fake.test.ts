@@ -67,7 +67,16 @@ describe("sampler with a stand-in NVML", () => {
       const out = runChild(stride, state, [4001, 4002], phase2);
       expect(out.nvml).toBe(true);
       expect(out.probe.nvml).toMatchObject({ found: true, path: lib });
-      expect(out.probe.gpus).toEqual([{ index: 0, name: "Fake GPU", uuid: "GPU-00000000-fake", totalBytes: 80 * GiB }]);
+      expect(out.probe.gpus).toEqual([
+        {
+          index: 0,
+          name: "Fake GPU",
+          uuid: "GPU-00000000-fake",
+          totalBytes: 80 * GiB,
+          clocks: { smMHz: 1980, smMaxMHz: 1980, memMHz: 2619, memMaxMHz: 2619 },
+          computePids: state.map(([pid]) => pid),
+        },
+      ]);
       expect(out.probe.driverVersion).toBe("999.99");
       const othersBytes = others.reduce((a, [, b]) => a + b, 0);
       expect(out.one.gpuProcessBytes.length).toBeGreaterThan(5);
