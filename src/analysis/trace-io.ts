@@ -7,7 +7,7 @@
  * Bad input raises InputError with file:line:col.
  */
 import { type FileHandle, open } from "node:fs/promises";
-import { LIMITS, limitValue, openInputFile } from "../io/read-limited.js";
+import { isGzip, LIMITS, limitValue, openInputFile } from "../io/read-limited.js";
 import { InputError, type InputProblem } from "../errors.js";
 import type { MemorySeries } from "./types.js";
 import { parseNumberBytes } from "./csv-number.js";
@@ -237,7 +237,7 @@ export async function readCsvTrace(file: string, opts: { column?: string } = {})
   return out;
 }
 
-/** Whether a file holds JSON (first non-blank character `{`) rather than CSV. */
+/** Whether a file holds JSON (first non-blank character `{`, or gzip: results files only) rather than CSV. */
 export async function looksLikeJson(file: string): Promise<boolean> {
   let fh: FileHandle;
   try {
@@ -247,6 +247,7 @@ export async function looksLikeJson(file: string): Promise<boolean> {
   }
   try {
     const { buffer, bytesRead } = await fh.read(Buffer.alloc(256), 0, 256, 0);
+    if (isGzip(buffer.subarray(0, bytesRead))) return true;
     const head = buffer
       .subarray(0, bytesRead)
       .toString("utf8")

@@ -119,7 +119,7 @@ function runOnce(opts: Options, index: number): RunRecord {
 function resultsIn(dir: string): string | undefined {
   if (!existsSync(dir)) return undefined;
   const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
+    .filter((f) => /\.json(\.gz)?$/.test(f))
     .sort();
   return files.length ? join(dir, files[files.length - 1]!) : undefined;
 }

@@ -11,6 +11,7 @@ import type { CommandModule } from "yargs";
 import { buildHistory, type HistoryInput, type HistoryOptions } from "../analysis/history.js";
 import { EXIT, fsError, InputError } from "../errors.js";
 import { ensureFolder, writeFileAtomic } from "../io/atomic-write.js";
+import { LIMITS, readInputMaybeGzip } from "../io/read-limited.js";
 import { readResultsFile } from "../results/read.js";
 import { RESULTS_SCHEMA } from "../results/types.js";
 import { formatHistory, historyCharts } from "../report/history.js";
@@ -33,6 +34,15 @@ const MAX_DEPTH = 4;
 
 /** Whether a file's first bytes name the results schema (other JSON in a folder is skipped). */
 function looksLikeResults(file: string): boolean {
+  if (file.endsWith(".gz")) {
+    try {
+      return readInputMaybeGzip(file, { what: "a results JSON", limit: LIMITS.results })
+        .slice(0, 512)
+        .includes(RESULTS_SCHEMA);
+    } catch {
+      return false;
+    }
+  }
   let fd: number | undefined;
   try {
     fd = openSync(file, "r");
@@ -56,7 +66,7 @@ function collect(dir: string, depth: number, out: string[]): void {
   for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const p = join(dir, e.name);
     if (e.isDirectory() && depth < MAX_DEPTH) collect(p, depth + 1, out);
-    else if (e.isFile() && e.name.endsWith(".json") && looksLikeResults(p)) out.push(p);
+    else if (e.isFile() && /\.json(\.gz)?$/.test(e.name) && looksLikeResults(p)) out.push(p);
     if (out.length > MAX_HISTORY_FILES)
       throw new InputError(
         `${dir}: more than ${MAX_HISTORY_FILES} results files; name a narrower folder or the files themselves.`,

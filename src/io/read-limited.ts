@@ -17,6 +17,7 @@
  * the variable that raises the limit.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { InputError, fsError, kindOf, type InputProblem } from "../errors.js";
 
 const MiB = 1024 * 1024;
@@ -190,6 +191,38 @@ function readInputBytes(path: string, opts: InputFileOptions): Buffer {
 /** Reads a whole input file as UTF-8 text (see readInputBytes). */
 export function readInputFile(path: string, opts: InputFileOptions): string {
   return readInputBytes(path, opts).toString("utf8");
+}
+
+/** Whether bytes start with gzip's magic number (1f 8b). */
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/**
+ * Reads a whole input file as UTF-8 text, decompressing it first when it is gzip (found by
+ * its magic number, whatever its name). The limit holds for the file and again for its
+ * decompressed text, so a small file that inflates to gigabytes is refused, not read.
+ */
+export function readInputMaybeGzip(path: string, opts: InputFileOptions): string {
+  const bytes = readInputBytes(path, opts);
+  if (!isGzip(bytes)) return bytes.toString("utf8");
+  const file = opts.display ?? path;
+  const { maxBytes, limit } = resolveMax(opts);
+  try {
+    return gunzipSync(bytes, { maxOutputLength: maxBytes }).toString("utf8");
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) {
+      throw tooBig(file, opts.what, maxBytes, `more than ${formatBytes(maxBytes)} once decompressed`, limit);
+    }
+    throw new InputError([
+      {
+        file,
+        expected: `${opts.what} (gzip-compressed: it starts with gzip's magic number)`,
+        found: `a damaged gzip stream (${(e as Error).message})`,
+      },
+    ]);
+  }
 }
 
 export interface StreamOptions extends InputFileOptions {

@@ -8,7 +8,7 @@ import { InputError } from "../errors.js";
 import { RESULTS_SCHEMA, type ResultsFile } from "./types.js";
 import { jsonErrorOffset } from "./json-position.js";
 import { lineCol, tooDeepAt } from "./json-locate.js";
-import { LIMITS, readInputFile } from "../io/read-limited.js";
+import { LIMITS, readInputMaybeGzip } from "../io/read-limited.js";
 import { validateResults } from "./schema.js";
 
 export { lineCol };
@@ -63,11 +63,12 @@ export function parseResultsJson(text: string, file: string, opts: ReadResultsOp
 }
 
 /**
- * Reads and validates a results file. Refuses (InputError, exit 2) a missing or unreadable
+ * Reads and validates a results file, plain or gzip-compressed (`gzip -k run.json`: the
+ * limit then holds for the decompressed text too). Refuses (InputError, exit 2) a missing or unreadable
  * file, a folder, a pipe or device, a file over VRAMGATE_MAX_RESULTS_MIB (32 MiB by
  * default), invalid JSON, nesting deeper than 64 and anything not shaped like a results file.
  */
 export function readResultsFile(file: string, opts: ReadResultsOptions = {}): ResultsFile {
-  const text = readInputFile(file, { what: "a vramgate results JSON", limit: LIMITS.results });
+  const text = readInputMaybeGzip(file, { what: "a vramgate results JSON", limit: LIMITS.results });
   return parseResultsJson(text, file, opts);
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { buildHistory, type HistoryInput } from "../../src/analysis/history.js";
 import { mulberry32, normalDeviate } from "../../src/analysis/stats/prng.js";
@@ -101,8 +102,14 @@ describe("history: series across commits with change points", () => {
 describe("vramgate history (command)", () => {
   function writeDir(inputs: HistoryInput[]): string {
     const dir = mkdtempSync(join(tmpdir(), "vramgate-history-"));
-    for (const [i, x] of inputs.entries()) writeFileSync(join(dir, `r${i}.json`), JSON.stringify(x.results));
+    // Every third file gzip-compressed (as committed evidence is): found and read all the same.
+    for (const [i, x] of inputs.entries()) {
+      const text = JSON.stringify(x.results);
+      if (i % 3 === 0) writeFileSync(join(dir, `r${i}.json.gz`), gzipSync(text));
+      else writeFileSync(join(dir, `r${i}.json`), text);
+    }
     writeFileSync(join(dir, "other.json"), JSON.stringify({ not: "results" }));
+    writeFileSync(join(dir, "other.json.gz"), gzipSync(JSON.stringify({ not: "results" })));
     return dir;
   }
 

@@ -5,18 +5,12 @@
  * they stay candidates — issue #17's rule fix: the old rule excluded all of them and
  * recommended persistent by elimination.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recommend } from "../../src/analysis/recommend.js";
 import type { ResultsFile } from "../../src/results/types.js";
-import { ROOT } from "../helpers/cli.js";
+import { evidence as evidenceOf } from "../helpers/evidence.js";
 
-function evidence(name: string): ResultsFile {
-  const dir = join(ROOT, "results/examples/h200-shapes", name);
-  const file = readdirSync(dir).find((f) => f.endsWith(".json"))!;
-  return JSON.parse(readFileSync(join(dir, file), "utf8")) as ResultsFile;
-}
+const evidence = (name: string): ResultsFile => evidenceOf(`h200-shapes/${name}`);
 
 const MiB = 1024 * 1024;
 

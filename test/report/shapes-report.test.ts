@@ -3,20 +3,14 @@
  * the terminal lines fit 100 columns, the markdown has the tax table, the confirmation and
  * the raw-vs-bucketed comparison, and the words agree with the figures.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { formatSummary } from "../../src/report/terminal.js";
 import { sequenceComparisons, shapeTerminalLines } from "../../src/report/shapes.js";
 import type { ResultsFile } from "../../src/results/types.js";
-import { ROOT } from "../helpers/cli.js";
+import { evidence as evidenceOf } from "../helpers/evidence.js";
 
-function evidence(name: string): ResultsFile {
-  const dir = join(ROOT, "results/examples/h200-shapes", name);
-  const file = readdirSync(dir).find((f) => f.endsWith(".json"))!;
-  return JSON.parse(readFileSync(join(dir, file), "utf8")) as ResultsFile;
-}
+const evidence = (name: string): ResultsFile => evidenceOf(`h200-shapes/${name}`);
 
 describe("dynamic-shape report on real GPU results", () => {
   it("terminal: a line per strategy that met new shapes, within 100 columns", () => {

@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { parseResultsJson, readResultsFile, MAX_JSON_DEPTH } from "../../src/results/read.js";
 import { InputError } from "../../src/errors.js";
@@ -37,6 +38,7 @@ describe("readResultsFile", () => {
       for (const f of readdirSync(d)) {
         const p = join(d, f);
         if (statSync(p).isDirectory()) walk(p);
+        else if (f.endsWith(".json.gz")) files.push(p);
         else if (f.endsWith(".json") && readFileSync(p, "utf8").includes('"vramgate.results/1"')) files.push(p);
       }
     };
@@ -44,6 +46,34 @@ describe("readResultsFile", () => {
     walk(join(ROOT, "results/examples"));
     expect(files.length).toBeGreaterThan(10);
     for (const f of files) expect(readResultsFile(f).runs.length).toBeGreaterThan(0);
+  });
+
+  it("reads gzip-compressed results (found by the magic number, whatever the name)", () => {
+    const plain = readFileSync(FIXTURE);
+    const gz = join(dir, "clean-pass.json.gz");
+    writeFileSync(gz, gzipSync(plain));
+    const named = join(dir, "clean-pass-compressed.json");
+    writeFileSync(named, gzipSync(plain));
+    const expected = readResultsFile(FIXTURE);
+    expect(readResultsFile(gz)).toEqual(expected);
+    expect(readResultsFile(named)).toEqual(expected);
+  });
+
+  it("refuses a damaged gzip file and one that inflates past the limit, naming the file", () => {
+    const damaged = join(dir, "damaged.json.gz");
+    writeFileSync(damaged, gzipSync(readFileSync(FIXTURE)).subarray(0, 200));
+    expect(problem(damaged)).toMatch(/damaged\.json\.gz.*damaged gzip stream/s);
+    // 3 MiB of spaces compress to a few KiB: the limit (1 MiB here) holds for the inflated text.
+    const bomb = join(dir, "bomb.json.gz");
+    writeFileSync(bomb, gzipSync(Buffer.from(`{${" ".repeat(3 * 1024 * 1024)}}`)));
+    const saved = process.env.VRAMGATE_MAX_RESULTS_MIB;
+    process.env.VRAMGATE_MAX_RESULTS_MIB = "1";
+    try {
+      expect(problem(bomb)).toMatch(/bomb\.json\.gz.*more than 1 MiB once decompressed.*VRAMGATE_MAX_RESULTS_MIB/s);
+    } finally {
+      if (saved === undefined) delete process.env.VRAMGATE_MAX_RESULTS_MIB;
+      else process.env.VRAMGATE_MAX_RESULTS_MIB = saved;
+    }
   });
 
   it("passes unknown extra keys through (fields added later)", () => {
