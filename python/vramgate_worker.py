@@ -39,6 +39,8 @@ import threading
 import time
 
 from vramgate_oom import is_out_of_memory  # the one OOM rule (python/vramgate_oom.py)
+from vramgate_stats import EngineStats  # torch / cupy figures, read without user code
+from vramgate_trace import AllocationTrace  # allocation stacks for a leak (traceAllocations op)
 
 # The highest protocol version the helper speaks; it answers hello with the highest version
 # vramgate offers (hello's "protocols", or "protocol" alone from vramgate before version 2).
@@ -182,8 +184,12 @@ class Worker:
     def deactivate(self):
         """Release what activate() created."""
 
-    # Set to a callable returning {signal name: bytes} to report engine memory figures.
+    # Set to a callable returning {signal name: bytes} to report engine memory figures. When
+    # torch (CUDA initialised) or cupy is loaded, their figures are reported without it
+    # (python/vramgate_stats.py); this callable's figures are merged over them.
     stats = None
+    # False turns the automatic torch / cupy figures off (also VRAMGATE_ENGINE_STATS=0).
+    engine_stats = True
 
     def serve(self, stdin=None, stdout=None):
         """Runs the protocol loop until shutdown or end of input. Returns the exit status."""
@@ -231,19 +237,31 @@ class _Loop:
         self.protocol = 1
         self.journal = None
         self.journal_calls = 0
+        self.auto_stats = None  # EngineStats once hello finds torch or cupy loaded
+        self.stats_on = worker.stats is not None
+        self.trace = AllocationTrace()
 
     def send(self, reply):
         data = json.dumps(reply, separators=(",", ":"), allow_nan=False).encode("utf-8") + b"\n"
         self.stdout.write(data)
         self.stdout.flush()
 
+    def enable_auto_stats(self):
+        """Called after load(): the worker's imports are done, so torch / cupy are loaded or not."""
+        wanted = getattr(self.worker, "engine_stats", True) and bool(self.worker.gpu)
+        if wanted and os.environ.get("VRAMGATE_ENGINE_STATS", "1") != "0" and EngineStats.available():
+            self.auto_stats = EngineStats()
+        self.stats_on = self.worker.stats is not None or self.auto_stats is not None
+
     def stats(self):
-        fn = self.worker.stats
-        if fn is None:
+        if not self.stats_on:
             return None
-        figures = fn()
+        fn = self.worker.stats
+        figures = self.auto_stats() if self.auto_stats is not None else {}
+        if fn is not None:
+            figures.update(dict(fn()))  # the user's own figures win
         out = {}
-        for key, value in dict(figures).items():
+        for key, value in figures.items():
             number = float(value)
             if not math.isfinite(number) or number < 0:
                 raise ValueError("stats()[%r] must be a non-negative number of bytes, got %r" % (key, value))
@@ -302,6 +320,7 @@ class _Loop:
                 offered = [request.get("protocol", 1)]
             self.protocol = 2 if 2 in offered else 1
             self.worker.load(config)
+            self.enable_auto_stats()
             if self.protocol >= 2:
                 self.open_journal(config)
             versions = {"python": "%d.%d.%d" % sys.version_info[:3]}
@@ -314,7 +333,7 @@ class _Loop:
                 "worker": str(self.worker.name),
                 "versions": versions,
                 "pid": os.getpid(),
-                "stats": self.worker.stats is not None,
+                "stats": self.stats_on,
                 "gpu": bool(self.worker.gpu),
             }
             if self.protocol >= 2:
@@ -344,11 +363,13 @@ class _Loop:
             self.active = False
             ms = self.timed(self.worker.deactivate)
         elif op == "stats":
-            if self.worker.stats is None:
+            if not self.stats_on:
                 raise _BadRequest("this worker reports no stats")
             start = time.perf_counter_ns()
             figures = self.stats()
             return {"id": rid, "ok": True, "ms": (time.perf_counter_ns() - start) / 1e6, "stats": figures}
+        elif op == "traceAllocations":
+            return self.trace_allocations(request, rid)
         elif op == "shutdown":
             raise _Shutdown({"id": rid, "ok": True, "ms": 0.0})
         else:
@@ -359,6 +380,24 @@ class _Loop:
         if figures is not None:
             reply["stats"] = figures
         return reply
+
+    def trace_allocations(self, request, rid):
+        """Optional op: PyTorch allocation history on ("start") / snapshot and sites ("stop")."""
+        action = request.get("action")
+        start = time.perf_counter_ns()
+        if action == "start":
+            max_entries = request.get("maxEntries", 100000)
+            if not isinstance(max_entries, int) or isinstance(max_entries, bool) or max_entries <= 0:
+                raise _BadRequest('traceAllocations "maxEntries" must be a positive integer, got %r' % (max_entries,))
+            self.trace.start(max_entries)
+            return {"id": rid, "ok": True, "ms": (time.perf_counter_ns() - start) / 1e6}
+        if action == "stop":
+            path = request.get("snapshotPath")
+            if path is not None and not isinstance(path, str):
+                raise _BadRequest('traceAllocations "snapshotPath" must be a string, got %r' % (path,))
+            sites = self.trace.stop(path, int(request.get("limit", 10)))
+            return {"id": rid, "ok": True, "ms": (time.perf_counter_ns() - start) / 1e6, "allocationSites": sites}
+        raise _BadRequest('traceAllocations needs "action": "start" or "stop", got %r' % (action,))
 
     def open_journal(self, config):
         path = config.get("journal")
@@ -390,8 +429,9 @@ class _Loop:
         n = len(calls)
         starts = [0] * n
         ends = [0] * n
-        per_call = {} if self.worker.stats is not None else None
+        per_call = {} if self.stats_on else None
         worker = self.worker
+        prepare = getattr(worker, "prepare", None)
         infer = worker.infer
         clock = time.monotonic_ns
         journal = self.journal if n <= self.journal_calls else None
@@ -400,6 +440,8 @@ class _Loop:
         k = 0
         t_begin = time.perf_counter_ns()
         try:
+            if prepare is not None:
+                prepare(shapes)  # serve_runner builds its feeds here, outside every call's time
             for k in range(n):
                 shape = shapes[calls[k]]
                 if scoped:
