@@ -4,12 +4,31 @@
  */
 import type { Scenario, ScenarioRun } from "./types.js";
 
-/** Runs in file order (sequences outer, precisions inner); keys `<name>/<label>/<precision>`. */
+/**
+ * Runs in file order (sweep combinations outer, then sequences, precisions inner); keys
+ * `<name>/<label>/<precision>`, followed by `/<combination>` for a sweep's.
+ */
 export function expandScenario(s: Scenario): ScenarioRun[] {
+  if (!s.sweep) return expandOne(s);
+  const { sweep, ...plain } = s;
+  return sweep.combos.flatMap((combo) => {
+    const applied: Scenario = { ...plain };
+    if (combo.precision) applied.precisions = [combo.precision];
+    if (combo.profile) {
+      applied.profile = combo.profile.inputs;
+      applied.sequences = combo.profile.sequences;
+    }
+    if (combo.section !== undefined) (applied as unknown as Record<string, unknown>)[s.engine] = combo.section;
+    return expandOne(applied, combo.key).map((r) => ({ ...r, sweep: { key: combo.key, values: combo.values } }));
+  });
+}
+
+function expandOne(s: Scenario, comboKey = ""): ScenarioRun[] {
   const runs: ScenarioRun[] = [];
   for (const sequence of s.sequences) {
     for (const precision of s.precisions) {
-      runs.push({ key: `${s.name}/${sequence.label}/${precision}`, scenario: s, sequence, precision });
+      const key = `${s.name}/${sequence.label}/${precision}${comboKey ? `/${comboKey}` : ""}`;
+      runs.push({ key, scenario: s, sequence, precision });
     }
   }
   return runs;

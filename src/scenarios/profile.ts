@@ -57,18 +57,20 @@ function checkValues(
 export function resolveProfile(
   inputs: Record<string, RawInputProfile>,
   c: Checker,
+  /** Where the inputs are written (a sweep's profile variant lives under sweep.profiles.<name>). */
+  at: DataPath = ["profile", "inputs"],
 ): Record<string, InputProfile> | undefined {
   const before = c.problems.length;
   const out: Record<string, InputProfile> = {};
   if (Object.keys(inputs).length === 0) {
     c.report({
-      path: ["profile", "inputs"],
+      path: at,
       expected: "at least one input, e.g. input: { min: [...], opt: [...], max: [...] }",
       found: "an empty mapping",
     });
   }
   for (const [name, p] of Object.entries(inputs)) {
-    const base = ["profile", "inputs", name];
+    const base = [...at, name];
     if (p.shape) {
       for (const k of ["min", "opt", "max"] as const) {
         if (p[k])

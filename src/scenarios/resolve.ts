@@ -16,6 +16,8 @@ import { DEFAULT_BASELINE, MAX_RUNS, type RawScenario } from "./schema.js";
 import type { InputProfile, ModelSpec, Precision, Scenario, StrategyName } from "./types.js";
 import { RESNET_DEPTHS } from "./types.js";
 import { closest } from "./suggest.js";
+import { resolveSweep } from "./sweep.js";
+import type { SweepPlan } from "./types.js";
 
 /** Input of the generated ResNets (src/models/resnet.ts RESNET_INPUT): [batch, 3, height, width]. */
 export const GENERATED_INPUT = "input";
@@ -275,6 +277,24 @@ export function resolveScenario(
     ownSection = descriptor.resolveSection ? descriptor.resolveSection(raw, dir, report) : raw;
   }
 
+  // Combinations of settings, each checked against the engine's own section.
+  let sweep: SweepPlan | undefined;
+  if (parts.sweep && engine && descriptor && precisions && sequences && parts.profile && parts.run) {
+    sweep = resolveSweep(
+      parts.sweep,
+      {
+        descriptor,
+        section: parts[engine] ?? descriptor.section.parse({}),
+        dir,
+        precisionsCount: precisions.length,
+        sequencesCount: sequences.length,
+        sequence: parts.profile.sequence,
+        runSeed: parts.run.seed,
+      },
+      c,
+    );
+  }
+
   const { name, run, memory, gate, faults } = parts;
   if (
     c.problems.length > 0 ||
@@ -317,5 +337,6 @@ export function resolveScenario(
     ...sections,
   } as Scenario;
   if (parts.description !== undefined) scenario.description = parts.description;
+  if (sweep) scenario.sweep = sweep;
   return scenario;
 }

@@ -281,6 +281,39 @@ const faults = z.strictObject({
     .meta({ description: "Keep every Nth call's outputs alive forever (native engines); 0 = never." }),
 });
 
+/** Combinations a sweep may expand to when it sets no `max` (each is a run: a child process per strategy). */
+export const DEFAULT_SWEEP_MAX = 32;
+/** Keys of `sweep:` that are not axes. */
+export const SWEEP_FIELDS = ["max", "list", "profiles"] as const;
+const sweepValue = z.union([z.string(), z.number(), z.boolean()]);
+const sweep = z
+  .object({
+    max: z
+      .int()
+      .min(1)
+      .max(MAX_RUNS)
+      .optional()
+      .meta({ description: `Most runs the sweep may expand to (default ${DEFAULT_SWEEP_MAX}, at most ${MAX_RUNS}).` }),
+    list: z.array(z.record(z.string(), sweepValue)).min(1).optional().meta({
+      description:
+        "Combinations written out (instead of a product), e.g. [{ precision: fp16, libtorch.cudaGraph: true }]; `name` names one.",
+    }),
+    profiles: z.record(name, z.record(z.string(), inputProfile)).optional().meta({
+      description:
+        "Named profile variants (each replaces profile.inputs), swept as the axis `profile` beside `default` (the scenario's own).",
+    }),
+  })
+  .catchall(
+    z.array(sweepValue).min(1).meta({
+      description:
+        "An axis: precision, profile, or <engine>.<option> (e.g. onnxruntime.intraOpThreads, process.env.NAME).",
+    }),
+  )
+  .meta({
+    description:
+      "Runs over combinations of settings: the product of the axes given (or the combinations in list), each a run with a readable key.",
+  });
+
 /** Top-level fields; keys in the order the README documents them. */
 export const scenarioShape = {
   name: name.meta({ description: "Scenario name, used in run keys and result file names." }),
@@ -304,6 +337,7 @@ export const scenarioShape = {
   memory: memory.prefault({}),
   gate: gate.prefault({}),
   faults: faults.prefault({}),
+  sweep: sweep.optional(),
   ...engineSections(),
 };
 
@@ -320,3 +354,4 @@ export const scenarioSchema = z.strictObject(scenarioShape);
 export type RawScenario = z.output<typeof scenarioSchema>;
 export type RawSequence = z.output<typeof sequence>;
 export type RawInputProfile = z.output<typeof inputProfile>;
+export type RawSweep = z.output<typeof sweep>;

@@ -132,6 +132,32 @@ interface ScenarioBase {
   memory: MemorySpec;
   gate: GateSpec;
   faults: FaultSpec;
+  /** The combinations a `sweep:` expands to (absent: one combination, the scenario as written). */
+  sweep?: SweepPlan;
+}
+
+/** One value of a sweep axis as written. */
+export type SweepValue = string | number | boolean;
+
+/** One combination of a sweep: what it sets, already validated and applied. */
+export interface SweepCombo {
+  /** Readable, unique within the sweep, e.g. "intraOpThreads=1,enableCpuMemArena=false" ("" when only precision varies). */
+  key: string;
+  /** Axis → value as written, e.g. { "onnxruntime.intraOpThreads": 1, precision: "fp16" }. */
+  values: Record<string, SweepValue>;
+  precision?: Precision;
+  /** A named profile variant (sweep.profiles), with its own sequences. */
+  profile?: { name: string; inputs: Record<string, InputProfile>; sequences: SequenceSpec[] };
+  /** The engine's section with this combination's options set (and resolved). */
+  section?: unknown;
+}
+
+export interface SweepPlan {
+  /** Axes in the order written (product form), or every key the list sets. */
+  axes: string[];
+  combos: SweepCombo[];
+  /** Most runs the sweep may expand to. */
+  max: number;
 }
 
 /**
@@ -150,4 +176,6 @@ export interface ScenarioRun {
   scenario: Scenario;
   sequence: SequenceSpec;
   precision: Precision;
+  /** The sweep combination this run measures (its scenario has the combination applied). */
+  sweep?: { key: string; values: Record<string, SweepValue> };
 }
