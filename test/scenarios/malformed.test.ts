@@ -280,7 +280,7 @@ const CORPUS: Row[] = [
     "unknown-top-level-key.yaml",
     7,
     1,
-    'stratgies: expected one of the keys name, description, model, engine, precision, profile, strategies, baseline, run, memory, gate, faults, onnxruntime, libtorch, tensorrt, process, found unknown key "stratgies". Did you mean "strategies"?',
+    'stratgies: expected one of the keys name, description, model, engine, precision, profile, strategies, baseline, run, memory, gate, faults, sweep, onnxruntime, libtorch, tensorrt, process, found unknown key "stratgies". Did you mean "strategies"?',
   ],
   ["wrong-type-name.yaml", 1, 7, "name: expected a string, found a list (2 items)."],
   ["zero-dim.yaml", 6, 20, "profile.inputs.input.min[0]: expected a value of at least 1, found 0."],
@@ -365,6 +365,34 @@ const CORPUS: Row[] = [
     28,
     "profile.sequence.multipleOf: expected multipleOf only on a random, ascending or sawtooth sequence, found multipleOf on a cycle sequence. A cycle sequence feeds its shapes as written: write the padded shapes under shapes: instead.",
   ],
+  [
+    "sweep-empty-list.yaml",
+    9,
+    31,
+    'sweep["onnxruntime.intraOpThreads"]: expected a list of at least 1 item, found an empty list.',
+  ],
+  [
+    "sweep-other-engine.yaml",
+    10,
+    3,
+    'sweep["libtorch.cudaGraph"]: expected an option of the onnxruntime engine (engine is onnxruntime), found "libtorch.cudaGraph", an option of the libtorch engine.',
+  ],
+  ["sweep-over-cap.yaml", 9, 8, "sweep.max: expected at most 4 runs (sweep.max), found 3 × 2 = 6 runs."],
+  [
+    "sweep-unknown-option.yaml",
+    9,
+    3,
+    [
+      'sweep["onnxruntime.intraOpThread"]: expected precision, profile, or an option of the onnxruntime engine',
+      'Did you mean "onnxruntime.intraOpThreads"?',
+    ],
+  ],
+  [
+    "sweep-wrong-type.yaml",
+    9,
+    41,
+    'sweep["onnxruntime.enableCpuMemArena"][1]: expected true or false, found "off" (a string).',
+  ],
 ];
 
 async function problemsOf(file: string): Promise<{ message: string; problems: InputProblem[] }> {
@@ -410,6 +438,16 @@ describe("the CLI on a malformed scenario", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
       `${file}:7:26: strategies[1]: expected one of persistent, teardown, scoped, per-shape, user-managed, found "persistant". Did you mean "persistent"?`,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+
+  it("exits 2 on a malformed sweep, located, before running anything", async () => {
+    const file = `${DIR}/sweep-other-engine.yaml`;
+    const r = await runCli(["bench", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `${file}:10:3: sweep["libtorch.cudaGraph"]: expected an option of the onnxruntime engine`,
     );
     expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
