@@ -6,6 +6,7 @@
 import { median as ssMedian } from "simple-statistics";
 import type { RoundResult, StrategyResult } from "../results/types.js";
 import type { LeakAnalysis } from "../results/verdicts.js";
+import { DEVICE_LAYER_SIGNALS } from "../results/layers.js";
 
 /** Median of a non-empty list (simple-statistics' median; the list is left untouched). */
 export function median(values: readonly number[]): number {
@@ -31,7 +32,7 @@ export function residualBytes(s: StrategyResult): number | undefined {
   return known.length ? Math.max(...known) : undefined;
 }
 
-/** Signals measured on the device (their capacity is the GPU's), by name. */
+/** Signals measured on the device (their capacity is the GPU's), by name; allocator layers included. */
 export function isDeviceSignal(signal: string): boolean {
-  return /gpu|device/i.test(signal);
+  return /gpu|device/i.test(signal) || DEVICE_LAYER_SIGNALS.has(signal);
 }

@@ -15,6 +15,7 @@ import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
 import { DETECTABLE_NOTE, ratioWithCi, throughputClaim, timeToOom, verdictSlope } from "./phrases.js";
 import { exclusionWords, recommendationWords } from "./recommend.js";
 import { overlayChart, signalLabel, strategyChart } from "./svg.js";
+import { layerChart, layerMarkdown } from "./layers.js";
 import {
   TAX_HEAD,
   comparisonCell,
@@ -253,6 +254,7 @@ function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: Rende
   const expl = run.strategies.flatMap(explanationLines);
   if (expl.length) lines.push(...expl, "");
   lines.push(...shapeSection(run));
+  lines.push(...layerMarkdown(run));
   const rec = recommendationLine(run);
   if (rec) lines.push(rec, "");
 
@@ -267,8 +269,16 @@ function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: Rende
     charts.push({ file, svg });
     perStrategy.push({ name: s.strategy, file });
   }
+  const layerFiles: Array<{ name: string; file: string }> = [];
+  for (const s of run.strategies) {
+    const svg = layerChart(run, s);
+    if (!svg) continue;
+    const file = `${base}-${slug(s.strategy)}-layers.svg`;
+    charts.push({ file, svg });
+    layerFiles.push({ name: s.strategy, file });
+  }
   // Marked so CI outputs (step summaries cannot show local images) can cut the block out.
-  if (overlay || perStrategy.length) lines.push(CHARTS_BEGIN, `### Memory over iterations`, "");
+  if (overlay || perStrategy.length || layerFiles.length) lines.push(CHARTS_BEGIN, `### Memory over iterations`, "");
   if (overlay) {
     const file = `${base}-overlay.svg`;
     charts.push({ file, svg: overlay });
@@ -283,7 +293,13 @@ function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: Rende
       lines.push(`![${run.key} ${p.name}: memory over iterations](${link(opts.chartDir, p.file)})`, "");
     lines.push(`</details>`, "");
   }
-  if (overlay || perStrategy.length) lines.push(CHARTS_END, "");
+  if (layerFiles.length) {
+    lines.push(`<details><summary>Memory layers per strategy (one iteration axis)</summary>`, "");
+    for (const p of layerFiles)
+      lines.push(`![${run.key} ${p.name}: memory layers over iterations](${link(opts.chartDir, p.file)})`, "");
+    lines.push(`</details>`, "");
+  }
+  if (overlay || perStrategy.length || layerFiles.length) lines.push(CHARTS_END, "");
   return lines;
 }
 

@@ -19,6 +19,7 @@ import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
 import { timeToOom, verdictSlope } from "./phrases.js";
 import { exclusionWords, recommendationWords } from "./recommend.js";
 import { shapeTerminalLines } from "./shapes.js";
+import { layerTerminalLines } from "./layers.js";
 
 type Paint = (s: string) => string;
 interface Palette {
@@ -163,6 +164,7 @@ export function formatSummary(results: ResultsFile, outcomes: readonly GateOutco
     out.push(runTable(run, p, wide));
     // Lines about the table's figures go right after it (other findings may follow them).
     if (!wide) out.push(...compactNotes(run, p));
+    out.push(...layerTerminalLines(run));
     out.push(...shapeTerminalLines(run));
     const rec = run.recommendation;
     if (rec) {

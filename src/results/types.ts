@@ -8,16 +8,36 @@ import type {
   GateOutcome,
   Recommendation,
 } from "./verdicts.js";
+import type { LayerAnalysis } from "./layers.js";
 
 /** Version of the results JSON; bump on incompatible change. */
 export const RESULTS_SCHEMA = "vramgate.results/1" as const;
 
 export interface GpuInfo {
+  /** NVML index (nvidia-smi's order). */
   index: number;
   name: string;
   uuid?: string;
   totalBytes: number;
   driverVersion?: string;
+  /** Clocks when this was read (absent in files from before it existed). */
+  clocks?: GpuClocks;
+}
+
+/** A GPU's clocks in MHz, now and at most (NVML); a figure NVML cannot tell is absent. */
+export interface GpuClocks {
+  smMHz?: number;
+  smMaxMHz?: number;
+  memMHz?: number;
+  memMaxMHz?: number;
+}
+
+/** The GPU one run was measured on, read when the run started (`bench --gpus` spreads runs over several). */
+export interface RunGpu extends GpuInfo {
+  uuid: string;
+  clocks: GpuClocks;
+  /** ISO time the GPU was read (the run's start). */
+  recordedAt: string;
 }
 
 export interface Environment {
@@ -186,6 +206,11 @@ export interface StrategyResult {
   };
   /** Engine memory figures (e.g. TensorRT engine/context device memory), bytes. */
   engineMemory?: Record<string, number>;
+  /**
+   * Present when NVML's per-process figure could not see this strategy's process (a
+   * container's PID namespace): `gpuProcessBytes` is then device-level (src/run/pid-namespace.ts).
+   */
+  gpuAttribution?: GpuAttribution;
   /** Growth attributed to first-seen vs repeated shapes (absent in files from before it existed). */
   shapeStats?: ShapeStats;
   /** The designed experiment after the measured rounds: replay of seen shapes, and the extension that confirms a verdict. */
@@ -197,6 +222,8 @@ export interface StrategyResult {
     shapes?: Record<string, ShapeAttribution>;
     /** The dynamic-shape tax (latency and memory of first-seen-shape calls). */
     tax?: ShapeTax;
+    /** Memory layers (process total, allocator allocated/reserved, outside the allocator) and where growth lives. */
+    layers?: LayerAnalysis;
   };
 }
 
@@ -219,8 +246,27 @@ export interface ScenarioRunResult {
   throughput?: ThroughputComparison[];
   /** The strategy to ship and why the others were left out (src/analysis/recommend.ts). */
   recommendation?: Recommendation;
+  /** The GPU this run was measured on, read at its start (absent without NVML or in older files). */
+  gpu?: RunGpu;
   /** Set by `vramgate merge`: the file, host and GPUs this run was measured on. */
   origin?: RunOrigin;
+}
+
+/**
+ * How a strategy's `gpuProcessBytes` was measured when NVML's process list did not hold its
+ * PID: device used minus the level before the child started. `idle`: no other process was
+ * on the GPU then (the figures are this strategy's and its run's siblings'); not idle: they
+ * also hold other processes' memory and are unreliable.
+ */
+export interface GpuAttribution {
+  mode: "device-level";
+  /** Code of what was seen (src/run/pid-namespace.ts). */
+  reason: "pid-not-listed" | "foreign-pids-only";
+  idle: boolean;
+  /** Device used before the child started, bytes (subtracted from every sample). */
+  baseDeviceBytes: number;
+  /** PIDs NVML listed on the GPU when this was decided (host namespace). */
+  listedPids: number[];
 }
 
 /** Where a merged run came from (its shard's results file). */

@@ -7,6 +7,7 @@
  */
 import type { MarkBatch } from "./protocol.js";
 import type { Samples } from "./memory-sampler.js";
+import { OUTSIDE_ALLOCATOR_SIGNAL, outsideAllocatorBytes } from "../results/layers.js";
 
 export interface IterationRecord {
   index: number;
@@ -93,6 +94,9 @@ export class Joiner {
       if (Number.isNaN(best) && this.head < this.t.length) best = col[this.head]!;
       m.signals[sig] = best;
     }
+    // The layer outside the allocator, from this call's process total and allocator figures.
+    const outside = outsideAllocatorBytes(m.signals);
+    if (outside !== undefined) m.signals[OUTSIDE_ALLOCATOR_SIGNAL] = outside;
   }
 
   private compact(): void {

@@ -23,6 +23,8 @@ const CASES: Record<string, string | undefined> = {
   // Real runs from the H100 (results/examples/h100), kept as they were written there.
   "h100-torch-leak": undefined,
   "h100-process-leaky": undefined,
+  // Synthetic memory layers: growth in tensors, in the allocator's cache, outside the allocator.
+  layers: undefined,
 };
 
 function render(name: string): ReturnType<typeof renderMarkdown> {
