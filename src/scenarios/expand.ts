@@ -11,15 +11,16 @@ import type { Scenario, ScenarioRun } from "./types.js";
 export function expandScenario(s: Scenario): ScenarioRun[] {
   if (!s.sweep) return expandOne(s);
   const { sweep, ...plain } = s;
-  return sweep.combos.flatMap((combo) => {
-    const applied: Scenario = { ...plain };
+  return sweep.combos.flatMap((combo, index) => {
+    const point = { key: combo.key, values: combo.values, axes: sweep.axes, index };
+    const applied: Scenario = { ...plain, sweepPoint: point };
     if (combo.precision) applied.precisions = [combo.precision];
     if (combo.profile) {
       applied.profile = combo.profile.inputs;
       applied.sequences = combo.profile.sequences;
     }
     if (combo.section !== undefined) (applied as unknown as Record<string, unknown>)[s.engine] = combo.section;
-    return expandOne(applied, combo.key).map((r) => ({ ...r, sweep: { key: combo.key, values: combo.values } }));
+    return expandOne(applied, combo.key).map((r) => ({ ...r, sweep: point }));
   });
 }
 

@@ -134,6 +134,22 @@ interface ScenarioBase {
   faults: FaultSpec;
   /** The combinations a `sweep:` expands to (absent: one combination, the scenario as written). */
   sweep?: SweepPlan;
+  /**
+   * On a run's scenario (expandScenario): the sweep combination it measures, so the results
+   * file's `runs[].config.sweepPoint` says which one it was.
+   */
+  sweepPoint?: SweepPoint;
+}
+
+/** One combination of a sweep, as a run records it. */
+export interface SweepPoint {
+  /** The combination's key ("" when only precision varies). */
+  key: string;
+  values: Record<string, SweepValue>;
+  /** Axes of the whole sweep, in order. */
+  axes: string[];
+  /** Position among the sweep's combinations (0: the sweep's reference). */
+  index: number;
 }
 
 /** One value of a sweep axis as written. */
@@ -171,11 +187,11 @@ export type Scenario = ScenarioBase &
 
 /** One (scenario × sequence × precision): its strategies are compared against each other. */
 export interface ScenarioRun {
-  /** "<scenario>/<sequence label>/<precision>", unique within a run. */
+  /** "<scenario>/<sequence label>/<precision>" (then "/<combination>" in a sweep), unique within a bench. */
   key: string;
   scenario: Scenario;
   sequence: SequenceSpec;
   precision: Precision;
   /** The sweep combination this run measures (its scenario has the combination applied). */
-  sweep?: { key: string; values: Record<string, SweepValue> };
+  sweep?: SweepPoint;
 }
