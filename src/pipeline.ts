@@ -22,6 +22,7 @@ import type { ResultsFile, ShardRecord } from "./results/types.js";
 import type { GateOutcome } from "./results/verdicts.js";
 import { collectEnvironment } from "./run/environment.js";
 import { type BenchProgress, runBench } from "./run/orchestrator.js";
+import type { VisibleGpu } from "./run/gpu-pool.js";
 import { preflight } from "./run/preflight.js";
 import { applyOverrides, expandScenario, type RunOverrides } from "./scenarios/expand.js";
 import { loadScenario } from "./scenarios/parse.js";
@@ -49,6 +50,8 @@ export interface PipelineOptions {
   junitPath?: string;
   /** Run only this shard's runs (planShard). */
   shard?: ShardPlan;
+  /** `--gpus`: runs in parallel, one per GPU (run/gpu-pool.ts). */
+  gpus?: readonly VisibleGpu[];
 }
 
 /** One shard of the runs: what the results record, and the runs it takes. */
@@ -142,6 +145,7 @@ export async function runPipeline(p: Prepared, o: PipelineOptions): Promise<Pipe
     signal: o.signal,
     judge: judgeStrategy,
     ...(o.shard ? { shard: { record: o.shard.record, runs: new Set(o.shard.runs) } } : {}),
+    ...(o.gpus ? { gpus: o.gpus } : {}),
   });
   const results = analyzeResults(run.results);
   let comparison: Comparison | undefined;

@@ -7,11 +7,17 @@ import type { CommandModule } from "yargs";
 import { EXIT } from "../errors.js";
 import { preflightWrite } from "../io/atomic-write.js";
 import { type PipelineOutcome, planShard, prepare, runPipeline, type ShardPlan } from "../pipeline.js";
-import { formatCount as count } from "../format.js";
+import { formatCount as count, formatDuration } from "../format.js";
 import { parseShard, shardFromEnvironment } from "../scenarios/shard.js";
+import { onlyRuns } from "../scenarios/only.js";
+import { sweepEstimates } from "../scenarios/estimate.js";
+import { applyOverrides, type RunOverrides } from "../scenarios/expand.js";
+import type { Scenario } from "../scenarios/types.js";
 import { numberFlag } from "./flags.js";
 import { type GateArgs, gateOverrides, withGateFlags } from "./gate-flags.js";
 import { printOutcome } from "./print-outcome.js";
+import { parseGpus } from "../run/gpu-pool.js";
+import { visibleGpus } from "../run/environment.js";
 import { createProgress } from "./progress.js";
 
 interface BenchArgs extends GateArgs {
@@ -29,6 +35,7 @@ interface BenchArgs extends GateArgs {
   traces: boolean;
   force: boolean;
   shard?: string;
+  gpus?: string;
 }
 
 function positiveInt(name: string, v: unknown, min = 1): number | undefined {
@@ -78,6 +85,12 @@ export const command: CommandModule<object, BenchArgs> = {
           requiresArg: true,
           describe:
             "run only shard i of n (1-based, e.g. 2/3); without it, read from VRAMGATE_SHARD, a Kubernetes Indexed Job, a Slurm array or Buildkite parallel jobs",
+        })
+        .option("gpus", {
+          type: "string",
+          requiresArg: true,
+          describe:
+            "run independent runs in parallel, one per GPU (nvidia-smi indices, e.g. 0,1,2,3, or all); a run's strategies stay on one GPU; more runs than GPUs queue",
         }),
       { baseline: true },
     ),
@@ -90,14 +103,22 @@ export const command: CommandModule<object, BenchArgs> = {
     const gates = gateOverrides(a);
     const shardSpec =
       a.shard !== undefined ? parseShard(String(a.shard), `--shard ${a.shard}`) : shardFromEnvironment(process.env);
+    const visible = a.gpus === undefined ? undefined : visibleGpus();
+    const gpus = visible && parseGpus(String(a.gpus), visible.gpus, visible.why);
     // --junit is written only at the end: refuse an unusable path before measuring anything.
     if (a.junit !== undefined) preflightWrite(a.junit, { what: "the JUnit report (--junit)" });
     const prepared = await prepare(a.scenarios, {
       ...(a.baseline ? { baselineFile: a.baseline } : {}),
       force: a.force,
     });
+    if (a.only !== undefined) prepared.scenarios = onlyRuns(prepared.scenarios, String(a.only));
+    if (!a.quiet && !a.json) for (const line of sweepLines(prepared.scenarios, overrides)) process.stderr.write(`${line}\n`);
     const shard = shardSpec && planShard(prepared, overrides, shardSpec);
     if (shard && !a.quiet && !a.json) process.stderr.write(`${shardLine(shard)}\n`);
+    if (gpus && !a.quiet && !a.json)
+      process.stderr.write(
+        `vramgate: --gpus ${a.gpus}: up to ${gpus.length} run${gpus.length === 1 ? "" : "s"} at a time, one per GPU (${gpus.map((g) => `${g.index} ${g.name}`).join(", ")}); the others wait\n`,
+      );
 
     const progress = createProgress({ quiet: a.quiet || a.json });
     const abort = new AbortController();
@@ -123,6 +144,7 @@ export const command: CommandModule<object, BenchArgs> = {
         signal: abort.signal,
         ...(a.junit ? { junitPath: a.junit } : {}),
         ...(shard ? { shard } : {}),
+        ...(gpus ? { gpus } : {}),
       });
     } finally {
       progress.stop();
@@ -142,4 +164,12 @@ function shardLine(p: ShardPlan): string {
     return `${head}: no runs (${count(plannedRuns)} run${plannedRuns === 1 ? "" : "s"} over ${n} shards); writing a results file with no runs, exit 0`;
   const share = p.totalEstimatedCalls > 0 ? Math.round((100 * p.estimatedCalls) / p.totalEstimatedCalls) : 0;
   return `${head}: ${count(p.runs.length)} of ${count(plannedRuns)} runs, ${count(p.estimatedCalls)} of ${count(p.totalEstimatedCalls)} estimated calls (${share} %): ${p.runs.join(", ")}`;
+}
+
+/** Before a sweep starts: its runs, the calls they make, and the longest it may take (stderr). */
+function sweepLines(scenarios: readonly Scenario[], overrides: RunOverrides): string[] {
+  return sweepEstimates(scenarios.map((s) => applyOverrides(s, overrides))).map(
+    (e) =>
+      `vramgate: sweep ${e.scenario}: ${count(e.combinations)} combination${e.combinations === 1 ? "" : "s"} → ${count(e.runs)} run${e.runs === 1 ? "" : "s"} (${count(e.processes)} strategy processes), about ${count(e.calls)} calls; at most ${formatDuration(e.maxSeconds)} measuring (run.maxDurationS per run), plus start-up`,
+  );
 }

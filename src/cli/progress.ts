@@ -1,6 +1,7 @@
 /**
  * Progress of a bench run on stderr: a live bar on a terminal, plain lines otherwise
- * (CI logs), nothing with --quiet.
+ * (CI logs), nothing with --quiet. Under --gpus runs overlap: no bar, and every line
+ * names its GPU and run, so interleaved lines stay readable.
  */
 import cliProgress from "cli-progress";
 import type { BenchProgress } from "../run/orchestrator.js";
@@ -10,6 +11,8 @@ export function createProgress(opts: { quiet: boolean }): BenchProgress & { stop
   let bar: cliProgress.SingleBar | undefined;
   let total = 0;
   let lastPct = -1;
+  /** Runs in flight under --gpus: their GPU, total calls and last quarter printed. */
+  const parallel = new Map<string, { gpu: number; total: number; lastPct: number }>();
   const log = (line: string) => {
     if (opts.quiet) return;
     if (bar) bar.stop();
@@ -17,7 +20,12 @@ export function createProgress(opts: { quiet: boolean }): BenchProgress & { stop
     bar = undefined;
   };
   return {
-    runStart(key, strategies, totalCalls) {
+    runStart(key, strategies, totalCalls, gpu) {
+      if (gpu !== undefined) {
+        parallel.set(key, { gpu, total: totalCalls, lastPct: -1 });
+        log(`▶ [GPU ${gpu}] ${key}: ${strategies.join(", ")} (${totalCalls} measured calls)`);
+        return;
+      }
       total = totalCalls;
       lastPct = -1;
       log(`▶ ${key}: ${strategies.join(", ")} (${totalCalls} measured calls)`);
@@ -33,7 +41,16 @@ export function createProgress(opts: { quiet: boolean }): BenchProgress & { stop
         bar.start(totalCalls, 0);
       }
     },
-    progress(done) {
+    progress(done, key) {
+      const p = parallel.get(key);
+      if (p) {
+        const pct = p.total > 0 ? Math.floor((100 * done) / p.total / 25) * 25 : 0;
+        if (pct > p.lastPct && pct > 0) {
+          p.lastPct = pct;
+          log(`  [GPU ${p.gpu}] ${key}: ${pct}% (${done}/${p.total} calls)`);
+        }
+        return;
+      }
       if (bar) return bar.update(done);
       if (opts.quiet || tty || total === 0) return;
       const pct = Math.floor((100 * done) / total / 25) * 25;
@@ -41,6 +58,12 @@ export function createProgress(opts: { quiet: boolean }): BenchProgress & { stop
         lastPct = pct;
         process.stderr.write(`  ${pct}% (${done}/${total} calls)\n`);
       }
+    },
+    runEnd(key) {
+      const p = parallel.get(key);
+      if (!p) return;
+      parallel.delete(key);
+      log(`■ [GPU ${p.gpu}] ${key}: finished`);
     },
     note(line) {
       log(`  ! ${line}`);

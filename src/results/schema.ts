@@ -134,6 +134,14 @@ export function makeResultsSchema(opts: { lenient?: boolean } = {}) {
     uuid: str.optional(),
     totalBytes: req(num, null),
     driverVersion: str.optional(),
+    clocks: z
+      .looseObject({
+        smMHz: num.optional(),
+        smMaxMHz: num.optional(),
+        memMHz: num.optional(),
+        memMaxMHz: num.optional(),
+      })
+      .optional(),
   });
 
   const environment = z.looseObject({

@@ -3,7 +3,7 @@ import { cpus, hostname, loadavg, platform, release, totalmem, type } from "node
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Environment, HostFingerprint } from "../results/types.js";
+import type { Environment, HostFingerprint, RunGpu } from "../results/types.js";
 import { addonStatus, loadAddon } from "../native/binding.js";
 
 export function packageVersion(): string {
@@ -84,11 +84,36 @@ export function collectEnvironment(opts: { engines?: readonly string[] } = {}): 
       nvml: probe?.nvml.found ?? false,
       cudaRuntime: probe?.cudaRuntime.found ?? false,
     },
-    gpus: (probe?.gpus ?? []).map((g) => ({ ...g, driverVersion: probe?.driverVersion })),
+    gpus: (probe?.gpus ?? []).map(({ computePids: _, ...g }) => ({ ...g, driverVersion: probe?.driverVersion })),
     driverVersion: probe?.driverVersion,
     cudaVersion: probe?.cudaDriverVersion ? formatCudaVersion(probe.cudaDriverVersion) : undefined,
     engines: opts.engines ? engineVersionsBeforeLoad(opts.engines) : {},
     fingerprint: hostFingerprint(),
+  };
+}
+
+/** The GPUs NVML lists (for `--gpus`), or why there are none. */
+export function visibleGpus(): { gpus: Array<{ index: number; uuid: string; name: string }>; why: string } {
+  const addon = loadAddon();
+  if (!addon) return { gpus: [], why: `the native addon is not loaded: ${addonStatus().reason ?? "unknown reason"}` };
+  const probe = addon.probe();
+  if (!probe.nvml.found) return { gpus: [], why: probe.nvml.error ?? "NVML (libnvidia-ml.so.1) not found" };
+  const gpus = probe.gpus.map((g) => ({ index: g.index, uuid: g.uuid, name: g.name }));
+  return { gpus, why: gpus.length ? "" : "NVML lists no GPU" };
+}
+
+/**
+ * The GPU with this NVML index now: identity and clocks for the run's record, and the PIDs
+ * NVML lists on it (the container PID check's reference). Undefined without NVML or that GPU.
+ */
+export function readRunGpu(index: number): { gpu: RunGpu; listedPids: number[] | undefined } | undefined {
+  const probe = loadAddon()?.probe();
+  const g = probe?.nvml.found ? probe.gpus.find((x) => x.index === index) : undefined;
+  if (!probe || !g) return undefined;
+  const { computePids, ...rest } = g;
+  return {
+    gpu: { ...rest, driverVersion: probe.driverVersion, recordedAt: new Date().toISOString() },
+    listedPids: computePids,
   };
 }
 

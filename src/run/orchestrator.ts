@@ -20,15 +20,18 @@ import { RESULTS_SCHEMA } from "../results/types.js";
 import { applyOverrides, expandScenario, type RunOverrides } from "../scenarios/expand.js";
 import { ensureModel, fileSha256 } from "../models/cache.js";
 import { StrategyProcess, StrategyFault } from "./strategy-process.js";
-import { collectEnvironment } from "./environment.js";
+import { collectEnvironment, readRunGpu } from "./environment.js";
+import { runQueue, type VisibleGpu } from "./gpu-pool.js";
 import { writeFileAtomic, toJson } from "../io/atomic-write.js";
 import { makeRunId } from "../results/run-id.js";
 
 export interface BenchProgress {
-  /** Called when a run starts, with the total measured calls it will make. */
-  runStart?(key: string, strategies: string[], totalCalls: number): void;
-  /** Measured calls done so far in the current run (all strategies together). */
-  progress?(done: number): void;
+  /** Called when a run starts, with the total measured calls it will make (and its GPU under --gpus). */
+  runStart?(key: string, strategies: string[], totalCalls: number, gpu?: number): void;
+  /** Measured calls done so far in run `key` (all strategies together); runs overlap under --gpus. */
+  progress?(done: number, key: string): void;
+  /** Run `key` is over (under --gpus, where runs overlap). */
+  runEnd?(key: string): void;
   /** A line worth telling the user (strategy failed, round done). */
   note?(line: string): void;
 }
@@ -53,6 +56,11 @@ export interface BenchOptions {
   judge?: (environment: Environment, run: ScenarioRunResult, strategy: StrategyResult) => string | undefined;
   /** Run only these runs (by key), recording the shard in the results (see scenarios/shard.ts). */
   shard?: { record: ShardRecord; runs: ReadonlySet<string> };
+  /**
+   * `--gpus`: independent runs in parallel, one per GPU (a queue when runs outnumber GPUs);
+   * a run's strategies stay on its GPU. Without it, runs go one after another on memory.device.
+   */
+  gpus?: readonly VisibleGpu[];
 }
 
 async function materialiseModel(
@@ -102,12 +110,48 @@ export async function runBench(opts: BenchOptions): Promise<{ results: ResultsFi
   };
   opts.signal?.addEventListener("abort", onAbort, { once: true });
 
+  const runs = opts.scenarios
+    .map((s) => applyOverrides(s, opts.overrides))
+    .flatMap((s) => expandScenario(s))
+    .filter((r) => !opts.shard || opts.shard.runs.has(r.key));
+  // Runs that overlap (--gpus) finish in any order: the file keeps the plan's order.
+  const position = new Map(runs.map((r, k) => [r.key, k]));
+  const ctx: RunContext = {
+    ...opts,
+    outDir,
+    runId,
+    live,
+    isAborted: () => aborted,
+    place: (entry) => {
+      results.runs.push(entry);
+      results.runs.sort((a, b) => (position.get(a.key) ?? 0) - (position.get(b.key) ?? 0));
+    },
+  };
   try {
-    for (const scenario of opts.scenarios.map((s) => applyOverrides(s, opts.overrides))) {
-      for (const run of expandScenario(scenario)) {
+    if (!opts.gpus) {
+      for (const run of runs) {
         if (aborted) break;
-        if (opts.shard && !opts.shard.runs.has(run.key)) continue;
-        await runOne(run, results, save, { ...opts, outDir, runId, live, isAborted: () => aborted });
+        await runOne(run, results, save, ctx);
+      }
+    } else {
+      const settled = await runQueue(
+        runs,
+        opts.gpus,
+        async (run, gpu) => {
+          try {
+            await runOne(run, results, save, ctx, gpu);
+          } finally {
+            opts.progress?.runEnd?.(run.key);
+          }
+        },
+        () => aborted,
+      );
+      // One run's failure (a model that cannot be built, a disk error) leaves the others
+      // measured and saved; the first failure is then reported as it would be without --gpus.
+      const failed = settled.find((o) => o && !o.ok);
+      if (failed && !failed.ok) {
+        save();
+        throw failed.error;
       }
     }
   } finally {
@@ -125,11 +169,21 @@ interface RunContext extends BenchOptions {
   runId: string;
   live: Set<StrategyProcess>;
   isAborted(): boolean;
+  /** Adds a run's entry to the results in plan order. */
+  place(entry: ScenarioRunResult): void;
 }
 
-async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, ctx: RunContext): Promise<void> {
+async function runOne(
+  run: ScenarioRun,
+  results: ResultsFile,
+  save: () => void,
+  ctx: RunContext,
+  gpu?: VisibleGpu,
+): Promise<void> {
   const s = run.scenario;
   const model = await materialiseModel(run, ctx.modelDir ?? "models");
+  // The run's GPU as it is now (identity, clocks) and who is on it before any child starts.
+  const atStart = readRunGpu(gpu?.index ?? s.memory.device);
   const entry: ScenarioRunResult = {
     key: run.key,
     scenario: s.name,
@@ -143,13 +197,18 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
     config: s,
     allowedShapes: allowedShapes(run),
     strategies: [],
+    ...(atStart ? { gpu: atStart.gpu } : {}),
   };
-  results.runs.push(entry);
+  ctx.place(entry);
   const total = s.run.warmup + s.run.iterations;
-  ctx.progress?.runStart?.(run.key, s.strategies, s.strategies.length * s.run.iterations);
+  ctx.progress?.runStart?.(run.key, s.strategies, s.strategies.length * s.run.iterations, gpu?.index);
 
   const doneBy = new Map<string, number>();
-  const report = () => ctx.progress?.progress?.([...doneBy.values()].reduce((a, b) => a + b, 0));
+  const report = () =>
+    ctx.progress?.progress?.(
+      [...doneBy.values()].reduce((a, b) => a + b, 0),
+      run.key,
+    );
   const children = s.strategies.map((strategy) => {
     const safeKey = run.key.replace(/[^A-Za-z0-9._-]+/g, "_");
     const traceName = `${ctx.runId}-traces/${safeKey}-${strategy}.csv`;
@@ -159,6 +218,8 @@ async function runOne(run: ScenarioRun, results: ResultsFile, save: () => void, 
       modelPath: model.path,
       tracePath: ctx.traces === false ? undefined : join(ctx.outDir, traceName),
       traceFileRelative: traceName,
+      ...(gpu ? { gpu: { index: gpu.index, uuid: gpu.uuid } } : {}),
+      ...(atStart?.listedPids ? { listedAtRunStart: atStart.listedPids } : {}),
       onProgress: (n) => {
         doneBy.set(strategy, n);
         report();

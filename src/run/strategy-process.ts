@@ -5,11 +5,12 @@
  * everything measured up to it end up in toResult().
  */
 import { engineDescriptor } from "../engines/registry.js";
+import type { AllocationTraceOutcome, AllocationTraceRequest } from "../engines/allocation-sites.js";
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
 import type { ScenarioRun, StrategyName } from "../scenarios/types.js";
-import type { StrategyResult, StrategyState } from "../results/types.js";
+import type { GpuAttribution, StrategyResult, StrategyState } from "../results/types.js";
 import type { CallPhase, ChildMessage, ParentMessage } from "./protocol.js";
 import { createSampler, type MemorySampler, type Samples } from "./memory-sampler.js";
 import { Joiner, type IterationRecord } from "./joiner.js";
@@ -18,6 +19,9 @@ import { LatencyHistogram } from "./latency-histogram.js";
 import { TraceWriter } from "./trace-writer.js";
 import { timerDelayMs } from "../timers.js";
 import { ShapeTracker } from "./shape-tracker.js";
+import { checkPidNamespace, DeviceLevelFigures } from "./pid-namespace.js";
+import { readRunGpu } from "./environment.js";
+import { monotonicNs } from "./strategy-loop.js";
 
 /** The child entry: compiled JS, or the TS source under tsx when run from source (tests, dev). */
 function childEntry(): { path: string; execArgv: string[] } {
@@ -48,6 +52,13 @@ export interface StrategyProcessOptions {
   traceFileRelative?: string;
   /** Called for each resolved measured iteration (progress). */
   onProgress?: (measuredDone: number) => void;
+  /**
+   * The GPU of this run under `bench --gpus` (NVML index and UUID): sampled there, and the
+   * child sees only it (CUDA_VISIBLE_DEVICES=UUID, device 0 to the engine).
+   */
+  gpu?: { index: number; uuid: string };
+  /** PIDs NVML listed on the run's GPU when the run began: enables the container PID check. */
+  listedAtRunStart?: readonly number[];
 }
 
 type Pending = { want: ChildMessage["type"]; resolve: (m: ChildMessage) => void; reject: (e: Error) => void };
@@ -92,12 +103,20 @@ export class StrategyProcess {
   private startedAt = Date.now();
   private endedAt: number | undefined;
   private state: StrategyState = "completed";
+  /** NVML index sampled. */
+  private readonly device: number;
+  /** First device-used sample, taken before the child can have made a CUDA context. */
+  private deviceBefore = Number.NaN;
+  /** Set when NVML cannot see the child (container PID namespace): device-level figures. */
+  private attribution: GpuAttribution | undefined;
+  private deviceFigures: DeviceLevelFigures | undefined;
 
   constructor(private readonly opts: StrategyProcessOptions) {
     this.strategy = opts.strategy;
     const s = opts.run.scenario;
     this.warmup = s.run.warmup;
-    this.sampler = createSampler({ intervalMs: s.memory.intervalMs, device: s.memory.device });
+    this.device = opts.gpu?.index ?? s.memory.device;
+    this.sampler = createSampler({ intervalMs: s.memory.intervalMs, device: this.device });
     // The engine says whether this run uses a GPU; "only the worker knows" counts as yes until it says.
     const gpuEngine = engineDescriptor(s.engine).usesGpu(s[s.engine]) !== false;
     this.primarySignal = this.sampler.hasGpu && gpuEngine ? "gpuProcessBytes" : "rssBytes";
@@ -129,6 +148,7 @@ export class StrategyProcess {
       detached: true,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "advanced",
+      ...(this.opts.gpu ? { env: { ...process.env, CUDA_VISIBLE_DEVICES: this.opts.gpu.uuid } } : {}),
     });
     this.child = child;
     const keep = (d: Buffer) => {
@@ -144,8 +164,15 @@ export class StrategyProcess {
     this.sampler.setPids([child.pid!]);
     this.sampler.start();
     this.pump = setInterval(() => this.pumpSamples(), PUMP_MS);
+    // Under --gpus the child sees its one GPU as device 0.
+    const run = this.opts.gpu
+      ? {
+          ...this.opts.run,
+          scenario: { ...this.opts.run.scenario, memory: { ...this.opts.run.scenario.memory, device: 0 } },
+        }
+      : this.opts.run;
     const loaded = await this.request(
-      { type: "init", run: this.opts.run, strategy: this.strategy, modelPath: this.opts.modelPath },
+      { type: "init", run, strategy: this.strategy, modelPath: this.opts.modelPath },
       "loaded",
     );
     if (loaded.type === "loaded") {
@@ -157,6 +184,30 @@ export class StrategyProcess {
     }
     if (this.opts.tracePath) this.trace = new TraceWriter(this.opts.tracePath, this.primarySignal);
     this.startBytes = await this.settledValues();
+    this.checkPidNamespace();
+  }
+
+  /**
+   * Once the engine has loaded (its CUDA context exists): does NVML list the child? If not,
+   * the per-process figure is device-level from here on (pid-namespace.ts).
+   */
+  private checkPidNamespace(): void {
+    const atStart = this.opts.listedAtRunStart;
+    if (!this.sampler.hasGpu || !atStart || !this.child?.pid) return;
+    const now = this.startBytes.deviceUsedBytes ?? Number.NaN;
+    const check = checkPidNamespace({
+      ownPids: [this.child.pid, ...this.extraPids],
+      listedPids: readRunGpu(this.device)?.listedPids,
+      listedAtRunStart: atStart,
+      deviceBeforeBytes: this.deviceBefore,
+      deviceNowBytes: now,
+      processBytes: this.startBytes.gpuProcessBytes ?? Number.NaN,
+    });
+    if (check.mode === "process") return;
+    this.attribution = { ...check, baseDeviceBytes: this.deviceBefore };
+    const own = now - this.deviceBefore;
+    this.deviceFigures = new DeviceLevelFigures(own);
+    this.startBytes.gpuProcessBytes = own;
   }
 
   /**
@@ -179,7 +230,12 @@ export class StrategyProcess {
       this.replayFrom = Math.min(this.replayFrom, firstIndex);
       msg.replayOf = replayOf ?? firstIndex;
     }
-    await this.request(msg, "callsDone");
+    this.deviceFigures?.open(monotonicNs());
+    try {
+      await this.request(msg, "callsDone");
+    } finally {
+      this.deviceFigures?.close(monotonicNs());
+    }
     // Resolve every mark of this batch before the next strategy runs.
     await sleep(Math.max(2 * this.sampler.intervalMs, 2));
     this.pumpSamples(true);
@@ -195,7 +251,10 @@ export class StrategyProcess {
 
   /** Release per the strategy, then measure what release did not give back. */
   async finish(): Promise<void> {
-    const msg = await this.request({ type: "finish" }, "finished");
+    this.deviceFigures?.open(monotonicNs());
+    const msg = await this.request({ type: "finish" }, "finished").finally(() =>
+      this.deviceFigures?.close(monotonicNs()),
+    );
     if (msg.type === "finished" && msg.engineMemory) this.engineMemory = msg.engineMemory;
     if (this.strategy !== "persistent") {
       const after = await this.settledValues();
@@ -204,6 +263,12 @@ export class StrategyProcess {
         this.residual = { afterReleaseBytes: after[p]! - this.startBytes[p]! };
       }
     }
+  }
+
+  /** Allocation history on (start) or snapshot + top sites (stop); a worker's refusal comes back as { error }. */
+  async traceAllocations(request: AllocationTraceRequest): Promise<AllocationTraceOutcome | undefined> {
+    const msg = await this.request({ type: "traceAllocations", request }, "traced");
+    return msg.type === "traced" ? msg.outcome : undefined;
   }
 
   /** Ends the child; on a GPU, checks that the device got the process's memory back. */
@@ -354,7 +419,9 @@ export class StrategyProcess {
 
   /** Drains the sampler into the joiner and consumes resolved iterations. */
   private pumpSamples(all = false): void {
-    const s = this.sampler.drain();
+    let s = this.sampler.drain();
+    if (Number.isNaN(this.deviceBefore) && s.deviceUsedBytes.length) this.deviceBefore = s.deviceUsedBytes[0]!;
+    if (this.deviceFigures) s = { ...s, gpuProcessBytes: this.deviceFigures.map(s.tNs, s.deviceUsedBytes) };
     this.notePeaks(s);
     this.joiner.addSamples(s);
     for (const r of this.joiner.take(all)) this.consume(r);
@@ -431,6 +498,7 @@ export class StrategyProcess {
       traceFile: this.trace ? this.opts.traceFileRelative : undefined,
       residual: this.residual,
       engineMemory: this.engineMemory,
+      ...(this.attribution ? { gpuAttribution: this.attribution } : {}),
     };
     if (f) {
       // Without an index from the engine, the fault hit the call after the last one measured.
