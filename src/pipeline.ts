@@ -43,6 +43,8 @@ export interface PipelineOptions {
   /** Compare with the baseline even if GPU, driver or engines differ. */
   force: boolean;
   traces: boolean;
+  /** Allocation stacks for every process-engine strategy, not only those judged leak (bench --trace-allocations). */
+  traceAllocations?: boolean;
   argv: string[];
   progress: BenchProgress;
   signal: AbortSignal;
@@ -140,6 +142,7 @@ export async function runPipeline(p: Prepared, o: PipelineOptions): Promise<Pipe
     outDir: o.outDir,
     overrides: o.overrides,
     traces: o.traces,
+    ...(o.traceAllocations ? { traceAllocations: true } : {}),
     argv: o.argv,
     progress: o.progress,
     signal: o.signal,

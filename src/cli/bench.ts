@@ -33,6 +33,7 @@ interface BenchArgs extends GateArgs {
   wide: boolean;
   junit?: string;
   traces: boolean;
+  traceAllocations: boolean;
   force: boolean;
   shard?: string;
   gpus?: string;
@@ -79,6 +80,12 @@ export const command: CommandModule<object, BenchArgs> = {
           type: "boolean",
           default: true,
           describe: "write per-iteration CSV traces (--no-traces to skip)",
+        })
+        .option("trace-allocations", {
+          type: "boolean",
+          default: false,
+          describe:
+            "process workers with PyTorch: record allocation stacks for every strategy (by default only for those judged leak)",
         })
         .option("shard", {
           type: "string",
@@ -139,6 +146,7 @@ export const command: CommandModule<object, BenchArgs> = {
         gates,
         force: a.force,
         traces: a.traces,
+        traceAllocations: a.traceAllocations,
         argv: process.argv.slice(2),
         progress,
         signal: abort.signal,

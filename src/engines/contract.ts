@@ -6,6 +6,7 @@
  * Engines sit below scenarios: they never read a scenario file or its types. A scenario
  * asks the registry what an engine accepts; the run hands an engine only what it needs.
  */
+import type { AllocationSites, AllocationTraceRequest } from "./allocation-sites.js";
 import type * as z from "zod";
 
 /** Context strategies, engine-neutral (README: "Context strategies"). */
@@ -105,6 +106,11 @@ export interface JsEngine {
   usesGpu?(): boolean | undefined;
   /** Other processes whose device memory belongs to this run (the process engine's worker). */
   extraPids?(): number[];
+  /**
+   * Optional: PyTorch allocation history in the engine's process (the process engine's
+   * Python helper). `start` resolves to undefined; `stop` to the top allocation sites.
+   */
+  traceAllocations?(request: AllocationTraceRequest): Promise<AllocationSites | undefined>;
   /** Free everything, including what load() made. */
   close(): Promise<void>;
 }

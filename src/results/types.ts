@@ -1,4 +1,5 @@
 import type { EngineName } from "../engines/registry.js";
+import type { AllocationTraceOutcome } from "../engines/allocation-sites.js";
 import type { GateSpec, Precision, StrategyName } from "../scenarios/types.js";
 import type {
   LeakAnalysis,
@@ -215,6 +216,12 @@ export interface StrategyResult {
   shapeStats?: ShapeStats;
   /** The designed experiment after the measured rounds: replay of seen shapes, and the extension that confirms a verdict. */
   confirmation?: Confirmation;
+  /**
+   * Allocation stacks (process workers with PyTorch): after a `leak` verdict, or with
+   * bench --trace-allocations, a short run of replay calls with PyTorch's allocation history
+   * on, and the top sites of the blocks it left alive; or why none could be recorded.
+   */
+  allocationSites?: AllocationTraceOutcome;
   analysis?: {
     /** Final verdict per signal (shape attribution applied when shapeStats exist). */
     leak: Record<string, LeakAnalysis>;

@@ -61,6 +61,18 @@ async function handle(msg: ParentMessage): Promise<void> {
       await send({ type: "finished", engineMemory: driver.engineMemory() });
       return;
     }
+    case "traceAllocations": {
+      if (!driver) throw new Error("traceAllocations before init");
+      // A worker without PyTorch answers with an error: the run goes on, the reason is recorded.
+      try {
+        if (!driver.traceAllocations) throw new Error("this engine records no allocation history");
+        const sites = await driver.traceAllocations(msg.request);
+        await send({ type: "traced", outcome: sites });
+      } catch (e) {
+        await send({ type: "traced", outcome: { error: e instanceof Error ? e.message : String(e) } });
+      }
+      return;
+    }
     case "exit": {
       // Persistent contexts are never released: exit without closing the engine.
       process.exit(0);

@@ -4,6 +4,7 @@
  */
 import { EngineUnavailableError, isOutOfMemory } from "../errors.js";
 import { callsDoneOf, type BatchTimes, type JsEngine } from "../engines/contract.js";
+import type { AllocationSites, AllocationTraceRequest } from "../engines/allocation-sites.js";
 import type { ScenarioRun, ShapeMap, StrategyName } from "../scenarios/types.js";
 import { loadAddon, addonStatus } from "../native/binding.js";
 import type { NativeMarkBatch } from "../native/AddonTypes.js";
@@ -20,6 +21,8 @@ export interface Driver {
   /** Runs the calls for the given shapes (absolute indices from firstIndex). */
   runCalls(shapes: ShapeMap[], firstIndex: number, onMarks: (b: MarkBatch) => void): Promise<void>;
   finish(): Promise<void>;
+  /** PyTorch allocation history in the engine's process; absent where the engine has none. */
+  traceAllocations?(request: AllocationTraceRequest): Promise<AllocationSites | undefined>;
   /**
    * Frees the engine. The strategy's child never calls it (it exits instead, so persistent
    * contexts live until the process ends, as in a real service); benchmarks and tests do.
@@ -73,6 +76,11 @@ export class JsDriver implements Driver {
   }
   usesGpu(): boolean | undefined {
     return this.engine.usesGpu?.();
+  }
+  traceAllocations(request: AllocationTraceRequest): Promise<AllocationSites | undefined> {
+    if (!this.engine.traceAllocations)
+      return Promise.reject(new Error(`the ${this.engine.name} engine records no allocation history (process workers with PyTorch do)`));
+    return this.engine.traceAllocations(request);
   }
   async runCalls(shapes: ShapeMap[], firstIndex: number, onMarks: (b: MarkBatch) => void): Promise<void> {
     let batch = emptyBatch();

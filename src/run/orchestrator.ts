@@ -24,6 +24,8 @@ import { collectEnvironment, readRunGpu } from "./environment.js";
 import { runQueue, type VisibleGpu } from "./gpu-pool.js";
 import { writeFileAtomic, toJson } from "../io/atomic-write.js";
 import { makeRunId } from "../results/run-id.js";
+import { snapshotFileName, traceAllocations, traceCalls } from "./allocation-trace.js";
+import type { AllocationTraceOutcome } from "../engines/allocation-sites.js";
 
 export interface BenchProgress {
   /** Called when a run starts, with the total measured calls it will make (and its GPU under --gpus). */
@@ -54,6 +56,11 @@ export interface BenchOptions {
    * caller: analysis sits above this layer). Without it, verdicts are not confirmed.
    */
   judge?: (environment: Environment, run: ScenarioRunResult, strategy: StrategyResult) => string | undefined;
+  /**
+   * Allocation stacks for every strategy of a process-engine run, not only those judged
+   * `leak` (bench --trace-allocations); see run/allocation-trace.ts.
+   */
+  traceAllocations?: boolean;
   /** Run only these runs (by key), recording the shard in the results (see scenarios/shard.ts). */
   shard?: { record: ShardRecord; runs: ReadonlySet<string> };
   /**
@@ -227,8 +234,11 @@ async function runOne(
     });
   });
   const confirmations = new Map<StrategyProcess, Confirmation>();
+  const allocationSites = new Map<StrategyProcess, AllocationTraceOutcome>();
   const resultOf = (c: StrategyProcess): StrategyResult => {
     const r = c.toResult();
+    const sites = allocationSites.get(c);
+    if (sites) r.allocationSites = sites;
     const conf = confirmations.get(c);
     if (conf) r.confirmation = { ...conf, replayCalls: c.replayCalls, checks: [...conf.checks] };
     return r;
@@ -279,19 +289,31 @@ async function runOne(
     first += count;
     snapshot();
   }
-  if (Date.now() <= deadline)
-    await confirm(
-      run,
-      children,
-      first,
-      total,
-      confirmations,
-      guard,
-      snapshot,
-      ctx,
-      ctx.judge && ((c) => ctx.judge!(results.environment, entry, resultOf(c))),
-    );
-  else if (replayCalls(run) > 0)
+  const next = new Map(children.map((c) => [c, first]));
+  if (Date.now() <= deadline) {
+    const judge = ctx.judge && ((c: StrategyProcess) => ctx.judge!(results.environment, entry, resultOf(c)));
+    await confirm(run, children, first, total, next, confirmations, guard, snapshot, ctx, judge);
+    if (s.engine === "process") {
+      for (const c of children) {
+        if (ctx.isAborted() || c.hasFault) continue;
+        const verdict = confirmations.get(c)?.verdictAfter ?? judge?.(c);
+        if (!ctx.traceAllocations && verdict !== "leak") continue;
+        const calls = traceCalls(s.run.iterations);
+        ctx.progress?.note?.(`${run.key} ${c.strategy}: recording allocation stacks over ${calls} replay calls`);
+        const replay = async (count: number) => {
+          const from = next.get(c)!;
+          next.set(c, from + count);
+          await guard(c, "allocation trace", () => c.calls("replay", -1, from, count, total, first));
+        };
+        const file = snapshotFileName(ctx.runId, run.key, c.strategy);
+        await guard(c, "allocation trace", async () => {
+          const outcome = await traceAllocations(c, replay, calls, ctx.outDir, file);
+          if (outcome) allocationSites.set(c, outcome);
+        });
+        snapshot();
+      }
+    }
+  } else if (replayCalls(run) > 0)
     ctx.progress?.note?.(`${run.key}: no replay of seen shapes (run.maxDurationS = ${s.run.maxDurationS} s reached)`);
 
   for (const c of healthy()) {
@@ -316,6 +338,7 @@ async function confirm(
   children: StrategyProcess[],
   seenCalls: number,
   total: number,
+  next: Map<StrategyProcess, number>,
   confirmations: Map<StrategyProcess, Confirmation>,
   guard: (c: StrategyProcess, what: string, step: () => Promise<void>) => Promise<void>,
   snapshot: () => void,
@@ -325,7 +348,6 @@ async function confirm(
   const replay = replayCalls(run);
   const budget = confirmBudget(run);
   if (replay === 0 && (!budget || !judge)) return;
-  const next = new Map(children.map((c) => [c, seenCalls]));
   const runReplay = async (c: StrategyProcess, count: number, what: string) => {
     const first = next.get(c)!;
     next.set(c, first + count);

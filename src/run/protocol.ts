@@ -3,6 +3,7 @@
  * Node's IPC channel. The parent drives; the child executes and reports. Every child
  * message is small; iteration marks travel in batches.
  */
+import type { AllocationTraceOutcome, AllocationTraceRequest } from "../engines/allocation-sites.js";
 import type { ScenarioRun, ShapeMap, StrategyName } from "../scenarios/types.js";
 
 export type ParentMessage =
@@ -22,6 +23,8 @@ export type ParentMessage =
     }
   /** Release what the strategy holds (teardown-style release; persistent keeps it). */
   | { type: "finish" }
+  /** Allocation history on / off in the engine (process workers with PyTorch); answered by `traced`. */
+  | { type: "traceAllocations"; request: AllocationTraceRequest }
   | { type: "exit" };
 
 /** warmup: not measured; round: timed into throughput rounds; replay: the confirmation experiment (memory only). */
@@ -53,6 +56,8 @@ export type ChildMessage =
   | { type: "marks"; batch: MarkBatch }
   | { type: "callsDone"; phase: CallPhase; round: number; count: number }
   | { type: "finished"; engineMemory?: Record<string, number> }
+  /** The answer to traceAllocations: the sites after stop, nothing after start, or why not (not a fault). */
+  | { type: "traced"; outcome?: AllocationTraceOutcome }
   /** An engine fault. The child exits after sending it. */
   | { type: "fault"; kind: "oom" | "errored" | "unavailable"; message: string; index?: number; lastExchange?: string };
 

@@ -21,6 +21,8 @@ import {
   type ShapeMap,
 } from "../contract.js";
 import { EngineLifecycle } from "../lifecycle.js";
+import type { AllocationSites, AllocationTraceRequest } from "../allocation-sites.js";
+import { parseAllocationSites } from "./allocation-reply.js";
 import type { ProcessOptions } from "./section.js";
 import {
   JOURNAL_RECORD_BYTES,
@@ -410,6 +412,12 @@ class WorkerEngine extends EngineLifecycle implements ProcessEngine {
 
   memoryStats(): Record<string, number> {
     return { ...this.stats };
+  }
+  /** The `traceAllocations` op (docs/protocol.md): an error reply (no torch in the worker) throws. */
+  async traceAllocations(request: AllocationTraceRequest): Promise<AllocationSites | undefined> {
+    const w = this.requireWorker("traceAllocations");
+    const reply = await this.call(w, { op: "traceAllocations", ...request }, this.replyTimeoutMs);
+    return request.action === "stop" ? parseAllocationSites(reply.fields.allocationSites) : undefined;
   }
   extraPids(): number[] {
     const pids = new Set<number>();

@@ -49,7 +49,10 @@ export type Request =
   | { id: number; op: "batch"; mode: BatchMode; shapes: ShapeMap[]; calls: number[] }
   | { id: number; op: "deactivate" }
   | { id: number; op: "stats" }
-  | { id: number; op: "shutdown" };
+  | { id: number; op: "shutdown" }
+  /** Optional op: PyTorch allocation history on (start) / snapshot and top sites (stop). */
+  | { id: number; op: "traceAllocations"; action: "start"; maxEntries?: number }
+  | { id: number; op: "traceAllocations"; action: "stop"; snapshotPath?: string };
 
 /** Engine memory figures, bytes, keyed by signal name (e.g. torchAllocatedBytes). */
 export type StatsMap = Record<string, number>;
