@@ -1,0 +1,82 @@
+/**
+ * `bench --gpus` with the real CLI on a CPU machine, against the stand-in libnvidia-ml
+ * (test/native/fixtures/fake_nvml.cc, FAKE_NVML_GPUS GPUs): what a user gets when the
+ * machine shows no GPU, a bad index, and four runs spread over two GPUs (the tiny CPU
+ * model: the GPUs only decide where runs go and what they record).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixture } from "../native/helpers.js";
+import { resultsIn, runCli, scenarioDir, tinyScenario } from "../helpers/cli.js";
+
+let libDir = "";
+let lib = "";
+beforeAll(() => {
+  libDir = mkdtempSync(join(tmpdir(), "vramgate-fake-nvml-"));
+  lib = join(libDir, "libnvidia-ml.so.1");
+  const cc = spawnSync("g++", ["-std=c++17", "-O1", "-shared", "-fPIC", "-o", lib, fixture("fake_nvml.cc")], {
+    encoding: "utf8",
+  });
+  if (cc.status !== 0) throw new Error(`building the fake NVML failed (g++ is needed, as for the addon): ${cc.stderr}`);
+});
+afterAll(() => rmSync(libDir, { recursive: true, force: true }));
+
+const FOUR = tinyScenario("four", "{ warmup: 1, iterations: 4, rounds: 2, replay: 0, confirm: false }").replace(
+  "sequence: random",
+  "sequence: [fixed, random, ascending, sawtooth]",
+);
+const SHORT = ["--no-traces", "--leak", "off", "--max-peak-mib", "100000"];
+const fakeGpus = (n: number) => ({ VRAMGATE_NVML_PATH: lib, FAKE_NVML_GPUS: String(n) });
+
+describe("bench --gpus", () => {
+  it("no GPU, an unknown index, a duplicate: exit 2 before anything runs, saying why", async () => {
+    const dir = scenarioDir({ "four.yaml": FOUR });
+    const bench = (gpus: string, n: number) =>
+      runCli(["bench", join(dir, "four.yaml"), ...SHORT, "--out", join(dir, `out-${n}`), "--gpus", gpus], {
+        env: fakeGpus(n),
+      });
+    const [none, unknown, twice] = await Promise.all([bench("all", 0), bench("0,2", 2), bench("1,1", 2)]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("--gpus all: this machine shows no GPU to vramgate (NVML lists no GPU)");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("--gpus 0,2: expected GPU indices as nvidia-smi lists them (0, 1), found 2");
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain("GPU 1 is named twice");
+    for (const r of [none, unknown, twice]) {
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(resultsIn(join(dir, `out-${r === none ? 0 : 2}`))).toEqual([]);
+    }
+  });
+
+  it("four runs over two GPUs: every run measured, on one GPU, recorded with UUID and clocks, in plan order", async () => {
+    const dir = scenarioDir({ "four.yaml": FOUR });
+    const out = join(dir, "out");
+    const r = await runCli(["bench", join(dir, "four.yaml"), ...SHORT, "--out", out, "--gpus", "all"], {
+      env: fakeGpus(2),
+    });
+    expect(r.stderr).toContain("vramgate: --gpus all: up to 2 runs at a time, one per GPU (0 Fake GPU, 1 Fake GPU)");
+    expect(r.code).toBe(0);
+    const [results] = resultsIn(out);
+    expect(results!.runs.map((x) => x.sequence)).toEqual(["fixed", "random", "ascending", "sawtooth"]);
+    const uuids = new Set<string>();
+    for (const run of results!.runs) {
+      expect(run.strategies.map((s) => s.state)).toEqual(["completed", "completed", "completed"]);
+      expect(run.gpu).toMatchObject({
+        name: "Fake GPU",
+        driverVersion: "999.99",
+        clocks: { smMHz: 1980, smMaxMHz: 1980, memMHz: 2619, memMaxMHz: 2619 },
+      });
+      expect(run.gpu!.uuid).toBe(`GPU-0000000${run.gpu!.index}-fake`);
+      uuids.add(run.gpu!.uuid);
+      // Each run's progress lines name its GPU.
+      expect(r.stderr).toContain(`▶ [GPU ${run.gpu!.index}] ${run.key}:`);
+      expect(r.stderr).toContain(`■ [GPU ${run.gpu!.index}] ${run.key}: finished`);
+    }
+    // Both GPUs took runs.
+    expect(uuids).toEqual(new Set(["GPU-00000000-fake", "GPU-00000001-fake"]));
+    expect(results!.environment.gpus.map((g) => g.uuid)).toEqual(["GPU-00000000-fake", "GPU-00000001-fake"]);
+  });
+});
