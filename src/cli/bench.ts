@@ -33,7 +33,7 @@ interface BenchArgs extends GateArgs {
   wide: boolean;
   junit?: string;
   traces: boolean;
-  traceAllocations: boolean;
+  "trace-allocations": boolean;
   force: boolean;
   shard?: string;
   gpus?: string;
@@ -146,7 +146,7 @@ export const command: CommandModule<object, BenchArgs> = {
         gates,
         force: a.force,
         traces: a.traces,
-        traceAllocations: a.traceAllocations,
+        traceAllocations: a["trace-allocations"],
         argv: process.argv.slice(2),
         progress,
         signal: abort.signal,
