@@ -248,6 +248,10 @@ const gate = z.strictObject({
     .positive()
     .optional()
     .meta({ description: "Fail when a strategy's peak memory exceeds this, MiB." }),
+  maxP99Ms: z.number().positive().optional().meta({
+    description:
+      "Sweeps: a combination whose p99 latency exceeds this, ms, is not recommended (it stays in the table and chart).",
+  }),
   maxRegression: z
     .number()
     .min(0)

@@ -98,6 +98,8 @@ export interface GateSpec {
   maxSlowdown?: number;
   /** Fail when any strategy's peak device (or, without GPU, host) memory exceeds this many MiB. */
   maxPeakMiB?: number;
+  /** Sweeps: p99 latency above this many ms keeps a combination from being recommended. */
+  maxP99Ms?: number;
   /** Against a baseline results file: maximum throughput drop (fraction) and memory increase (fraction). */
   maxRegression?: number;
   maxMemoryIncrease?: number;

@@ -1,0 +1,142 @@
+/**
+ * Sweeps: every (combination × strategy) point of one scenario and sequence, with
+ * throughput against the sweep's reference, p99 latency, peak memory and verdict; the
+ * Pareto front of peak memory against throughput; and the configuration to ship under the
+ * gates (gate.maxPeakMiB, gate.maxP99Ms) and the run's own exclusions (leaks, faults,
+ * residuals). Figures and codes only: src/report/sweep.ts words them.
+ *
+ * Ratios across combinations come from separate runs (not interleaved rounds), so each is a
+ * bootstrap interval over both runs' per-round rates. The rule: the fastest eligible point;
+ * when other eligible points' intervals overlap its own, the one of those with the least peak
+ * memory (throughput that cannot be told apart is not worth memory).
+ */
+import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
+import type { SweepAnalysis, SweepExclusion, SweepPointResult } from "../results/sweep.js";
+import type { SweepPoint } from "../scenarios/types.js";
+import { MIB } from "../format.js";
+import { medianRate, primaryLeak } from "./figures.js";
+import { bootstrapMedianRatioCi } from "./stats/bootstrap.js";
+
+const rates = (s: StrategyResult): number[] =>
+  s.rounds.map((r) => r.itemsPerSecond).filter((x) => Number.isFinite(x) && x > 0);
+
+/** The sweep combination a run measured (its scenario's sweepPoint), if any. */
+export function sweepPointOf(run: ScenarioRunResult): SweepPoint | undefined {
+  const p = (run.config as { sweepPoint?: SweepPoint } | null | undefined)?.sweepPoint;
+  return p && typeof p.key === "string" && typeof p.index === "number" ? p : undefined;
+}
+
+/** Points on the front: none other has rate ≥ and peak ≤ with one of them strict. */
+export function paretoFront(points: ReadonlyArray<{ rate?: number; peak?: number }>): boolean[] {
+  return points.map((p, i) => {
+    if (p.rate === undefined || p.peak === undefined) return false;
+    return !points.some(
+      (q, j) =>
+        j !== i &&
+        q.rate !== undefined &&
+        q.peak !== undefined &&
+        q.rate >= p.rate! &&
+        q.peak <= p.peak! &&
+        (q.rate > p.rate! || q.peak < p.peak!),
+    );
+  });
+}
+
+function exclusions(run: ScenarioRunResult, s: StrategyResult, p: SweepPointResult): SweepExclusion[] {
+  const out: SweepExclusion[] = [];
+  const own = run.recommendation?.excluded.find((e) => e.strategy === s.strategy);
+  if (own) out.push({ code: "strategy", reason: own.code });
+  if (p.itemsPerSecond === undefined || p.peakBytes === undefined) out.push({ code: "no-figures" });
+  const { maxPeakMiB, maxP99Ms } = run.gate;
+  if (maxPeakMiB !== undefined && p.peakBytes !== undefined && p.peakBytes / MIB > maxPeakMiB)
+    out.push({ code: "max-peak", peakBytes: p.peakBytes, limitMiB: maxPeakMiB });
+  if (maxP99Ms !== undefined && p.p99Ms !== undefined && p.p99Ms > maxP99Ms)
+    out.push({ code: "max-p99", p99Ms: p.p99Ms, limitMs: maxP99Ms });
+  return out;
+}
+
+function analyzeOne(runs: ScenarioRunResult[]): SweepAnalysis | undefined {
+  const first = runs[0];
+  const point0 = first && sweepPointOf(first);
+  if (!first || !point0) return undefined;
+  const refStrategy = first.strategies.find((s) => s.strategy === first.baseline) ?? first.strategies[0];
+  if (!refStrategy) return undefined;
+  const refRates = rates(refStrategy);
+  const points: SweepPointResult[] = [];
+  for (const run of runs) {
+    const sp = sweepPointOf(run)!;
+    for (const s of run.strategies) {
+      const p: SweepPointResult = {
+        run: run.key,
+        combination: sp.key,
+        values: sp.values,
+        precision: run.precision,
+        strategy: s.strategy,
+        primarySignal: s.primarySignal,
+        verdict: s.state === "completed" ? (primaryLeak(s)?.verdict ?? "not analysed") : s.state,
+        excluded: [],
+        front: false,
+      };
+      const rate = medianRate(s.rounds);
+      if (rate !== undefined) p.itemsPerSecond = rate;
+      const mine = rates(s);
+      if (mine.length > 0 && refRates.length > 0) {
+        const b = bootstrapMedianRatioCi(mine, refRates);
+        p.ratio = b.estimate;
+        p.ratioCi = b.resamples > 0 ? b.ci : [b.estimate, b.estimate];
+      }
+      if (s.latency) p.p99Ms = s.latency.p99Ms;
+      const peak = s.peakBytes[s.primarySignal];
+      if (typeof peak === "number") p.peakBytes = peak;
+      p.excluded = exclusions(run, s, p);
+      points.push(p);
+    }
+  }
+  const front = paretoFront(points.map((p) => ({ rate: p.itemsPerSecond, peak: p.peakBytes })));
+  points.forEach((p, i) => {
+    p.front = front[i]!;
+  });
+  const out: SweepAnalysis = {
+    scenario: first.scenario,
+    sequence: first.sequence,
+    axes: point0.axes,
+    reference: { run: first.key, strategy: refStrategy.strategy },
+    points,
+    limits: {
+      ...(first.gate.maxPeakMiB !== undefined ? { maxPeakMiB: first.gate.maxPeakMiB } : {}),
+      ...(first.gate.maxP99Ms !== undefined ? { maxP99Ms: first.gate.maxP99Ms } : {}),
+    },
+  };
+  const eligible = points.map((p, i) => ({ p, i })).filter(({ p }) => p.excluded.length === 0);
+  const speed = (p: SweepPointResult) => p.ratio ?? p.itemsPerSecond ?? 0;
+  eligible.sort((a, b) => speed(b.p) - speed(a.p) || (a.p.peakBytes ?? 0) - (b.p.peakBytes ?? 0));
+  const fastest = eligible[0];
+  if (!fastest) return out;
+  if (eligible.length === 1) return { ...out, recommended: fastest.i, rankedBy: "only" };
+  const lo = fastest.p.ratioCi?.[0];
+  const tied = eligible.filter(({ p }) => lo !== undefined && p.ratioCi !== undefined && p.ratioCi[1] >= lo);
+  const leanest = [...tied].sort((a, b) => (a.p.peakBytes ?? 0) - (b.p.peakBytes ?? 0))[0];
+  if (leanest && leanest.i !== fastest.i && (leanest.p.peakBytes ?? 0) < (fastest.p.peakBytes ?? 0))
+    return { ...out, recommended: leanest.i, rankedBy: "least-memory", fastest: fastest.i };
+  return { ...out, recommended: fastest.i, rankedBy: "fastest" };
+}
+
+/** One analysis per scenario and sequence that ran a sweep, in run order. */
+export function analyzeSweeps(file: ResultsFile): SweepAnalysis[] {
+  const groups = new Map<string, ScenarioRunResult[]>();
+  for (const run of file.runs) {
+    if (!sweepPointOf(run)) continue;
+    const id = `${run.scenario}\u0000${run.sequence}`;
+    const list = groups.get(id) ?? [];
+    list.push(run);
+    groups.set(id, list);
+  }
+  const out: SweepAnalysis[] = [];
+  for (const runs of groups.values()) {
+    // The reference is the first combination as written (lowest index), whatever ran first.
+    runs.sort((a, b) => sweepPointOf(a)!.index - sweepPointOf(b)!.index);
+    const a = analyzeOne(runs);
+    if (a) out.push(a);
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * A sweep's analysis as the results file stores it (`sweeps[]`, src/analysis/pareto.ts):
+ * every (combination × strategy) point with its figures, the Pareto front of peak memory
+ * against throughput, and the configuration recommended under the gates — as figures and
+ * codes; src/report/sweep.ts words them.
+ */
+import type { Precision, StrategyName, SweepValue } from "../scenarios/types.js";
+
+/** Why a point may not be recommended. */
+export type SweepExclusion =
+  /** The run's own recommendation left the strategy out (leak, fault, residual, …): its code. */
+  | { code: "strategy"; reason: string }
+  | { code: "max-peak"; peakBytes: number; limitMiB: number }
+  | { code: "max-p99"; p99Ms: number; limitMs: number }
+  /** No throughput or no peak memory measured. */
+  | { code: "no-figures" };
+
+export interface SweepPointResult {
+  /** Run key. */
+  run: string;
+  /** The combination's key ("" when only precision varies). */
+  combination: string;
+  values: Record<string, SweepValue>;
+  precision: Precision;
+  strategy: StrategyName;
+  /** Median calls/s over rounds. */
+  itemsPerSecond?: number;
+  /** Median rate ÷ the reference's, with a bootstrap 95 % CI over the rounds of both. */
+  ratio?: number;
+  ratioCi?: [number, number];
+  p99Ms?: number;
+  /** Peak of the primary signal, bytes. */
+  peakBytes?: number;
+  primarySignal: string;
+  /** Primary verdict, or the state when the strategy did not complete. */
+  verdict: string;
+  excluded: SweepExclusion[];
+  /** On the Pareto front: no other point is at least as fast with no more memory (and better in one). */
+  front: boolean;
+}
+
+export interface SweepAnalysis {
+  scenario: string;
+  sequence: string;
+  axes: string[];
+  /** The point every ratio is taken against: the first combination's baseline strategy. */
+  reference: { run: string; strategy: StrategyName };
+  points: SweepPointResult[];
+  /** Index into `points`; absent when every point was excluded. */
+  recommended?: number;
+  /**
+   * What chose it: `fastest` (highest ratio among the eligible), or `least-memory` (the least
+   * peak among the eligible whose ratio interval overlaps the fastest's).
+   */
+  rankedBy?: "fastest" | "least-memory" | "only";
+  /** Index of the fastest eligible point, when the least-memory rule chose another. */
+  fastest?: number;
+  /** The constraints applied, as written in the gate. */
+  limits: { maxPeakMiB?: number; maxP99Ms?: number };
+}
