@@ -16,6 +16,8 @@ import { DETECTABLE_NOTE, ratioWithCi, throughputClaim, timeToOom, verdictSlope 
 import { exclusionWords, recommendationWords } from "./recommend.js";
 import { overlayChart, signalLabel, strategyChart } from "./svg.js";
 import { layerChart, layerMarkdown } from "./layers.js";
+import { allocationMarkdown } from "./allocation-sites.js";
+import { runGpuSection } from "./gpus.js";
 import {
   TAX_HEAD,
   comparisonCell,
@@ -255,6 +257,7 @@ function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: Rende
   if (expl.length) lines.push(...expl, "");
   lines.push(...shapeSection(run));
   lines.push(...layerMarkdown(run));
+  lines.push(...allocationMarkdown(run));
   const rec = recommendationLine(run);
   if (rec) lines.push(rec, "");
 
@@ -388,7 +391,7 @@ function environmentSection(results: ResultsFile): string[] {
     ["started / finished", `${results.createdAt} / ${results.finishedAt ?? "—"}`],
   ];
   for (const [k, v] of rows) lines.push(row([k, v]));
-  lines.push("");
+  lines.push("", ...runGpuSection(results));
   return lines;
 }
 
