@@ -7,8 +7,10 @@
  * when the run started: `bench:gate-noise` measured between-run throughput spreads of 60–80 %
  * at loads of 5–17 on 2 cores).
  *
- * Not recorded (so not compared): GPU clocks, power and temperature, other processes on the
- * GPU. They need NVML queries the native sampler does not make yet.
+ * GPU clocks: the maximum SM and memory clocks of the first GPU (the SKU, or clocks locked
+ * with nvidia-smi -lgc/-lmc) are compared; the clocks now are not (an idle GPU clocks down
+ * and the figure says little about the run). Per-run clocks are in each run's `gpu`.
+ * Not recorded (so not compared): power and temperature.
  */
 import type { Environment } from "../results/types.js";
 
@@ -38,6 +40,9 @@ export function environmentWarnings(base: Environment, head: Environment): strin
       `memory: ${(base.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB vs ${(head.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB`,
     );
   differs("CPU governor", base.fingerprint?.cpuGovernor, head.fingerprint?.cpuGovernor);
+  const clocks = (e: Environment) => e.gpus[0]?.clocks;
+  differs("GPU max SM clock (MHz)", clocks(base)?.smMaxMHz, clocks(head)?.smMaxMHz);
+  differs("GPU max memory clock (MHz)", clocks(base)?.memMaxMHz, clocks(head)?.memMaxMHz);
   for (const [name, e] of [
     ["base", base],
     ["head", head],

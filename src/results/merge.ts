@@ -87,7 +87,8 @@ export function mergeResults(inputs: readonly MergeInput[], opts: MergeOptions):
         origin: run.origin ?? {
           runId: results.runId,
           hostname: env.hostname,
-          gpus: env.gpus,
+          // Under --gpus each run knows its own GPU; older files only the machine's list.
+          gpus: run.gpu ? [run.gpu] : env.gpus,
           ...(results.shard ? { shard: { index: results.shard.index, count: results.shard.count } } : {}),
         },
       });

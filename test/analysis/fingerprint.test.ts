@@ -40,6 +40,20 @@ describe("environment fingerprint in compare", () => {
     expect(renderPrComment(c)).toContain("**Environment warnings**");
   });
 
+  it("names a GPU whose maximum clocks differ (another SKU, locked clocks), not the clocks of the moment", () => {
+    const gpu = readResultsFile(join(FIX, "h100-torch-leak.json"));
+    const withClocks = (sm: number, smMax: number, memMax: number) => {
+      const e = structuredClone(gpu.environment);
+      e.gpus[0]!.clocks = { smMHz: sm, smMaxMHz: smMax, memMHz: 2619, memMaxMHz: memMax };
+      return e;
+    };
+    expect(environmentWarnings(withClocks(345, 1980, 2619), withClocks(1980, 1980, 2619))).toEqual([]);
+    expect(environmentWarnings(withClocks(345, 1980, 2619), withClocks(345, 1410, 1593))).toEqual([
+      "GPU max SM clock (MHz): 1980 vs 1410",
+      "GPU max memory clock (MHz): 2619 vs 1593",
+    ]);
+  });
+
   it("a run records its fingerprint, and results files with one validate", () => {
     const f = hostFingerprint();
     if (process.platform === "linux") expect(typeof f.loadAverage1m).toBe("number");

@@ -120,6 +120,36 @@ describe("mergeResults", () => {
     expect(compareEnvironments(gpu.environment, three.environment)).toEqual([]);
   });
 
+  it("keeps each run's own GPU (bench --gpus): its origin names that GPU, not the machine's list", () => {
+    const gpu = readResultsFile(H100);
+    const run = gpu.runs[0]!;
+    const g = gpu.environment.gpus[0]!;
+    const machine = [0, 1, 2, 3].map((index) => ({ ...g, index, uuid: `GPU-${index}` }));
+    const runGpu = (index: number) => ({
+      ...g,
+      index,
+      uuid: `GPU-${index}`,
+      clocks: { smMHz: 1980, smMaxMHz: 1980 },
+      recordedAt: "2026-12-01T20:00:00.000Z",
+    });
+    const file: ResultsFile = {
+      ...gpu,
+      environment: { ...gpu.environment, gpus: machine },
+      runs: [
+        { ...run, key: "x/1", gpu: runGpu(2) },
+        { ...run, key: "x/2", gpu: runGpu(3) },
+        { ...run, key: "x/3" },
+      ],
+    };
+    const m = mergeResults([{ file: "/w/a.json", results: file }], opts);
+    expect(m.runs.map((r) => r.origin?.gpus.map((x) => x.uuid))).toEqual([
+      ["GPU-2"],
+      ["GPU-3"],
+      ["GPU-0", "GPU-1", "GPU-2", "GPU-3"],
+    ]);
+    expect(m.runs.map((r) => r.gpu?.clocks.smMaxMHz)).toEqual([1980, 1980, undefined]);
+  });
+
   it("reports one section per GPU type when runs came from different GPUs", () => {
     const cpu = readResultsFile(CPU);
     const gpu = readResultsFile(H100);
