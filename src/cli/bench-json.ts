@@ -40,6 +40,13 @@
  *         bound: { projectedBytes, projectedCi, capacityBytes, fits, shapesToOom } | null
  *       } | null,
  *       confirmation: { replayCalls, verdictBefore, verdictAfter, checks, confirmed, budgetExhausted } | null,
+ *       layers: {                                       // null without allocator figures (src/results/layers.ts)
+ *         allocators: ["torch" | "cupy" | "tensorrt"],
+ *         where: ["tensors" | "allocator-cache" | "outside-allocator"],   // layers that leak; [] none
+ *         unattributed: boolean,                        // the total leaks, no single layer does
+ *         verdicts: { <signal>: verdict },              // total, allocated, reserved, outside
+ *         sourcesDisagree: [[signalA, signalB]]         // sources of one quantity whose slopes differ
+ *       } | null,
  *       error: { message, iteration } | null            // why it did not complete
  *     }]
  *   }],
@@ -138,7 +145,21 @@ function strategySummary(run: ScenarioRunResult, s: StrategyResult) {
           budgetExhausted: s.confirmation.budgetExhausted ?? false,
         }
       : null,
+    layers: layerSummary(s),
     error: s.error ? { message: s.error.message, iteration: num(s.error.iteration) } : null,
+  };
+}
+
+function layerSummary(s: StrategyResult) {
+  const l = s.analysis?.layers;
+  if (!l) return null;
+  const figures = [l.total, ...l.allocated, ...l.reserved, l.outside].filter((f) => f !== undefined);
+  return {
+    allocators: l.allocators,
+    where: l.where,
+    unattributed: l.unattributed,
+    verdicts: Object.fromEntries(figures.map((f) => [f.signal, f.verdict])),
+    sourcesDisagree: l.sources.filter((c) => !c.agree).map((c) => c.signals),
   };
 }
 

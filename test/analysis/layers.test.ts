@@ -4,6 +4,7 @@ import { isDeviceSignal } from "../../src/analysis/figures.js";
 import { OUTSIDE_ALLOCATOR_SIGNAL, outsideAllocatorBytes } from "../../src/results/layers.js";
 import type { LeakAnalysis } from "../../src/results/verdicts.js";
 import { layerTerminalLines, layerMarkdown, layerChart } from "../../src/report/layers.js";
+import { benchSummary } from "../../src/cli/bench-json.js";
 import { layerResults, layerStrategy } from "./layer-runs.js";
 
 const MiB = 1024 * 1024;
@@ -136,6 +137,23 @@ describe("layers in words", () => {
     const svg = layerChart(run, persistent)!;
     for (const label of ["GPU memory (process)", "torch reserved", "torch allocated", "outside allocator"])
       expect(svg).toContain(label);
+  });
+});
+
+describe("layers in bench --json", () => {
+  it("carries where growth lives, each layer's verdict and the sources that disagree", () => {
+    const results = layerResults();
+    const summary = benchSummary({ results, outcomes: [], exitCode: 1, resultsPath: "r.json", reportPath: "r.md" });
+    const raw = summary.runs.find((r) => r.key.startsWith("raw-cudamalloc"))!;
+    const [persistent, scoped] = raw.strategies;
+    expect(persistent!.layers).toEqual({
+      allocators: ["torch"],
+      where: ["outside-allocator"],
+      unattributed: false,
+      verdicts: expect.objectContaining({ gpuProcessBytes: "leak", outsideAllocatorBytes: "leak" }),
+      sourcesDisagree: [["torchReservedBytes", "gpuProcessBytes"]],
+    });
+    expect(scoped!.layers?.where).toEqual([]);
   });
 });
 
