@@ -11,6 +11,7 @@
  * borders by default even off a TTY, so both styles are emptied unless colour is on.
  * A figure that could not be measured prints as "n/a", never "NaN" or "Infinity".
  */
+import { allocationTerminal } from "./allocation-sites.js";
 import Table from "cli-table3";
 import type { GateOutcome, ThroughputComparison } from "../results/verdicts.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
@@ -164,6 +165,7 @@ export function formatSummary(results: ResultsFile, outcomes: readonly GateOutco
     out.push(runTable(run, p, wide));
     // Lines about the table's figures go right after it (other findings may follow them).
     if (!wide) out.push(...compactNotes(run, p));
+    out.push(...allocationTerminal(run));
     out.push(...layerTerminalLines(run));
     out.push(...shapeTerminalLines(run));
     const rec = run.recommendation;

@@ -79,7 +79,9 @@ export class JsDriver implements Driver {
   }
   traceAllocations(request: AllocationTraceRequest): Promise<AllocationSites | undefined> {
     if (!this.engine.traceAllocations)
-      return Promise.reject(new Error(`the ${this.engine.name} engine records no allocation history (process workers with PyTorch do)`));
+      return Promise.reject(
+        new Error(`the ${this.engine.name} engine records no allocation history (process workers with PyTorch do)`),
+      );
     return this.engine.traceAllocations(request);
   }
   async runCalls(shapes: ShapeMap[], firstIndex: number, onMarks: (b: MarkBatch) => void): Promise<void> {
