@@ -36,4 +36,6 @@ export interface AllocationSites {
 export type AllocationTraceOutcome = AllocationSites | { error: string; calls?: number };
 
 /** start: record the allocation history from now on; stop: snapshot, save it at snapshotPath, stop. */
-export type AllocationTraceRequest = { action: "start"; maxEntries?: number } | { action: "stop"; snapshotPath?: string };
+export type AllocationTraceRequest =
+  | { action: "start"; maxEntries?: number }
+  | { action: "stop"; snapshotPath?: string };
