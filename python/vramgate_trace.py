@@ -11,7 +11,7 @@ with the `traceAllocations` op (docs/protocol.md):
             allocation sites
 
 A site is the first frame of a block's stack that is the user's code (frames of torch, of
-the Python standard library and of vramgate's helper are skipped). Only blocks still
+the Python standard library, of installed packages and of vramgate's helper are skipped). Only blocks still
 allocated (state "active_allocated") that carry frames count: blocks allocated before
 recording started have none, so what is counted was allocated after warm-up and is alive.
 """
@@ -28,7 +28,7 @@ _HELPER_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def _library_roots():
     roots = set()
-    for key in ("stdlib", "platstdlib"):
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):  # the standard library and installed packages
         path = sysconfig.get_paths().get(key)
         if path:
             roots.add(os.path.join(os.path.realpath(path), ""))
