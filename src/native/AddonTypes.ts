@@ -16,14 +16,14 @@ interface LibraryProbe {
 }
 
 /** GPU clocks in MHz, now and at most; a field NVML cannot tell is absent. */
-export interface ProbeClocks {
+interface ProbeClocks {
   smMHz?: number;
   smMaxMHz?: number;
   memMHz?: number;
   memMaxMHz?: number;
 }
 
-export interface ProbeGpu {
+interface ProbeGpu {
   /** NVML index (nvidia-smi's order, PCI bus order). */
   index: number;
   name: string;
