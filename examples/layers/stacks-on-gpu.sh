@@ -24,7 +24,7 @@ if grep -q traceAllocations dist/run/orchestrator.js 2>/dev/null; then echo "dis
 
 step "vramgate bench examples/layers/retained-tensors.yaml (leak-triggered allocation stacks)"
 timeout 120 node dist/cli/main.js bench examples/layers/retained-tensors.yaml --out "$D" \
-  --iterations "${ITERATIONS:-90}" < /dev/null
+  --iterations "${ITERATIONS:-120}" < /dev/null
 rc bench $?
 
 step "allocation sites per strategy, and the snapshot read back with torch"
