@@ -8,6 +8,7 @@
  * first, if comparing with the baseline fails, with the verdicts alone).
  */
 import { analyzeResults, judgeStrategy } from "./analysis/analyze-results.js";
+import { analyzeSweeps } from "./analysis/pareto.js";
 import { type Comparison, compareEnvironments, compareResults } from "./analysis/compare.js";
 import { evaluateGates, exitCodeFor } from "./analysis/gates.js";
 import { EXIT, InputError } from "./errors.js";
@@ -150,7 +151,7 @@ export async function runPipeline(p: Prepared, o: PipelineOptions): Promise<Pipe
     ...(o.shard ? { shard: { record: o.shard.record, runs: new Set(o.shard.runs) } } : {}),
     ...(o.gpus ? { gpus: o.gpus } : {}),
   });
-  const results = analyzeResults(run.results);
+  const results = withSweeps(analyzeResults(run.results));
   let comparison: Comparison | undefined;
   try {
     // Engine versions are known only now; a mismatch here still leaves the verdicts on disk.
@@ -207,11 +208,13 @@ export interface MergePipelineOptions {
  * are InputErrors, before anything is written.
  */
 export function runMerge(files: readonly string[], o: MergePipelineOptions): PipelineOutcome {
-  const merged = mergeResults(readMergeInputs(files), {
-    outDir: o.outDir,
-    argv: o.argv,
-    allowMissing: o.allowMissing,
-  });
+  const merged = withSweeps(
+    mergeResults(readMergeInputs(files), {
+      outDir: o.outDir,
+      argv: o.argv,
+      allowMissing: o.allowMissing,
+    }),
+  );
   // The shards' files stay: a baseline from elsewhere is refused before anything is written.
   const baseline = o.baselineFile === undefined ? undefined : readResultsFile(o.baselineFile);
   const comparison = baseline
@@ -252,4 +255,12 @@ function exitCode(results: ResultsFile, outcomes: readonly GateOutcome[], interr
     r.strategies.some((s) => s.state !== "completed" && s.state !== "skipped"),
   );
   return failedRun ? EXIT.runFailed : EXIT.ok;
+}
+
+/** The results with each sweep's Pareto analysis (none: the field stays absent). */
+function withSweeps(results: ResultsFile): ResultsFile {
+  const sweeps = analyzeSweeps(results);
+  if (sweeps.length > 0) results.sweeps = sweeps;
+  else delete results.sweeps;
+  return results;
 }

@@ -16,6 +16,8 @@ import { DETECTABLE_NOTE, ratioWithCi, throughputClaim, timeToOom, verdictSlope 
 import { exclusionWords, recommendationWords } from "./recommend.js";
 import { overlayChart, signalLabel, strategyChart } from "./svg.js";
 import { layerChart, layerMarkdown } from "./layers.js";
+import { paretoChart, sweepMarkdown } from "./sweep.js";
+import { latencyChart, throughputChart } from "./throughput-chart.js";
 import { allocationMarkdown } from "./allocation-sites.js";
 import { runGpuSection } from "./gpus.js";
 import {
@@ -303,7 +305,42 @@ function runSection(run: ScenarioRunResult, opts: MarkdownOptions, charts: Rende
     lines.push(`</details>`, "");
   }
   if (overlay || perStrategy.length || layerFiles.length) lines.push(CHARTS_END, "");
+  lines.push(...throughputCharts(run, base, opts.chartDir, charts));
   return lines;
+}
+
+/** Throughput × baseline with CI whiskers and the latency spread, one row per strategy. */
+function throughputCharts(
+  run: ScenarioRunResult,
+  base: string,
+  dir: string,
+  charts: RenderedReport["charts"],
+): string[] {
+  const made = [
+    {
+      svg: throughputChart(run),
+      file: `${base}-throughput.svg`,
+      alt: "throughput per strategy × the baseline, 95 % CI",
+    },
+    { svg: latencyChart(run), file: `${base}-latency.svg`, alt: "latency per call per strategy" },
+  ].filter((c): c is { svg: string; file: string; alt: string } => c.svg !== undefined);
+  if (made.length === 0) return [];
+  const lines = [CHARTS_BEGIN, "### Throughput and latency", ""];
+  for (const c of made) {
+    charts.push({ file: c.file, svg: c.svg });
+    lines.push(`![${run.key}: ${c.alt}](${link(dir, c.file)})`, "");
+  }
+  return [...lines, CHARTS_END, ""];
+}
+
+/** Each sweep: sentence, table of combinations × strategies, and the Pareto scatter. */
+function sweepSections(results: ResultsFile, opts: MarkdownOptions, charts: RenderedReport["charts"]): string[] {
+  return (results.sweeps ?? []).flatMap((a) => {
+    const svg = opts.charts === false ? undefined : paretoChart(a);
+    const file = `sweep-${slug(`${a.scenario}-${a.sequence}`)}-pareto.svg`;
+    if (svg) charts.push({ file, svg });
+    return sweepMarkdown(a, svg ? link(opts.chartDir, file) : undefined, cell);
+  });
 }
 
 function comparisonSection(c: Comparison): string[] {
@@ -464,6 +501,7 @@ export function renderMarkdown(
 ): RenderedReport {
   const charts: RenderedReport["charts"] = [];
   const lines: string[] = [...verdictSection(results, outcomes)];
+  lines.push(...sweepSections(results, opts, charts));
   for (const run of results.runs) lines.push(...runSection(run, opts, charts));
   lines.push(...sequenceSection(results));
   if (opts.comparison) lines.push(...comparisonSection(opts.comparison));

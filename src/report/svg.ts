@@ -50,9 +50,9 @@ export const STRATEGY_COLORS: Record<StrategyName, string> = {
   "user-managed": "#9467bd",
 };
 
-const FONT = `font-family="Helvetica, Arial, sans-serif"`;
+export const FONT = `font-family="Helvetica, Arial, sans-serif"`;
 
-function escapeXml(s: string): string {
+export function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!);
 }
 

@@ -10,6 +10,7 @@ import type {
   Recommendation,
 } from "./verdicts.js";
 import type { LayerAnalysis } from "./layers.js";
+import type { SweepAnalysis } from "./sweep.js";
 
 /** Version of the results JSON; bump on incompatible change. */
 export const RESULTS_SCHEMA = "vramgate.results/1" as const;
@@ -312,6 +313,8 @@ export interface ResultsFile {
   shard?: ShardRecord;
   /** Present when `vramgate merge` wrote this file: the files merged, in order. */
   mergedFrom?: MergedSource[];
+  /** One per scenario and sequence that ran a sweep: points, Pareto front, recommendation (src/analysis/pareto.ts). */
+  sweeps?: SweepAnalysis[];
 }
 
 export interface MergedSource {

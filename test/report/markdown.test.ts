@@ -78,10 +78,12 @@ describe("markdown report layout", () => {
   it("links every chart it returns, under the chart folder", () => {
     const { markdown, charts } = render("faulted");
     expect(charts.map((c) => c.file).sort()).toEqual([
+      "resnet-trt-sawtooth-fp16-latency.svg",
       "resnet-trt-sawtooth-fp16-overlay.svg",
       "resnet-trt-sawtooth-fp16-per-shape.svg",
       "resnet-trt-sawtooth-fp16-persistent.svg",
       "resnet-trt-sawtooth-fp16-scoped.svg",
+      "resnet-trt-sawtooth-fp16-throughput.svg",
       "resnet-trt-sawtooth-fp16-user-managed.svg",
     ]);
     for (const c of charts) expect(markdown).toContain(`](faulted-charts/${c.file})`);
@@ -116,7 +118,8 @@ describe("writeReport", () => {
     const md = readFileSync(mdPath, "utf8");
     expect(md).toContain("](2026-11-25T0640-l4-faults-charts/resnet-trt-sawtooth-fp16-overlay.svg)");
     const charts = readdirSync(join(dir, "2026-11-25T0640-l4-faults-charts")).sort();
-    expect(charts).toHaveLength(5);
+    // Memory: overlay + one per strategy (4); throughput and latency: one each.
+    expect(charts).toHaveLength(7);
     for (const c of charts)
       expect(readFileSync(join(dir, "2026-11-25T0640-l4-faults-charts", c), "utf8")).toMatch(/^<svg /);
     expect(readdirSync(dir).sort()).toEqual([

@@ -1,0 +1,157 @@
+/**
+ * A sweep in words and pictures: the table of combinations × strategies, the scatter of
+ * peak memory against throughput with the Pareto front marked, and the recommended
+ * configuration in one sentence with why. Everything shown was decided by
+ * src/analysis/pareto.ts.
+ */
+import { ci2, mib, rate, times } from "../format.js";
+import type { SweepAnalysis, SweepExclusion, SweepPointResult } from "../results/sweep.js";
+import { close, frame, r1 } from "./svg-frame.js";
+import { escapeXml, FONT, STRATEGY_COLORS, signalLabel } from "./svg.js";
+
+const MIB = 1024 * 1024;
+
+const STRATEGY_REASONS: Record<string, string> = {
+  oom: "ran out of memory",
+  "not-completed": "did not complete",
+  "no-analysis": "not analysed",
+  leak: "leaks",
+  inconclusive: "memory verdict undecided",
+  "shape-growth-unbounded": "grows per new shape past the memory",
+  residual: "leaves memory behind after release",
+};
+
+/** Why a point is not recommended, in a few words. */
+export function sweepExclusionWords(e: SweepExclusion): string {
+  switch (e.code) {
+    case "strategy":
+      return STRATEGY_REASONS[e.reason] ?? e.reason;
+    case "max-peak":
+      return `peak ${mib(e.peakBytes)} MiB over gate.maxPeakMiB ${e.limitMiB}`;
+    case "max-p99":
+      return `p99 ${e.p99Ms.toPrecision(3)} ms over gate.maxP99Ms ${e.limitMs}`;
+    case "no-figures":
+      return "no throughput or peak measured";
+  }
+}
+
+/** The combination as a reader names it: "fp16 · cudaGraph=true" (precision first). */
+export function pointLabel(p: SweepPointResult): string {
+  return p.combination ? `${p.precision} · ${p.combination}` : p.precision;
+}
+
+const ratioText = (p: SweepPointResult): string =>
+  p.ratio === undefined ? "—" : `${times(p.ratio)}${p.ratioCi ? ` ${ci2(p.ratioCi)}` : ""}`;
+
+/** One sentence: what to ship and why (or that nothing qualifies). */
+export function sweepSentence(a: SweepAnalysis, code: (s: string) => string = (s) => s): string {
+  const excluded = a.points.filter((p) => p.excluded.length > 0).length;
+  const left = excluded ? `; ${excluded} of ${a.points.length} left out (leaks, faults or over the limits)` : "";
+  if (a.recommended === undefined)
+    return `No configuration qualifies: all ${a.points.length} combinations × strategies were left out (leaks, faults or over the limits).`;
+  const p = a.points[a.recommended]!;
+  const figures = [
+    p.ratio !== undefined ? `${ratioText(p)} the reference` : undefined,
+    p.peakBytes !== undefined ? `peak ${mib(p.peakBytes)} MiB` : undefined,
+    p.p99Ms !== undefined ? `p99 ${p.p99Ms.toPrecision(3)} ms` : undefined,
+    `memory ${p.verdict}`,
+  ].filter(Boolean);
+  const head = `Recommended: ${code(pointLabel(p))} with ${code(p.strategy)} (${figures.join(", ")})`;
+  if (a.rankedBy === "least-memory" && a.fastest !== undefined) {
+    const f = a.points[a.fastest]!;
+    const saved = (f.peakBytes ?? 0) - (p.peakBytes ?? 0);
+    return `${head}: as fast as the fastest eligible, ${code(pointLabel(f))} with ${code(f.strategy)} (${ratioText(f)}), within noise, with ${mib(saved)} MiB less peak memory${left}.`;
+  }
+  if (a.rankedBy === "only") return `${head}: the only combination left${left}.`;
+  return `${head}: the fastest that passes the gates and does not leak${left}.`;
+}
+
+/** Markdown lines of one sweep; `chart` is the scatter's link when charts are written. */
+export function sweepMarkdown(a: SweepAnalysis, chart: string | undefined, cell: (s: string) => string): string[] {
+  const code = (s: string) => `\`${s}\``;
+  const limits = [
+    a.limits.maxPeakMiB !== undefined ? `gate.maxPeakMiB ${a.limits.maxPeakMiB}` : undefined,
+    a.limits.maxP99Ms !== undefined ? `gate.maxP99Ms ${a.limits.maxP99Ms}` : undefined,
+  ].filter(Boolean);
+  const signal = signalLabel(a.points[0]?.primarySignal ?? "");
+  const lines = [
+    `## Sweep: ${a.scenario} · shapes \`${a.sequence}\``,
+    "",
+    `Axes: ${a.axes.map(code).join(", ")}. Throughput is × the reference, ${code(a.reference.run)} ${code(a.reference.strategy)} (median calls/s over rounds, 95 % bootstrap interval over both runs' rounds). Peak: ${signal}. ${limits.length ? `Limits: ${limits.join(", ")}.` : "No memory or latency limit set."} ◆: on the Pareto front (no other point is at least as fast with no more memory).`,
+    "",
+    `**${sweepSentence(a, code)}**`,
+    "",
+    "| combination | strategy | calls/s | × reference [95 % CI] | p99 ms | peak MiB | verdict | front | left out because |",
+    "|---|---|--:|---|--:|--:|---|:-:|---|",
+  ];
+  a.points.forEach((p, i) => {
+    const mark = i === a.recommended ? " ★" : "";
+    lines.push(
+      `| ${cell(pointLabel(p))}${mark} | ${p.strategy} | ${p.itemsPerSecond !== undefined ? rate(p.itemsPerSecond) : "—"} | ${ratioText(p)} | ${p.p99Ms !== undefined ? p.p99Ms.toPrecision(3) : "—"} | ${p.peakBytes !== undefined ? mib(p.peakBytes) : "—"} | ${p.verdict} | ${p.front ? "◆" : ""} | ${cell(p.excluded.map(sweepExclusionWords).join("; ") || "—")} |`,
+    );
+  });
+  lines.push("");
+  if (chart) lines.push(`![${a.scenario}: peak memory against throughput, Pareto front marked](${chart})`, "");
+  return lines;
+}
+
+/** Scatter of peak memory (MiB) against throughput (× reference), front joined and marked, recommendation ringed. */
+export function paretoChart(a: SweepAnalysis): string | undefined {
+  const pts = a.points
+    .map((p, i) => ({ p, i, x: p.ratio ?? Number.NaN, y: (p.peakBytes ?? Number.NaN) / MIB }))
+    .filter((q) => Number.isFinite(q.x) && Number.isFinite(q.y));
+  if (pts.length === 0) return undefined;
+  const ys = pts.map((q) => q.y);
+  if (a.limits.maxPeakMiB !== undefined) ys.push(a.limits.maxPeakMiB);
+  const xs = pts.map((q) => q.x);
+  const f = frame({
+    title: `${a.scenario}: peak memory vs throughput (${pts.length} points, front ◆)`,
+    width: 760,
+    height: 440,
+    xLabel: `throughput × reference (${a.reference.strategy}, first combination)`,
+    yLabel: `peak ${signalLabel(a.points[0]?.primarySignal ?? "")}, MiB`,
+    xRange: [Math.min(...xs) * 0.95, Math.max(...xs) * 1.05],
+    yRange: [Math.min(0, ...ys), Math.max(...ys) * 1.08],
+  });
+  if (a.limits.maxPeakMiB !== undefined) {
+    const y = r1(f.sy(a.limits.maxPeakMiB));
+    f.parts.push(
+      `<line x1="${f.left}" y1="${y}" x2="${f.left + f.width}" y2="${y}" stroke="#b00020" stroke-width="1" stroke-dasharray="5 4"/>`,
+      `<text x="${f.left + f.width - 4}" y="${r1(f.sy(a.limits.maxPeakMiB) - 4)}" ${FONT} font-size="11" fill="#b00020" text-anchor="end">gate.maxPeakMiB ${a.limits.maxPeakMiB}</text>`,
+    );
+  }
+  const front = pts.filter((q) => q.p.front).sort((u, v) => u.x - v.x);
+  if (front.length > 1)
+    f.parts.push(
+      `<path d="M ${front.map((q) => `${r1(f.sx(q.x))} ${r1(f.sy(q.y))}`).join(" L ")}" fill="none" stroke="#444444" stroke-width="1.5" stroke-dasharray="6 3"/>`,
+    );
+  for (const q of pts) {
+    const [cx, cy] = [r1(f.sx(q.x)), r1(f.sy(q.y))];
+    const color = STRATEGY_COLORS[q.p.strategy];
+    const out = q.p.excluded.length > 0;
+    f.parts.push(
+      q.p.front
+        ? `<path d="M ${cx} ${r1(f.sy(q.y) - 7)} L ${r1(f.sx(q.x) + 7)} ${cy} L ${cx} ${r1(f.sy(q.y) + 7)} L ${r1(f.sx(q.x) - 7)} ${cy} Z" fill="${out ? "#ffffff" : color}" stroke="${color}" stroke-width="2"/>`
+        : `<circle cx="${cx}" cy="${cy}" r="5" fill="${out ? "#ffffff" : color}" stroke="${color}" stroke-width="2"/>`,
+    );
+    if (q.i === a.recommended)
+      f.parts.push(`<circle cx="${cx}" cy="${cy}" r="12" fill="none" stroke="#111111" stroke-width="2"/>`);
+    if (q.p.front || q.i === a.recommended)
+      f.parts.push(
+        `<text x="${r1(f.sx(q.x) + 10)}" y="${r1(f.sy(q.y) - 9)}" ${FONT} font-size="10" fill="#222222">${escapeXml(`${pointLabel(q.p)} · ${q.p.strategy}`)}</text>`,
+      );
+  }
+  // Legend: strategies present, then the marks.
+  let lx = f.left;
+  for (const s of [...new Set(pts.map((q) => q.p.strategy))]) {
+    f.parts.push(
+      `<circle cx="${lx + 5}" cy="34" r="5" fill="${STRATEGY_COLORS[s]}"/>`,
+      `<text x="${lx + 14}" y="38" ${FONT} font-size="11" fill="#333333">${escapeXml(s)}</text>`,
+    );
+    lx += 24 + s.length * 6.5;
+  }
+  f.parts.push(
+    `<text x="${lx + 6}" y="38" ${FONT} font-size="11" fill="#333333">◆ front · ○ hollow: left out · ring: recommended</text>`,
+  );
+  return close(f);
+}
