@@ -47,6 +47,10 @@
  *         verdicts: { <signal>: verdict },              // total, allocated, reserved, outside
  *         sourcesDisagree: [[signalA, signalB]]         // sources of one quantity whose slopes differ
  *       } | null,
+ *       allocationSites: {                              // PyTorch process workers judged leak, or --trace-allocations
+ *         snapshotFile, calls, bytes, count,            // snapshot relative to the results folder
+ *         sites: [{ file, line, function, bytes, count }]   // top sites, most bytes first
+ *       } | { error, calls } | null,
  *       error: { message, iteration } | null            // why it did not complete
  *     }]
  *   }],
@@ -146,6 +150,7 @@ function strategySummary(run: ScenarioRunResult, s: StrategyResult) {
         }
       : null,
     layers: layerSummary(s),
+    allocationSites: s.allocationSites ?? null,
     error: s.error ? { message: s.error.message, iteration: num(s.error.iteration) } : null,
   };
 }

@@ -7,16 +7,16 @@ import type { AllocationSite } from "../engines/allocation-sites.js";
 import { formatBytes, formatCount } from "../format.js";
 import type { ScenarioRunResult, StrategyResult } from "../results/types.js";
 
-export const MEMORY_VIZ_URL = "https://pytorch.org/memory_viz";
+const MEMORY_VIZ_URL = "https://pytorch.org/memory_viz";
 
 /** "leaky_worker.py:45 (infer) — 300 MiB in 100 blocks" */
-export function siteWords(site: AllocationSite): string {
+function siteWords(site: AllocationSite): string {
   const blocks = site.count === 1 ? "1 block" : `${formatCount(site.count)} blocks`;
   return `${site.file}:${site.line} (${site.function}) — ${formatBytes(site.bytes)} in ${blocks}`;
 }
 
 /** One sentence about a strategy's traced run: what it left alive, or why nothing was recorded. */
-export function allocationSummary(s: StrategyResult): string | undefined {
+function allocationSummary(s: StrategyResult): string | undefined {
   const a = s.allocationSites;
   if (!a) return undefined;
   const over = a.calls === undefined ? "" : ` over ${formatCount(a.calls)} traced calls`;
