@@ -26,6 +26,7 @@ import { didYouMean } from "../scenarios/suggest.js";
 import { readResultsFile } from "../results/read.js";
 import { checkInputFile } from "../io/read-limited.js";
 import type { LeakAnalysis } from "../results/verdicts.js";
+import { whereWords } from "../report/layers.js";
 import type { LeakOptions } from "../analysis/types.js";
 
 interface AnalyzeArgs {
@@ -138,7 +139,8 @@ export async function runAnalyze(args: AnalyzeArgs, out: (s: string) => void): P
             minGrowthBytes,
           }).leak;
         if (analysis?.verdict === "leak") anyLeak = true;
-        return { strategy: s.strategy, state: s.state, signal, analysis };
+        // Where growth lives, as the run judged it (stored in the file), when it has layers.
+        return { strategy: s.strategy, state: s.state, signal, analysis, layers: s.analysis?.layers ?? null };
       }),
     }));
     if (args.json) out(JSON.stringify({ file: args.file, kind: "results", runs }, null, 2));
@@ -149,6 +151,8 @@ export async function runAnalyze(args: AnalyzeArgs, out: (s: string) => void): P
           out(
             `  ${s.strategy.padEnd(13)} ${s.signal.padEnd(18)} ${s.analysis ? `${label(s.analysis).padEnd(12)} ${s.analysis.explanation}` : "no data for this signal"}`,
           );
+        for (const s of run.strategies)
+          if (s.layers) out(`  ${s.strategy.padEnd(13)} growth lives in: ${whereWords(s.layers)}`);
       }
     }
   } else {

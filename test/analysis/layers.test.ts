@@ -5,6 +5,7 @@ import { OUTSIDE_ALLOCATOR_SIGNAL, outsideAllocatorBytes } from "../../src/resul
 import type { LeakAnalysis } from "../../src/results/verdicts.js";
 import { layerTerminalLines, layerMarkdown, layerChart } from "../../src/report/layers.js";
 import { benchSummary } from "../../src/cli/bench-json.js";
+import { runAnalyze } from "../../src/cli/analyze.js";
 import { layerResults, layerStrategy } from "./layer-runs.js";
 
 const MiB = 1024 * 1024;
@@ -137,6 +138,21 @@ describe("layers in words", () => {
     const svg = layerChart(run, persistent)!;
     for (const label of ["GPU memory (process)", "torch reserved", "torch allocated", "outside allocator"])
       expect(svg).toContain(label);
+  });
+});
+
+describe("analyze of a results JSON", () => {
+  it("judges a layer picked with --column and says where growth lives as the run judged it", async () => {
+    const out: string[] = [];
+    const file = new URL("../fixtures/results/layers.json", import.meta.url).pathname;
+    const code = await runAnalyze({ file, column: "outsideAllocatorBytes", json: false, failOnLeak: true }, (s) =>
+      out.push(s),
+    );
+    const text = out.join("\n");
+    expect(code).toBe(1);
+    expect(text).toMatch(/raw-cudamalloc[\s\S]*persistent +outsideAllocatorBytes LEAK/);
+    expect(text).toContain("persistent    growth lives in: outside the allocator");
+    expect(text).toContain("persistent    growth lives in: allocator cache / fragmentation");
   });
 });
 
