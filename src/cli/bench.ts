@@ -37,6 +37,7 @@ interface BenchArgs extends GateArgs {
   force: boolean;
   shard?: string;
   gpus?: string;
+  only?: string;
 }
 
 function positiveInt(name: string, v: unknown, min = 1): number | undefined {
@@ -98,6 +99,11 @@ export const command: CommandModule<object, BenchArgs> = {
           requiresArg: true,
           describe:
             "run independent runs in parallel, one per GPU (nvidia-smi indices, e.g. 0,1,2,3, or all); a run's strategies stay on one GPU; more runs than GPUs queue",
+        })
+        .option("only", {
+          type: "string",
+          requiresArg: true,
+          describe: "run only this run key, or every run of this sweep combination's key (re-run one combination)",
         }),
       { baseline: true },
     ),
