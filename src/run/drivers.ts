@@ -207,8 +207,10 @@ export class NativeDriver implements Driver {
     const s = run.scenario;
     const options: Record<string, string> = {};
     const section = s[kind === "tensorrt" ? "tensorrt" : "libtorch"];
+    // Mappings (libtorch's env) are for the process, not the engine's options.
     for (const [k, v] of Object.entries(section))
-      if (v !== undefined) options[k] = Array.isArray(v) ? v.join(",") : String(v);
+      if (v !== undefined && (Array.isArray(v) || typeof v !== "object"))
+        options[k] = Array.isArray(v) ? v.join(",") : String(v);
     try {
       this.engine = new addon.NativeEngine(kind, {
         modelPath,

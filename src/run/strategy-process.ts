@@ -30,6 +30,9 @@ function childEntry(): { path: string; execArgv: string[] } {
   return { path: fileURLToPath(new URL("./child-main.ts", import.meta.url)), execArgv: ["--import", "tsx"] };
 }
 const PUMP_MS = 50;
+/** The container PID check looks this many times, this far apart, before falling back. */
+const PID_CHECKS = 4;
+const PID_RECHECK_MS = 150;
 const STDERR_TAIL = 4000;
 
 export class StrategyFault extends Error {
@@ -141,6 +144,9 @@ export class StrategyProcess {
   async start(): Promise<void> {
     this.startedAt = Date.now();
     const entry = childEntry();
+    // libtorch reads its allocator settings (PYTORCH_CUDA_ALLOC_CONF) from the environment at start.
+    const sc = this.opts.run.scenario;
+    const engineEnv = sc.engine === "libtorch" && Object.keys(sc.libtorch.env).length > 0 ? sc.libtorch.env : undefined;
     const child = fork(entry.path, [], {
       execArgv: entry.execArgv,
       // Own process group: a terminal Ctrl-C reaches only the parent, which stops the
@@ -148,7 +154,15 @@ export class StrategyProcess {
       detached: true,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "advanced",
-      ...(this.opts.gpu ? { env: { ...process.env, CUDA_VISIBLE_DEVICES: this.opts.gpu.uuid } } : {}),
+      ...(this.opts.gpu || engineEnv
+        ? {
+            env: {
+              ...process.env,
+              ...engineEnv,
+              ...(this.opts.gpu ? { CUDA_VISIBLE_DEVICES: this.opts.gpu.uuid } : {}),
+            },
+          }
+        : {}),
     });
     this.child = child;
     const keep = (d: Buffer) => {
@@ -184,25 +198,33 @@ export class StrategyProcess {
     }
     if (this.opts.tracePath) this.trace = new TraceWriter(this.opts.tracePath, this.primarySignal);
     this.startBytes = await this.settledValues();
-    this.checkPidNamespace();
+    await this.checkPidNamespace();
   }
 
   /**
    * Once the engine has loaded (its CUDA context exists): does NVML list the child? If not,
    * the per-process figure is device-level from here on (pid-namespace.ts).
    */
-  private checkPidNamespace(): void {
+  private async checkPidNamespace(): Promise<void> {
     const atStart = this.opts.listedAtRunStart;
-    if (!this.sampler.hasGpu || !atStart || !this.child?.pid) return;
-    const now = this.startBytes.deviceUsedBytes ?? Number.NaN;
-    const check = checkPidNamespace({
-      ownPids: [this.child.pid, ...this.extraPids],
-      listedPids: readRunGpu(this.device)?.listedPids,
-      listedAtRunStart: atStart,
-      deviceBeforeBytes: this.deviceBefore,
-      deviceNowBytes: now,
-      processBytes: this.startBytes.gpuProcessBytes ?? Number.NaN,
-    });
+    const pid = this.child?.pid;
+    if (!this.sampler.hasGpu || !atStart || !pid) return;
+    let now = Number.NaN;
+    let check: ReturnType<typeof checkPidNamespace> = { mode: "process" };
+    // NVML's list may lag a context just made: look again before concluding it never will.
+    for (let attempt = 0; attempt < PID_CHECKS; attempt++) {
+      if (attempt > 0) Object.assign(this.startBytes, await this.settledValues(PID_RECHECK_MS));
+      now = this.startBytes.deviceUsedBytes ?? Number.NaN;
+      check = checkPidNamespace({
+        ownPids: [pid, ...this.extraPids],
+        listedPids: readRunGpu(this.device)?.listedPids,
+        listedAtRunStart: atStart,
+        deviceBeforeBytes: this.deviceBefore,
+        deviceNowBytes: now,
+        processBytes: this.startBytes.gpuProcessBytes ?? Number.NaN,
+      });
+      if (check.mode === "process") return;
+    }
     if (check.mode === "process") return;
     this.attribution = { ...check, baseDeviceBytes: this.deviceBefore };
     const own = now - this.deviceBefore;
@@ -467,8 +489,8 @@ export class StrategyProcess {
   }
 
   /** Current value of each sampled signal after things settle (a few intervals). */
-  private async settledValues(): Promise<Record<string, number>> {
-    await sleep(Math.max(3 * this.sampler.intervalMs, 20));
+  private async settledValues(minMs = 20): Promise<Record<string, number>> {
+    await sleep(Math.max(3 * this.sampler.intervalMs, minMs));
     this.pumpSamples();
     const out: Record<string, number> = { rssBytes: this.joiner.latest("rssBytes") };
     if (this.sampler.hasGpu) {

@@ -11,6 +11,10 @@ const section = z.strictObject({
     .default(false)
     .meta({ description: "Capture each shape's call in a CUDA graph and replay it." }),
   perShapePoolSize: z.int().min(1).default(8).meta({ description: "per-shape strategy: most contexts kept." }),
+  env: z.record(z.string(), z.string()).default({}).meta({
+    description:
+      "Environment of each strategy's process, set before libtorch starts, e.g. PYTORCH_CUDA_ALLOC_CONF: expandable_segments:True (values are strings).",
+  }),
 });
 
 export const libtorch = {
