@@ -33,7 +33,7 @@ rc model $?
 
 step "vramgate bench examples/polygraphy/onnxrt_runner.yaml"
 timeout 240 node dist/cli/main.js bench examples/polygraphy/onnxrt_runner.yaml --out "$D" \
-  --iterations "${ITERATIONS:-60}" < /dev/null
+  --iterations "${ITERATIONS:-45}" < /dev/null
 rc bench $?
 
 step "what the results say per strategy"
