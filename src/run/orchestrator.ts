@@ -123,8 +123,16 @@ export async function runBench(opts: BenchOptions): Promise<{ results: ResultsFi
     .filter((r) => !opts.shard || opts.shard.runs.has(r.key));
   // Runs that overlap (--gpus) finish in any order: the file keeps the plan's order.
   const position = new Map(runs.map((r, k) => [r.key, k]));
+  // Runs that start together (--gpus) may need one generated model: they take turns
+  // materialising it, so it is written once and then reused from the cache.
+  let modelTurn: Promise<unknown> = Promise.resolve();
   const ctx: RunContext = {
     ...opts,
+    inModelTurn: (f) => {
+      const p = modelTurn.then(f, f);
+      modelTurn = p.catch(() => undefined);
+      return p;
+    },
     outDir,
     runId,
     live,
@@ -178,6 +186,8 @@ interface RunContext extends BenchOptions {
   isAborted(): boolean;
   /** Adds a run's entry to the results in plan order. */
   place(entry: ScenarioRunResult): void;
+  /** Runs f after every earlier caller's f has settled (model materialisation). */
+  inModelTurn<T>(f: () => Promise<T>): Promise<T>;
 }
 
 async function runOne(
@@ -188,7 +198,7 @@ async function runOne(
   gpu?: VisibleGpu,
 ): Promise<void> {
   const s = run.scenario;
-  const model = await materialiseModel(run, ctx.modelDir ?? "models");
+  const model = await ctx.inModelTurn(() => materialiseModel(run, ctx.modelDir ?? "models"));
   // The run's GPU as it is now (identity, clocks) and who is on it before any child starts.
   const atStart = readRunGpu(gpu?.index ?? s.memory.device);
   const entry: ScenarioRunResult = {
