@@ -23,15 +23,15 @@ import type { LeakAnalysis } from "../results/verdicts.js";
  * growth: a caching allocator rounds requests up (2 MiB / 20 MiB segments), so reserved
  * follows a tensor leak at up to about this factor without any fragmentation.
  */
-export const CACHE_SLOPE_FACTOR = 2;
+const CACHE_SLOPE_FACTOR = 2;
 
 /**
  * Slopes of two sources of one quantity agree within this fraction of the larger one, or
  * this many bytes per iteration (block high-water marks of sampled and per-call figures
  * differ by a sample's timing, not by a trend).
  */
-export const SOURCE_TOLERANCE_FRACTION = 0.1;
-export const SOURCE_TOLERANCE_BYTES = 4096;
+const SOURCE_TOLERANCE_FRACTION = 0.1;
+const SOURCE_TOLERANCE_BYTES = 4096;
 
 function figure(signal: string, leak: LeakAnalysis | undefined): LayerFigure | undefined {
   if (!leak) return undefined;

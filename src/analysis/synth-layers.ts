@@ -12,8 +12,7 @@
 import { mulberry32 } from "./stats/prng.js";
 import { MiB } from "./synth.js";
 
-export const LAYER_CASES = ["tensors", "cache", "outside", "flat"] as const;
-export type LayerCase = (typeof LAYER_CASES)[number];
+export type LayerCase = "tensors" | "cache" | "outside" | "flat";
 
 const CONTEXT_BYTES = 600 * MiB;
 const SEGMENT_BYTES = 20 * MiB;

@@ -9,7 +9,7 @@ import { MIB, formatBytes, slope } from "../format.js";
 import { lineChart, signalLabel, type ChartLine } from "./svg.js";
 
 /** Where growth lives, as the report says it. */
-export function placeWords(place: GrowthPlace, layers: LayerAnalysis): string {
+function placeWords(place: GrowthPlace, layers: LayerAnalysis): string {
   if (place === "tensors") return "your tensors (allocated grows)";
   if (place === "allocator-cache")
     return layers.where.includes("tensors")
@@ -44,7 +44,7 @@ function layersOf(s: StrategyResult): LayerAnalysis | undefined {
 }
 
 /** Strategies of a run that have layers. */
-export function hasLayers(run: ScenarioRunResult): boolean {
+function hasLayers(run: ScenarioRunResult): boolean {
   return run.strategies.some((s) => layersOf(s) !== undefined);
 }
 
