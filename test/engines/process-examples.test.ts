@@ -15,6 +15,7 @@ const EXAMPLES = [
   "examples/torch/leaky.yaml",
   "examples/torch/fixed.yaml",
   "examples/polygraphy/trt_runner.yaml",
+  "examples/polygraphy/onnxrt_runner.yaml",
 ];
 
 describe("process engine examples", () => {
