@@ -69,7 +69,8 @@ async function handle(msg: ParentMessage): Promise<void> {
         const sites = await driver.traceAllocations(msg.request);
         await send({ type: "traced", outcome: sites });
       } catch (e) {
-        await send({ type: "traced", outcome: { error: e instanceof Error ? e.message : String(e) } });
+        const message = e instanceof Error ? e.message : String(e);
+        await send({ type: "traced", outcome: { error: message.split("\n")[0]! } });
       }
       return;
     }

@@ -61,7 +61,10 @@ describe("allocation stacks through the process engine", () => {
     const { results } = await runBench({ scenarios: [scenario], outDir: out, traces: false, traceAllocations: true });
     const s = results.runs[0]!.strategies[0]!;
     expect(s.state).toBe("completed");
-    expect(s.allocationSites).toEqual({ error: expect.stringContaining("allocation tracing needs PyTorch with CUDA") });
+    expect(s.allocationSites).toEqual({
+      error:
+        "RuntimeError: allocation tracing needs PyTorch with CUDA in the worker (torch is not loaded or sees no GPU)",
+    });
     expect(s.engineMemory?.calls).toBe(10); // the worker ran the measured calls only
     expect(allocationTerminal(results.runs[0]!).join("\n")).toContain("persistent: no allocation stacks: ");
   }, 120_000);

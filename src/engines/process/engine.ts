@@ -416,7 +416,12 @@ class WorkerEngine extends EngineLifecycle implements ProcessEngine {
   /** The `traceAllocations` op (docs/protocol.md): an error reply (no torch in the worker) throws. */
   async traceAllocations(request: AllocationTraceRequest): Promise<AllocationSites | undefined> {
     const w = this.requireWorker("traceAllocations");
-    const reply = await this.call(w, { op: "traceAllocations", ...request }, this.replyTimeoutMs);
+    const reply = await this.call(w, { op: "traceAllocations", ...request }, this.replyTimeoutMs).catch(
+      (e: unknown) => {
+        // The worker's own words ("RuntimeError: allocation tracing needs PyTorch …") are the reason to record.
+        throw e instanceof ProcessWorkerError && e.workerError !== undefined ? new Error(e.workerError) : e;
+      },
+    );
     return request.action === "stop" ? parseAllocationSites(reply.fields.allocationSites) : undefined;
   }
   extraPids(): number[] {
