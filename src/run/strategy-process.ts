@@ -252,14 +252,15 @@ export class StrategyProcess {
       this.replayFrom = Math.min(this.replayFrom, firstIndex);
       msg.replayOf = replayOf ?? firstIndex;
     }
+    // Device-level figures: this strategy's window lasts until the next strategy may run.
     this.deviceFigures?.open(monotonicNs());
     try {
       await this.request(msg, "callsDone");
+      // Resolve every mark of this batch before the next strategy runs.
+      await sleep(Math.max(2 * this.sampler.intervalMs, 2));
     } finally {
       this.deviceFigures?.close(monotonicNs());
     }
-    // Resolve every mark of this batch before the next strategy runs.
-    await sleep(Math.max(2 * this.sampler.intervalMs, 2));
     this.pumpSamples(true);
     if (phase === "round" && this.roundCalls > 0) {
       this.rounds.push({
@@ -274,9 +275,13 @@ export class StrategyProcess {
   /** Release per the strategy, then measure what release did not give back. */
   async finish(): Promise<void> {
     this.deviceFigures?.open(monotonicNs());
-    const msg = await this.request({ type: "finish" }, "finished").finally(() =>
-      this.deviceFigures?.close(monotonicNs()),
-    );
+    let msg: ChildMessage;
+    try {
+      msg = await this.request({ type: "finish" }, "finished");
+      await sleep(Math.max(2 * this.sampler.intervalMs, 2));
+    } finally {
+      this.deviceFigures?.close(monotonicNs());
+    }
     if (msg.type === "finished" && msg.engineMemory) this.engineMemory = msg.engineMemory;
     if (this.strategy !== "persistent") {
       const after = await this.settledValues();

@@ -5,10 +5,11 @@
  * model: the GPUs only decide where runs go and what they record).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WORKERS_DIR } from "../engines/process-fixtures.js";
 import { fixture } from "../native/helpers.js";
 import { resultsIn, runCli, scenarioDir, tinyScenario } from "../helpers/cli.js";
 
@@ -78,5 +79,53 @@ describe("bench --gpus", () => {
     // Both GPUs took runs.
     expect(uuids).toEqual(new Set(["GPU-00000000-fake", "GPU-00000001-fake"]));
     expect(results!.environment.gpus.map((g) => g.uuid)).toEqual(["GPU-00000000-fake", "GPU-00000001-fake"]);
+  });
+
+  it("a worker NVML lists under another PID (a container): device-level figures, each strategy's own growth only", async () => {
+    const dir = scenarioDir({});
+    const state = join(dir, "nvml-state");
+    writeFileSync(state, "");
+    writeFileSync(
+      join(dir, "container.yaml"),
+      [
+        "name: container",
+        "engine: process",
+        `process: { command: [python3, ${JSON.stringify(join(WORKERS_DIR, "container_gpu.py"))}] }`,
+        "profile:",
+        "  inputs:",
+        "    input: { min: [1, 8], opt: [2, 8], max: [4, 8] }",
+        "  sequence: fixed",
+        "precision: fp32",
+        "strategies: [persistent, scoped]",
+        "baseline: scoped",
+        "run: { warmup: 2, iterations: 30, rounds: 3, replay: 0, confirm: false, watchdogS: 30 }",
+        "memory: { intervalMs: 2 }",
+        "",
+      ].join("\n"),
+    );
+    const out = join(dir, "out");
+    const r = await runCli(["bench", join(dir, "container.yaml"), ...SHORT, "--out", out, "--gpus", "0"], {
+      env: { ...fakeGpus(1), FAKE_NVML_STATE: state },
+    });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    const [results] = resultsIn(out);
+    const [persistent, scoped] = results!.runs[0]!.strategies;
+    const MiB = 1024 * 1024;
+    for (const s of [persistent!, scoped!]) {
+      expect(s.state).toBe("completed");
+      expect(s.primarySignal).toBe("gpuProcessBytes");
+      expect(s.gpuAttribution).toMatchObject({ mode: "device-level", reason: "foreign-pids-only", idle: true });
+      expect(s.gpuAttribution!.listedPids.every((p) => p >= 700000)).toBe(true);
+      // What its worker held once loaded: the 300 MiB "context", whatever its sibling held.
+      expect(s.startBytes.gpuProcessBytes).toBe(300 * MiB);
+    }
+    // persistent: 8 MiB at activation + 1 MiB per call (2 warm-up + 30), all in its own turns.
+    expect(persistent!.peakBytes.gpuProcessBytes! - 300 * MiB).toBe(40 * MiB);
+    // scoped: at most activation + one call, never its sibling's 40 MiB of growth.
+    expect(scoped!.peakBytes.gpuProcessBytes! - 300 * MiB).toBeLessThanOrEqual(9 * MiB);
+    const md = readFileSync(join(out, readdirSync(out).find((f) => f.endsWith(".md"))!), "utf8");
+    expect(md).toContain("**persistent**: NVML's per-process figure could not see its process");
+    expect(md).toContain("The GPU was otherwise idle, so the figures are this strategy's own.");
   });
 });
