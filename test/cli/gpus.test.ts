@@ -1,8 +1,9 @@
 /**
  * `bench --gpus` with the real CLI on a CPU machine, against the stand-in libnvidia-ml
  * (test/native/fixtures/fake_nvml.cc, FAKE_NVML_GPUS GPUs): what a user gets when the
- * machine shows no GPU, a bad index, and four runs spread over two GPUs (the tiny CPU
- * model: the GPUs only decide where runs go and what they record).
+ * machine shows no GPU, a bad index, four runs spread over two GPUs (the tiny CPU model:
+ * the GPUs only decide where runs go and what they record), with --shard, and a worker
+ * NVML lists under a foreign PID (a container's PID namespace).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -79,6 +80,21 @@ describe("bench --gpus", () => {
     // Both GPUs took runs.
     expect(uuids).toEqual(new Set(["GPU-00000000-fake", "GPU-00000001-fake"]));
     expect(results!.environment.gpus.map((g) => g.uuid)).toEqual(["GPU-00000000-fake", "GPU-00000001-fake"]);
+  });
+
+  it("with --shard: the shard's runs only, spread over the GPUs", async () => {
+    const dir = scenarioDir({ "four.yaml": FOUR });
+    const out = join(dir, "out");
+    const r = await runCli(
+      ["bench", join(dir, "four.yaml"), ...SHORT, "--out", out, "--shard", "2/2", "--gpus", "1,0"],
+      { env: fakeGpus(2) },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("vramgate: shard 2/2 (from --shard 2/2): 2 of 4 runs");
+    const [results] = resultsIn(out);
+    expect(results!.shard).toMatchObject({ index: 2, count: 2 });
+    expect(results!.runs).toHaveLength(2);
+    expect(new Set(results!.runs.map((x) => x.gpu?.uuid))).toEqual(new Set(["GPU-00000000-fake", "GPU-00000001-fake"]));
   });
 
   it("a worker NVML lists under another PID (a container): device-level figures, each strategy's own growth only", async () => {
