@@ -50,7 +50,7 @@ timeout 60 node dist/cli/main.js bench "$SCENARIO" --gpus 0,0 --out "$D/refused"
 rc "bench-gpus-0,0" $?
 
 step "vramgate bench $SCENARIO --gpus all"
-timeout 150 node dist/cli/main.js bench "$SCENARIO" --gpus all --out "$D/bench" < /dev/null
+timeout 80 node dist/cli/main.js bench "$SCENARIO" --gpus all --out "$D/bench" < /dev/null
 rc "bench-gpus-all" $?
 nvidia-smi --query-gpu=index,clocks.sm,clocks.mem,memory.used --format=csv > "$D/nvidia-smi-after.csv" 2>&1
 
