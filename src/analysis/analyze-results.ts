@@ -1,7 +1,7 @@
 /** Fill a results file's analysis: leak verdict per memory signal, throughput vs the baseline. */
 import { analyzeLeak, type LeakAnalysisOptions } from "./leak.js";
 import { isDeviceSignal } from "./figures.js";
-import { analyzeLayers } from "./layers.js";
+import { analyzeLayers, crossCheckSources } from "./layers.js";
 import { recommend } from "./recommend.js";
 import { compareThroughput } from "./throughput.js";
 import { attributeShapes, replayCheck, shapeTax, type ShapeContext } from "./shape.js";
@@ -83,6 +83,8 @@ export function analyzeResults(file: ResultsFile): ResultsFile {
       s.analysis = { leak };
       const layers = analyzeLayers(leak);
       if (layers) s.analysis.layers = layers;
+      const sources = crossCheckSources(leak);
+      if (sources.length) s.analysis.sources = sources;
       if (s.shapeStats) {
         s.analysis.shapes = shapes;
         s.analysis.tax = shapeTax(s.shapeStats, shapes[s.primarySignal]);

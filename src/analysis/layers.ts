@@ -75,10 +75,6 @@ export function analyzeLayers(leak: Readonly<Record<string, LeakAnalysis>>): Lay
     reserved,
     where,
     unattributed: grows(total) && where.length === 0,
-    sources: crossCheck(
-      leak,
-      present.map((a) => a.reserved),
-    ),
   };
   if (total) out.total = total;
   if (outside) out.outside = outside;
@@ -97,10 +93,11 @@ export function slopesAgree(a: LeakAnalysis, b: LeakAnalysis): { agree: boolean;
 /**
  * Pairs of sources that measure one quantity, compared when either is judged `leak`:
  * the process total against the device-wide figures (NVML, cudaMemGetInfo; the same growth
- * while this process is the one that moves), and the allocators' reserved bytes against the
- * process total (they differ exactly by growth outside the allocator).
+ * while this process is the one that moves), and an allocator's reserved bytes against the
+ * process total (they differ exactly by growth outside the allocator). Any engine, layers or not.
  */
-function crossCheck(leak: Readonly<Record<string, LeakAnalysis>>, reservedSignals: string[]): SourceCheck[] {
+export function crossCheckSources(leak: Readonly<Record<string, LeakAnalysis>>): SourceCheck[] {
+  const reservedSignals = [...new Set(ALLOCATORS.filter((a) => leak[a.reserved]).map((a) => a.reserved))];
   const pairs: Array<[string, string, SourceCheck["quantity"]]> = [
     [PROCESS_TOTAL_SIGNAL, CUDA_MEM_GET_INFO_SIGNAL, "device-memory"],
     [PROCESS_TOTAL_SIGNAL, DEVICE_USED_SIGNAL, "device-memory"],

@@ -44,9 +44,10 @@
  *         allocators: ["torch" | "cupy" | "tensorrt"],
  *         where: ["tensors" | "allocator-cache" | "outside-allocator"],   // layers that leak; [] none
  *         unattributed: boolean,                        // the total leaks, no single layer does
- *         verdicts: { <signal>: verdict },              // total, allocated, reserved, outside
- *         sourcesDisagree: [[signalA, signalB]]         // sources of one quantity whose slopes differ
+ *         verdicts: { <signal>: verdict }               // total, allocated, reserved, outside
  *       } | null,
+ *       sourcesDisagree: [[signalA, signalB]],          // sources of one quantity whose slopes differ
+ *                                                       // (compared when one is a leak); [] none
  *       allocationSites: {                              // PyTorch process workers judged leak, or --trace-allocations
  *         snapshotFile, calls, bytes, count,            // snapshot relative to the results folder
  *         sites: [{ file, line, function, bytes, count }]   // top sites, most bytes first
@@ -150,6 +151,7 @@ function strategySummary(run: ScenarioRunResult, s: StrategyResult) {
         }
       : null,
     layers: layerSummary(s),
+    sourcesDisagree: (s.analysis?.sources ?? []).filter((c) => !c.agree).map((c) => c.signals),
     allocationSites: s.allocationSites ?? null,
     error: s.error ? { message: s.error.message, iteration: num(s.error.iteration) } : null,
   };
@@ -164,7 +166,6 @@ function layerSummary(s: StrategyResult) {
     where: l.where,
     unattributed: l.unattributed,
     verdicts: Object.fromEntries(figures.map((f) => [f.signal, f.verdict])),
-    sourcesDisagree: l.sources.filter((c) => !c.agree).map((c) => c.signals),
   };
 }
 

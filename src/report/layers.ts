@@ -43,28 +43,24 @@ function layersOf(s: StrategyResult): LayerAnalysis | undefined {
   return s.analysis?.layers;
 }
 
-/** Strategies of a run that have layers. */
-function hasLayers(run: ScenarioRunResult): boolean {
-  return run.strategies.some((s) => layersOf(s) !== undefined);
-}
-
 /**
  * One compact line per strategy with layers:
  * "  persistent layers: allocated leak +3.00 MiB/iter · reserved … · outside flat → your tensors (allocated grows)",
- * then a line for sources that disagree.
+ * and a line for every pair of sources that disagree (layers or not).
  */
 export function layerTerminalLines(run: ScenarioRunResult): string[] {
   const out: string[] = [];
   for (const s of run.strategies) {
     const l = layersOf(s);
-    if (!l) continue;
-    const parts = [
-      `allocated ${l.allocated.map(figureWords).join("/")}`,
-      `reserved ${l.reserved.map(figureWords).join("/")}`,
-      `outside ${figureWords(l.outside)}`,
-    ];
-    out.push(`  ${s.strategy} layers (${l.allocators.join("+")}): ${parts.join(" · ")} → ${whereWords(l)}`);
-    for (const c of l.sources) if (!c.agree) out.push(`    sources: ${sourceWords(c)}`);
+    if (l) {
+      const parts = [
+        `allocated ${l.allocated.map(figureWords).join("/")}`,
+        `reserved ${l.reserved.map(figureWords).join("/")}`,
+        `outside ${figureWords(l.outside)}`,
+      ];
+      out.push(`  ${s.strategy} layers (${l.allocators.join("+")}): ${parts.join(" · ")} → ${whereWords(l)}`);
+    }
+    for (const c of s.analysis?.sources ?? []) if (!c.agree) out.push(`  ${s.strategy} sources: ${sourceWords(c)}`);
   }
   return out;
 }
@@ -73,33 +69,39 @@ function cell(s: string): string {
   return s.replace(/\|/g, "\\|");
 }
 
-/** The markdown section: a table of every layer's verdict per strategy, where growth lives, and the sources compared. */
+/**
+ * The markdown section: a table of every layer's verdict per strategy and where growth lives
+ * (when layers exist), then the sources compared (whenever one was judged a leak).
+ */
 export function layerMarkdown(run: ScenarioRunResult): string[] {
-  if (!hasLayers(run)) return [];
-  const lines = [
-    "### Memory layers",
-    "",
-    "Process total (NVML) = allocator reserved + outside the allocator; reserved = allocated (live tensors) + the allocator's cache.",
-    "",
-    "| strategy | process total | allocated | reserved | outside the allocator | growth lives in |",
-    "|---|---|---|---|---|---|",
-  ];
-  const notes: string[] = [];
-  for (const s of run.strategies) {
-    const l = layersOf(s);
-    if (!l) continue;
-    const row = [
-      s.strategy,
-      figureWords(l.total),
-      l.allocated.map((f) => `${figureWords(f)} (${f.signal})`).join("; "),
-      l.reserved.map((f) => `${figureWords(f)} (${f.signal})`).join("; "),
-      figureWords(l.outside),
-      whereWords(l),
-    ];
-    lines.push(`| ${row.map(cell).join(" | ")} |`);
-    for (const c of l.sources) notes.push(`- ${s.strategy}: ${sourceWords(c)}.`);
+  const lines: string[] = [];
+  const withLayers = run.strategies.filter((s) => layersOf(s) !== undefined);
+  if (withLayers.length) {
+    lines.push(
+      "### Memory layers",
+      "",
+      "Process total (NVML) = allocator reserved + outside the allocator; reserved = allocated (live tensors) + the allocator's cache.",
+      "",
+      "| strategy | process total | allocated | reserved | outside the allocator | growth lives in |",
+      "|---|---|---|---|---|---|",
+    );
+    for (const s of withLayers) {
+      const l = layersOf(s)!;
+      const row = [
+        s.strategy,
+        figureWords(l.total),
+        l.allocated.map((f) => `${figureWords(f)} (${f.signal})`).join("; "),
+        l.reserved.map((f) => `${figureWords(f)} (${f.signal})`).join("; "),
+        figureWords(l.outside),
+        whereWords(l),
+      ];
+      lines.push(`| ${row.map(cell).join(" | ")} |`);
+    }
+    lines.push("");
   }
-  lines.push("");
+  const notes = run.strategies.flatMap((s) =>
+    (s.analysis?.sources ?? []).map((c) => `- ${s.strategy}: ${sourceWords(c)}.`),
+  );
   if (notes.length) lines.push("Sources of the same quantity, compared where one is judged a leak:", "", ...notes, "");
   return lines;
 }

@@ -102,7 +102,10 @@ export interface SourceCheck {
   toleranceBytesPerIteration: number;
 }
 
-/** A strategy's memory layers and where growth lives (absent when no allocator signal was recorded). */
+/**
+ * A strategy's memory layers and where growth lives (absent when no allocator signal was
+ * recorded). The sources compared are beside it (`analysis.sources`): they exist without layers too.
+ */
 export interface LayerAnalysis {
   /** Allocators whose signals were recorded, e.g. ["torch"]. */
   allocators: string[];
@@ -115,6 +118,4 @@ export interface LayerAnalysis {
   where: GrowthPlace[];
   /** The process total is a leak but no single layer is (growth split across layers, or noise in one). */
   unattributed: boolean;
-  /** Sources of one quantity compared, when any of them is judged `leak`. */
-  sources: SourceCheck[];
 }

@@ -9,7 +9,7 @@ import type {
   GateOutcome,
   Recommendation,
 } from "./verdicts.js";
-import type { LayerAnalysis } from "./layers.js";
+import type { LayerAnalysis, SourceCheck } from "./layers.js";
 import type { SweepAnalysis } from "./sweep.js";
 
 /** Version of the results JSON; bump on incompatible change. */
@@ -232,6 +232,8 @@ export interface StrategyResult {
     tax?: ShapeTax;
     /** Memory layers (process total, allocator allocated/reserved, outside the allocator) and where growth lives. */
     layers?: LayerAnalysis;
+    /** Sources of one quantity (NVML process, device-wide, cudaMemGetInfo, allocator reserved) compared, when one is judged `leak`. */
+    sources?: SourceCheck[];
   };
 }
 

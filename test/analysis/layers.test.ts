@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyzeLayers, slopesAgree } from "../../src/analysis/layers.js";
+import { analyzeLayers, crossCheckSources, slopesAgree } from "../../src/analysis/layers.js";
 import { isDeviceSignal } from "../../src/analysis/figures.js";
 import { OUTSIDE_ALLOCATOR_SIGNAL, outsideAllocatorBytes } from "../../src/results/layers.js";
 import type { LeakAnalysis } from "../../src/results/verdicts.js";
@@ -74,10 +74,11 @@ describe("where growth lives (synthetic runs through the joiner and the analyser
     expect(l.outside!.slopeBytesPerIteration).toBeGreaterThan(0.8 * MiB);
     expect(l.where).toEqual(["outside-allocator"]);
     // Reserved says flat while the total grows: that disagreement is the outside layer, reported.
-    const share = l.sources.find((c) => c.quantity === "allocator-share")!;
+    const sources = persistent.analysis!.sources!;
+    const share = sources.find((c) => c.quantity === "allocator-share")!;
     expect(share.agree).toBe(false);
     // NVML process, NVML device-wide and cudaMemGetInfo see the same growth.
-    const device = l.sources.filter((c) => c.quantity === "device-memory");
+    const device = sources.filter((c) => c.quantity === "device-memory");
     expect(device.map((c) => c.signals[1]).sort()).toEqual(["cudaMemGetInfoUsedBytes", "deviceUsedBytes"]);
     expect(device.every((c) => c.agree)).toBe(true);
   });
@@ -108,6 +109,23 @@ describe("where growth lives (synthetic runs through the joiner and the analyser
 });
 
 describe("sources of one quantity", () => {
+  it("are compared without layers too (an engine with no allocator figures), only around a leak", () => {
+    const sources = crossCheckSources({
+      gpuProcessBytes: fakeLeak("leak", MiB, 0.01 * MiB),
+      deviceUsedBytes: fakeLeak("flat", 0, 1024),
+    });
+    expect(sources).toEqual([
+      expect.objectContaining({
+        signals: ["gpuProcessBytes", "deviceUsedBytes"],
+        quantity: "device-memory",
+        agree: false,
+      }),
+    ]);
+    expect(crossCheckSources({ gpuProcessBytes: fakeLeak("flat", 0), deviceUsedBytes: fakeLeak("flat", 0) })).toEqual(
+      [],
+    );
+  });
+
   it("agree when the intervals overlap or the slopes are within tolerance, and not otherwise", () => {
     expect(slopesAgree(fakeLeak("leak", MiB, 0.1 * MiB), fakeLeak("leak", 1.15 * MiB, 0.1 * MiB)).agree).toBe(true);
     expect(slopesAgree(fakeLeak("leak", MiB, 0), fakeLeak("leak", 1.05 * MiB, 0)).agree).toBe(true);
@@ -127,7 +145,7 @@ describe("layers in words", () => {
     expect(lines.some((l) => l.includes("outside the allocator (library caches, kernels, raw allocations)"))).toBe(
       true,
     );
-    expect(lines.some((l) => l.startsWith("    sources:") && l.includes("DISAGREE"))).toBe(true);
+    expect(lines.some((l) => l.startsWith("  persistent sources:") && l.includes("DISAGREE"))).toBe(true);
   });
 
   it("markdown: a table row per strategy and a chart of every layer on one axis", () => {
@@ -167,9 +185,10 @@ describe("layers in bench --json", () => {
       where: ["outside-allocator"],
       unattributed: false,
       verdicts: expect.objectContaining({ gpuProcessBytes: "leak", outsideAllocatorBytes: "leak" }),
-      sourcesDisagree: [["torchReservedBytes", "gpuProcessBytes"]],
     });
+    expect(persistent!.sourcesDisagree).toEqual([["torchReservedBytes", "gpuProcessBytes"]]);
     expect(scoped!.layers?.where).toEqual([]);
+    expect(scoped!.sourcesDisagree).toEqual([]);
   });
 });
 
