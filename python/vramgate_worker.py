@@ -190,6 +190,9 @@ class Worker:
     stats = None
     # False turns the automatic torch / cupy figures off (also VRAMGATE_ENGINE_STATS=0).
     engine_stats = True
+    # Optional: a callable given a batch's distinct shapes before its first call's clock
+    # starts (build input data there: vramgate_runner.RunnerWorker does).
+    prepare = None
 
     def serve(self, stdin=None, stdout=None):
         """Runs the protocol loop until shutdown or end of input. Returns the exit status."""

@@ -250,7 +250,9 @@ async function runOne(
     const sites = allocationSites.get(c);
     if (sites) r.allocationSites = sites;
     const conf = confirmations.get(c);
-    if (conf) r.confirmation = { ...conf, replayCalls: c.replayCalls, checks: [...conf.checks] };
+    // Calls run with the allocation history on are counted in allocationSites, not here.
+    const replayed = c.replayCalls - (sites?.calls ?? 0);
+    if (conf) r.confirmation = { ...conf, replayCalls: replayed, checks: [...conf.checks] };
     return r;
   };
   const snapshot = () => {

@@ -75,11 +75,15 @@ describe("allocation stacks through the process engine", () => {
       ...processScenario({ command: ["python3", "fake_torch_trace.py"] }),
       model: { kind: "none" as const },
     };
+    scenario.run = { ...scenario.run, confirm: { calls: 10, seconds: 60 } };
     const judge = (_e: unknown, _r: unknown, s: { strategy: string }) =>
       s.strategy === "persistent" ? "leak" : "flat";
     const { results } = await runBench({ scenarios: [scenario], outDir: out, traces: false, judge });
     const [persistent, scoped] = results.runs[0]!.strategies;
-    expect(persistent!.allocationSites).toMatchObject({ count: 10, sites: [{ line: ALLOCATION_LINE }] });
+    // The confirmation's 10 replay calls are counted there; the 10 traced calls after it left
+    // 10 blocks alive with a recorded stack (the confirmation's blocks have none).
+    expect(persistent!.confirmation).toMatchObject({ replayCalls: 10, verdictAfter: "leak", confirmed: true });
+    expect(persistent!.allocationSites).toMatchObject({ calls: 10, count: 10, sites: [{ line: ALLOCATION_LINE }] });
     expect(scoped!.allocationSites).toBeUndefined();
   }, 120_000);
 
