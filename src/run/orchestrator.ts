@@ -276,7 +276,14 @@ async function runOne(
     ctx.live.add(c);
     await guard(c, "start", () => c.start());
   }
-  for (const c of children) Object.assign(results.environment.engines, c.engineVersions);
+  for (const c of children) {
+    Object.assign(results.environment.engines, c.engineVersions);
+    const a = c.gpuAttribution;
+    if (a)
+      ctx.progress?.note?.(
+        `${run.key} ${c.strategy}: NVML does not list its process (another PID namespace, as in a container): its GPU figures are device-level${a.idle ? "" : " and unreliable (other processes are on the GPU)"}`,
+      );
+  }
   for (const c of healthy()) {
     if (ctx.isAborted()) break;
     await guard(c, "warm-up", () => c.calls("warmup", -1, 0, s.run.warmup, total));

@@ -139,6 +139,10 @@ export class StrategyProcess {
   get hasFault(): boolean {
     return this.fault !== undefined;
   }
+  /** Set when NVML cannot see the child's processes: its GPU figures are device-level. */
+  get gpuAttribution(): GpuAttribution | undefined {
+    return this.attribution;
+  }
 
   /** Spawns the child, loads the engine, records the pre-activation baseline. */
   async start(): Promise<void> {

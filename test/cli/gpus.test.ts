@@ -125,6 +125,9 @@ describe("bench --gpus", () => {
     });
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      "container/fixed/fp32 persistent: NVML does not list its process (another PID namespace, as in a container): its GPU figures are device-level\n",
+    );
     const [results] = resultsIn(out);
     const [persistent, scoped] = results!.runs[0]!.strategies;
     const MiB = 1024 * 1024;
