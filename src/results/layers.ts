@@ -57,11 +57,12 @@ export function allocatorsPresent(has: (signal: string) => boolean): AllocatorSi
 
 /**
  * Process total − the reserved bytes of every allocator present, or undefined when the total
- * or every allocator is missing (or a figure is not finite).
+ * or every allocator is missing, a figure is not finite, or the total is 0 (NVML does not see
+ * the process, which holds at least a CUDA context when an allocator reports anything).
  */
 export function outsideAllocatorBytes(signals: Readonly<Record<string, number>>): number | undefined {
   const total = signals[PROCESS_TOTAL_SIGNAL];
-  if (typeof total !== "number" || !Number.isFinite(total)) return undefined;
+  if (typeof total !== "number" || !Number.isFinite(total) || total <= 0) return undefined;
   const present = allocatorsPresent((s) => typeof signals[s] === "number");
   if (present.length === 0) return undefined;
   let reserved = 0;

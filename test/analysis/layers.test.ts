@@ -28,6 +28,8 @@ describe("outside the allocator (derived per call)", () => {
     expect(outsideAllocatorBytes({ torchReservedBytes: 300 })).toBeUndefined();
     expect(outsideAllocatorBytes({ gpuProcessBytes: 1000, rssBytes: 5 })).toBeUndefined();
     expect(outsideAllocatorBytes({ gpuProcessBytes: Number.NaN, torchReservedBytes: 1 })).toBeUndefined();
+    // NVML lists no memory for the process (another PID namespace): no layer to derive.
+    expect(outsideAllocatorBytes({ gpuProcessBytes: 0, torchReservedBytes: 300 })).toBeUndefined();
   });
 
   it("is recorded by the run as a signal of its own, per call, and judged as device memory", () => {
