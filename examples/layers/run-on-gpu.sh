@@ -75,11 +75,11 @@ for case in cases:
                 else:
                     print("    %-24s (not recorded)" % sig)
             layers = a.get("layers")
-            if not layers:
+            if layers:
+                print("    WHERE:", layers["where"] or "no layer grows", "unattributed" if layers["unattributed"] else "")
+            else:
                 print("    layers: none")
-                continue
-            print("    WHERE:", layers["where"] or "no layer grows", "unattributed" if layers["unattributed"] else "")
-            for c in layers["sources"]:
+            for c in a.get("sources") or []:
                 print("    sources %s vs %s (%s): %s  %+.3f vs %+.3f MiB/call" % (
                     c["signals"][0], c["signals"][1], c["quantity"], "agree" if c["agree"] else "DISAGREE",
                     c["slopesBytesPerIteration"][0] / MIB, c["slopesBytesPerIteration"][1] / MIB))
