@@ -32,6 +32,11 @@ export interface FrameSpec {
 
 export const r1 = (v: number): string => (Math.round(v * 10) / 10).toString();
 
+/** `text` cut to `n` characters with an ellipsis (titles must fit the chart's width). */
+export function short(text: string, n: number): string {
+  return text.length <= n ? text : `${text.slice(0, n - 1)}…`;
+}
+
 function tick(v: number, step: number): string {
   return v.toFixed(Math.max(0, -Math.floor(Math.log10(step))));
 }

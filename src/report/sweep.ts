@@ -6,7 +6,7 @@
  */
 import { ci2, mib, rate, times } from "../format.js";
 import type { SweepAnalysis, SweepExclusion, SweepPointResult } from "../results/sweep.js";
-import { close, frame, r1 } from "./svg-frame.js";
+import { close, frame, r1, short } from "./svg-frame.js";
 import { escapeXml, FONT, STRATEGY_COLORS, signalLabel } from "./svg.js";
 
 const MIB = 1024 * 1024;
@@ -43,12 +43,31 @@ export function pointLabel(p: SweepPointResult): string {
 const ratioText = (p: SweepPointResult): string =>
   p.ratio === undefined ? "—" : `${times(p.ratio)}${p.ratioCi ? ` ${ci2(p.ratioCi)}` : ""}`;
 
+/** "7 over gate.maxP99Ms, 1 leaks": how many points each reason left out (a point may have several). */
+function leftOutSummary(points: readonly SweepPointResult[]): string {
+  const counts = new Map<string, number>();
+  for (const p of points)
+    for (const e of p.excluded) {
+      const k =
+        e.code === "strategy"
+          ? (STRATEGY_REASONS[e.reason] ?? e.reason)
+          : e.code === "max-peak"
+            ? "over gate.maxPeakMiB"
+            : e.code === "max-p99"
+              ? "over gate.maxP99Ms"
+              : "no figures";
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+  return [...counts].map(([k, n]) => `${n} ${k}`).join(", ");
+}
+
 /** One sentence: what to ship and why (or that nothing qualifies). */
 export function sweepSentence(a: SweepAnalysis, code: (s: string) => string = (s) => s): string {
-  const excluded = a.points.filter((p) => p.excluded.length > 0).length;
-  const left = excluded ? `; ${excluded} of ${a.points.length} left out (leaks, faults or over the limits)` : "";
+  const out = a.points.filter((p) => p.excluded.length > 0);
+  const why = leftOutSummary(out);
+  const left = out.length ? `; ${out.length} of ${a.points.length} left out (${why})` : "";
   if (a.recommended === undefined)
-    return `No configuration qualifies: all ${a.points.length} combinations × strategies were left out (leaks, faults or over the limits).`;
+    return `No configuration qualifies: all ${a.points.length} combinations × strategies were left out (${why}).`;
   const p = a.points[a.recommended]!;
   const figures = [
     p.ratio !== undefined ? `${ratioText(p)} the reference` : undefined,
@@ -66,7 +85,7 @@ export function sweepSentence(a: SweepAnalysis, code: (s: string) => string = (s
   return `${head}: the fastest that passes the gates and does not leak${left}.`;
 }
 
-/** Markdown lines of one sweep; `chart` is the scatter's link when charts are written. */
+/** Markdown lines of one sweep (sentence, scatter, table); `chart` is the scatter's link when charts are written. */
 export function sweepMarkdown(a: SweepAnalysis, chart: string | undefined, cell: (s: string) => string): string[] {
   const code = (s: string) => `\`${s}\``;
   const limits = [
@@ -81,18 +100,27 @@ export function sweepMarkdown(a: SweepAnalysis, chart: string | undefined, cell:
     "",
     `**${sweepSentence(a, code)}**`,
     "",
-    "| combination | strategy | calls/s | × reference [95 % CI] | p99 ms | peak MiB | verdict | front | left out because |",
-    "|---|---|--:|---|--:|--:|---|:-:|---|",
+    ...(chart ? [`![${a.scenario}: peak memory against throughput, Pareto front marked](${chart})`, ""] : []),
+    "| # | combination | strategy | calls/s | × reference [95 % CI] | p99 ms | peak MiB | verdict | front | left out because |",
+    "|--:|---|---|--:|---|--:|--:|---|:-:|---|",
   ];
   a.points.forEach((p, i) => {
     const mark = i === a.recommended ? " ★" : "";
     lines.push(
-      `| ${cell(pointLabel(p))}${mark} | ${p.strategy} | ${p.itemsPerSecond !== undefined ? rate(p.itemsPerSecond) : "—"} | ${ratioText(p)} | ${p.p99Ms !== undefined ? p.p99Ms.toPrecision(3) : "—"} | ${p.peakBytes !== undefined ? mib(p.peakBytes) : "—"} | ${p.verdict} | ${p.front ? "◆" : ""} | ${cell(p.excluded.map(sweepExclusionWords).join("; ") || "—")} |`,
+      `| ${i + 1} | ${cell(pointLabel(p))}${mark} | ${p.strategy} | ${p.itemsPerSecond !== undefined ? rate(p.itemsPerSecond) : "—"} | ${ratioText(p)} | ${p.p99Ms !== undefined ? p.p99Ms.toPrecision(3) : "—"} | ${p.peakBytes !== undefined ? mib(p.peakBytes) : "—"} | ${p.verdict} | ${p.front ? "◆" : ""} | ${cell(p.excluded.map(sweepExclusionWords).join("; ") || "—")} |`,
     );
   });
   lines.push("");
-  if (chart) lines.push(`![${a.scenario}: peak memory against throughput, Pareto front marked](${chart})`, "");
   return lines;
+}
+
+/** The data's range with 8 % room each side (a single value gets ±5 %), not below 0 for data that is not. */
+function padded(v: number[]): [number, number] {
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  const pad = hi > lo ? (hi - lo) * 0.08 : Math.abs(hi) * 0.05 || 1;
+  // Throughput and memory are never negative: no axis below 0.
+  return [lo >= 0 ? Math.max(0, lo - pad) : lo - pad, hi + pad];
 }
 
 /** Scatter of peak memory (MiB) against throughput (× reference), front joined and marked, recommendation ringed. */
@@ -105,13 +133,13 @@ export function paretoChart(a: SweepAnalysis): string | undefined {
   if (a.limits.maxPeakMiB !== undefined) ys.push(a.limits.maxPeakMiB);
   const xs = pts.map((q) => q.x);
   const f = frame({
-    title: `${a.scenario}: peak memory vs throughput (${pts.length} points, front ◆)`,
+    title: `${short(a.scenario, 48)}: peak memory vs throughput (${pts.length} points; numbers as in the table)`,
     width: 760,
     height: 440,
-    xLabel: `throughput × reference (${a.reference.strategy}, first combination)`,
+    xLabel: `throughput × reference (${a.reference.strategy} of the first combination)`,
     yLabel: `peak ${signalLabel(a.points[0]?.primarySignal ?? "")}, MiB`,
-    xRange: [Math.min(...xs) * 0.95, Math.max(...xs) * 1.05],
-    yRange: [Math.min(0, ...ys), Math.max(...ys) * 1.08],
+    xRange: padded(xs),
+    yRange: padded(ys),
   });
   if (a.limits.maxPeakMiB !== undefined) {
     const y = r1(f.sy(a.limits.maxPeakMiB));
@@ -136,10 +164,9 @@ export function paretoChart(a: SweepAnalysis): string | undefined {
     );
     if (q.i === a.recommended)
       f.parts.push(`<circle cx="${cx}" cy="${cy}" r="12" fill="none" stroke="#111111" stroke-width="2"/>`);
-    if (q.p.front || q.i === a.recommended)
-      f.parts.push(
-        `<text x="${r1(f.sx(q.x) + 10)}" y="${r1(f.sy(q.y) - 9)}" ${FONT} font-size="10" fill="#222222">${escapeXml(`${pointLabel(q.p)} · ${q.p.strategy}`)}</text>`,
-      );
+    f.parts.push(
+      `<text x="${r1(f.sx(q.x) + 8)}" y="${r1(f.sy(q.y) - 8)}" ${FONT} font-size="11" font-weight="${q.p.front ? "bold" : "normal"}" fill="#222222">${q.i + 1}</text>`,
+    );
   }
   // Legend: strategies present, then the marks.
   let lx = f.left;

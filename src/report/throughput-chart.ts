@@ -5,7 +5,7 @@
  * them; nothing decided here.
  */
 import type { ScenarioRunResult } from "../results/types.js";
-import { close, frame, r1 } from "./svg-frame.js";
+import { close, frame, r1, short } from "./svg-frame.js";
 import { escapeXml, FONT, STRATEGY_COLORS } from "./svg.js";
 
 const ROW_PX = 34;
@@ -27,7 +27,7 @@ export function throughputChart(run: ScenarioRunResult): string | undefined {
     });
   const xs = rows.flatMap((r) => [r.ci[0], r.ci[1], r.ratio]).filter(Number.isFinite);
   const f = frame({
-    title: `${run.key}: throughput × ${run.baseline} (95 % CI)`,
+    title: `Throughput × ${run.baseline} (95 % CI) · ${short(run.key, 60)}`,
     width: 720,
     height: height(rows.length),
     left: 120,
@@ -63,7 +63,7 @@ export function latencyChart(run: ScenarioRunResult): string | undefined {
     .map((s, i) => ({ name: s.strategy, y: i + 1, l: s.latency! }));
   if (rows.length === 0) return undefined;
   const f = frame({
-    title: `${run.key}: latency per call (ms)`,
+    title: `Latency per call, ms · ${short(run.key, 70)}`,
     width: 720,
     height: height(rows.length) + 16,
     left: 120,

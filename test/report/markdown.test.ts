@@ -25,6 +25,8 @@ const CASES: Record<string, string | undefined> = {
   "h100-process-leaky": undefined,
   // Synthetic memory layers: growth in tensors, in the allocator's cache, outside the allocator.
   layers: undefined,
+  // A real CPU sweep (ONNX Runtime intraOpThreads × arena, three strategies): table, sentence, Pareto chart.
+  "sweep-ort-cpu": undefined,
 };
 
 function render(name: string): ReturnType<typeof renderMarkdown> {

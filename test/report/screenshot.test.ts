@@ -80,5 +80,35 @@ describe.skipIf(!chromium)(
       const keep = process.env.VRAMGATE_SCREENSHOT_OUT;
       if (keep) copyFileSync(png, keep);
     });
+
+    it("shows a sweep's Pareto chart at the top of its report", () => {
+      const dir = mkdtempSync(join(tmpdir(), "vramgate-shot-"));
+      const resultsPath = join(dir, "sweep-ort-cpu.json");
+      copyFileSync(fixturePath("sweep-ort-cpu"), resultsPath);
+      const results = loadFixture("sweep-ort-cpu");
+      const md = readFileSync(writeReport(resultsPath, results, evaluateGates(results)), "utf8");
+      // The sweep's section (sentence, table, chart) comes right after the verdict.
+      expect(md.indexOf("## Sweep: ort-sweep")).toBeLessThan(md.indexOf("\n## ort-sweep/"));
+      const html = markdownPage(md, "vramgate sweep report");
+      expect(html).toMatch(/<img [^>]*src="[^"]+-pareto\.svg"/);
+      const htmlPath = join(dir, "sweep.html");
+      writeFileSync(htmlPath, html);
+      const png = join(dir, "sweep.png");
+      screenshotHtml(htmlPath, png, { width: WIDTH, height: HEIGHT }, join(dir, "profile"), chromium!);
+      const img = decodePng(readFileSync(png));
+      expect([img.width, img.height]).toEqual([WIDTH, HEIGHT]);
+      // The scatter's points: teardown (#ff7f0e) and persistent (#d62728) markers, drawn in the first screen.
+      let orange = 0;
+      let red = 0;
+      for (let p = 0; p < img.width * img.height; p++) {
+        const [r, g, b] = [img.rgba[p * 4]!, img.rgba[p * 4 + 1]!, img.rgba[p * 4 + 2]!];
+        if (Math.abs(r - 0xff) < 20 && Math.abs(g - 0x7f) < 30 && Math.abs(b - 0x0e) < 40) orange++;
+        if (Math.abs(r - 0xd6) < 24 && Math.abs(g - 0x27) < 40 && Math.abs(b - 0x28) < 40) red++;
+      }
+      const keep = process.env.VRAMGATE_SWEEP_SCREENSHOT_OUT;
+      if (keep) copyFileSync(png, keep);
+      expect(orange).toBeGreaterThan(100);
+      expect(red).toBeGreaterThan(100);
+    });
   },
 );

@@ -1,0 +1,54 @@
+/**
+ * A sweep in words and pictures (src/report/sweep.ts) on the real CPU sweep fixture: the
+ * sentence names what the analysis chose and why, the table has one row per point with the
+ * recommendation starred, and the scatter is valid SVG with one numbered mark per point.
+ */
+import { describe, expect, it } from "vitest";
+import { paretoChart, sweepMarkdown, sweepSentence } from "../../src/report/sweep.js";
+import type { SweepAnalysis } from "../../src/results/sweep.js";
+import { loadFixture } from "./helpers.js";
+
+const sweep = (): SweepAnalysis => structuredClone(loadFixture("sweep-ort-cpu").sweeps![0]!);
+
+describe("sweep report", () => {
+  it("says what to ship, with its figures, and what left the others out", () => {
+    const a = sweep();
+    const rec = a.points[a.recommended!]!;
+    const text = sweepSentence(a);
+    expect(text).toMatch(/^Recommended: fp32 · intraOpThreads=\d,enableCpuMemArena=(true|false) with \w+ \(/);
+    expect(text).toContain(`with ${rec.strategy}`);
+    expect(text).toContain(`${a.points.filter((p) => p.excluded.length).length} of ${a.points.length} left out`);
+    expect(text).toContain("over gate.maxP99Ms");
+  });
+
+  it("says when nothing qualifies", () => {
+    const a = sweep();
+    delete a.recommended;
+    for (const p of a.points) p.excluded = [{ code: "max-p99", p99Ms: 9, limitMs: 5 }];
+    expect(sweepSentence(a)).toBe(
+      `No configuration qualifies: all ${a.points.length} combinations × strategies were left out (${a.points.length} over gate.maxP99Ms).`,
+    );
+  });
+
+  it("tables every point once and stars the recommended one", () => {
+    const a = sweep();
+    const lines = sweepMarkdown(a, "c/p.svg", (s) => s);
+    const rows = lines.filter((l) => /^\| \d+ \|/.test(l));
+    expect(rows).toHaveLength(a.points.length);
+    expect(rows.filter((r) => r.includes("★"))).toEqual([rows[a.recommended!]]);
+    expect(lines).toContain("![ort-sweep: peak memory against throughput, Pareto front marked](c/p.svg)");
+  });
+
+  it("draws one numbered mark per point, the front as diamonds and the limit line", () => {
+    const a = sweep();
+    const svg = paretoChart(a)!;
+    expect(svg.startsWith("<svg xmlns=")).toBe(true);
+    expect(svg).not.toMatch(/NaN|undefined/);
+    const front = a.points.filter((p) => p.front).length;
+    expect(svg.match(/<path d="M [\d.]+ [\d.]+ L [\d.]+ [\d.]+ L [\d.]+ [\d.]+ L [\d.]+ [\d.]+ Z"/g)).toHaveLength(
+      front,
+    );
+    for (let i = 1; i <= a.points.length; i++) expect(svg).toMatch(new RegExp(`>${i}</text>`));
+    expect(svg).toContain("gate.maxPeakMiB 128");
+  });
+});
