@@ -10,9 +10,13 @@ import { dirname, join } from "node:path";
 import type { AllocationTraceOutcome } from "../engines/allocation-sites.js";
 import type { StrategyProcess } from "./strategy-process.js";
 
-/** Replay calls traced per strategy: enough for a per-call leak to stand out, short enough to stay cheap. */
-export function traceCalls(iterations: number): number {
-  return Math.max(10, Math.min(100, iterations));
+/**
+ * Replay calls traced per strategy: enough for a per-call leak to stand out, short enough
+ * to stay cheap, and never more than the scenario's confirmation allows (run.confirm.calls
+ * bounds the extra calls of a case whose growth must stay small).
+ */
+export function traceCalls(iterations: number, confirmCalls?: number): number {
+  return Math.min(Math.max(10, Math.min(100, iterations)), confirmCalls ?? Number.POSITIVE_INFINITY);
 }
 
 /** Where a strategy's snapshot goes, relative to the results folder. */

@@ -317,7 +317,7 @@ async function runOne(
         if (ctx.isAborted() || c.hasFault) continue;
         const verdict = confirmations.get(c)?.verdictAfter ?? judge?.(c);
         if (!ctx.traceAllocations && verdict !== "leak") continue;
-        const calls = traceCalls(s.run.iterations);
+        const calls = traceCalls(s.run.iterations, confirmBudget(run)?.calls);
         ctx.progress?.note?.(`${run.key} ${c.strategy}: recording allocation stacks over ${calls} replay calls`);
         const replay = async (count: number) => {
           const from = next.get(c)!;

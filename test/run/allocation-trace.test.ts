@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runBench } from "../../src/run/orchestrator.js";
+import { traceCalls } from "../../src/run/allocation-trace.js";
 import { allocationMarkdown, allocationTerminal } from "../../src/report/allocation-sites.js";
 import { WORKERS_DIR, processScenario } from "../engines/process-fixtures.js";
 
@@ -18,6 +19,15 @@ const ALLOCATION_LINE =
   readFileSync(WORKER, "utf8")
     .split("\n")
     .findIndex((l) => l.includes("# ALLOCATION LINE")) + 1;
+
+describe("traced calls", () => {
+  it("are 10 to 100, and never more than the scenario's confirmation allows", () => {
+    expect(traceCalls(400)).toBe(100);
+    expect(traceCalls(5)).toBe(10);
+    expect(traceCalls(150, 30)).toBe(30);
+    expect(traceCalls(60, 1000)).toBe(60);
+  });
+});
 
 describe("allocation stacks through the process engine", () => {
   it("records the sites of blocks the traced calls left alive, saves the snapshot, and the report names the line", async () => {
