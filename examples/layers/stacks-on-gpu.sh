@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GPU-machine evidence for allocation stacks on a leak (issue #15): the retained-tensors worker
 # (its context keeps a clone of every call's output) under persistent and scoped. persistent
-# is judged `leak`, so after its confirmation vramgate runs a short batch of replay calls with
+# is judged `leak`, so after its confirmation vramgate runs 30 replay calls (the scenario's
+# run.confirm.calls bounds them) with
 # PyTorch's allocation history on, saves the snapshot next to the results and names the line
 # that allocated what stayed alive: retained_tensors_worker.py, the `self.kept.append(out.clone())`
 # line in infer(). scoped is flat: not traced. About a minute.
