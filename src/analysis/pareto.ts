@@ -21,7 +21,7 @@ const rates = (s: StrategyResult): number[] =>
   s.rounds.map((r) => r.itemsPerSecond).filter((x) => Number.isFinite(x) && x > 0);
 
 /** The sweep combination a run measured (its scenario's sweepPoint), if any. */
-export function sweepPointOf(run: ScenarioRunResult): SweepPoint | undefined {
+function sweepPointOf(run: ScenarioRunResult): SweepPoint | undefined {
   const p = (run.config as { sweepPoint?: SweepPoint } | null | undefined)?.sweepPoint;
   return p && typeof p.key === "string" && typeof p.index === "number" ? p : undefined;
 }

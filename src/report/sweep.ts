@@ -22,7 +22,7 @@ const STRATEGY_REASONS: Record<string, string> = {
 };
 
 /** Why a point is not recommended, in a few words. */
-export function sweepExclusionWords(e: SweepExclusion): string {
+function sweepExclusionWords(e: SweepExclusion): string {
   switch (e.code) {
     case "strategy":
       return STRATEGY_REASONS[e.reason] ?? e.reason;
@@ -36,7 +36,7 @@ export function sweepExclusionWords(e: SweepExclusion): string {
 }
 
 /** The combination as a reader names it: "fp16 · cudaGraph=true" (precision first). */
-export function pointLabel(p: SweepPointResult): string {
+function pointLabel(p: SweepPointResult): string {
   return p.combination ? `${p.precision} · ${p.combination}` : p.precision;
 }
 

@@ -39,7 +39,7 @@ function unwrap(s: z.ZodType): z.ZodType {
 }
 
 /** Every option a sweep may name for this engine, e.g. "onnxruntime.intraOpThreads", "process.env.NAME". */
-export function optionNames(engine: EngineDescriptor): string[] {
+function optionNames(engine: EngineDescriptor): string[] {
   const out: string[] = [];
   const shape = def(unwrap(engine.section)).shape ?? {};
   for (const [k, v] of Object.entries(shape)) {
