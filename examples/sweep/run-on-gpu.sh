@@ -53,11 +53,11 @@ else
 fi
 
 step "1. libtorch sweep: precision × cudaGraph × expandable_segments"
-timeout 150 node dist/cli/main.js bench examples/sweep/libtorch-resnet50.yaml --out "$D/libtorch" < /dev/null
+timeout 160 node dist/cli/main.js bench examples/sweep/libtorch-resnet50.yaml --out "$D/libtorch" < /dev/null
 rc bench-libtorch $?
 
 step "2. process sweep: PYTORCH_CUDA_ALLOC_CONF"
-timeout 70 node dist/cli/main.js bench examples/sweep/process-alloc-conf.yaml --out "$D/process" < /dev/null
+timeout 55 node dist/cli/main.js bench examples/sweep/process-alloc-conf.yaml --out "$D/process" < /dev/null
 rc bench-process $?
 
 if [ "$SECONDS" -lt $((BUDGET_S - 30)) ]; then
