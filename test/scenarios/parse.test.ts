@@ -85,7 +85,7 @@ describe("defaults", () => {
       faults: {},
       onnxruntime: { executionProvider: "cpu" },
       tensorrt: { allocationStrategy: "static", cudaGraph: false, perShapePoolSize: 8 },
-      libtorch: { cudaGraph: false, perShapePoolSize: 8 },
+      libtorch: { cudaGraph: false, perShapePoolSize: 8, env: {} },
     };
     expect(s).toEqual({ file: resolve(`${VALID}/minimal.yaml`), ...expected });
   });
