@@ -41,7 +41,7 @@ function scenario(): Scenario {
     faults: {},
     onnxruntime: { executionProvider: "cpu", intraOpThreads: 1 },
     tensorrt: { allocationStrategy: "static", cudaGraph: false, perShapePoolSize: 4 },
-    libtorch: { cudaGraph: false, perShapePoolSize: 4 },
+    libtorch: { cudaGraph: false, perShapePoolSize: 4, env: {} },
   };
 }
 

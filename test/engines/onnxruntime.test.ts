@@ -41,7 +41,7 @@ function scenario(onnxruntime: Partial<OnnxRuntimeOptions> = {}): Scenario {
     faults: {},
     onnxruntime: { executionProvider: "cpu", intraOpThreads: 1, ...onnxruntime },
     tensorrt: { allocationStrategy: "static", cudaGraph: false, perShapePoolSize: 4 },
-    libtorch: { cudaGraph: false, perShapePoolSize: 4 },
+    libtorch: { cudaGraph: false, perShapePoolSize: 4, env: {} },
   };
 }
 

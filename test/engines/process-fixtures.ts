@@ -28,7 +28,7 @@ export function processScenario(
     faults: {},
     onnxruntime: { executionProvider: "cpu" },
     tensorrt: { allocationStrategy: "static", cudaGraph: false, perShapePoolSize: 4 },
-    libtorch: { cudaGraph: false, perShapePoolSize: 4 },
+    libtorch: { cudaGraph: false, perShapePoolSize: 4, env: {} },
     process: { env: {}, ...proc },
   };
 }
