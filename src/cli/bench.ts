@@ -125,7 +125,8 @@ export const command: CommandModule<object, BenchArgs> = {
       force: a.force,
     });
     if (a.only !== undefined) prepared.scenarios = onlyRuns(prepared.scenarios, String(a.only));
-    if (!a.quiet && !a.json) for (const line of sweepLines(prepared.scenarios, overrides)) process.stderr.write(`${line}\n`);
+    if (!a.quiet && !a.json)
+      for (const line of sweepLines(prepared.scenarios, overrides)) process.stderr.write(`${line}\n`);
     const shard = shardSpec && planShard(prepared, overrides, shardSpec);
     if (shard && !a.quiet && !a.json) process.stderr.write(`${shardLine(shard)}\n`);
     if (gpus && !a.quiet && !a.json)
