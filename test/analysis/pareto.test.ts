@@ -107,8 +107,10 @@ describe("analyzeSweeps", () => {
     expect(a!.points).toHaveLength(4);
     const ref = a!.points.find((p) => p.run.endsWith("t=1") && p.strategy === "scoped")!;
     expect(ref.ratio).toBeCloseTo(1, 6);
-    for (const p of a!.points)
-      expect(p.ratioCi![0]).toBeLessThanOrEqual(p.ratio!), expect(p.ratioCi![1]).toBeGreaterThanOrEqual(p.ratio!);
+    for (const p of a!.points) {
+      expect(p.ratioCi![0]).toBeLessThanOrEqual(p.ratio!);
+      expect(p.ratioCi![1]).toBeGreaterThanOrEqual(p.ratio!);
+    }
     const fast = a!.points.find((p) => p.run.endsWith("t=2") && p.strategy === "persistent")!;
     expect(fast.ratio).toBeCloseTo(4, 1);
     // t=2 persistent is fastest; t=1 scoped is leanest; t=2 scoped (150/s, 110 MiB) is on the front too;
