@@ -40,6 +40,9 @@ describe("bench: an ONNX Runtime sweep on CPU", () => {
     const r = await runCli(["bench", join(dir, "sweep.yaml"), "--out", out]);
     expect(r.stderr).toContain("vramgate: sweep ort-sweep: 4 combinations → 4 runs (8 strategy processes), about");
     expect([0, 1]).toContain(r.code);
+    expect(r.stdout).toMatch(
+      /^Sweep ort-sweep · fixed: (Recommended: fp32 · intraOpThreads=|No configuration qualifies)/m,
+    );
     const [results] = resultsIn(out);
     expect(results!.runs.map((run) => run.key)).toEqual(COMBOS.map((c) => `ort-sweep/fixed/fp32/${c}`));
     for (const run of results!.runs) {
