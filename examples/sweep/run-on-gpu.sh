@@ -10,7 +10,8 @@
 # Everything lands in $OUT/sweep/: run.log, exit-codes.txt, summary.txt, and per bench the
 # results JSON (sweeps[]: points, Pareto front, recommendation), the markdown report with
 # its charts (sweep-*-pareto.svg, *-throughput.svg, *-latency.svg) and CSV traces.
-# Exit codes 0 or 1 (a gate) are results; 2 is bad input; 3 a strategy could not run.
+# Exit codes 0 or 1 (a gate) are results; 2 is bad input; 3 a strategy could not run; 124 or 130:
+# the time limit stopped it (what was measured is kept, analysed and reported).
 set -u
 OUT=${OUT:-/tmp/vramgate-out}
 D="$OUT/sweep"
@@ -53,16 +54,16 @@ else
 fi
 
 step "1. libtorch sweep: precision × cudaGraph × expandable_segments"
-timeout 160 node dist/cli/main.js bench examples/sweep/libtorch-resnet50.yaml --out "$D/libtorch" < /dev/null
+timeout -k 15 160 node dist/cli/main.js bench examples/sweep/libtorch-resnet50.yaml --out "$D/libtorch" < /dev/null
 rc bench-libtorch $?
 
 step "2. process sweep: PYTORCH_CUDA_ALLOC_CONF"
-timeout 55 node dist/cli/main.js bench examples/sweep/process-alloc-conf.yaml --out "$D/process" < /dev/null
+timeout -k 10 55 node dist/cli/main.js bench examples/sweep/process-alloc-conf.yaml --out "$D/process" < /dev/null
 rc bench-process $?
 
 if [ "$SECONDS" -lt $((BUDGET_S - 30)) ]; then
   step "3. --only: one combination of the process sweep again"
-  timeout 30 node dist/cli/main.js bench examples/sweep/process-alloc-conf.yaml --out "$D/process-only" \
+  timeout -k 5 30 node dist/cli/main.js bench examples/sweep/process-alloc-conf.yaml --out "$D/process-only" \
     --only "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True" --iterations 24 --rounds 2 < /dev/null
   rc bench-process-only $?
 else
