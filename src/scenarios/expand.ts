@@ -19,6 +19,7 @@ export function expandScenario(s: Scenario): ScenarioRun[] {
       applied.profile = combo.profile.inputs;
       applied.sequences = combo.profile.sequences;
     }
+    if (combo.sequence !== undefined) applied.sequences = applied.sequences.filter((q) => q.label === combo.sequence);
     if (combo.section !== undefined) (applied as unknown as Record<string, unknown>)[s.engine] = combo.section;
     return expandOne(applied, combo.key).map((r) => ({ ...r, sweep: point }));
   });

@@ -33,7 +33,12 @@ export function onlyRuns(scenarios: readonly Scenario[], key: string): Scenario[
       narrowed.sweep = {
         ...s.sweep,
         combos: s.sweep.combos
-          .filter((c) => combos.has(c.key) && (c.precision === undefined || precisions.has(c.precision)))
+          .filter(
+            (c) =>
+              combos.has(c.key) &&
+              (c.precision === undefined || precisions.has(c.precision)) &&
+              (c.sequence === undefined || labels.has(c.sequence)),
+          )
           .map((c) =>
             c.profile
               ? { ...c, profile: { ...c.profile, sequences: c.profile.sequences.filter((q) => labels.has(q.label)) } }

@@ -288,6 +288,7 @@ export function resolveScenario(
         dir,
         precisionsCount: precisions.length,
         sequencesCount: sequences.length,
+        sequenceLabels: sequences.map((q) => q.label),
         sequence: parts.profile.sequence,
         runSeed: parts.run.seed,
       },

@@ -1,5 +1,5 @@
 /**
- * What a sweep axis names: `precision`, `profile`, or `<engine>.<option>` looked up in the
+ * What a sweep axis names: `precision`, `sequence`, `profile`, or `<engine>.<option>` looked up in the
  * engine's own zod section (through mappings such as `process.env.NAME`). The lookup reads
  * zod 4's public `_zod.def`, as schema-walk.ts does.
  */
@@ -14,6 +14,8 @@ import type { SweepValue } from "./types.js";
 /** What one axis sets. */
 export type Axis =
   | { kind: "precision" }
+  /** One of the scenario's sequences, by label (each combination otherwise runs them all). */
+  | { kind: "sequence" }
   | { kind: "profile" }
   /** `path` inside the engine's section, e.g. ["env", "PYTORCH_CUDA_ALLOC_CONF"]. */
   | { kind: "option"; path: string[]; leaf: z.ZodType };
@@ -54,6 +56,7 @@ const SCALARS = new Set(["string", "number", "int", "boolean", "enum", "literal"
 /** The axis `key` names for a scenario of `engine`, or why it names none. */
 export function axisOf(key: string, engine: EngineDescriptor, hasProfiles: boolean): Axis | AxisProblem {
   if (key === "precision") return { kind: "precision" };
+  if (key === "sequence") return { kind: "sequence" };
   if (key === "profile") {
     return hasProfiles
       ? { kind: "profile" }
@@ -62,12 +65,12 @@ export function axisOf(key: string, engine: EngineDescriptor, hasProfiles: boole
           found: "a profile axis without sweep.profiles",
         };
   }
-  const candidates = ["precision", "profile", "max", "list", "profiles", ...optionNames(engine)];
+  const candidates = ["precision", "sequence", "profile", "max", "list", "profiles", ...optionNames(engine)];
   const [head, ...rest] = key.split(".");
   const unknown = (): AxisProblem => {
     const near = closest(key, candidates);
     return {
-      expected: `precision, profile, or an option of the ${engine.name} engine (${optionNames(engine).join(", ")})`,
+      expected: `precision, sequence, profile, or an option of the ${engine.name} engine (${optionNames(engine).join(", ")})`,
       found: quote(key),
       ...(near ? { hint: `Did you mean "${near}"?` } : {}),
     };

@@ -1,6 +1,6 @@
 /**
  * `sweep:` → the combinations it expands to, each validated against the engine's own
- * section and applied (precision, profile variant, engine options), with a readable key.
+ * section and applied (precision, sequence, profile variant, engine options), with a readable key.
  * Product form: one list per axis. List form: `list:` of combinations written out.
  * Every problem is located (the axis key, or the value at its index).
  */
@@ -33,6 +33,8 @@ export interface SweepContext {
   /** How many runs each combination makes without a precision axis (sequences × precisions). */
   precisionsCount: number;
   sequencesCount: number;
+  /** Labels of the scenario's sequences (the `sequence` axis picks among them). */
+  sequenceLabels: string[];
   sequence: RawSequence | RawSequence[];
   runSeed: number;
 }
@@ -92,7 +94,7 @@ export function resolveSweep(raw: RawSweep, ctx: SweepContext, c: Checker): Swee
   if (!list && axisKeys.length === 0 && !hasProfiles) {
     c.report({
       path: ["sweep"],
-      expected: "at least one axis (precision, profile, <engine>.<option>) or list:",
+      expected: "at least one axis (precision, sequence, profile, <engine>.<option>) or list:",
       found: "none",
       key: true,
     });
@@ -117,6 +119,13 @@ export function resolveSweep(raw: RawSweep, ctx: SweepContext, c: Checker): Swee
       const near = typeof value === "string" ? closest(value, PRECISIONS) : undefined;
       problem = {
         expected: `one of ${PRECISIONS.join(", ")}`,
+        found: describeValue(value),
+        ...(near ? { hint: `Did you mean "${near}"?` } : {}),
+      };
+    } else if (axis.kind === "sequence" && !ctx.sequenceLabels.includes(String(value))) {
+      const near = closest(String(value), ctx.sequenceLabels);
+      problem = {
+        expected: `the label of one of profile.sequence (${ctx.sequenceLabels.join(", ")})`,
         found: describeValue(value),
         ...(near ? { hint: `Did you mean "${near}"?` } : {}),
       };
@@ -164,7 +173,9 @@ export function resolveSweep(raw: RawSweep, ctx: SweepContext, c: Checker): Swee
     }
     // Variants without a profile axis: the scenario's own profile and each variant.
     if (hasProfiles && !axisKeys.includes("profile")) lists.push(["profile", [DEFAULT_PROFILE, ...variants.keys()]]);
-    const runsPer = (lists.some(([k]) => k === "precision") ? 1 : ctx.precisionsCount) * ctx.sequencesCount;
+    const runsPer =
+      (lists.some(([k]) => k === "precision") ? 1 : ctx.precisionsCount) *
+      (lists.some(([k]) => k === "sequence") ? 1 : ctx.sequencesCount);
     const total = lists.reduce((n, [, v]) => n * v.length, 1) * runsPer;
     if (total > Math.min(max, MAX_RUNS)) {
       const factors = lists.map(([, v]) => v.length);
@@ -183,15 +194,15 @@ export function resolveSweep(raw: RawSweep, ctx: SweepContext, c: Checker): Swee
       [{ values: {} }],
     );
   }
-  if (
-    list &&
-    rows.length * ctx.sequencesCount * ctx.precisionsCount > Math.min(max, MAX_RUNS) &&
-    c.problems.length === before
-  ) {
+  // A written combination runs every sequence and precision it does not set.
+  const runsOf = (r: { values: Record<string, SweepValue> }): number =>
+    ("precision" in r.values ? 1 : ctx.precisionsCount) * ("sequence" in r.values ? 1 : ctx.sequencesCount);
+  const listRuns = rows.reduce((n, r) => n + runsOf(r), 0);
+  if (list && listRuns > Math.min(max, MAX_RUNS) && c.problems.length === before) {
     c.report({
       path: ["sweep", "list"],
       expected: `at most ${Math.min(max, MAX_RUNS)} runs (sweep.max)`,
-      found: `${rows.length} combinations × ${ctx.sequencesCount * ctx.precisionsCount} runs each`,
+      found: `${rows.length} combinations → ${listRuns} runs (each runs the sequences and precisions it does not set)`,
       key: true,
     });
   }
@@ -206,17 +217,19 @@ export function resolveSweep(raw: RawSweep, ctx: SweepContext, c: Checker): Swee
     combo.key =
       row.name ??
       Object.entries(row.values)
-        .filter(([k]) => k !== "precision")
+        // Precision and sequence are in the run key already.
+        .filter(([k]) => k !== "precision" && k !== "sequence")
         .map(([k, v]) => `${short(k)}=${v === "" ? '""' : String(v)}`)
         .join(",");
-    const first = seen.get(`${combo.precision ?? ""}/${combo.key}`);
+    const id = `${combo.precision ?? ""}/${combo.sequence ?? ""}/${combo.key}`;
+    const first = seen.get(id);
     if (first !== undefined)
       c.report({
         path: ["sweep", "list", i],
         expected: "each combination once",
         found: `the same as sweep.list[${first}]`,
       });
-    seen.set(`${combo.precision ?? ""}/${combo.key}`, i);
+    seen.set(id, i);
     combos.push(combo);
   });
   if (c.problems.length > before) return undefined;
@@ -241,6 +254,7 @@ function applyRow(
   for (const [key, value] of Object.entries(values)) {
     const axis = key === "profile" && !axes.has(key) ? ({ kind: "profile" } as const) : axes.get(key);
     if (axis?.kind === "precision") combo.precision = value as Precision;
+    else if (axis?.kind === "sequence") combo.sequence = String(value);
     else if (axis?.kind === "profile" && value !== DEFAULT_PROFILE) combo.profile = variants.get(String(value))!;
     else if (axis?.kind === "option") {
       section = setPath(section, axis.path, value);

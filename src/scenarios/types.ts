@@ -164,6 +164,8 @@ export interface SweepCombo {
   /** Axis → value as written, e.g. { "onnxruntime.intraOpThreads": 1, precision: "fp16" }. */
   values: Record<string, SweepValue>;
   precision?: Precision;
+  /** Label of the one sequence this combination runs (default: every sequence). */
+  sequence?: string;
   /** A named profile variant (sweep.profiles), with its own sequences. */
   profile?: { name: string; inputs: Record<string, InputProfile>; sequences: SequenceSpec[] };
   /** The engine's section with this combination's options set (and resolved). */

@@ -383,7 +383,7 @@ const CORPUS: Row[] = [
     9,
     3,
     [
-      'sweep["onnxruntime.intraOpThread"]: expected precision, profile, or an option of the onnxruntime engine',
+      'sweep["onnxruntime.intraOpThread"]: expected precision, sequence, profile, or an option of the onnxruntime engine',
       'Did you mean "onnxruntime.intraOpThreads"?',
     ],
   ],

@@ -75,6 +75,23 @@ describe("sweep: product form", () => {
   });
 });
 
+describe("sweep: sequence axis", () => {
+  it("picks sequences by label, in the product and in written combinations", () => {
+    expect(
+      expandScenario(parse("sweep:\n  sequence: [cycle]\n  onnxruntime.intraOpThreads: [1, 2]\n")).map((r) => r.key),
+    ).toEqual(["s/cycle/fp32/intraOpThreads=1", "s/cycle/fp32/intraOpThreads=2"]);
+    const list =
+      "sweep:\n  list:\n    - { sequence: fixed, onnxruntime.intraOpThreads: 2 }\n    - { sequence: cycle, precision: fp16 }\n";
+    expect(expandScenario(parse(list)).map((r) => r.key)).toEqual(["s/fixed/fp32/intraOpThreads=2", "s/cycle/fp16"]);
+  });
+
+  it("refuses a label no sequence has, suggesting the closest", () => {
+    expect(problem("sweep:\n  sequence: [cycel]\n")).toContain(
+      'sweep.sequence[0]: expected the label of one of profile.sequence (fixed, cycle), found "cycel". Did you mean "cycle"?',
+    );
+  });
+});
+
 describe("sweep: list form", () => {
   it("runs the combinations written, `name` as their key", () => {
     const runs = expandScenario(
