@@ -32,6 +32,16 @@ export function residualBytes(s: StrategyResult): number | undefined {
   return known.length ? Math.max(...known) : undefined;
 }
 
+/**
+ * When a strategy's residual was measured: after it released its context, or only after its
+ * process exited (it never released: persistent). Undefined when nothing was measured.
+ */
+export function residualAfter(s: StrategyResult): "release" | "exit" | undefined {
+  const r = s.residual;
+  if (typeof r?.afterReleaseBytes === "number") return "release";
+  return typeof r?.afterExitDeviceBytes === "number" ? "exit" : undefined;
+}
+
 /** Signals measured on the device (their capacity is the GPU's), by name; allocator layers included. */
 export function isDeviceSignal(signal: string): boolean {
   return /gpu|device/i.test(signal) || DEVICE_LAYER_SIGNALS.has(signal);

@@ -8,7 +8,7 @@
 import { MIB } from "../format.js";
 import type { ScenarioRunResult, StrategyResult } from "../results/types.js";
 import type { Exclusion, Recommendation } from "../results/verdicts.js";
-import { isDeviceSignal, medianRate, primaryLeak, residualBytes } from "./figures.js";
+import { isDeviceSignal, medianRate, primaryLeak, residualAfter, residualBytes } from "./figures.js";
 
 /** Residual tolerated when the scenario sets no maxResidualMiB: allocator rounding, lazily loaded modules. */
 const DEFAULT_RESIDUAL_MIB = 1;
@@ -107,7 +107,7 @@ export function recommend(run: ScenarioRunResult): Recommendation {
     verdict: primaryLeak(best.s)?.verdict ?? "not analysed",
     residualLimitMiB: limit ?? DEFAULT_RESIDUAL_MIB,
     residualGated: limit !== undefined || isDeviceSignal(best.s.primarySignal),
-    ...(residual !== undefined ? { residualBytes: residual } : {}),
+    ...(residual !== undefined ? { residualBytes: residual, residualAfter: residualAfter(best.s) ?? "release" } : {}),
     ...(floor !== undefined ? { residualFloorBytes: floor } : {}),
   };
   return rec;

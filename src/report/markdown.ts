@@ -11,7 +11,7 @@ import type { GateOutcome } from "../results/verdicts.js";
 import { gpuType } from "../results/merge.js";
 import type { Environment, ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import { MIB, formatCount, mib, percentChange, rate, sentence, sig3 } from "../format.js";
-import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
+import { medianRate, primaryLeak, residualAfter, residualBytes } from "../analysis/figures.js";
 import { DETECTABLE_NOTE, ratioWithCi, throughputClaim, timeToOom, verdictSlope } from "./phrases.js";
 import { exclusionWords, recommendationWords } from "./recommend.js";
 import { overlayChart, signalLabel, strategyChart } from "./svg.js";
@@ -121,7 +121,7 @@ function strategyRow(run: ScenarioRunResult, s: StrategyResult): string {
     leak ? verdictSlope(leak) : "—",
     leak ? (leak.verdict === "leak" ? "**leak**" : leak.verdict) : "not analysed",
     s.state === "oom" && s.oom ? `ran out at ${formatCount(s.oom.iteration)}` : timeToOom(leak),
-    residual !== undefined ? mib(residual) : "—",
+    residual === undefined ? "—" : residualAfter(s) === "exit" ? `${mib(residual)} (after exit)` : mib(residual),
   ]);
 }
 

@@ -105,7 +105,7 @@ export function recommendationWords(
     let residual: string;
     if (m.residualBytes === undefined)
       residual = `${terse ? "no residual measured" : "residual after release not measured"}${name === "persistent" ? " (persistent never releases)" : ""}`;
-    else if (!m.residualGated && m.residualBytes / MIB > m.residualLimitMiB)
+    else if (m.residualAfter !== "exit" && !m.residualGated && m.residualBytes / MIB > m.residualLimitMiB)
       residual = terse
         ? `leaves ${mib(m.residualBytes)} MiB of host memory after release (no limit set)`
         : `leaves ${mib(m.residualBytes)} MiB of host memory after release (not held to a limit: host allocators keep freed pages; gate.maxResidualMiB sets one)`;
@@ -114,6 +114,9 @@ export function recommendationWords(
       residual = terse
         ? `${mib(m.residualBytes)} MiB left after release, the least any strategy left (what the process keeps)`
         : `${mib(m.residualBytes)} MiB left after release, ${mib(m.residualBytes - m.residualFloorBytes)} MiB above the least any strategy left (${mib(m.residualFloorBytes)} MiB: what the process keeps whatever the strategy, e.g. library workspaces; limit ${m.residualLimitMiB} MiB above it)`;
+    else if (m.residualAfter === "exit")
+      // It never released: the only figure is the device's after its process exited.
+      residual = `never released; ${mib(m.residualBytes)} MiB of device memory left after its process exited`;
     else
       residual = `${mib(m.residualBytes)} MiB left after release${m.residualGated ? ` (limit ${m.residualLimitMiB} MiB)` : ""}`;
     out.push(terse ? `memory: ${leakWords}; ${residual}` : `Memory: ${leakWords}; ${residual}.`);

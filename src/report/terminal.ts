@@ -16,7 +16,7 @@ import Table from "cli-table3";
 import type { GateOutcome, ThroughputComparison } from "../results/verdicts.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import { ci2, formatCount, mib, rate, sig3, slope } from "../format.js";
-import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
+import { medianRate, primaryLeak, residualAfter, residualBytes } from "../analysis/figures.js";
 import { timeToOom, verdictSlope } from "./phrases.js";
 import { exclusionWords, recommendationWords } from "./recommend.js";
 import { shapeTerminalLines } from "./shapes.js";
@@ -124,7 +124,7 @@ function runTable(run: ScenarioRunResult, p: Palette, wide: boolean): string {
       row.push(s.state === "oom" && s.oom ? p.red(`ran out at ${formatCount(s.oom.iteration)}`) : timeToOom(leak));
     if (showResidual) {
       const residual = residualBytes(s);
-      row.push(residual !== undefined ? mib(residual) : "—");
+      row.push(residual === undefined ? "—" : residualAfter(s) === "exit" ? `${mib(residual)} (exit)` : mib(residual));
     }
     table.push(row);
   }
@@ -146,11 +146,16 @@ function compactNotes(run: ScenarioRunResult, p: Palette): string[] {
       `  ${s.strategy}: ${p.red("leak")} ${slope(leak.slopeBytesPerIteration, leak.slopeCi)} (${s.primarySignal})${oom}`,
     );
   }
-  const residuals = run.strategies
-    .map((s) => [s.strategy, residualBytes(s)] as const)
-    .filter((x): x is readonly [StrategyResult["strategy"], number] => x[1] !== undefined);
-  if (residuals.length)
-    out.push(`  residual after release: ${residuals.map(([name, b]) => `${name} ${mib(b)} MiB`).join(", ")}`);
+  // Strategies that never released (persistent) have only the device figure after exit: said apart.
+  for (const when of ["release", "exit"] as const) {
+    const residuals = run.strategies
+      .filter((s) => residualAfter(s) === when)
+      .map((s) => [s.strategy, residualBytes(s)] as const)
+      .filter((x): x is readonly [StrategyResult["strategy"], number] => x[1] !== undefined);
+    if (residuals.length === 0) continue;
+    const label = when === "release" ? "residual after release" : "never released; device memory after exit";
+    out.push(`  ${label}: ${residuals.map(([name, b]) => `${name} ${mib(b)} MiB`).join(", ")}`);
+  }
   return out;
 }
 

@@ -171,6 +171,11 @@ export interface Recommendation {
     verdict: string;
     /** Largest residual measured after release, bytes; undefined when not measured. */
     residualBytes?: number;
+    /**
+     * When the residual was measured: "release" (the strategy released its context), or
+     * "exit" (it never did, e.g. persistent: only the device figure after its process exited).
+     */
+    residualAfter?: "release" | "exit";
     /** Limit the residual was held to, MiB (the scenario's, else DEFAULT_RESIDUE_MIB). */
     residualLimitMiB: number;
     /** false: a host signal with no gate.maxResidualMiB, where no limit is applied. */

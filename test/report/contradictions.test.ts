@@ -186,3 +186,29 @@ describe("compare: within-noise says what change could have been seen", () => {
     expect(md).toContain("Detectable: the smallest drop and gain this comparison could have called at its own noise");
   });
 });
+
+describe("a strategy that never released is not said to have left memory after release", () => {
+  it("persistent's only figure (device memory after its process exited) is named as such, in table, notes and recommendation", () => {
+    const f = loadFixture("clean-pass");
+    const run = f.runs[0]!;
+    const persistent = run.strategies.find((s) => s.strategy === "persistent")!;
+    persistent.residual = { afterExitDeviceBytes: 0 };
+    const teardown = run.strategies.find((s) => s.strategy === "teardown")!;
+    teardown.residual = { afterReleaseBytes: 6 * MiB, afterExitDeviceBytes: 0 };
+    run.recommendation = recommend(run);
+    expect(run.recommendation.strategy).toBe("persistent");
+    expect(run.recommendation.memory?.residualAfter).toBe("exit");
+
+    const text = formatSummary(f, [], { color: false });
+    expect(text).toContain("  residual after release: teardown 6.0 MiB");
+    expect(text).toContain("  never released; device memory after exit: persistent 0.0 MiB");
+    expect(text).not.toMatch(/residual after release:.*persistent/);
+    expect(text).toContain("never released; 0.0 MiB of device memory left after its process exited");
+    expect(text).not.toMatch(/memory: .*0\.0 MiB left after release/);
+
+    const wide = formatSummary(f, [], { color: false, wide: true });
+    expect(wide).toMatch(/│ persistent .*│ +0\.0 \(exit\) │/);
+    const { markdown } = renderMarkdown(f, [], { chartDir: "c" });
+    expect(markdown).toContain("0.0 (after exit)");
+  });
+});
