@@ -30,10 +30,29 @@ function residualFloor(run: ScenarioRunResult, limitMiB: number): number | undef
   return floor / MIB > limitMiB ? floor : undefined;
 }
 
+/** How many completed strategies of the run measured a residual after releasing. */
+function releasedCount(run: ScenarioRunResult): number {
+  return run.strategies.filter((s) => s.state === "completed" && typeof s.residual?.afterReleaseBytes === "number")
+    .length;
+}
+
+/**
+ * Why a residual is held to no limit (undefined: it is held to one). With no gate.maxResidualMiB:
+ * host memory ("host": allocators keep freed pages), or device memory when only one strategy
+ * released ("one-release": what the process keeps anyway — CUDA context, library workspaces —
+ * cannot be told from what it leaks without a second strategy to hold it against).
+ */
+function ungated(s: StrategyResult, explicit: boolean, released: number): "host" | "one-release" | undefined {
+  if (explicit) return undefined;
+  if (!isDeviceSignal(s.primarySignal)) return "host";
+  return released < 2 ? "one-release" : undefined;
+}
+
 function exclusion(
   s: StrategyResult,
   residualLimitMiB: number | undefined,
   floor: number | undefined,
+  released: number,
 ): Exclusion | undefined {
   if (s.state !== "completed") return s.state === "oom" ? { code: "oom" } : { code: "not-completed", state: s.state };
   const leak = primaryLeak(s);
@@ -44,9 +63,10 @@ function exclusion(
   if (leak.verdict === "shape-growth" && bound && !bound.fits)
     return { code: "shape-growth-unbounded", shapesToOom: Math.round(bound.shapesToOom ?? 0) };
   const residual = residualBytes(s);
-  // Host allocators keep freed pages (RSS rarely drops after a release), so a default
-  // limit is only applied to device memory; an explicit maxResidualMiB applies to both.
-  const limited = residualLimitMiB !== undefined || isDeviceSignal(s.primarySignal);
+  // Host allocators keep freed pages (RSS rarely drops after a release), and one released
+  // strategy has nothing to be held against: a default limit applies only to device memory
+  // with two strategies that released; an explicit maxResidualMiB applies always.
+  const limited = ungated(s, residualLimitMiB !== undefined, released) === undefined;
   const limit = residualLimitMiB ?? DEFAULT_RESIDUAL_MIB;
   // A strategy is held to what it leaves beyond the process's floor, not to the floor itself.
   if (residual !== undefined && limited && (residual - (floor ?? 0)) / MIB > limit)
@@ -66,7 +86,7 @@ export function recommend(run: ScenarioRunResult): Recommendation {
   const ratios = new Map((run.throughput ?? []).filter((t) => t.claim !== "no-data").map((t) => [t.strategy, t]));
   const candidates: Array<{ s: StrategyResult; ratio?: number; ci?: [number, number]; rate?: number }> = [];
   for (const s of run.strategies) {
-    const why = exclusion(s, limit, floor);
+    const why = exclusion(s, limit, floor, releasedCount(run));
     if (why) {
       excluded.push({ strategy: s.strategy, ...why });
       continue;
@@ -106,8 +126,11 @@ export function recommend(run: ScenarioRunResult): Recommendation {
   rec.memory = {
     verdict: primaryLeak(best.s)?.verdict ?? "not analysed",
     residualLimitMiB: limit ?? DEFAULT_RESIDUAL_MIB,
-    residualGated: limit !== undefined || isDeviceSignal(best.s.primarySignal),
+    residualGated: ungated(best.s, limit !== undefined, releasedCount(run)) === undefined,
     ...(residual !== undefined ? { residualBytes: residual, residualAfter: residualAfter(best.s) ?? "release" } : {}),
+    ...(ungated(best.s, limit !== undefined, releasedCount(run)) === "one-release"
+      ? { residualUngated: "one-release" as const }
+      : {}),
     ...(floor !== undefined ? { residualFloorBytes: floor } : {}),
   };
   return rec;

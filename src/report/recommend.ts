@@ -105,6 +105,14 @@ export function recommendationWords(
     let residual: string;
     if (m.residualBytes === undefined)
       residual = `${terse ? "no residual measured" : "residual after release not measured"}${name === "persistent" ? " (persistent never releases)" : ""}`;
+    else if (
+      m.residualAfter !== "exit" &&
+      m.residualUngated === "one-release" &&
+      m.residualBytes / MIB > m.residualLimitMiB
+    )
+      residual = terse
+        ? `leaves ${mib(m.residualBytes)} MiB after release (no limit: the only strategy that released, so what the process keeps anyway is not told apart; gate.maxResidualMiB sets one)`
+        : `leaves ${mib(m.residualBytes)} MiB of device memory after release (not held to a limit: it is the only strategy that released, so what the process keeps anyway — CUDA context, library workspaces — cannot be told from what it leaks; gate.maxResidualMiB sets one)`;
     else if (m.residualAfter !== "exit" && !m.residualGated && m.residualBytes / MIB > m.residualLimitMiB)
       residual = terse
         ? `leaves ${mib(m.residualBytes)} MiB of host memory after release (no limit set)`

@@ -180,6 +180,8 @@ export interface Recommendation {
     residualLimitMiB: number;
     /** false: a host signal with no gate.maxResidualMiB, where no limit is applied. */
     residualGated: boolean;
+    /** Why not gated on device memory: only one strategy released (nothing to hold it against). */
+    residualUngated?: "one-release";
     /** The least any strategy of the run left after release; the limit applies above it. */
     residualFloorBytes?: number;
   };

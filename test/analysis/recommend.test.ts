@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { recommend } from "../../src/analysis/recommend.js";
+import { recommendationWords } from "../../src/report/recommend.js";
 import type { ResultsFile } from "../../src/results/types.js";
 import { evidence as evidenceOf } from "../helpers/evidence.js";
 
@@ -46,3 +47,30 @@ describe("recommendation: residual held to what the process keeps anyway", () =>
     expect(e.code === "residual" && e.residualBytes - (e.floorBytes ?? 0)).toBeGreaterThan(63 * MiB);
   });
 });
+
+describe("recommendation: one strategy released, nothing to hold its residual against", () => {
+  // H200, a PyTorch process worker (results/examples/h200-layers/fragmentation): persistent
+  // leaks; scoped, the only strategy that released, keeps ~100 MiB (CUDA context, kernels).
+  const run = () => evidenceOf("h200-layers/fragmentation").runs[0]!;
+
+  it("recommends the clean strategy and says its residual was held to no limit, and why", () => {
+    const r = run();
+    const scoped = r.strategies.find((s) => s.strategy === "scoped")!;
+    expect(scoped.residual!.afterReleaseBytes! / MiB).toBeGreaterThan(50);
+    const rec = recommend(r);
+    expect(rec.strategy).toBe("scoped");
+    expect(rec.excluded).toEqual([expect.objectContaining({ strategy: "persistent", code: "leak" })]);
+    expect(rec.memory).toMatchObject({ residualGated: false, residualUngated: "one-release", residualAfter: "release" });
+    const words = recommendationWords(r, rec, { terse: false }).join(" ");
+    expect(words).toMatch(/not held to a limit: it is the only strategy that released/);
+  });
+
+  it("an explicit gate.maxResidualMiB still excludes it", () => {
+    const r = run();
+    r.gate.maxResidualMiB = 64;
+    const rec = recommend(r);
+    expect(rec.strategy).toBeUndefined();
+    expect(rec.excluded).toContainEqual(expect.objectContaining({ strategy: "scoped", code: "residual", limitMiB: 64 }));
+  });
+});
+
