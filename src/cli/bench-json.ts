@@ -57,7 +57,15 @@
  *   }],
  *   gates: [{ gate, status: "pass" | "fail" | "warn", run?, strategy?, message }],
  *   baseline: { file, comparedWith: runId, environmentDifferences: [..], forced } | null,
- *   shard: { index, count, source } | null          // bench --shard or a scheduler's variables
+ *   shard: { index, count, source } | null,         // bench --shard or a scheduler's variables
+ *   sweeps: [{                                       // one per scenario × sequence that ran a sweep: []
+ *     scenario, sequence, axes: [axis], reference: { run, strategy },
+ *     recommended: { run, combination, precision, strategy, ratio, ratioCi, peakBytes, p99Ms } | null,
+ *     rankedBy: "fastest" | "least-memory" | "only" | null,
+ *     sentence: string,                              // the report's words
+ *     points: [{ run, combination, precision, strategy, ratio, ratioCi, p99Ms, peakBytes, verdict,
+ *                front: boolean, excluded: [code] }]
+ *   }]
  * }
  * ```
  */
@@ -66,6 +74,8 @@ import type { Comparison } from "../analysis/compare.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
 import { exclusionWords, recommendationWords } from "../report/recommend.js";
+import { sweepSentence } from "../report/sweep.js";
+import type { SweepAnalysis, SweepPointResult } from "../results/sweep.js";
 
 export const BENCH_SUMMARY_SCHEMA = "vramgate.bench-summary/1";
 
@@ -208,5 +218,45 @@ export function benchSummary(i: BenchSummaryInput) {
     shard: i.results.shard
       ? { index: i.results.shard.index, count: i.results.shard.count, source: i.results.shard.source }
       : null,
+    sweeps: (i.results.sweeps ?? []).map(sweepSummary),
+  };
+}
+
+/** One sweep's points and recommendation (src/analysis/pareto.ts), figures null when unmeasured. */
+function sweepSummary(a: SweepAnalysis) {
+  const point = (p: SweepPointResult) => ({
+    run: p.run,
+    combination: p.combination,
+    precision: p.precision,
+    strategy: p.strategy,
+    ratio: num(p.ratio),
+    ratioCi: pair(p.ratioCi),
+    p99Ms: num(p.p99Ms),
+    peakBytes: num(p.peakBytes),
+    verdict: p.verdict,
+    front: p.front,
+    excluded: p.excluded.map((e) => e.code),
+  });
+  const rec = a.recommended === undefined ? undefined : a.points[a.recommended];
+  return {
+    scenario: a.scenario,
+    sequence: a.sequence,
+    axes: a.axes,
+    reference: a.reference,
+    recommended: rec
+      ? {
+          run: rec.run,
+          combination: rec.combination,
+          precision: rec.precision,
+          strategy: rec.strategy,
+          ratio: num(rec.ratio),
+          ratioCi: pair(rec.ratioCi),
+          peakBytes: num(rec.peakBytes),
+          p99Ms: num(rec.p99Ms),
+        }
+      : null,
+    rankedBy: a.rankedBy ?? null,
+    sentence: sweepSentence(a),
+    points: a.points.map(point),
   };
 }
