@@ -60,7 +60,11 @@ describe("recommendation: one strategy released, nothing to hold its residual ag
     const rec = recommend(r);
     expect(rec.strategy).toBe("scoped");
     expect(rec.excluded).toEqual([expect.objectContaining({ strategy: "persistent", code: "leak" })]);
-    expect(rec.memory).toMatchObject({ residualGated: false, residualUngated: "one-release", residualAfter: "release" });
+    expect(rec.memory).toMatchObject({
+      residualGated: false,
+      residualUngated: "one-release",
+      residualAfter: "release",
+    });
     const words = recommendationWords(r, rec, { terse: false }).join(" ");
     expect(words).toMatch(/not held to a limit: it is the only strategy that released/);
   });
@@ -70,7 +74,8 @@ describe("recommendation: one strategy released, nothing to hold its residual ag
     r.gate.maxResidualMiB = 64;
     const rec = recommend(r);
     expect(rec.strategy).toBeUndefined();
-    expect(rec.excluded).toContainEqual(expect.objectContaining({ strategy: "scoped", code: "residual", limitMiB: 64 }));
+    expect(rec.excluded).toContainEqual(
+      expect.objectContaining({ strategy: "scoped", code: "residual", limitMiB: 64 }),
+    );
   });
 });
-
