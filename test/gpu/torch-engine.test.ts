@@ -2,7 +2,7 @@
  * The libtorch engine through the real addon on a GPU (`npm run test:gpu`; needs the addon
  * built with Torch_DIR set, and torch + torchvision to export the model once): load and
  * versions, the precision refusal, persistent's plateau on random batch sizes, scoped's
- * constant floor, the planted leak's exact growth, and OOM mapping.
+ * floor on replayed shapes, the planted leak's exact growth, and OOM mapping.
  * Figures from an H100 run: results/examples/torch-h100/README.md.
  */
 import { describe, expect, it } from "vitest";
@@ -47,16 +47,21 @@ describe.runIf(gpuTestsEnabled)("libtorch engine on a GPU", () => {
     await engine.finish();
   });
 
-  it("scoped returns to the same reserved floor after every call", async () => {
+  it("scoped: replaying shapes already seen returns to one reserved floor after every call", async () => {
+    // New batch sizes may add to the floor (cuDNN / cuBLAS keep a plan and workspace per shape:
+    // 24 MiB at a late new shape on the H200, 2026-12-01), so the experiment first meets every
+    // shape once, then replays them in another order: a repeated shape must add nothing.
     const engine = torchEngine();
     await engine.load();
     engine.begin("scoped");
-    const reserved = await runAndCollect(engine, randomBatches(60, 32, 6), 0, "torchReservedBytes");
-    const settled = reserved.slice(5);
-    expect(Math.max(...settled) - Math.min(...settled)).toBeLessThanOrEqual(2 * MiB);
+    const shapes = randomBatches(60, 32, 6);
+    const first = await runAndCollect(engine, shapes, 0, "torchReservedBytes");
+    const replay = await runAndCollect(engine, [...shapes].reverse(), 60, "torchReservedBytes");
+    expect(Math.max(...replay) - Math.min(...replay)).toBeLessThanOrEqual(2 * MiB);
+    expect(Math.max(...replay)).toBeLessThanOrEqual(Math.max(...first) + 2 * MiB);
     const stats = engine.memoryStats();
     expect(stats.contextsLive).toBe(0);
-    expect(stats.contextsCreated).toBe(60);
+    expect(stats.contextsCreated).toBe(120);
     await engine.finish();
   });
 
