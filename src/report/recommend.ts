@@ -124,7 +124,10 @@ export function recommendationWords(
         : `${mib(m.residualBytes)} MiB left after release, ${mib(m.residualBytes - m.residualFloorBytes)} MiB above the least any strategy left (${mib(m.residualFloorBytes)} MiB: what the process keeps whatever the strategy, e.g. library workspaces; limit ${m.residualLimitMiB} MiB above it)`;
     else if (m.residualAfter === "exit")
       // It never released: the only figure is the device's after its process exited.
-      residual = `never released; ${mib(m.residualBytes)} MiB of device memory left after its process exited`;
+      residual =
+        m.residualBytes < 0
+          ? `never released; no device memory left after its process exited (the device ended ${mib(-m.residualBytes)} MiB below its level before the process started)`
+          : `never released; ${mib(m.residualBytes)} MiB of device memory left after its process exited`;
     else
       residual = `${mib(m.residualBytes)} MiB left after release${m.residualGated ? ` (limit ${m.residualLimitMiB} MiB)` : ""}`;
     out.push(terse ? `memory: ${leakWords}; ${residual}` : `Memory: ${leakWords}; ${residual}.`);

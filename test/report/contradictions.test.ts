@@ -210,5 +210,14 @@ describe("a strategy that never released is not said to have left memory after r
     expect(wide).toMatch(/│ persistent .*│ +0\.0 \(exit\) │/);
     const { markdown } = renderMarkdown(f, [], { chartDir: "c" });
     expect(markdown).toContain("0.0 (after exit)");
+
+    // Below where it started (H200: −5.6 MiB device-wide after a persistent worker exited): no "−5.6 MiB left".
+    persistent.residual = { afterExitDeviceBytes: -5.6 * MiB };
+    run.recommendation = recommend(run);
+    const below = formatSummary(f, [], { color: false });
+    expect(below).toContain(
+      "never released; no device memory left after its process exited (the device ended 5.6 MiB below",
+    );
+    expect(below).not.toMatch(/-5\.6 MiB of device memory left/);
   });
 });
