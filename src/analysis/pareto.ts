@@ -6,12 +6,16 @@
  * residuals). Figures and codes only: src/report/sweep.ts words them.
  *
  * Ratios across combinations come from separate runs (not interleaved rounds), so each is a
- * bootstrap interval over both runs' per-round rates. The rule: the fastest eligible point;
+ * bootstrap interval over both runs' per-round rates — which knows nothing of drift between
+ * runs (clocks, thermals, other load). A sweep therefore runs its reference again at the end
+ * (`#repeat`); the repeat's rate ÷ the first's is the drift, and it widens every ratio between
+ * runs (widenByDrift). Points of the reference run keep their interleaved intervals; the
+ * repeat is not a point (same configuration), only the drift figure. The rule: the fastest eligible point;
  * when other eligible points' intervals overlap its own, the one of those with the least peak
  * memory (throughput that cannot be told apart is not worth memory).
  */
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
-import type { SweepAnalysis, SweepExclusion, SweepPointResult } from "../results/sweep.js";
+import type { SweepAnalysis, SweepDrift, SweepExclusion, SweepPointResult } from "../results/sweep.js";
 import type { SweepPoint } from "../scenarios/types.js";
 import { MIB } from "../format.js";
 import { medianRate, primaryLeak } from "./figures.js";
@@ -55,13 +59,51 @@ function exclusions(run: ScenarioRunResult, s: StrategyResult, p: SweepPointResu
   return out;
 }
 
-function analyzeOne(runs: ScenarioRunResult[]): SweepAnalysis | undefined {
+/**
+ * A ratio's interval between two runs, widened by the drift d measured on the reference.
+ * Model: conditions scale every rate by g(t), g = 1 at the reference's first run and d at its
+ * repeat; a run in between measured its rate × g(t) with g(t) between 1 and d (the path from
+ * start to end; a non-monotone path is not excluded, but the repeat is the only evidence we
+ * have). The true ratio is the measured one ÷ g(t), so the lower bound is divided by the
+ * largest g the drift's interval allows, max(1, dHigh), and the upper by the smallest,
+ * min(1, dLow). Added to the round-to-round interval, not in quadrature: drift is a
+ * systematic error of the run's position in the order, not noise that averages out.
+ */
+export function widenByDrift(ci: [number, number], driftCi: readonly [number, number]): [number, number] {
+  return [ci[0] / Math.max(1, driftCi[1]), ci[1] / Math.min(1, driftCi[0])];
+}
+
+/** The drift between the reference run and its repeat, or undefined when there is no usable repeat. */
+function measureDrift(
+  first: ScenarioRunResult,
+  repeats: readonly ScenarioRunResult[],
+  strategy: StrategyResult["strategy"],
+): SweepDrift | undefined {
+  const again = repeats.find((r) => r.key === `${first.key}#repeat`);
+  const s = again?.strategies.find((x) => x.strategy === strategy);
+  const before = first.strategies.find((x) => x.strategy === strategy);
+  if (!again || !s || !before) return undefined;
+  const a = rates(s);
+  const b = rates(before);
+  if (a.length === 0 || b.length === 0) return undefined;
+  const boot = bootstrapMedianRatioCi(a, b);
+  const ci: [number, number] = boot.resamples > 0 ? boot.ci : [boot.estimate, boot.estimate];
+  return { run: first.key, repeat: again.key, strategy, ratio: boot.estimate, ci };
+}
+
+function analyzeOne(all: ScenarioRunResult[]): SweepAnalysis | undefined {
+  const runs = all.filter((r) => !sweepPointOf(r)!.repeat);
   const first = runs[0];
   const point0 = first && sweepPointOf(first);
   if (!first || !point0) return undefined;
   const refStrategy = first.strategies.find((s) => s.strategy === first.baseline) ?? first.strategies[0];
   if (!refStrategy) return undefined;
   const refRates = rates(refStrategy);
+  const drift = measureDrift(
+    first,
+    all.filter((r) => sweepPointOf(r)!.repeat),
+    refStrategy.strategy,
+  );
   const points: SweepPointResult[] = [];
   for (const run of runs) {
     const sp = sweepPointOf(run)!;
@@ -84,6 +126,10 @@ function analyzeOne(runs: ScenarioRunResult[]): SweepAnalysis | undefined {
         const b = bootstrapMedianRatioCi(mine, refRates);
         p.ratio = b.estimate;
         p.ratioCi = b.resamples > 0 ? b.ci : [b.estimate, b.estimate];
+        if (drift && run.key !== first.key) {
+          p.ratioCiRounds = p.ratioCi;
+          p.ratioCi = widenByDrift(p.ratioCi, drift.ci);
+        }
       }
       if (s.latency) p.p99Ms = s.latency.p99Ms;
       const peak = s.peakBytes[s.primarySignal];
@@ -102,6 +148,7 @@ function analyzeOne(runs: ScenarioRunResult[]): SweepAnalysis | undefined {
     axes: point0.axes,
     reference: { run: first.key, strategy: refStrategy.strategy },
     points,
+    ...(drift ? { drift } : {}),
     limits: {
       ...(first.gate.maxPeakMiB !== undefined ? { maxPeakMiB: first.gate.maxPeakMiB } : {}),
       ...(first.gate.maxP99Ms !== undefined ? { maxP99Ms: first.gate.maxP99Ms } : {}),

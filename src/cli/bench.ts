@@ -185,6 +185,6 @@ function shardLine(p: ShardPlan): string {
 function sweepLines(scenarios: readonly Scenario[], overrides: RunOverrides): string[] {
   return sweepEstimates(scenarios.map((s) => applyOverrides(s, overrides))).map(
     (e) =>
-      `vramgate: sweep ${e.scenario}: ${count(e.combinations)} combination${e.combinations === 1 ? "" : "s"} → ${count(e.runs)} run${e.runs === 1 ? "" : "s"} (${count(e.processes)} strategy processes), about ${count(e.calls)} calls; at most ${formatDuration(e.maxSeconds)} measuring (run.maxDurationS per run), plus start-up`,
+      `vramgate: sweep ${e.scenario}: ${count(e.combinations)} combination${e.combinations === 1 ? "" : "s"} → ${count(e.runs)} run${e.runs === 1 ? "" : "s"}${e.repeats > 0 ? `, the reference repeated last to measure drift,` : ""} (${count(e.processes)} strategy processes), about ${count(e.calls)} calls; at most ${formatDuration(e.maxSeconds)} measuring (run.maxDurationS per run), plus start-up`,
   );
 }

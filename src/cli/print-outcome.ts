@@ -7,7 +7,7 @@ import { toJson } from "../io/atomic-write.js";
 import type { PipelineOutcome } from "../pipeline.js";
 import { failureLines, formatSummary } from "../report/terminal.js";
 import { benchSummary } from "./bench-json.js";
-import { sweepSentence } from "../report/sweep.js";
+import { driftSentence, sweepSentence } from "../report/sweep.js";
 
 export interface PrintOptions {
   json: boolean;
@@ -40,8 +40,11 @@ export function printOutcome(out: PipelineOutcome, o: PrintOptions): void {
       `${formatSummary(results, outcomes, { color: process.stdout.isTTY === true, wide: o.wide })}\n`,
     );
     // Each sweep's recommendation in one sentence (its table and chart are in the report).
-    for (const a of results.sweeps ?? [])
+    for (const a of results.sweeps ?? []) {
       process.stdout.write(`Sweep ${a.scenario} · ${a.sequence}: ${sweepSentence(a)}\n`);
+      const drift = driftSentence(a, true);
+      if (drift) process.stdout.write(`  ${drift}\n`);
+    }
     process.stdout.write(`results: ${out.resultsPath}\nreport:  ${out.reportPath}\n`);
   } else {
     // --quiet still says why the exit code is not 0: one line per failure, on stderr.

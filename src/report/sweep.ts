@@ -85,6 +85,26 @@ export function sweepSentence(a: SweepAnalysis, code: (s: string) => string = (s
   return `${head}: the fastest that passes the gates and does not leak${left}.`;
 }
 
+/**
+ * The drift line: what the reference's repeat at the end measured and what it did to the
+ * ratios, or that drift was not measured. Undefined when every point is of one run (nothing
+ * compared across runs). `brief`: the terminal's shorter form.
+ */
+export function driftSentence(a: SweepAnalysis, brief = false): string | undefined {
+  if (new Set(a.points.map((p) => p.run)).size < 2) return undefined;
+  const d = a.drift;
+  if (!d)
+    return brief
+      ? "Drift: not measured (no repeat of the reference ran); ratios between combinations are not interleaved."
+      : "Drift: not measured (no repeat of the reference ran): ratios between combinations come from runs made one after another, not interleaved, and their intervals do not include drift between runs (clocks, thermals, other load); within a combination strategies are interleaved.";
+  const spread = Math.max(Math.abs(1 - d.ci[0]), Math.abs(d.ci[1] - 1), Math.abs(1 - d.ratio));
+  const pct = Number.isFinite(spread) ? `±${Math.max(1, Math.round(spread * 100))} %` : "an unbounded share";
+  const figure = `${times(d.ratio)} ${ci2(d.ci)}`;
+  return brief
+    ? `Drift: the reference re-run last measured ${figure} its first run; ratios between combinations widened by it (${pct}).`
+    : `Drift: the reference re-run at the end measured ${figure} its first run: ratios between combinations carry ${pct} from run order (widened below); within a combination strategies are interleaved.`;
+}
+
 /** Markdown lines of one sweep (sentence, scatter, table); `chart` is the scatter's link when charts are written. */
 export function sweepMarkdown(a: SweepAnalysis, chart: string | undefined, cell: (s: string) => string): string[] {
   const code = (s: string) => `\`${s}\``;
@@ -98,6 +118,7 @@ export function sweepMarkdown(a: SweepAnalysis, chart: string | undefined, cell:
     "",
     `Axes: ${a.axes.map(code).join(", ")}. Throughput is × the reference, ${code(a.reference.run)} ${code(a.reference.strategy)} (median calls/s over rounds, 95 % bootstrap interval over both runs' rounds). Peak: ${signal}. ${limits.length ? `Limits: ${limits.join(", ")}.` : "No memory or latency limit set."} ◆: on the Pareto front (no other point is at least as fast with no more memory).`,
     "",
+    ...[driftSentence(a)].filter((x): x is string => x !== undefined).flatMap((x) => [x, ""]),
     `**${sweepSentence(a, code)}**`,
     "",
     ...(chart ? [`![${a.scenario}: peak memory against throughput, Pareto front marked](${chart})`, ""] : []),

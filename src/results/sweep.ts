@@ -25,9 +25,14 @@ export interface SweepPointResult {
   strategy: StrategyName;
   /** Median calls/s over rounds. */
   itemsPerSecond?: number;
-  /** Median rate ÷ the reference's, with a bootstrap 95 % CI over the rounds of both. */
+  /**
+   * Median rate ÷ the reference's, with a bootstrap 95 % CI over the rounds of both; for a
+   * point of another run than the reference's, widened by the sweep's drift (see `drift`).
+   */
   ratio?: number;
   ratioCi?: [number, number];
+  /** The bootstrap interval before the drift widened it (points of other runs, when drift was measured). */
+  ratioCiRounds?: [number, number];
   p99Ms?: number;
   /** Peak of the primary signal, bytes. */
   peakBytes?: number;
@@ -55,6 +60,25 @@ export interface SweepAnalysis {
   rankedBy?: "fastest" | "least-memory" | "only";
   /** Index of the fastest eligible point, when the least-memory rule chose another. */
   fastest?: number;
+  /**
+   * Drift between runs: the reference strategy's median rate in the repeat of the reference
+   * run (made after every other combination) ÷ its rate in the first, with a bootstrap 95 %
+   * CI over both runs' rounds. Absent when no repeat ran (sweep.repeatReference: false, one
+   * combination, `--only`, or the repeat in no results): then ratios between combinations
+   * are not interleaved and their drift is not measured.
+   */
+  drift?: SweepDrift;
   /** The constraints applied, as written in the gate. */
   limits: { maxPeakMiB?: number; maxP99Ms?: number };
+}
+
+export interface SweepDrift {
+  /** The reference run, measured first. */
+  run: string;
+  /** Its repeat, measured last (`<run>#repeat`). */
+  repeat: string;
+  strategy: StrategyName;
+  /** Repeat's median rate ÷ the first run's. */
+  ratio: number;
+  ci: [number, number];
 }

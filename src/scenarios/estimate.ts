@@ -11,6 +11,8 @@ export interface SweepEstimate {
   scenario: string;
   combinations: number;
   runs: number;
+  /** Of the runs, repeats of the reference at the end (sweep.repeatReference). */
+  repeats: number;
   /** Strategy processes started (runs × strategies). */
   processes: number;
   /** Calls made, warm-up and replay included. */
@@ -29,6 +31,7 @@ export function sweepEstimates(scenarios: readonly Scenario[]): SweepEstimate[] 
         scenario: s.name,
         combinations: s.sweep!.combos.length,
         runs: runs.length,
+        repeats: runs.filter((r) => r.repeatOf !== undefined).length,
         processes: runs.reduce((n, r) => n + r.scenario.strategies.length, 0),
         calls: runs.reduce((n, r) => n + estimatedCalls(r), 0),
         maxSeconds: runs.reduce((n, r) => n + r.scenario.run.maxDurationS, 0),

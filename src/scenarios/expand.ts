@@ -6,12 +6,14 @@ import type { Scenario, ScenarioRun } from "./types.js";
 
 /**
  * Runs in file order (sweep combinations outer, then sequences, precisions inner); keys
- * `<name>/<label>/<precision>`, followed by `/<combination>` for a sweep's.
+ * `<name>/<label>/<precision>`, followed by `/<combination>` for a sweep's. A sweep of ≥ 2
+ * combinations ends with its reference run again (`<key>#repeat`, sweep.repeatReference),
+ * so that the drift between runs made one after another is measured.
  */
 export function expandScenario(s: Scenario): ScenarioRun[] {
   if (!s.sweep) return expandOne(s);
   const { sweep, ...plain } = s;
-  return sweep.combos.flatMap((combo, index) => {
+  const runs = sweep.combos.flatMap((combo, index) => {
     const point = { key: combo.key, values: combo.values, axes: sweep.axes, index };
     const applied: Scenario = { ...plain, sweepPoint: point };
     if (combo.precision) applied.precisions = [combo.precision];
@@ -23,6 +25,24 @@ export function expandScenario(s: Scenario): ScenarioRun[] {
     if (combo.section !== undefined) (applied as unknown as Record<string, unknown>)[s.engine] = combo.section;
     return expandOne(applied, combo.key).map((r) => ({ ...r, sweep: point }));
   });
+  if (!sweep.repeatReference || sweep.combos.length < 2) return runs;
+  // The reference again, last: for each sequence, the first run of combination 0 (what
+  // src/analysis/pareto.ts takes as the reference), under `<its key>#repeat`.
+  const repeats: ScenarioRun[] = [];
+  const seen = new Set<string>();
+  for (const r of runs) {
+    if (r.sweep?.index !== 0 || seen.has(r.sequence.label)) continue;
+    seen.add(r.sequence.label);
+    const point = { ...r.sweep, repeat: true as const };
+    repeats.push({
+      ...r,
+      key: `${r.key}#repeat`,
+      scenario: { ...r.scenario, sweepPoint: point },
+      sweep: point,
+      repeatOf: r.key,
+    });
+  }
+  return [...runs, ...repeats];
 }
 
 function expandOne(s: Scenario, comboKey = ""): ScenarioRun[] {

@@ -288,7 +288,7 @@ const faults = z.strictObject({
 /** Combinations a sweep may expand to when it sets no `max` (each is a run: a child process per strategy). */
 export const DEFAULT_SWEEP_MAX = 32;
 /** Keys of `sweep:` that are not axes. */
-export const SWEEP_FIELDS = ["max", "list", "profiles"] as const;
+export const SWEEP_FIELDS = ["max", "list", "profiles", "repeatReference"] as const;
 const sweepValue = z.union([z.string(), z.number(), z.boolean()]);
 const sweep = z
   .object({
@@ -298,6 +298,10 @@ const sweep = z
       .max(MAX_RUNS)
       .optional()
       .meta({ description: `Most runs the sweep may expand to (default ${DEFAULT_SWEEP_MAX}, at most ${MAX_RUNS}).` }),
+    repeatReference: z.boolean().optional().meta({
+      description:
+        "Run the reference (first) combination again after the others, to measure the drift between runs (default true with ≥ 2 combinations; counted in max).",
+    }),
     list: z.array(z.record(z.string(), sweepValue)).min(1).optional().meta({
       description:
         "Combinations written out (instead of a product), e.g. [{ precision: fp16, libtorch.cudaGraph: true }]; `name` names one.",

@@ -9,7 +9,10 @@
  * is not known before running (a ResNet-50 call costs more than a tiny model's), and neither
  * are confirmation extensions: the estimate counts calls, not seconds. Runs are dealt
  * longest first (ties by key) to the shard with the least estimated cost so far (ties to
- * the lowest index): the same scenarios and flags give every shard the same plan.
+ * the lowest index): the same scenarios and flags give every shard the same plan. A sweep's
+ * repeat of its reference run (`#repeat`) goes with that run, so its drift is measured on one
+ * machine; the other combinations of the sweep may land elsewhere, and their drift is not
+ * measured by it (the report's drift line says which runs it compares).
  *
  * Shards are numbered 1..n on the command line (`--shard 2/3`, like jest and playwright);
  * schedulers that count from 0 are converted.
@@ -40,17 +43,22 @@ export function estimatedCalls(run: ScenarioRun): number {
 /** The runs of each shard (index 0 is shard 1), each in the order given. */
 export function planShards(runs: readonly ScenarioRun[], count: number): ScenarioRun[][] {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`shard count must be ≥ 1, got ${count}`);
-  const order = [...runs].sort((a, b) => estimatedCalls(b) - estimatedCalls(a) || cmp(a.key, b.key));
+  // A sweep's repeat of its reference is dealt with that reference, as one unit: the drift
+  // it measures is between two runs on the same machine, not between two machines.
+  const unitOf = (r: ScenarioRun): string => r.repeatOf ?? r.key;
+  const cost = new Map<string, number>();
+  for (const r of runs) cost.set(unitOf(r), (cost.get(unitOf(r)) ?? 0) + estimatedCalls(r));
+  const order = [...cost.keys()].sort((a, b) => cost.get(b)! - cost.get(a)! || cmp(a, b));
   const load = new Array<number>(count).fill(0);
   const assigned = new Map<string, number>();
-  for (const run of order) {
+  for (const unit of order) {
     let best = 0;
     for (let i = 1; i < count; i++) if (load[i]! < load[best]!) best = i;
-    load[best]! += estimatedCalls(run);
-    assigned.set(run.key, best);
+    load[best]! += cost.get(unit)!;
+    assigned.set(unit, best);
   }
   const shards: ScenarioRun[][] = Array.from({ length: count }, () => []);
-  for (const run of runs) shards[assigned.get(run.key)!]!.push(run);
+  for (const run of runs) shards[assigned.get(unitOf(run))!]!.push(run);
   return shards;
 }
 

@@ -50,6 +50,9 @@ function setPath(obj: unknown, path: readonly string[], value: SweepValue): Reco
   return base;
 }
 
+/** "1 repeat of the reference" / "2 repeats of the reference" (one per sequence), for the cap message. */
+const repeatWords = (n: number): string => `${n} repeat${n === 1 ? "" : "s"} of the reference (sweep.repeatReference)`;
+
 const short = (axis: string): string => axis.split(".").pop() ?? axis;
 
 export function resolveSweep(raw: RawSweep, ctx: SweepContext, c: Checker): SweepPlan | undefined {
@@ -58,6 +61,7 @@ export function resolveSweep(raw: RawSweep, ctx: SweepContext, c: Checker): Swee
   const axisKeys = Object.keys(raw).filter((k) => !fields.has(k));
   const list = raw.list as Array<Record<string, SweepValue>> | undefined;
   const max = (raw.max as number | undefined) ?? DEFAULT_SWEEP_MAX;
+  const repeat = (raw.repeatReference as boolean | undefined) ?? true;
 
   const variants = new Map<string, Variant>();
   const profiles = (raw.profiles ?? {}) as Record<string, Parameters<typeof resolveProfile>[0]>;
@@ -176,14 +180,17 @@ export function resolveSweep(raw: RawSweep, ctx: SweepContext, c: Checker): Swee
     const runsPer =
       (lists.some(([k]) => k === "precision") ? 1 : ctx.precisionsCount) *
       (lists.some(([k]) => k === "sequence") ? 1 : ctx.sequencesCount);
-    const total = lists.reduce((n, [, v]) => n * v.length, 1) * runsPer;
+    const product = lists.reduce((n, [, v]) => n * v.length, 1);
+    const repeats = repeat && product >= 2 ? (lists.some(([k]) => k === "sequence") ? 1 : ctx.sequencesCount) : 0;
+    const total = product * runsPer + repeats;
     if (total > Math.min(max, MAX_RUNS)) {
       const factors = lists.map(([, v]) => v.length);
       if (runsPer > 1) factors.push(runsPer);
+      const counted = `${factors.join(" × ")} = ${product * runsPer} runs`;
       c.report({
         path: raw.max === undefined ? ["sweep"] : ["sweep", "max"],
         expected: `at most ${Math.min(max, MAX_RUNS)} runs (sweep.max${raw.max === undefined ? `, default ${DEFAULT_SWEEP_MAX}` : ""})`,
-        found: `${factors.join(" × ")} = ${total} runs`,
+        found: repeats > 0 ? `${counted} + ${repeatWords(repeats)} = ${total} runs` : counted,
         hint: "Remove values, write the combinations wanted under list:, or raise sweep.max.",
         key: raw.max === undefined,
       });
@@ -197,12 +204,13 @@ export function resolveSweep(raw: RawSweep, ctx: SweepContext, c: Checker): Swee
   // A written combination runs every sequence and precision it does not set.
   const runsOf = (r: { values: Record<string, SweepValue> }): number =>
     ("precision" in r.values ? 1 : ctx.precisionsCount) * ("sequence" in r.values ? 1 : ctx.sequencesCount);
-  const listRuns = rows.reduce((n, r) => n + runsOf(r), 0);
+  const listRepeats = repeat && rows.length >= 2 ? ("sequence" in rows[0]!.values ? 1 : ctx.sequencesCount) : 0;
+  const listRuns = rows.reduce((n, r) => n + runsOf(r), 0) + listRepeats;
   if (list && listRuns > Math.min(max, MAX_RUNS) && c.problems.length === before) {
     c.report({
       path: ["sweep", "list"],
       expected: `at most ${Math.min(max, MAX_RUNS)} runs (sweep.max)`,
-      found: `${rows.length} combinations → ${listRuns} runs (each runs the sequences and precisions it does not set)`,
+      found: `${rows.length} combinations → ${listRuns} runs (each runs the sequences and precisions it does not set${listRepeats > 0 ? `; ${repeatWords(listRepeats)}` : ""})`,
       key: true,
     });
   }
@@ -237,7 +245,7 @@ export function resolveSweep(raw: RawSweep, ctx: SweepContext, c: Checker): Swee
     ? [...new Set(list.flatMap((e) => Object.keys(e).filter((k) => k !== "name")))]
     : [...axes.keys()];
   if (hasProfiles && !written.includes("profile")) written.push("profile");
-  return { axes: written, combos, max };
+  return { axes: written, combos, max, repeatReference: repeat };
 }
 
 /** One combination applied: precision, profile variant and the engine's section with its options set. */

@@ -152,6 +152,11 @@ export interface SweepPoint {
   axes: string[];
   /** Position among the sweep's combinations (0: the sweep's reference). */
   index: number;
+  /**
+   * The reference combination measured again after every other combination (key
+   * `<reference run key>#repeat`): the drift between runs, not a point of its own.
+   */
+  repeat?: true;
 }
 
 /** One value of a sweep axis as written. */
@@ -178,6 +183,8 @@ export interface SweepPlan {
   combos: SweepCombo[];
   /** Most runs the sweep may expand to. */
   max: number;
+  /** Run the reference combination again at the end (sweep.repeatReference, default true; needs ≥ 2 combinations). */
+  repeatReference: boolean;
 }
 
 /**
@@ -198,4 +205,6 @@ export interface ScenarioRun {
   precision: Precision;
   /** The sweep combination this run measures (its scenario has the combination applied). */
   sweep?: SweepPoint;
+  /** A sweep's repeat of its reference: the key of the run it repeats (kept in the same shard). */
+  repeatOf?: string;
 }

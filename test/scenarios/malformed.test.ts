@@ -377,7 +377,12 @@ const CORPUS: Row[] = [
     3,
     'sweep["libtorch.cudaGraph"]: expected an option of the onnxruntime engine (engine is onnxruntime), found "libtorch.cudaGraph", an option of the libtorch engine.',
   ],
-  ["sweep-over-cap.yaml", 9, 8, "sweep.max: expected at most 4 runs (sweep.max), found 3 × 2 = 6 runs."],
+  [
+    "sweep-over-cap.yaml",
+    9,
+    8,
+    "sweep.max: expected at most 4 runs (sweep.max), found 3 × 2 = 6 runs + 1 repeat of the reference (sweep.repeatReference) = 7 runs.",
+  ],
   [
     "sweep-unknown-option.yaml",
     9,
@@ -387,6 +392,7 @@ const CORPUS: Row[] = [
       'Did you mean "onnxruntime.intraOpThreads"?',
     ],
   ],
+  ["sweep-repeat-not-boolean.yaml", 9, 20, 'sweep.repeatReference: expected true or false, found "yes" (a string).'],
   [
     "sweep-wrong-type.yaml",
     9,
