@@ -1,10 +1,12 @@
 /**
  * Sweeps' Pareto analysis on synthetic runs: the front, ratios against the first
  * combination's baseline with intervals, exclusions by gate.maxPeakMiB / gate.maxP99Ms and
- * by the run's own recommendation, and the rule that picks the configuration to ship.
+ * by the run's own recommendation, and the rule that picks the configuration to ship; the
+ * drift measured by the reference's repeat and the intervals it widens.
  */
 import { describe, expect, it } from "vitest";
-import { analyzeSweeps, paretoFront } from "../../src/analysis/pareto.js";
+import { analyzeSweeps, paretoFront, widenByDrift } from "../../src/analysis/pareto.js";
+import { driftSentence } from "../../src/report/sweep.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../../src/results/types.js";
 
 const MiB = 1024 * 1024;
@@ -159,5 +161,80 @@ describe("analyzeSweeps", () => {
     const plain = run(0, "x", [strategy("scoped", 1, 1, 1)]);
     plain.config = {};
     expect(analyzeSweeps(file([plain]))).toEqual([]);
+  });
+});
+
+/** The reference run (index 0) measured again at the end, as expandScenario keys it. */
+function repeatOf(key: string, strategies: StrategyResult[]): ScenarioRunResult {
+  const r = run(0, key, strategies);
+  r.key = `${r.key}#repeat`;
+  (r.config as { sweepPoint: Record<string, unknown> }).sweepPoint.repeat = true;
+  return r;
+}
+
+describe("sweep drift (the reference repeated last)", () => {
+  // t=2 is 1.3× the reference, 2× its memory; t=1 (the reference) is lean.
+  const runs = () => [
+    run(0, "t=1", [strategy("scoped", 100, 100, 1)]),
+    run(1, "t=2", [strategy("scoped", 130, 200, 1)]),
+  ];
+
+  it("widens a ratio between runs by the drift's interval, in the direction the drift allows", () => {
+    // The reference slowed (0.9): a later run may have been measured slow, so only its upper bound rises.
+    expect(widenByDrift([1.2, 1.4], [0.9, 0.95])).toEqual([1.2, 1.4 / 0.9]);
+    // It sped up (1.1): a later run may have been measured fast, so only its lower bound falls.
+    expect(widenByDrift([1.2, 1.4], [1.05, 1.1])).toEqual([1.2 / 1.1, 1.4]);
+    // No clear drift: both.
+    expect(widenByDrift([1.2, 1.4], [0.98, 1.03])).toEqual([1.2 / 1.03, 1.4 / 0.98]);
+  });
+
+  it("without a repeat, keeps the rounds' intervals and says drift was not measured", () => {
+    const [a] = analyzeSweeps(file(runs()));
+    expect(a!.drift).toBeUndefined();
+    expect(a!.points.every((p) => p.ratioCiRounds === undefined)).toBe(true);
+    // 1.3× [≈1.26, ≈1.34] against the reference's [≈0.97, ≈1.03]: told apart, the fastest wins.
+    expect(a!.rankedBy).toBe("fastest");
+    expect(a!.points[a!.recommended!]!.combination).toBe("t=2");
+    expect(driftSentence(a!)).toContain("Drift: not measured (no repeat of the reference ran)");
+    expect(driftSentence(a!)).toContain("not interleaved");
+  });
+
+  it("measures the drift, widens the other runs' intervals and so turns a clear win into 'within noise'", () => {
+    // The machine got 35 % faster by the end: t=2's 1.3× may be run order, not configuration.
+    const [a] = analyzeSweeps(file([...runs(), repeatOf("t=1", [strategy("scoped", 135, 100, 1)])]));
+    expect(a!.points).toHaveLength(2); // the repeat is no point of its own
+    expect(a!.drift).toMatchObject({ run: "s/fixed/fp32/t=1", repeat: "s/fixed/fp32/t=1#repeat", strategy: "scoped" });
+    expect(a!.drift!.ratio).toBeCloseTo(1.35, 6);
+    expect(a!.drift!.ci[0]).toBeGreaterThan(1.25);
+    expect(a!.drift!.ci[1]).toBeLessThan(1.45);
+    const [ref, t2] = a!.points;
+    // The reference run's own point keeps its interval; t=2's is widened (lower bound ÷ the drift's upper).
+    expect(ref!.ratioCiRounds).toBeUndefined();
+    expect(t2!.ratioCiRounds).toBeDefined();
+    expect(t2!.ratioCi![0]).toBeCloseTo(t2!.ratioCiRounds![0] / a!.drift!.ci[1], 9);
+    expect(t2!.ratioCi![1]).toBe(t2!.ratioCiRounds![1]);
+    expect(t2!.ratioCi![0]).toBeLessThan(ref!.ratioCi![1]);
+    // Now within noise of each other: the leaner reference is recommended.
+    expect(a!.rankedBy).toBe("least-memory");
+    expect(a!.points[a!.recommended!]!.combination).toBe("t=1");
+    expect(a!.points[a!.fastest!]!.combination).toBe("t=2");
+    const words = driftSentence(a!)!;
+    expect(words).toMatch(/^Drift: the reference re-run at the end measured 1\.35× \[1\.\d\d, 1\.\d\d\] its first run/);
+    expect(words).toMatch(/carry ±(3\d|4\d) % from run order \(widened below\)/);
+    expect(driftSentence(a!, true)).toMatch(/^Drift: the reference re-run last measured 1\.35×/);
+  });
+
+  it("a small drift leaves a clear win clear", () => {
+    const [a] = analyzeSweeps(file([...runs(), repeatOf("t=1", [strategy("scoped", 99, 100, 1)])]));
+    expect(a!.drift!.ratio).toBeCloseTo(0.99, 6);
+    expect(a!.rankedBy).toBe("fastest");
+    expect(a!.points[a!.recommended!]!.combination).toBe("t=2");
+  });
+
+  it("a sweep of one run has nothing compared across runs: no drift line", () => {
+    const [a] = analyzeSweeps(
+      file([run(0, "t=1", [strategy("persistent", 90, 90, 1), strategy("scoped", 100, 100, 1)])]),
+    );
+    expect(driftSentence(a!)).toBeUndefined();
   });
 });
