@@ -12,6 +12,8 @@
  *   junit: "<path>" | null,
  *   runs: [{
  *     key, scenario, engine, precision, sequence, baseline,
+ *     gpu: { index, name, uuid, driverVersion, clocks: { smMHz, smMaxMHz, memMHz, memMaxMHz } } | null,
+ *                                                   // the GPU the run used, read at its start
  *     recommendation: { strategy: string | null,
  *                       excluded: [{ strategy, code, reason, …figures }],  // code: why, as analysis says it; reason: in words
  *                       rankedBy: "ratio" | "rate" | "only" | null,   // what put it first
@@ -196,6 +198,15 @@ export function benchSummary(i: BenchSummaryInput) {
         precision: run.precision,
         sequence: run.sequence,
         baseline: run.baseline,
+        gpu: run.gpu
+          ? {
+              index: run.gpu.index,
+              name: run.gpu.name,
+              uuid: run.gpu.uuid,
+              driverVersion: run.gpu.driverVersion ?? null,
+              clocks: run.gpu.clocks,
+            }
+          : null,
         recommendation: {
           strategy: rec.strategy ?? null,
           excluded: rec.excluded.map((e) => ({ ...e, reason: exclusionWords(e) })),

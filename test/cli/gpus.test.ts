@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WORKERS_DIR } from "../engines/process-fixtures.js";
 import { fixture } from "../native/helpers.js";
 import { resultsIn, runCli, scenarioDir, tinyScenario } from "../helpers/cli.js";
+import { benchSummary } from "../../src/cli/bench-json.js";
 
 let libDir = "";
 let lib = "";
@@ -77,6 +78,11 @@ describe("bench --gpus", () => {
       expect(r.stderr).toContain(`▶ [GPU ${run.gpu!.index}] ${run.key}:`);
       expect(r.stderr).toContain(`■ [GPU ${run.gpu!.index}] ${run.key}: finished`);
     }
+    // bench --json names each run's GPU as the results file does.
+    const summary = benchSummary({ results: results!, outcomes: [], exitCode: 0, resultsPath: "r", reportPath: "m" });
+    expect(summary.runs.map((x) => [x.key, x.gpu?.uuid, x.gpu?.clocks])).toEqual(
+      results!.runs.map((x) => [x.key, x.gpu!.uuid, x.gpu!.clocks]),
+    );
     // Both GPUs took runs.
     expect(uuids).toEqual(new Set(["GPU-00000000-fake", "GPU-00000001-fake"]));
     expect(results!.environment.gpus.map((g) => g.uuid)).toEqual(["GPU-00000000-fake", "GPU-00000001-fake"]);
