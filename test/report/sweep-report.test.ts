@@ -1,10 +1,11 @@
 /**
  * A sweep in words and pictures (src/report/sweep.ts) on the real CPU sweep fixture: the
  * sentence names what the analysis chose and why, the table has one row per point with the
- * recommendation starred, and the scatter is valid SVG with one numbered mark per point.
+ * recommendation starred, the drift line (measured or not) above the sentence, and the
+ * scatter is valid SVG with one numbered mark per point.
  */
 import { describe, expect, it } from "vitest";
-import { paretoChart, sweepMarkdown, sweepSentence } from "../../src/report/sweep.js";
+import { driftSentence, paretoChart, sweepMarkdown, sweepSentence } from "../../src/report/sweep.js";
 import type { SweepAnalysis } from "../../src/results/sweep.js";
 import { loadFixture } from "./helpers.js";
 
@@ -37,6 +38,28 @@ describe("sweep report", () => {
     expect(rows).toHaveLength(a.points.length);
     expect(rows.filter((r) => r.includes("★"))).toEqual([rows[a.recommended!]]);
     expect(lines).toContain("![ort-sweep: peak memory against throughput, Pareto front marked](c/p.svg)");
+  });
+
+  it("says the drift above the recommendation: measured, or that it was not", () => {
+    const a = sweep();
+    const notMeasured = sweepMarkdown(a, undefined, (s) => s);
+    const at = notMeasured.findIndex((l) => l.startsWith("Drift: not measured"));
+    expect(at).toBeGreaterThan(0);
+    expect(notMeasured[at + 2]).toMatch(/^\*\*Recommended/);
+    a.drift = {
+      run: a.reference.run,
+      repeat: `${a.reference.run}#repeat`,
+      strategy: "scoped",
+      ratio: 0.93,
+      ci: [0.9, 0.96],
+    };
+    expect(driftSentence(a)).toBe(
+      "Drift: the reference re-run at the end measured 0.93× [0.90, 0.96] its first run: ratios between combinations carry ±10 % from run order (widened below); within a combination strategies are interleaved.",
+    );
+    const lines = sweepMarkdown(a, undefined, (s) => s);
+    expect(lines).toContain(driftSentence(a));
+    expect(lines.join("\n")).toContain("widened by the drift for points of other runs than the reference's");
+    expect(lines.join("\n")).not.toContain("Drift: not measured");
   });
 
   it("draws one numbered mark per point, the front as diamonds and the limit line", () => {
