@@ -65,6 +65,8 @@
  *     recommended: { run, combination, precision, strategy, ratio, ratioCi, peakBytes, p99Ms } | null,
  *     rankedBy: "fastest" | "least-memory" | "only" | null,
  *     sentence: string,                              // the report's words
+ *     drift: { run, repeat, strategy, ratio, ci } | null,  // the reference's repeat ÷ its first run
+ *     driftSentence: string | null,                  // the report's drift line
  *     points: [{ run, combination, precision, strategy, ratio, ratioCi, p99Ms, peakBytes, verdict,
  *                front: boolean, excluded: [code] }]
  *   }]
@@ -76,7 +78,7 @@ import type { Comparison } from "../analysis/compare.js";
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import { medianRate, primaryLeak, residualBytes } from "../analysis/figures.js";
 import { exclusionWords, recommendationWords } from "../report/recommend.js";
-import { sweepSentence } from "../report/sweep.js";
+import { driftSentence, sweepSentence } from "../report/sweep.js";
 import type { SweepAnalysis, SweepPointResult } from "../results/sweep.js";
 
 export const BENCH_SUMMARY_SCHEMA = "vramgate.bench-summary/1";
@@ -268,6 +270,8 @@ function sweepSummary(a: SweepAnalysis) {
       : null,
     rankedBy: a.rankedBy ?? null,
     sentence: sweepSentence(a),
+    drift: a.drift ? { ...a.drift, ratio: num(a.drift.ratio), ci: pair(a.drift.ci) } : null,
+    driftSentence: driftSentence(a) ?? null,
     points: a.points.map(point),
   };
 }

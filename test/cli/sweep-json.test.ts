@@ -27,6 +27,9 @@ describe("bench --json: sweeps", () => {
     });
     expect(sweep!.sentence).toMatch(/^Recommended: /);
     expect(sweep!.points.filter((p) => p.front).length).toBeGreaterThan(0);
+    // Recorded before sweeps repeated their reference: no drift, and the words say so.
+    expect(sweep!.drift).toBeNull();
+    expect(sweep!.driftSentence).toMatch(/^Drift: not measured/);
     expect(JSON.stringify(summary)).not.toMatch(/NaN|Infinity/);
   });
 
