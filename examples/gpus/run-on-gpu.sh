@@ -10,13 +10,8 @@
 # markdown report (bench/), nvidia-smi before and after.
 # Expected: bench exit 0 (or 1 if a gate fails on the machine; 2 or 3 is not expected), each
 # run with the H200's UUID; "queued: yes" on a one-GPU machine; --gpus 99 and --gpus 0,0 exit 2.
-set -u
-OUT=${OUT:-/tmp/vramgate-out}
-D="$OUT/gpus"
-mkdir -p "$D"
-exec > >(tee -a "$D/run.log") 2>&1
-step() { echo; echo "=== $(date -u +%T) $*"; }
-rc() { echo "$1 exit code: $2" | tee -a "$D/exit-codes.txt"; }
+source examples/evidence-lib.sh
+evidence_init gpus
 # Another scenario can be given (a CPU dry run of this script uses one on the tiny model).
 SCENARIO=${SCENARIO:-examples/gpus/three-runs.yaml}
 
@@ -28,12 +23,7 @@ node --version
 echo "this shell's PID namespace: $(readlink /proc/self/ns/pid 2>/dev/null || echo unknown); PID $$"
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.is_available())'
 rc imports $?
-if [ -f dist/run/gpu-pool.js ] && grep -q parseGpus dist/run/gpu-pool.js; then
-  echo "dist/ has --gpus"
-else
-  echo "WARNING: dist/run/gpu-pool.js missing: run 'npm run build' first (--gpus would be an unknown flag)"
-  rc dist-has-gpus 1
-fi
+evidence_dist_has dist/run/gpu-pool.js parseGpus gpus
 
 step "the addon's view: NVML probe (clocks, compute PIDs)"
 node -e '

@@ -9,36 +9,12 @@
 # Everything lands in $OUT/layers/: run.log, exit-codes.txt, summary.txt, and per case the
 # results JSON, markdown report, charts (layer charts: *-layers.svg) and CSV traces.
 # A bench's exit code 1 is expected here (the leak gate fails on persistent); 2 or 3 is not.
-set -u
-OUT=${OUT:-/tmp/vramgate-out}
-D="$OUT/layers"
-mkdir -p "$D"
-exec > >(tee -a "$D/run.log") 2>&1
-step() { echo; echo "=== $(date -u +%T) $*"; }
-rc() { echo "$1 exit code: $2" | tee -a "$D/exit-codes.txt"; }
+source examples/evidence-lib.sh
+evidence_init layers
 CASES=${CASES:-"retained-tensors raw-cudamalloc fragmentation"}
 
-step "environment"
-nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version --format=csv 2>&1 | head -n 3
-node --version
-python3 - <<'PY'
-import importlib
-for name in ("torch", "cupy"):
-    try:
-        m = importlib.import_module(name)
-        extra = " cuda %s available %s" % (m.version.cuda, m.cuda.is_available()) if name == "torch" else ""
-        print(name, m.__version__ + extra)
-    except Exception as e:
-        print(name, "not importable:", type(e).__name__, e)
-PY
-rc imports $?
-# dist/ must hold the layer code (built from this tree): say so loudly if it does not.
-if [ -f dist/results/layers.js ] && grep -q outsideAllocatorBytes dist/results/layers.js; then
-  echo "dist/ has the memory layers"
-else
-  echo "WARNING: dist/results/layers.js missing or old: run 'npm run build' first; the layers will be absent"
-  rc dist-has-layers 1
-fi
+evidence_versions torch cupy
+evidence_dist_has dist/results/layers.js outsideAllocatorBytes layers
 
 for c in $CASES; do
   step "vramgate bench examples/layers/$c.yaml"

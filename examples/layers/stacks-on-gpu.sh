@@ -9,19 +9,13 @@
 #   source .device/bootstrap.sh && OUT=$OUT bash examples/layers/stacks-on-gpu.sh
 # Everything lands in $OUT/stacks/: run.log, exit-codes.txt, sites.txt, the results JSON,
 # the markdown report and the .pickle snapshot. Exit code 1 from bench is expected (leak gate).
-set -u
-OUT=${OUT:-/tmp/vramgate-out}
-D="$OUT/stacks"
-mkdir -p "$D"
-exec > >(tee -a "$D/run.log") 2>&1
-step() { echo; echo "=== $(date -u +%T) $*"; }
-rc() { echo "$1 exit code: $2" | tee -a "$D/exit-codes.txt"; }
+source examples/evidence-lib.sh
+evidence_init stacks
 
 step "environment"
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())'
 rc torch $?
-if grep -q traceAllocations dist/run/orchestrator.js 2>/dev/null; then echo "dist/ has allocation stacks"; else
-  echo "WARNING: dist/run/orchestrator.js has no traceAllocations: run 'npm run build' first"; rc dist-has-stacks 1; fi
+evidence_dist_has dist/run/orchestrator.js traceAllocations stacks
 
 step "vramgate bench examples/layers/retained-tensors.yaml (leak-triggered allocation stacks)"
 timeout 120 node dist/cli/main.js bench examples/layers/retained-tensors.yaml --out "$D" \

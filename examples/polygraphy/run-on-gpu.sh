@@ -4,13 +4,8 @@
 # generates, under persistent / teardown / scoped. About a minute.
 #   source .device/bootstrap.sh && OUT=$OUT bash examples/polygraphy/run-on-gpu.sh
 # Everything lands in $OUT/polygraphy/: run.log, the results JSON + report, exit codes.
-set -u
-OUT=${OUT:-/tmp/vramgate-out}
-D="$OUT/polygraphy"
-mkdir -p "$D"
-exec > >(tee -a "$D/run.log") 2>&1
-step() { echo; echo "=== $(date -u +%T) $*"; }
-rc() { echo "$1 exit code: $2" | tee -a "$D/exit-codes.txt"; }
+source examples/evidence-lib.sh
+evidence_init polygraphy
 
 step "Polygraphy source"
 if [ ! -f .polygraphy/polygraphy/__init__.py ] && [ -f .polygraphy.tar.xz ]; then tar xJf .polygraphy.tar.xz; fi
