@@ -38,13 +38,20 @@ describe("bench: an ONNX Runtime sweep on CPU", () => {
     const dir = scenarioDir({ "sweep.yaml": sweepScenario() });
     const out = join(dir, "out");
     const r = await runCli(["bench", join(dir, "sweep.yaml"), "--out", out]);
-    expect(r.stderr).toContain("vramgate: sweep ort-sweep: 4 combinations → 4 runs (8 strategy processes), about");
+    expect(r.stderr).toContain(
+      "vramgate: sweep ort-sweep: 4 combinations → 5 runs, the reference repeated last to measure drift, (10 strategy processes), about",
+    );
     expect([0, 1]).toContain(r.code);
     expect(r.stdout).toMatch(
       /^Sweep ort-sweep · fixed: (Recommended: fp32 · intraOpThreads=|No configuration qualifies)/m,
     );
     const [results] = resultsIn(out);
-    expect(results!.runs.map((run) => run.key)).toEqual(COMBOS.map((c) => `ort-sweep/fixed/fp32/${c}`));
+    // Every combination, then the reference again (the drift between runs).
+    expect(results!.runs.map((run) => run.key)).toEqual([
+      ...COMBOS.map((c) => `ort-sweep/fixed/fp32/${c}`),
+      `ort-sweep/fixed/fp32/${COMBOS[0]}#repeat`,
+    ]);
+    expect((results!.runs[4]!.config as { sweepPoint: { repeat?: boolean } }).sweepPoint.repeat).toBe(true);
     for (const run of results!.runs) {
       const ort = (run.config as { onnxruntime: OnnxRuntimeOptions }).onnxruntime;
       expect(run.key).toContain(`intraOpThreads=${ort.intraOpThreads},enableCpuMemArena=${ort.enableCpuMemArena}`);
@@ -53,7 +60,21 @@ describe("bench: an ONNX Runtime sweep on CPU", () => {
     const [sweep] = results!.sweeps!;
     expect(sweep!.axes).toEqual(["onnxruntime.intraOpThreads", "onnxruntime.enableCpuMemArena"]);
     expect(sweep!.reference).toEqual({ run: `ort-sweep/fixed/fp32/${COMBOS[0]}`, strategy: "scoped" });
-    expect(sweep!.points).toHaveLength(8);
+    expect(sweep!.points).toHaveLength(8); // the repeat is not a point
+    expect(sweep!.points.some((p) => p.run.endsWith("#repeat"))).toBe(false);
+    expect(sweep!.drift).toMatchObject({
+      run: `ort-sweep/fixed/fp32/${COMBOS[0]}`,
+      repeat: `ort-sweep/fixed/fp32/${COMBOS[0]}#repeat`,
+      strategy: "scoped",
+    });
+    expect(sweep!.drift!.ci[0]).toBeLessThanOrEqual(sweep!.drift!.ratio);
+    expect(sweep!.drift!.ci[1]).toBeGreaterThanOrEqual(sweep!.drift!.ratio);
+    // Points of the other runs carry the widened interval, which contains the rounds' one.
+    for (const p of sweep!.points.filter((x) => x.run !== sweep!.reference.run)) {
+      expect(p.ratioCi![0]).toBeLessThanOrEqual(p.ratioCiRounds![0]);
+      expect(p.ratioCi![1]).toBeGreaterThanOrEqual(p.ratioCiRounds![1]);
+    }
+    expect(r.stdout).toMatch(/^ {2}Drift: the reference re-run last measured \d+\.\d\d× \[/m);
     expect(sweep!.points.some((p) => p.front)).toBe(true);
     const eligible = sweep!.points.filter((p) => p.excluded.length === 0);
     if (sweep!.recommended === undefined) expect(eligible).toEqual([]);
@@ -71,10 +92,12 @@ describe("bench: an ONNX Runtime sweep on CPU", () => {
     }
     const md = readFileSync(join(out, `${results!.runId}.md`), "utf8");
     expect(md).toContain("## Sweep: ort-sweep");
+    expect(md).toMatch(/^Drift: the reference re-run at the end measured .* from run order \(widened below\)/m);
     expect(md).toMatch(/\*\*(Recommended|No configuration qualifies)/);
     const charts = readdirSync(join(out, `${results!.runId}-charts`));
     expect(charts).toContain("sweep-ort-sweep-fixed-pareto.svg");
-    expect(charts.filter((f) => f.endsWith("-throughput.svg"))).toHaveLength(4);
+    // One per run, the repeat of the reference included.
+    expect(charts.filter((f) => f.endsWith("-throughput.svg"))).toHaveLength(5);
   }, 240_000);
 
   it("--only re-runs one combination, under its own key", async () => {
