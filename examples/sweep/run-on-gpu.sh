@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# GPU-machine evidence for sweeps (issue #17), about 3-4 minutes on an H200:
+# GPU-machine evidence for sweeps (issue #17), about 2 minutes on an H200 (at most ~3.5):
 #   1. libtorch ResNet-50: precision × cudaGraph × PYTORCH_CUDA_ALLOC_CONF expandable_segments
-#      (8 runs, persistent vs per-shape)                  examples/sweep/libtorch-resnet50.yaml
+#      (8 runs + the reference repeated last, persistent vs per-shape)
+#                                                          examples/sweep/libtorch-resnet50.yaml
 #   2. process engine, the PyTorch worker of examples/torch: PYTORCH_CUDA_ALLOC_CONF off / on
-#      (2 runs, persistent vs scoped)                      examples/sweep/process-alloc-conf.yaml
-#   3. --only: one combination of (2) re-run under its own key (skipped when time is short)
+#      (2 runs + the reference repeated last, persistent vs scoped)
+#                                                          examples/sweep/process-alloc-conf.yaml
+#   3. --only: one combination of (2) re-run under its own key, not repeated (skipped when time is short)
+# Each sweep's last run (`<reference run key>#repeat`) measures the drift between runs; the
+# summary prints it per sweep (sweeps[].drift) with the report's "Drift:" line.
 # From the repository root, after the device bootstrap and `npm run build:native` (libtorch):
 #   source .device/bootstrap.sh && OUT=$OUT bash examples/sweep/run-on-gpu.sh
 # Everything lands in $OUT/sweep/: run.log, exit-codes.txt, summary.txt, and per bench the
@@ -41,6 +45,12 @@ if grep -q sweepPoint dist/scenarios/expand.js 2>/dev/null && [ -f dist/analysis
 else
   echo "WARNING: dist/ has no sweep code: run 'npm run build' first; the benches below will refuse sweep:"
   rc dist-has-sweeps 1
+fi
+if grep -q '#repeat' dist/scenarios/expand.js 2>/dev/null && grep -q widenByDrift dist/analysis/pareto.js 2>/dev/null; then
+  echo "dist/ repeats a sweep's reference (drift)"
+else
+  echo "WARNING: dist/ predates the drift check (no #repeat run): run 'npm run build' first"
+  rc dist-has-drift 1
 fi
 node dist/cli/main.js doctor 2>&1 | grep -iE "libtorch|torch|nvml|cuda" | head -n 8
 
@@ -98,12 +108,22 @@ for case in ("libtorch", "process", "process-only"):
                 p.get("p99Ms", float("nan")), p.get("peakBytes", float("nan")) / MIB, p["verdict"],
                 ",".join(e["code"] + (":" + e["reason"] if "reason" in e else "") for e in p["excluded"])))
         print("  rankedBy", sw.get("rankedBy"), "limits", sw.get("limits"))
+        d = sw.get("drift")
+        if d:
+            print("  DRIFT %s ÷ %s (%s): x%.3f [%.3f, %.3f]" % (d["repeat"], d["run"], d["strategy"], d["ratio"], d["ci"][0], d["ci"][1]))
+        else:
+            print("  DRIFT not measured (no repeat of the reference in this results file)")
+        for p in sw["points"]:
+            if "ratioCiRounds" in p:
+                r = p["ratioCiRounds"]
+                print("     widened %-5s %-62s %-10s [%6.3f, %6.3f] -> [%6.3f, %6.3f]" % (
+                    p["precision"], p["combination"][:62], p["strategy"], r[0], r[1], p["ratioCi"][0], p["ratioCi"][1]))
     charts = sorted(glob.glob(os.path.join(root, case, "*-charts", "*.svg")))
     print("  charts:", len(charts), [os.path.basename(c) for c in charts if "pareto" in c or "throughput" in c][:6])
     md = sorted(glob.glob(os.path.join(root, case, "*.md")))
     if md:
         for line in open(md[-1]):
-            if line.startswith("**Recommended") or line.startswith("**No configuration"):
+            if line.startswith("**Recommended") or line.startswith("**No configuration") or line.startswith("Drift:"):
                 print("  report:", line.strip()[:400])
 PY
 step "done in ${SECONDS}s"

@@ -1,7 +1,8 @@
 /**
  * The GPU sweep scenarios (examples/sweep/, run by run-on-gpu.sh) parse and expand to the
  * runs the script's time budget assumes: libtorch 2 precisions × cudaGraph × expandable
- * segments = 8 runs of 2 strategies, the process worker 2 runs of 2. Parsed from a copy
+ * segments = 8 runs of 2 strategies, the process worker 2 runs of 2, each sweep then its
+ * reference again (the drift between runs). Parsed from a copy
  * beside a stand-in model file (the real one is exported on the GPU machine).
  */
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -25,17 +26,19 @@ describe("examples/sweep scenarios", () => {
   it("libtorch: precision × cudaGraph × PYTORCH_CUDA_ALLOC_CONF, applied to each run's section", async () => {
     const s = await loadScenario(join(copy(), "examples/sweep/libtorch-resnet50.yaml"));
     const runs = expandScenario(s);
-    expect(runs).toHaveLength(8);
+    expect(runs).toHaveLength(9);
+    expect(runs[8]!.key).toBe(`${runs[0]!.key}#repeat`);
+    expect(runs[8]!.scenario.libtorch).toEqual(runs[0]!.scenario.libtorch);
     expect(new Set(runs.map((r) => r.precision))).toEqual(new Set(["fp32", "fp16"]));
     for (const r of runs) {
       const lt = r.scenario.libtorch;
       expect(r.key).toBe(
-        `resnet50-sweep/cycle/${r.precision}/cudaGraph=${lt.cudaGraph},PYTORCH_CUDA_ALLOC_CONF=${lt.env.PYTORCH_CUDA_ALLOC_CONF}`,
+        `resnet50-sweep/cycle/${r.precision}/cudaGraph=${lt.cudaGraph},PYTORCH_CUDA_ALLOC_CONF=${lt.env.PYTORCH_CUDA_ALLOC_CONF}${r.repeatOf ? "#repeat" : ""}`,
       );
     }
     const [e] = sweepEstimates([s]);
-    expect(e).toMatchObject({ combinations: 8, runs: 8, processes: 16 });
-    expect(e!.maxSeconds).toBe(8 * 30);
+    expect(e).toMatchObject({ combinations: 8, runs: 9, repeats: 1, processes: 18 });
+    expect(e!.maxSeconds).toBe(9 * 30);
   });
 
   it("process: PYTORCH_CUDA_ALLOC_CONF in the worker's environment, cwd resolved", async () => {
@@ -45,6 +48,7 @@ describe("examples/sweep scenarios", () => {
     expect(runs.map((r) => r.scenario.process!.env.PYTORCH_CUDA_ALLOC_CONF)).toEqual([
       "expandable_segments:False",
       "expandable_segments:True",
+      "expandable_segments:False",
     ]);
     for (const r of runs) expect(r.scenario.process!.cwd).toBe(join(root, "examples/torch"));
   });
