@@ -30,8 +30,22 @@ function sweepPointOf(run: ScenarioRunResult): SweepPoint | undefined {
   return p && typeof p.key === "string" && typeof p.index === "number" ? p : undefined;
 }
 
-/** Points on the front: none other has rate ≥ and peak ≤ with one of them strict. */
-export function paretoFront(points: ReadonlyArray<{ rate?: number; peak?: number }>): boolean[] {
+/**
+ * Points on the front: none other has peak ≤ and is at least as fast, with one of them
+ * strict. "At least as fast": rate ≥ without intervals; with them (`ci`, in rate units), not
+ * surely slower (its upper bound reaches the other's lower), the rule the recommendation
+ * uses — throughput that cannot be told apart is not worth memory. A point off the front
+ * without intervals is off it with them too: intervals only take points off.
+ */
+export function paretoFront(
+  points: ReadonlyArray<{
+    rate?: number | undefined;
+    peak?: number | undefined;
+    ci?: readonly [number, number] | undefined;
+  }>,
+): boolean[] {
+  const asFast = (q: (typeof points)[number], p: (typeof points)[number]): boolean =>
+    q.ci && p.ci ? q.ci[1] >= p.ci[0] || q.rate! >= p.rate! : q.rate! >= p.rate!;
   return points.map((p, i) => {
     if (p.rate === undefined || p.peak === undefined) return false;
     return !points.some(
@@ -39,7 +53,7 @@ export function paretoFront(points: ReadonlyArray<{ rate?: number; peak?: number
         j !== i &&
         q.rate !== undefined &&
         q.peak !== undefined &&
-        q.rate >= p.rate! &&
+        asFast(q, p) &&
         q.peak <= p.peak! &&
         (q.rate > p.rate! || q.peak < p.peak!),
     );
@@ -138,7 +152,17 @@ function analyzeOne(all: ScenarioRunResult[]): SweepAnalysis | undefined {
       points.push(p);
     }
   }
-  const front = paretoFront(points.map((p) => ({ rate: p.itemsPerSecond, peak: p.peakBytes })));
+  // The front with the ratios' intervals (widened by the drift), in calls/s.
+  const front = paretoFront(
+    points.map((p) => ({
+      rate: p.itemsPerSecond,
+      peak: p.peakBytes,
+      ci:
+        p.ratioCi && p.ratio && p.itemsPerSecond !== undefined
+          ? ([p.ratioCi[0] * (p.itemsPerSecond / p.ratio), p.ratioCi[1] * (p.itemsPerSecond / p.ratio)] as const)
+          : undefined,
+    })),
+  );
   points.forEach((p, i) => {
     p.front = front[i]!;
   });

@@ -116,7 +116,7 @@ export function sweepMarkdown(a: SweepAnalysis, chart: string | undefined, cell:
   const lines = [
     `## Sweep: ${a.scenario} · shapes \`${a.sequence}\``,
     "",
-    `Axes: ${a.axes.map(code).join(", ")}. Throughput is × the reference, ${code(a.reference.run)} ${code(a.reference.strategy)} (median calls/s over rounds, 95 % bootstrap interval over both runs' rounds${a.drift ? ", widened by the drift for points of other runs than the reference's" : ""}). Peak: ${signal}. ${limits.length ? `Limits: ${limits.join(", ")}.` : "No memory or latency limit set."} ◆: on the Pareto front (no other point is at least as fast with no more memory).`,
+    `Axes: ${a.axes.map(code).join(", ")}. Throughput is × the reference, ${code(a.reference.run)} ${code(a.reference.strategy)} (median calls/s over rounds, 95 % bootstrap interval over both runs' rounds${a.drift ? ", widened by the drift for points of other runs than the reference's" : ""}). Peak: ${signal}. ${limits.length ? `Limits: ${limits.join(", ")}.` : "No memory or latency limit set."} ◆: on the Pareto front (no other point is at least as fast, or within noise of it, with no more memory).`,
     "",
     ...[driftSentence(a)].filter((x): x is string => x !== undefined).flatMap((x) => [x, ""]),
     `**${sweepSentence(a, code)}**`,

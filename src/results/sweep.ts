@@ -40,7 +40,10 @@ export interface SweepPointResult {
   /** Primary verdict, or the state when the strategy did not complete. */
   verdict: string;
   excluded: SweepExclusion[];
-  /** On the Pareto front: no other point is at least as fast with no more memory (and better in one). */
+  /**
+   * On the Pareto front: no other point is at least as fast (or cannot be told apart from it
+   * by the intervals, drift included) with no more memory, and better in one.
+   */
   front: boolean;
 }
 

@@ -97,6 +97,18 @@ describe("paretoFront", () => {
   });
 });
 
+describe("paretoFront with intervals", () => {
+  it("takes off a point that another with less memory cannot be told apart from, never adds one", () => {
+    const pts = [
+      { rate: 100, peak: 100, ci: [95, 105] as const },
+      { rate: 110, peak: 200, ci: [100, 120] as const }, // within noise of the first, more memory
+      { rate: 150, peak: 300, ci: [140, 160] as const }, // surely faster: stays
+    ];
+    expect(paretoFront(pts.map(({ rate, peak }) => ({ rate, peak })))).toEqual([true, true, true]);
+    expect(paretoFront(pts)).toEqual([true, false, true]);
+  });
+});
+
 describe("analyzeSweeps", () => {
   it("rates every point against the first combination's baseline, with an interval around the ratio", () => {
     const [a] = analyzeSweeps(
@@ -192,6 +204,7 @@ describe("sweep drift (the reference repeated last)", () => {
     const [a] = analyzeSweeps(file(runs()));
     expect(a!.drift).toBeUndefined();
     expect(a!.points.every((p) => p.ratioCiRounds === undefined)).toBe(true);
+    expect(a!.points.map((p) => p.front)).toEqual([true, true]);
     // 1.3× [≈1.26, ≈1.34] against the reference's [≈0.97, ≈1.03]: told apart, the fastest wins.
     expect(a!.rankedBy).toBe("fastest");
     expect(a!.points[a!.recommended!]!.combination).toBe("t=2");
@@ -214,7 +227,8 @@ describe("sweep drift (the reference repeated last)", () => {
     expect(t2!.ratioCi![0]).toBeCloseTo(t2!.ratioCiRounds![0] / a!.drift!.ci[1], 9);
     expect(t2!.ratioCi![1]).toBe(t2!.ratioCiRounds![1]);
     expect(t2!.ratioCi![0]).toBeLessThan(ref!.ratioCi![1]);
-    // Now within noise of each other: the leaner reference is recommended.
+    // Now within noise of each other: the leaner reference is recommended, and alone on the front.
+    expect(a!.points.map((p) => p.front)).toEqual([true, false]);
     expect(a!.rankedBy).toBe("least-memory");
     expect(a!.points[a!.recommended!]!.combination).toBe("t=1");
     expect(a!.points[a!.fastest!]!.combination).toBe("t=2");
