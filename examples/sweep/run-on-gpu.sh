@@ -16,42 +16,13 @@
 # its charts (sweep-*-pareto.svg, *-throughput.svg, *-latency.svg) and CSV traces.
 # Exit codes 0 or 1 (a gate) are results; 2 is bad input; 3 a strategy could not run; 124 or 130:
 # the time limit stopped it (what was measured is kept, analysed and reported).
-set -u
-OUT=${OUT:-/tmp/vramgate-out}
-D="$OUT/sweep"
-mkdir -p "$D"
-exec > >(tee -a "$D/run.log") 2>&1
-step() { echo; echo "=== $(date -u +%T) (+${SECONDS}s) $*"; }
-rc() { echo "$1 exit code: $2" | tee -a "$D/exit-codes.txt"; }
+source examples/evidence-lib.sh
+evidence_init sweep
 BUDGET_S=${BUDGET_S:-230}
 
-step "environment"
-nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version --format=csv 2>&1 | head -n 3
-node --version
-python3 - <<'PY'
-import importlib
-for name in ("torch", "torchvision"):
-    try:
-        m = importlib.import_module(name)
-        extra = " cuda %s available %s" % (m.version.cuda, m.cuda.is_available()) if name == "torch" else ""
-        print(name, m.__version__ + extra)
-    except Exception as e:
-        print(name, "not importable:", type(e).__name__, e)
-PY
-rc imports $?
-# dist/ must hold the sweep code (built from this tree): say so loudly if it does not.
-if grep -q sweepPoint dist/scenarios/expand.js 2>/dev/null && [ -f dist/analysis/pareto.js ]; then
-  echo "dist/ has sweeps"
-else
-  echo "WARNING: dist/ has no sweep code: run 'npm run build' first; the benches below will refuse sweep:"
-  rc dist-has-sweeps 1
-fi
-if grep -q '#repeat' dist/scenarios/expand.js 2>/dev/null && grep -q widenByDrift dist/analysis/pareto.js 2>/dev/null; then
-  echo "dist/ repeats a sweep's reference (drift)"
-else
-  echo "WARNING: dist/ predates the drift check (no #repeat run): run 'npm run build' first"
-  rc dist-has-drift 1
-fi
+evidence_versions torch torchvision
+evidence_dist_has dist/analysis/pareto.js widenByDrift sweeps-with-drift
+evidence_dist_has dist/scenarios/expand.js sweepPoint sweeps
 node dist/cli/main.js doctor 2>&1 | grep -iE "libtorch|torch|nvml|cuda" | head -n 8
 
 step "model: models/resnet50.pt (TorchScript, random weights)"
