@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# GPU-machine evidence for sweeps (issue #17), about 2 minutes on an H200 (at most ~3.5):
+# GPU-machine evidence for sweeps (issue #17), about 4 minutes on an H200 (at most ~6.5):
 #   1. libtorch ResNet-50: precision × cudaGraph × PYTORCH_CUDA_ALLOC_CONF expandable_segments
 #      (8 runs + the reference repeated last, persistent vs per-shape)
 #                                                          examples/sweep/libtorch-resnet50.yaml
 #   2. process engine, the PyTorch worker of examples/torch: PYTORCH_CUDA_ALLOC_CONF off / on
 #      (2 runs + the reference repeated last, persistent vs scoped)
 #                                                          examples/sweep/process-alloc-conf.yaml
+#   2b. process engine on a transformer with dynamic shapes: the GPT generate loop of examples/gpt,
+#      dynamic vs static prompt profile × GPT_SDPA default / math (4 runs + the repeat)
+#                                                          examples/sweep/gpt-profile.yaml
 #   3. --only: one combination of (2) re-run under its own key, not repeated (skipped when time is short)
 # Each sweep's last run (`<reference run key>#repeat`) measures the drift between runs; the
 # summary prints it per sweep (sweeps[].drift) with the report's "Drift:" line.
@@ -18,7 +21,7 @@
 # the time limit stopped it (what was measured is kept, analysed and reported).
 source examples/evidence-lib.sh
 evidence_init sweep
-BUDGET_S=${BUDGET_S:-230}
+BUDGET_S=${BUDGET_S:-400}
 
 evidence_versions torch torchvision
 evidence_dist_has dist/analysis/pareto.js widenByDrift sweeps-with-drift
@@ -42,6 +45,10 @@ step "2. process sweep: PYTORCH_CUDA_ALLOC_CONF"
 timeout -k 10 55 node dist/cli/main.js bench examples/sweep/process-alloc-conf.yaml --out "$D/process" < /dev/null
 rc bench-process $?
 
+step "2b. process sweep on a transformer: GPT generate loop, dynamic vs static profile × attention backend"
+timeout -k 10 170 node dist/cli/main.js bench examples/sweep/gpt-profile.yaml --out "$D/gpt" < /dev/null
+rc bench-gpt $?
+
 if [ "$SECONDS" -lt $((BUDGET_S - 30)) ]; then
   step "3. --only: one combination of the process sweep again"
   timeout -k 5 30 node dist/cli/main.js bench examples/sweep/process-alloc-conf.yaml --out "$D/process-only" \
@@ -57,7 +64,7 @@ python3 - "$D" <<'PY' 2>&1 | tee "$D/summary.txt"
 import glob, json, os, sys
 MIB = 1024 * 1024
 root = sys.argv[1]
-for case in ("libtorch", "process", "process-only"):
+for case in ("libtorch", "process", "gpt", "process-only"):
     files = sorted(glob.glob(os.path.join(root, case, "*.json")))
     if not files:
         print("\n##", case, ": no results JSON")

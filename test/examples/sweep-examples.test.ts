@@ -1,7 +1,8 @@
 /**
  * The GPU sweep scenarios (examples/sweep/, run by run-on-gpu.sh) parse and expand to the
  * runs the script's time budget assumes: libtorch 2 precisions × cudaGraph × expandable
- * segments = 8 runs of 2 strategies, the process worker 2 runs of 2, each sweep then its
+ * segments = 8 runs of 2 strategies, the process worker 2 runs of 2, the GPT generate loop 4 runs
+ * (dynamic vs static profile × attention backend) of 2, each sweep then its
  * reference again (the drift between runs). Parsed from a copy
  * beside a stand-in model file (the real one is exported on the GPU machine).
  */
@@ -17,6 +18,7 @@ function copy(): string {
   const root = mkdtempSync(join(tmpdir(), "vramgate-sweep-ex-"));
   cpSync("examples/sweep", join(root, "examples/sweep"), { recursive: true });
   cpSync("examples/torch", join(root, "examples/torch"), { recursive: true });
+  cpSync("examples/gpt", join(root, "examples/gpt"), { recursive: true });
   mkdirSync(join(root, "models"));
   writeFileSync(join(root, "models/resnet50.pt"), "stand-in");
   return root;
@@ -51,5 +53,29 @@ describe("examples/sweep scenarios", () => {
       "expandable_segments:False",
     ]);
     for (const r of runs) expect(r.scenario.process!.cwd).toBe(join(root, "examples/torch"));
+  });
+
+  it("gpt: dynamic vs static profile × GPT_SDPA on the generate loop, the static variant a single shape", async () => {
+    const root = copy();
+    const s = await loadScenario(join(root, "examples/sweep/gpt-profile.yaml"));
+    const runs = expandScenario(s);
+    expect(runs.map((r) => r.key)).toEqual([
+      "gpt-sweep/random/fp16/GPT_SDPA=default,profile=default",
+      "gpt-sweep/random/fp16/GPT_SDPA=default,profile=static",
+      "gpt-sweep/random/fp16/GPT_SDPA=math,profile=default",
+      "gpt-sweep/random/fp16/GPT_SDPA=math,profile=static",
+      "gpt-sweep/random/fp16/GPT_SDPA=default,profile=default#repeat",
+    ]);
+    for (const r of runs) expect(r.scenario.process!.cwd).toBe(join(root, "examples/gpt"));
+    const ids = (i: number) => runs[i]!.scenario.profile.input_ids!;
+    expect([ids(0).min, ids(0).max]).toEqual([
+      [1, 8],
+      [8, 256],
+    ]);
+    expect([ids(1).min, ids(1).opt, ids(1).max]).toEqual([
+      [4, 128],
+      [4, 128],
+      [4, 128],
+    ]);
   });
 });
