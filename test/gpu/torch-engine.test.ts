@@ -65,14 +65,19 @@ describe.runIf(gpuTestsEnabled)("libtorch engine on a GPU", () => {
     await engine.finish();
   });
 
-  it("a planted 4 MiB leak grows torchAllocatedBytes by exactly 4 MiB per call", async () => {
+  it("a planted 4 MiB leak grows torchAllocatedBytes by 4 MiB per call (a lazy library allocation aside)", async () => {
     const engine = torchEngine({ faults: { leakBytesPerIteration: 4 * MiB } });
     await engine.load();
     engine.begin("persistent");
     const fixed = Array.from({ length: 40 }, () => 16);
     await runAndCollect(engine, fixed.slice(0, 5), 0, "torchAllocatedBytes"); // context and input exist
     const allocated = await runAndCollect(engine, fixed, 5, "torchAllocatedBytes");
-    for (let i = 1; i < allocated.length; i++) expect(allocated[i]! - allocated[i - 1]!).toBe(4 * MiB);
+    const steps = allocated.slice(1).map((a, i) => a - allocated[i]!);
+    // Every call adds the planted 4 MiB; a library may allocate lazily once on top (224 KiB at
+    // one call on the H200, 2026-12-01), never less and never on most calls.
+    for (const step of steps) expect(step).toBeGreaterThanOrEqual(4 * MiB);
+    for (const step of steps) expect(step).toBeLessThan(5 * MiB);
+    expect(steps.filter((x) => x !== 4 * MiB).length).toBeLessThanOrEqual(2);
     expect(engine.memoryStats().plantedLeakBytes).toBe(45 * 4 * MiB);
     await engine.finish();
   });
