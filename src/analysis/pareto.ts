@@ -11,8 +11,8 @@
  * (`#repeat`); the repeat's rate ÷ the first's is the drift, and it widens every ratio between
  * runs (widenByDrift). Points of the reference run keep their interleaved intervals; the
  * repeat is not a point (same configuration), only the drift figure. The rule: the fastest eligible point;
- * when other eligible points' intervals overlap its own, the one of those with the least peak
- * memory (throughput that cannot be told apart is not worth memory).
+ * among the eligible points tied with it (each one's estimate inside the other's interval), the
+ * one with the least peak memory (throughput that cannot be told apart is not worth memory).
  */
 import type { ResultsFile, ScenarioRunResult, StrategyResult } from "../results/types.js";
 import type { SweepAnalysis, SweepDrift, SweepExclusion, SweepPointResult } from "../results/sweep.js";
@@ -184,12 +184,29 @@ function analyzeOne(all: ScenarioRunResult[]): SweepAnalysis | undefined {
   const fastest = eligible[0];
   if (!fastest) return out;
   if (eligible.length === 1) return { ...out, recommended: fastest.i, rankedBy: "only" };
-  const lo = fastest.p.ratioCi?.[0];
-  const tied = eligible.filter(({ p }) => lo !== undefined && p.ratioCi !== undefined && p.ratioCi[1] >= lo);
+  // Tied with the fastest: each one's estimate inside the other's interval. Overlapping
+  // intervals alone are not enough: widened by drift they overlap for ratios of 1.15 and 2.09
+  // (H200 libtorch sweep), and the leaner one would win on memory at half the speed.
+  const fci = fastest.p.ratioCi;
+  const tied = eligible.filter(
+    ({ p }) => fci !== undefined && p.ratioCi !== undefined && speed(p) >= fci[0] && speed(fastest.p) <= p.ratioCi[1],
+  );
   const leanest = [...tied].sort((a, b) => (a.p.peakBytes ?? 0) - (b.p.peakBytes ?? 0))[0];
-  if (leanest && leanest.i !== fastest.i && (leanest.p.peakBytes ?? 0) < (fastest.p.peakBytes ?? 0))
-    return { ...out, recommended: leanest.i, rankedBy: "least-memory", fastest: fastest.i };
-  return { ...out, recommended: fastest.i, rankedBy: "fastest" };
+  const chosen =
+    leanest && leanest.i !== fastest.i && (leanest.p.peakBytes ?? 0) < (fastest.p.peakBytes ?? 0) ? leanest : fastest;
+  // Not tied, yet not surely apart either: said beside the recommendation, never hidden.
+  const cci = chosen.p.ratioCi;
+  const overlapping = eligible
+    .filter(({ i }) => i !== chosen.i && !tied.some((t) => t.i === i))
+    .filter(({ p }) => cci !== undefined && p.ratioCi !== undefined && p.ratioCi[1] >= cci[0] && p.ratioCi[0] <= cci[1])
+    .map(({ i }) => i);
+  return {
+    ...out,
+    recommended: chosen.i,
+    rankedBy: chosen === fastest ? "fastest" : "least-memory",
+    ...(chosen === fastest ? {} : { fastest: fastest.i }),
+    ...(overlapping.length ? { overlapping } : {}),
+  };
 }
 
 /** One analysis per scenario and sequence that ran a sweep, in run order. */

@@ -76,13 +76,22 @@ export function sweepSentence(a: SweepAnalysis, code: (s: string) => string = (s
     `memory ${p.verdict}`,
   ].filter(Boolean);
   const head = `Recommended: ${code(pointLabel(p))} with ${code(p.strategy)} (${figures.join(", ")})`;
+  const near = (a.overlapping ?? []).map((i) => a.points[i]!);
+  const unsure = near.length
+    ? `; not surely faster than ${near
+        .slice(0, 3)
+        .map((o) => `${code(pointLabel(o))} with ${code(o.strategy)} (${ratioText(o)})`)
+        .join(
+          ", ",
+        )}${near.length > 3 ? ` and ${near.length - 3} more` : ""}: the intervals overlap, more rounds or longer runs would decide`
+    : "";
   if (a.rankedBy === "least-memory" && a.fastest !== undefined) {
     const f = a.points[a.fastest]!;
     const saved = (f.peakBytes ?? 0) - (p.peakBytes ?? 0);
-    return `${head}: as fast as the fastest eligible, ${code(pointLabel(f))} with ${code(f.strategy)} (${ratioText(f)}), within noise, with ${mib(saved)} MiB less peak memory${left}.`;
+    return `${head}: as fast as the fastest eligible, ${code(pointLabel(f))} with ${code(f.strategy)} (${ratioText(f)}), within noise, with ${mib(saved)} MiB less peak memory${unsure}${left}.`;
   }
   if (a.rankedBy === "only") return `${head}: the only combination left${left}.`;
-  return `${head}: the fastest that passes the gates and does not leak${left}.`;
+  return `${head}: the fastest that passes the gates and does not leak${unsure}${left}.`;
 }
 
 /**

@@ -58,11 +58,16 @@ export interface SweepAnalysis {
   recommended?: number;
   /**
    * What chose it: `fastest` (highest ratio among the eligible), or `least-memory` (the least
-   * peak among the eligible whose ratio interval overlaps the fastest's).
+   * peak among the eligible tied with the fastest: each one's estimate inside the other's interval).
    */
   rankedBy?: "fastest" | "least-memory" | "only";
   /** Index of the fastest eligible point, when the least-memory rule chose another. */
   fastest?: number;
+  /**
+   * Eligible points not tied with the recommended one whose intervals still overlap its own:
+   * it is first by its estimate, not surely faster than these (more rounds or longer runs decide).
+   */
+  overlapping?: number[];
   /**
    * Drift between runs: the reference strategy's median rate in the repeat of the reference
    * run (made after every other combination) ÷ its rate in the first, with a bootstrap 95 %
