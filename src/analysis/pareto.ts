@@ -105,6 +105,19 @@ function measureDrift(
   return { run: first.key, repeat: again.key, strategy, ratio: boot.estimate, ci };
 }
 
+/**
+ * Whether two points of one run are tied, judged by the run's interleaved comparison: true when
+ * the ratio between them has an interval that holds 1, false when it does not; undefined when
+ * they are of different runs, or neither is the run's baseline (no direct comparison stored).
+ */
+function sameRunTie(run: ScenarioRunResult | undefined, a: SweepPointResult, b: SweepPointResult): boolean | undefined {
+  if (!run || a.run !== b.run || a.run !== run.key || a.strategy === b.strategy) return undefined;
+  const other = a.strategy === run.baseline ? b : b.strategy === run.baseline ? a : undefined;
+  const t = other && run.throughput?.find((x) => x.strategy === other.strategy);
+  if (!t || t.claim === "no-data") return undefined;
+  return t.ratioCi[0] <= 1 && t.ratioCi[1] >= 1;
+}
+
 function analyzeOne(all: ScenarioRunResult[]): SweepAnalysis | undefined {
   const runs = all.filter((r) => !sweepPointOf(r)!.repeat);
   const first = runs[0];
@@ -187,10 +200,15 @@ function analyzeOne(all: ScenarioRunResult[]): SweepAnalysis | undefined {
   // Tied with the fastest: each one's estimate inside the other's interval. Overlapping
   // intervals alone are not enough: widened by drift they overlap for ratios of 1.15 and 2.09
   // (H200 libtorch sweep), and the leaner one would win on memory at half the speed.
+  // Two strategies of one run were interleaved: their own comparison (the run's ratio to its
+  // baseline) decides, not intervals against the reference in another run.
+  const byKey = new Map(runs.map((r) => [r.key, r]));
   const fci = fastest.p.ratioCi;
-  const tied = eligible.filter(
-    ({ p }) => fci !== undefined && p.ratioCi !== undefined && speed(p) >= fci[0] && speed(fastest.p) <= p.ratioCi[1],
-  );
+  const tied = eligible.filter(({ p }) => {
+    const within = sameRunTie(byKey.get(p.run), p, fastest.p);
+    if (within !== undefined) return within;
+    return fci !== undefined && p.ratioCi !== undefined && speed(p) >= fci[0] && speed(fastest.p) <= p.ratioCi[1];
+  });
   const leanest = [...tied].sort((a, b) => (a.p.peakBytes ?? 0) - (b.p.peakBytes ?? 0))[0];
   const chosen =
     leanest && leanest.i !== fastest.i && (leanest.p.peakBytes ?? 0) < (fastest.p.peakBytes ?? 0) ? leanest : fastest;
@@ -198,7 +216,10 @@ function analyzeOne(all: ScenarioRunResult[]): SweepAnalysis | undefined {
   const cci = chosen.p.ratioCi;
   const overlapping = eligible
     .filter(({ i }) => i !== chosen.i && !tied.some((t) => t.i === i))
-    .filter(({ p }) => cci !== undefined && p.ratioCi !== undefined && p.ratioCi[1] >= cci[0] && p.ratioCi[0] <= cci[1])
+    .filter(({ p }) => {
+      if (sameRunTie(byKey.get(p.run), p, chosen.p) !== undefined) return false; // decided within the run
+      return cci !== undefined && p.ratioCi !== undefined && p.ratioCi[1] >= cci[0] && p.ratioCi[0] <= cci[1];
+    })
     .map(({ i }) => i);
   return {
     ...out,

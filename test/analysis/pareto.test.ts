@@ -273,4 +273,30 @@ describe("sweep recommendation on the H200 evidence (results/examples/h200-sweep
     expect(rec.ratio!).toBeGreaterThan(2);
     expect(sweepSentence(a!)).toMatch(/not surely faster than/);
   });
+
+  it("GPT generate loop: two strategies of one run are compared by their interleaved ratio, not across runs", () => {
+    const r = evidence("h200-sweep/gpt");
+    const [a] = analyzeSweeps(r);
+    const rec = a!.points[a!.recommended!]!;
+    expect([rec.combination, rec.strategy]).toEqual(["GPT_SDPA=default,profile=static", "persistent"]);
+    // Its own run's scoped is surely slower (interleaved: the run's ratio interval excludes 1),
+    // though their intervals against the reference (another run, widened by drift) overlap.
+    const run = r.runs.find((x) => x.key === rec.run)!;
+    const t = run.throughput!.find((x) => x.strategy === "persistent")!;
+    expect(t.ratioCi[0]).toBeGreaterThan(1);
+    const sameRunScoped = a!.points.findIndex((p) => p.run === rec.run && p.strategy === "scoped");
+    const sc = a!.points[sameRunScoped]!;
+    expect(sc.ratioCi![1]).toBeGreaterThan(rec.ratioCi![0]);
+    expect(a!.overlapping ?? []).not.toContain(sameRunScoped);
+    // The dynamic profile costs throughput: every point of the static variant beats its dynamic twin.
+    for (const p of a!.points.filter((x) => x.values.profile === "static")) {
+      const twin = a!.points.find(
+        (x) =>
+          x.values.profile === "default" &&
+          x.strategy === p.strategy &&
+          x.values["process.env.GPT_SDPA"] === p.values["process.env.GPT_SDPA"],
+      )!;
+      expect(p.ratio!).toBeGreaterThan(twin.ratio!);
+    }
+  });
 });
