@@ -32,10 +32,11 @@ function sweepPointOf(run: ScenarioRunResult): SweepPoint | undefined {
 
 /**
  * Points on the front: none other has peak ≤ and is at least as fast, with one of them
- * strict. "At least as fast": rate ≥ without intervals; with them (`ci`, in rate units), not
- * surely slower (its upper bound reaches the other's lower), the rule the recommendation
- * uses — throughput that cannot be told apart is not worth memory. A point off the front
- * without intervals is off it with them too: intervals only take points off.
+ * strict. "At least as fast": rate ≥, or tied — with intervals (`ci`, in rate units), each
+ * one's rate inside the other's interval, the rule the recommendation uses (throughput that
+ * cannot be told apart is not worth memory); `sameRun(i, j)` may decide the tie instead
+ * (two strategies of one run, compared interleaved). A point off the front without
+ * intervals is off it with them too: intervals only take points off.
  */
 export function paretoFront(
   points: ReadonlyArray<{
@@ -43,9 +44,15 @@ export function paretoFront(
     peak?: number | undefined;
     ci?: readonly [number, number] | undefined;
   }>,
+  sameRun: (i: number, j: number) => boolean | undefined = () => undefined,
 ): boolean[] {
-  const asFast = (q: (typeof points)[number], p: (typeof points)[number]): boolean =>
-    q.ci && p.ci ? q.ci[1] >= p.ci[0] || q.rate! >= p.rate! : q.rate! >= p.rate!;
+  const tied = (i: number, j: number): boolean => {
+    const within = sameRun(i, j);
+    if (within !== undefined) return within;
+    const [q, p] = [points[i]!, points[j]!];
+    return !!(q.ci && p.ci) && q.rate! >= p.ci![0] && p.rate! >= q.ci![0] && q.rate! <= p.ci![1] && p.rate! <= q.ci![1];
+  };
+  const asFast = (j: number, i: number): boolean => points[j]!.rate! >= points[i]!.rate! || tied(j, i);
   return points.map((p, i) => {
     if (p.rate === undefined || p.peak === undefined) return false;
     return !points.some(
@@ -53,7 +60,7 @@ export function paretoFront(
         j !== i &&
         q.rate !== undefined &&
         q.peak !== undefined &&
-        asFast(q, p) &&
+        asFast(j, i) &&
         q.peak <= p.peak! &&
         (q.rate > p.rate! || q.peak < p.peak!),
     );
@@ -166,6 +173,7 @@ function analyzeOne(all: ScenarioRunResult[]): SweepAnalysis | undefined {
     }
   }
   // The front with the ratios' intervals (widened by the drift), in calls/s.
+  const byKey = new Map(runs.map((r) => [r.key, r]));
   const front = paretoFront(
     points.map((p) => ({
       rate: p.itemsPerSecond,
@@ -175,6 +183,7 @@ function analyzeOne(all: ScenarioRunResult[]): SweepAnalysis | undefined {
           ? ([p.ratioCi[0] * (p.itemsPerSecond / p.ratio), p.ratioCi[1] * (p.itemsPerSecond / p.ratio)] as const)
           : undefined,
     })),
+    (i, j) => sameRunTie(byKey.get(points[i]!.run), points[i]!, points[j]!),
   );
   points.forEach((p, i) => {
     p.front = front[i]!;
@@ -202,7 +211,6 @@ function analyzeOne(all: ScenarioRunResult[]): SweepAnalysis | undefined {
   // (H200 libtorch sweep), and the leaner one would win on memory at half the speed.
   // Two strategies of one run were interleaved: their own comparison (the run's ratio to its
   // baseline) decides, not intervals against the reference in another run.
-  const byKey = new Map(runs.map((r) => [r.key, r]));
   const fci = fastest.p.ratioCi;
   const tied = eligible.filter(({ p }) => {
     const within = sameRunTie(byKey.get(p.run), p, fastest.p);

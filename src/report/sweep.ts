@@ -160,8 +160,13 @@ export function paretoChart(a: SweepAnalysis): string | undefined {
     .filter((q) => Number.isFinite(q.x) && Number.isFinite(q.y));
   if (pts.length === 0) return undefined;
   const ys = pts.map((q) => q.y);
-  if (a.limits.maxPeakMiB !== undefined) ys.push(a.limits.maxPeakMiB);
-  const xs = pts.map((q) => q.x);
+  // The gate line is drawn when it is near the points; far above them it would squash them
+  // into a strip at the bottom, so it is named at the top edge instead.
+  const gate = a.limits.maxPeakMiB;
+  const gateInRange = gate !== undefined && gate <= 2 * Math.max(...ys);
+  if (gateInRange) ys.push(gate);
+  // Whiskers: each point's ratio interval (widened by drift where measured) belongs on the x-axis.
+  const xs = pts.flatMap((q) => [q.x, ...(q.p.ratioCi ?? [])].filter(Number.isFinite));
   const f = frame({
     title: `${short(a.scenario, 48)}: peak memory vs throughput (${pts.length} points; numbers as in the table)`,
     width: 760,
@@ -171,11 +176,24 @@ export function paretoChart(a: SweepAnalysis): string | undefined {
     xRange: padded(xs),
     yRange: padded(ys),
   });
-  if (a.limits.maxPeakMiB !== undefined) {
-    const y = r1(f.sy(a.limits.maxPeakMiB));
+  if (gate !== undefined && gateInRange) {
+    const y = r1(f.sy(gate));
     f.parts.push(
       `<line x1="${f.left}" y1="${y}" x2="${f.left + f.width}" y2="${y}" stroke="#b00020" stroke-width="1" stroke-dasharray="5 4"/>`,
-      `<text x="${f.left + f.width - 4}" y="${r1(f.sy(a.limits.maxPeakMiB) - 4)}" ${FONT} font-size="11" fill="#b00020" text-anchor="end">gate.maxPeakMiB ${a.limits.maxPeakMiB}</text>`,
+      `<text x="${f.left + f.width - 4}" y="${r1(f.sy(gate) - 4)}" ${FONT} font-size="11" fill="#b00020" text-anchor="end">gate.maxPeakMiB ${gate}</text>`,
+    );
+  } else if (gate !== undefined) {
+    f.parts.push(
+      `<text x="${f.left + f.width - 4}" y="${r1(f.top + 12)}" ${FONT} font-size="11" fill="#b00020" text-anchor="end">gate.maxPeakMiB ${gate}: above the chart</text>`,
+    );
+  }
+  for (const q of pts) {
+    const ci = q.p.ratioCi;
+    if (!ci || !Number.isFinite(ci[0]) || !Number.isFinite(ci[1])) continue;
+    const cy = r1(f.sy(q.y));
+    const [x0, x1] = [r1(f.sx(ci[0])), r1(f.sx(ci[1]))];
+    f.parts.push(
+      `<path d="M ${x0} ${cy} L ${x1} ${cy} M ${x0} ${r1(f.sy(q.y) - 4)} L ${x0} ${r1(f.sy(q.y) + 4)} M ${x1} ${r1(f.sy(q.y) - 4)} L ${x1} ${r1(f.sy(q.y) + 4)}" stroke="${STRATEGY_COLORS[q.p.strategy]}" stroke-opacity="0.45" stroke-width="1.2" fill="none"/>`,
     );
   }
   const front = pts.filter((q) => q.p.front).sort((u, v) => u.x - v.x);
@@ -208,7 +226,7 @@ export function paretoChart(a: SweepAnalysis): string | undefined {
     lx += 24 + s.length * 6.5;
   }
   f.parts.push(
-    `<text x="${lx + 6}" y="38" ${FONT} font-size="11" fill="#333333">◆ front · ○ hollow: left out · ring: recommended</text>`,
+    `<text x="${lx + 6}" y="38" ${FONT} font-size="11" fill="#333333">◆ front · ○ hollow: left out · ring: recommended · bars: 95 % interval</text>`,
   );
   return close(f);
 }

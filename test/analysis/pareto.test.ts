@@ -99,14 +99,17 @@ describe("paretoFront", () => {
 });
 
 describe("paretoFront with intervals", () => {
-  it("takes off a point that another with less memory cannot be told apart from, never adds one", () => {
+  it("takes off a point tied with another of less memory (each rate inside the other's interval), never adds one", () => {
     const pts = [
       { rate: 100, peak: 100, ci: [95, 105] as const },
-      { rate: 110, peak: 200, ci: [100, 120] as const }, // within noise of the first, more memory
+      { rate: 104, peak: 200, ci: [96, 112] as const }, // tied with the first, more memory: off
+      { rate: 115, peak: 250, ci: [100, 130] as const }, // intervals overlap the first's, not tied: stays
       { rate: 150, peak: 300, ci: [140, 160] as const }, // surely faster: stays
     ];
-    expect(paretoFront(pts.map(({ rate, peak }) => ({ rate, peak })))).toEqual([true, true, true]);
-    expect(paretoFront(pts)).toEqual([true, false, true]);
+    expect(paretoFront(pts.map(({ rate, peak }) => ({ rate, peak })))).toEqual([true, true, true, true]);
+    expect(paretoFront(pts)).toEqual([true, false, true, true]);
+    // Two strategies of one run: their interleaved comparison decides the tie instead.
+    expect(paretoFront(pts, (i, j) => (i + j === 2 ? true : undefined))).toEqual([true, false, false, true]);
   });
 });
 
@@ -228,10 +231,10 @@ describe("sweep drift (the reference repeated last)", () => {
     expect(t2!.ratioCi![0]).toBeCloseTo(t2!.ratioCiRounds![0] / a!.drift!.ci[1], 9);
     expect(t2!.ratioCi![1]).toBe(t2!.ratioCiRounds![1]);
     expect(t2!.ratioCi![0]).toBeLessThan(ref!.ratioCi![1]);
-    // No longer surely apart: the leaner reference is alone on the front; t=2 stays first by its
+    // No longer surely apart, nor tied: both stay on the front; t=2 stays first by its
     // estimate (the reference's 1.00 is inside t=2's interval, not t=2's 1.3 inside the
     // reference's), and the recommendation says it is not surely faster than the reference.
-    expect(a!.points.map((p) => p.front)).toEqual([true, false]);
+    expect(a!.points.map((p) => p.front)).toEqual([true, true]);
     expect(a!.rankedBy).toBe("fastest");
     expect(a!.points[a!.recommended!]!.combination).toBe("t=2");
     expect(a!.overlapping).toEqual([0]);
@@ -272,6 +275,7 @@ describe("sweep recommendation on the H200 evidence (results/examples/h200-sweep
     expect(rec.combination).toMatch(/^cudaGraph=true,/);
     expect(rec.ratio!).toBeGreaterThan(2);
     expect(sweepSentence(a!)).toMatch(/not surely faster than/);
+    expect(rec.front).toBe(true); // the chart never rings a point off its own front
   });
 
   it("GPT generate loop: two strategies of one run are compared by their interleaved ratio, not across runs", () => {
@@ -279,6 +283,7 @@ describe("sweep recommendation on the H200 evidence (results/examples/h200-sweep
     const [a] = analyzeSweeps(r);
     const rec = a!.points[a!.recommended!]!;
     expect([rec.combination, rec.strategy]).toEqual(["GPT_SDPA=default,profile=static", "persistent"]);
+    expect(rec.front).toBe(true);
     // Its own run's scoped is surely slower (interleaved: the run's ratio interval excludes 1),
     // though their intervals against the reference (another run, widened by drift) overlap.
     const run = r.runs.find((x) => x.key === rec.run)!;

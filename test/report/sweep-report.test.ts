@@ -74,4 +74,17 @@ describe("sweep report", () => {
     for (let i = 1; i <= a.points.length; i++) expect(svg).toMatch(new RegExp(`>${i}</text>`));
     expect(svg).toContain("gate.maxPeakMiB 128");
   });
+
+  it("draws each point's interval as a whisker, and names a limit far above the points instead of squashing them", () => {
+    const a = sweep();
+    const svg = paretoChart(a)!;
+    const withCi = a.points.filter((p) => p.ratioCi && Number.isFinite(p.peakBytes)).length;
+    expect(svg.match(/stroke-opacity="0\.45"/g)).toHaveLength(withCi);
+    expect(svg).toContain("bars: 95 % interval");
+    const peakMiB = Math.max(...a.points.map((p) => (p.peakBytes ?? 0) / 1048576));
+    a.limits.maxPeakMiB = Math.ceil(peakMiB * 10);
+    const far = paretoChart(a)!;
+    expect(far).toContain(`gate.maxPeakMiB ${a.limits.maxPeakMiB}: above the chart`);
+    expect(far).not.toMatch(/stroke="#b00020" stroke-width="1" stroke-dasharray/);
+  });
 });
