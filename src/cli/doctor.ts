@@ -121,8 +121,14 @@ function render(r: DoctorReport): string {
   lines.push(`driver         ${r.driverVersion ?? "none found"}`);
   if (r.gpus.length === 0)
     lines.push("GPUs           none (host memory only: RSS is sampled, GPU engines unavailable)");
-  for (const g of r.gpus)
+  for (const g of r.gpus) {
     lines.push(`GPU ${g.index}          ${g.name}, ${mib(g.totalBytes)}${g.uuid ? ` (${g.uuid})` : ""}`);
+    const c = g.clocks;
+    if (c && (c.smMHz !== undefined || c.memMHz !== undefined))
+      lines.push(
+        `  clocks       SM ${c.smMHz ?? "?"} of ${c.smMaxMHz ?? "?"} MHz, memory ${c.memMHz ?? "?"} of ${c.memMaxMHz ?? "?"} MHz (now / at most)`,
+      );
+  }
   lines.push("engines:");
   for (const [name, e] of Object.entries(r.engines)) {
     lines.push(

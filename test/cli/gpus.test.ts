@@ -153,4 +153,13 @@ describe("bench --gpus", () => {
     expect(md).toContain("**persistent**: NVML's per-process figure could not see its process");
     expect(md).toContain("The GPU was otherwise idle, so the figures are this strategy's own.");
   });
+
+  it("doctor shows each GPU's clocks (now / at most) beside its UUID", async () => {
+    const r = await runCli(["doctor"], { env: fakeGpus(2) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/GPU 1 +Fake GPU, .*\(GPU-00000001-fake\)/);
+    expect(r.stdout).toContain("  clocks       SM 1980 of 1980 MHz, memory 2619 of 2619 MHz (now / at most)");
+    const json = JSON.parse((await runCli(["doctor", "--json"], { env: fakeGpus(1) })).stdout);
+    expect(json.gpus[0].clocks).toEqual({ smMHz: 1980, smMaxMHz: 1980, memMHz: 2619, memMaxMHz: 2619 });
+  });
 });
