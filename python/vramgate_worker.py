@@ -299,12 +299,7 @@ class _Loop:
             except BaseException as exc:  # the user's code failed: report, stay alive
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
-                reply = {
-                    "id": request_id,
-                    "ok": False,
-                    "error": "%s: %s" % (type(exc).__name__, exc),
-                    "kind": "oom" if is_out_of_memory(exc) else "error",
-                }
+                reply = _failure(request_id, exc)
             self.send(reply)
 
     def timed(self, fn, *args):
@@ -482,15 +477,8 @@ class _Loop:
                     worker.deactivate()
                 except Exception:
                     pass
-            reply = {
-                "id": rid,
-                "ok": False,
-                "error": "%s: %s" % (type(exc).__name__, exc),
-                "kind": "oom" if is_out_of_memory(exc) else "error",
-                "failedAt": k,
-                "startNs": starts[:k],
-                "endNs": ends[:k],
-            }
+            reply = _failure(rid, exc)
+            reply.update({"failedAt": k, "startNs": starts[:k], "endNs": ends[:k]})
             if per_call is not None:
                 reply["callStats"] = {key: column[:k] for key, column in per_call.items()}
             return reply
@@ -509,6 +497,16 @@ class _Shutdown(Exception):
     def __init__(self, reply):
         Exception.__init__(self, "shutdown")
         self.reply = reply
+
+
+def _failure(request_id, exc):
+    """The reply to a request the user's code failed: its error in one line, `oom` when it ran out of memory."""
+    return {
+        "id": request_id,
+        "ok": False,
+        "error": "%s: %s" % (type(exc).__name__, exc),
+        "kind": "oom" if is_out_of_memory(exc) else "error",
+    }
 
 
 def serve(worker=None, activate=None, infer=None, deactivate=None, stats=None, name="worker", versions=None, load=None, gpu=True):

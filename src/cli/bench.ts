@@ -15,7 +15,7 @@ import { applyOverrides, type RunOverrides } from "../scenarios/expand.js";
 import type { Scenario } from "../scenarios/types.js";
 import { numberFlag } from "./flags.js";
 import { type GateArgs, gateOverrides, withGateFlags } from "./gate-flags.js";
-import { printOutcome } from "./print-outcome.js";
+import { printOutcome, withOutputFlags } from "./print-outcome.js";
 import { parseGpus } from "../run/gpu-pool.js";
 import { visibleGpus } from "../run/environment.js";
 import { createProgress } from "./progress.js";
@@ -49,7 +49,7 @@ export const command: CommandModule<object, BenchArgs> = {
   describe: "Run scenarios, judge leaks and throughput, write results + report; the exit code is the gate",
   builder: (y) =>
     withGateFlags(
-      y
+      withOutputFlags(y, { quiet: "no progress or table" })
         .positional("scenarios", { type: "string", array: true, demandOption: true, describe: "scenario YAML files" })
         .option("out", { type: "string", default: "results", describe: "folder for results JSON, traces and reports" })
         .option("iterations", { requiresArg: true, describe: "override run.iterations (measured calls per strategy)" })
@@ -61,22 +61,6 @@ export const command: CommandModule<object, BenchArgs> = {
           default: false,
           describe: "compare with --baseline even if GPU/driver/engine differ",
         })
-        .option("json", {
-          type: "boolean",
-          default: false,
-          describe: "print the whole outcome as one JSON object on stdout (schema vramgate.bench-summary/1)",
-        })
-        .option("quiet", {
-          type: "boolean",
-          default: false,
-          describe: "no progress or table; errors and failed gates only, one line each on stderr",
-        })
-        .option("wide", {
-          type: "boolean",
-          default: false,
-          describe: "print every column of the table (slope, p50, time to OOM, residual), not the 100-column one",
-        })
-        .option("junit", { type: "string", describe: "also write gate outcomes as JUnit XML to this file" })
         .option("traces", {
           type: "boolean",
           default: true,

@@ -10,7 +10,7 @@ import { preflightWrite } from "../io/atomic-write.js";
 import { runMerge } from "../pipeline.js";
 import type { ResultsFile } from "../results/types.js";
 import { type GateArgs, gateOverrides, withGateFlags } from "./gate-flags.js";
-import { printOutcome } from "./print-outcome.js";
+import { printOutcome, withOutputFlags } from "./print-outcome.js";
 
 interface MergeArgs extends GateArgs {
   files: string[];
@@ -30,7 +30,7 @@ export const command: CommandModule<object, MergeArgs> = {
     "Merge shards' results files into one results file and report; gates over the whole; the exit code is the gate",
   builder: (y) =>
     withGateFlags(
-      y
+      withOutputFlags(y, { quiet: "no table" })
         .positional("files", { type: "string", array: true, demandOption: true, describe: "results JSON files" })
         .option("out", { type: "string", default: "results", describe: "folder for the merged results and report" })
         .option("allow-missing", {
@@ -38,18 +38,6 @@ export const command: CommandModule<object, MergeArgs> = {
           default: false,
           describe: "merge although some shards of the plan are missing (their runs are then not gated)",
         })
-        .option("json", {
-          type: "boolean",
-          default: false,
-          describe: "print the whole outcome as one JSON object on stdout (schema vramgate.bench-summary/1)",
-        })
-        .option("quiet", {
-          type: "boolean",
-          default: false,
-          describe: "no table; errors and failed gates only, one line each on stderr",
-        })
-        .option("wide", { type: "boolean", default: false, describe: "print every column of the table" })
-        .option("junit", { type: "string", describe: "also write gate outcomes as JUnit XML to this file" })
         .option("baseline", {
           type: "string",
           describe: "results JSON of an earlier run (merged or not) to gate regressions of the whole against",

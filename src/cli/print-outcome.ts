@@ -2,12 +2,37 @@
  * How `bench` and `merge` print their outcome: one JSON object on stdout (--json), the
  * table and the paths (default), or only the failures on stderr (--quiet).
  */
+import type { Argv } from "yargs";
 import { EXIT } from "../errors.js";
 import { toJson } from "../io/atomic-write.js";
 import type { PipelineOutcome } from "../pipeline.js";
 import { failureLines, formatSummary } from "../report/terminal.js";
 import { benchSummary } from "./bench-json.js";
 import { driftSentence, sweepSentence } from "../report/sweep.js";
+
+/**
+ * Declares the output flags these options come from (`--json`, `--quiet`, `--wide`, `--junit`);
+ * `quiet` says what --quiet leaves out for this command.
+ */
+export function withOutputFlags<T>(y: Argv<T>, opts: { quiet: string }) {
+  return y
+    .option("json", {
+      type: "boolean",
+      default: false,
+      describe: "print the whole outcome as one JSON object on stdout (schema vramgate.bench-summary/1)",
+    })
+    .option("quiet", {
+      type: "boolean",
+      default: false,
+      describe: `${opts.quiet}; errors and failed gates only, one line each on stderr`,
+    })
+    .option("wide", {
+      type: "boolean",
+      default: false,
+      describe: "print every column of the table (slope, p50, time to OOM, residual), not the 100-column one",
+    })
+    .option("junit", { type: "string", describe: "also write gate outcomes as JUnit XML to this file" });
+}
 
 export interface PrintOptions {
   json: boolean;
