@@ -7,12 +7,11 @@
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import type { CommandModule } from "yargs";
 import { buildHistory, type HistoryInput, type HistoryOptions } from "../analysis/history.js";
 import { EXIT, fsError, InputError } from "../errors.js";
 import { ensureFolder, writeFileAtomic } from "../io/atomic-write.js";
-import { isGzip } from "../io/read-limited.js";
+import { LIMITS, readInputMaybeGzip } from "../io/read-limited.js";
 import { readResultsFile } from "../results/read.js";
 import { RESULTS_SCHEMA } from "../results/types.js";
 import { formatHistory, historyCharts } from "../report/history.js";
@@ -33,21 +32,23 @@ interface HistoryArgs {
 const MAX_HISTORY_FILES = 4096;
 const MAX_DEPTH = 4;
 
-/**
- * Whether a file's first bytes name the results schema (other JSON in a folder is skipped). A
- * gzip file is sniffed from its first 4 KiB inflated as far as they go, not decompressed whole
- * (readResultsFile does that once, for the files kept).
- */
+/** Whether a file's first bytes name the results schema (other JSON in a folder is skipped). */
 function looksLikeResults(file: string): boolean {
+  if (file.endsWith(".gz")) {
+    try {
+      return readInputMaybeGzip(file, { what: "a results JSON", limit: LIMITS.results })
+        .slice(0, 512)
+        .includes(RESULTS_SCHEMA);
+    } catch {
+      return false;
+    }
+  }
   let fd: number | undefined;
   try {
     fd = openSync(file, "r");
-    const buf = Buffer.alloc(4096);
-    const head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0));
-    const text = isGzip(head)
-      ? gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, 512)
-      : head.subarray(0, 512);
-    return text.toString("utf8").includes(RESULTS_SCHEMA);
+    const buf = Buffer.alloc(512);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString("utf8").includes(RESULTS_SCHEMA);
   } catch {
     return false;
   } finally {
